@@ -1,0 +1,57 @@
+# cython: language_level=3
+"""C-level API of fastpen's one-problem elastic-net solvers.
+
+Each solver minimises, in per-sum scaling,
+
+    1/2 sum_i s_i r_i^2 + sum_j pf_j (a |w_j| + b/2 w_j^2),
+    r = y_c - (X - 1 xbar^T) w,
+
+by coordinate descent, in place on ``w``, without the GIL.  ``y_c`` is the
+target, already centred with the weighted mean when an intercept is fitted
+(``x_mean`` then holds the weighted column means, otherwise zeros), ``s`` the
+sample weights rescaled to sum to n (an empty array means unit weights),
+``x_norm2[j] = sum_i s_i (x_ij - xbar_j)^2``.  Scratch arrays are owned by the
+caller, so that a parallel driver can hand each thread its own.  ``n_threads``
+> 1 parallelises the O(n p) gap scans with OpenMP; pass 1 when calling from
+inside a parallel region.  The Gram solver takes Q = X~^T S X~ (symmetric),
+q = X~^T S y_c, y_norm2 = y_c^T S y_c and x_norm2 = diag(Q), and keeps H = Q w.
+"""
+from cython cimport floating
+
+
+cdef struct CDParams:
+    double a            # L1 strength, n * alpha * l1_ratio
+    double b            # L2 strength, n * alpha * (1 - l1_ratio)
+    double tol          # absolute duality-gap tolerance (per-sum scaling)
+    int max_iter        # maximum number of full sweeps over the features
+    int n_threads       # threads for the gap scans; 1 = serial
+    bint positive       # constrain w >= 0
+    bint random         # random instead of cyclic coordinate order
+    unsigned long long seed
+
+
+cdef struct CDResult:
+    double gap          # duality gap reached (per-sum scaling)
+    double r_norm2      # sum_i s_i r_i^2 at the returned w
+    int n_iter          # full sweeps done
+
+
+cdef void enet_dense(
+    const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
+    const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
+    const CDParams* params, double[::1] w,
+    double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil
+
+
+cdef void enet_sparse(
+    const floating[::1] data, const int[::1] indices, const int[::1] indptr,
+    const double[::1] y_c, const double[::1] sw,
+    const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
+    const CDParams* params, double[::1] w,
+    double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil
+
+
+cdef void enet_gram(
+    const floating[:, ::1] Q, const double[::1] q, double y_norm2,
+    const double[::1] x_norm2, const double[::1] pf, const CDParams* params, double[::1] w,
+    double[::1] H, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil

@@ -1,0 +1,462 @@
+# cython: language_level=3
+"""One-problem elastic-net solvers (dense, sparse CSC, Gram) and their helpers.
+
+Algorithm, shared by the three kernels: a full coordinate sweep, then a
+duality-gap check (an O(n p) scan, parallel over features when
+``n_threads > 1``), then sweeps over the nonzero coefficients only until the
+decrease of an epoch falls below a tenth of the current gap (glmnet's
+active-set cycling), and again.  ``n_iter`` counts full sweeps.  The gap is
+always evaluated at the returned coefficients.
+"""
+import numpy as np
+
+from cython.parallel cimport prange
+from fastpen._cd_inline cimport (
+    axpy_centered, cd_update, dot_centered, enet_gap, rand_below, wdot_centered,
+)
+
+# An active-set pass stops once one epoch decreases the objective by less than
+# this fraction of the last duality gap.
+cdef double INNER_DECREASE = 0.1
+
+
+cdef inline unsigned long long _rng_state(unsigned long long seed) noexcept nogil:
+    cdef unsigned long long s = seed ^ 0x9E3779B97F4A7C15ULL
+    return s if s != 0 else 1
+
+
+cdef inline int _collect_nonzero(const double[::1] w, int[::1] ws) noexcept nogil:
+    cdef int j, m = 0
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            ws[m] = j
+            m += 1
+    return m
+
+
+# --------------------------------------------------------------------- dense
+
+cdef inline double _dense_grad(const floating[::1, :] X, const double[::1] sw,
+                               const double[::1] x_mean, const double[::1] R,
+                               int j) noexcept nogil:
+    if sw.shape[0] > 0:
+        return wdot_centered(X.shape[0], &X[0, j], x_mean[j], &sw[0], &R[0])
+    return dot_centered(X.shape[0], &X[0, j], x_mean[j], &R[0])
+
+
+cdef double _dense_sweep(const floating[::1, :] X, const double[::1] sw,
+                         const double[::1] x_mean, const double[::1] x_norm2,
+                         const double[::1] pf, const CDParams* prm, double[::1] w,
+                         double[::1] R, const int* idx, int m,
+                         unsigned long long* rng) noexcept nogil:
+    """One epoch over ``idx[:m]`` (all features if idx is NULL); returns the decrease."""
+    cdef int t, k, j
+    cdef double w_old, w_new, z, decrease = 0.0
+    for t in range(m):
+        k = rand_below(rng, m) if prm.random else t
+        j = idx[k] if idx != NULL else k
+        if x_norm2[j] == 0.0:
+            continue
+        w_old = w[j]
+        z = _dense_grad(X, sw, x_mean, R, j) + x_norm2[j] * w_old
+        w_new = cd_update(z, x_norm2[j], prm.a * pf[j], prm.b * pf[j], prm.positive)
+        if w_new != w_old:
+            axpy_centered(X.shape[0], w_old - w_new, &X[0, j], x_mean[j], &R[0])
+            w[j] = w_new
+            decrease += 0.5 * (x_norm2[j] + prm.b * pf[j]) * (w_new - w_old) ** 2
+    return decrease
+
+
+cdef double _residual_stats(const double[::1] y_c, const double[::1] sw,
+                            const double[::1] R, double* r_dot_y) noexcept nogil:
+    """Return sum s r^2 and store sum s r y_c."""
+    cdef int i
+    cdef double rr = 0.0, ry = 0.0, s
+    for i in range(R.shape[0]):
+        s = sw[i] if sw.shape[0] > 0 else 1.0
+        rr += s * R[i] * R[i]
+        ry += s * R[i] * y_c[i]
+    r_dot_y[0] = ry
+    return rr
+
+
+cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
+                       const double[::1] sw, const double[::1] x_mean,
+                       const double[::1] x_norm2, const double[::1] pf,
+                       const CDParams* prm, const double[::1] w, const double[::1] R,
+                       double[::1] g, CDResult* result) noexcept nogil:
+    cdef int j, p = X.shape[1]
+    cdef double r_dot_y
+    if prm.n_threads > 1:
+        for j in prange(p, num_threads=prm.n_threads, schedule="static"):
+            g[j] = _dense_grad(X, sw, x_mean, R, j)
+    else:
+        for j in range(p):
+            g[j] = _dense_grad(X, sw, x_mean, R, j)
+    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
+    return enet_gap(p, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b, prm.positive,
+                    result.r_norm2, r_dot_y)
+
+
+cdef void enet_dense(
+    const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
+    const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
+    const CDParams* params, double[::1] w,
+    double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
+    cdef int i, j, it, n_ws, n = X.shape[0], p = X.shape[1]
+    cdef unsigned long long rng = _rng_state(params.seed)
+    cdef double gap
+
+    for i in range(n):
+        R[i] = y_c[i]
+    for j in range(p):
+        if x_norm2[j] == 0.0:
+            w[j] = 0.0
+        elif w[j] != 0.0:
+            axpy_centered(n, -w[j], &X[0, j], x_mean[j], &R[0])
+
+    result.n_iter = 0
+    gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, result)
+    while gap > params.tol and result.n_iter < params.max_iter:
+        if result.n_iter > 0:
+            n_ws = _collect_nonzero(w, ws)
+            for it in range(params.max_iter):
+                if n_ws == 0 or _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R,
+                                             &ws[0], n_ws, &rng) <= INNER_DECREASE * gap:
+                    break
+        _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R, NULL, p, &rng)
+        result.n_iter += 1
+        gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, result)
+    result.gap = gap
+
+
+# -------------------------------------------------------------------- sparse
+# The residual is stored as R + shift: with an intercept, a coordinate step
+# changes every entry by the same delta * xbar_j, which is kept in ``shift``
+# and folded into R after each epoch, so a step only touches the nonzeros.
+
+cdef inline double _sparse_dot(const floating[::1] data, const int[::1] indices,
+                               const int[::1] indptr, const double[::1] sw,
+                               const double[::1] R, int j) noexcept nogil:
+    cdef int k
+    cdef double acc = 0.0
+    if sw.shape[0] > 0:
+        for k in range(indptr[j], indptr[j + 1]):
+            acc += data[k] * sw[indices[k]] * R[indices[k]]
+    else:
+        for k in range(indptr[j], indptr[j + 1]):
+            acc += data[k] * R[indices[k]]
+    return acc
+
+
+cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
+                          const int[::1] indptr, const double[::1] sw,
+                          const double[::1] x_mean, const double[::1] x_norm2,
+                          const double[::1] pf, const CDParams* prm, double[::1] w,
+                          double[::1] R, const int* idx, int m,
+                          unsigned long long* rng) noexcept nogil:
+    cdef int t, k, j, i, n = R.shape[0]
+    cdef double w_old, w_new, z, delta, shift = 0.0, decrease = 0.0
+    for t in range(m):
+        k = rand_below(rng, m) if prm.random else t
+        j = idx[k] if idx != NULL else k
+        if x_norm2[j] == 0.0:
+            continue
+        w_old = w[j]
+        # sum_i s_i x_ij = n xbar_j, and sum_i s_i r_i = 0 with an intercept.
+        z = (_sparse_dot(data, indices, indptr, sw, R, j) + shift * n * x_mean[j]
+             + x_norm2[j] * w_old)
+        w_new = cd_update(z, x_norm2[j], prm.a * pf[j], prm.b * pf[j], prm.positive)
+        if w_new != w_old:
+            delta = w_new - w_old
+            for k in range(indptr[j], indptr[j + 1]):
+                R[indices[k]] -= delta * data[k]
+            shift += delta * x_mean[j]
+            w[j] = w_new
+            decrease += 0.5 * (x_norm2[j] + prm.b * pf[j]) * delta * delta
+    if shift != 0.0:
+        for i in range(n):
+            R[i] += shift
+    return decrease
+
+
+cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
+                        const int[::1] indptr, const double[::1] y_c,
+                        const double[::1] sw, const double[::1] x_mean,
+                        const double[::1] x_norm2, const double[::1] pf,
+                        const CDParams* prm, const double[::1] w, const double[::1] R,
+                        double[::1] g, CDResult* result) noexcept nogil:
+    cdef int i, j, p = x_norm2.shape[0]
+    cdef double r_dot_y, sum_sr = 0.0
+    for i in range(R.shape[0]):
+        sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
+    if prm.n_threads > 1:
+        for j in prange(p, num_threads=prm.n_threads, schedule="static"):
+            g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
+    else:
+        for j in range(p):
+            g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
+    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
+    return enet_gap(p, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b, prm.positive,
+                    result.r_norm2, r_dot_y)
+
+
+cdef void enet_sparse(
+    const floating[::1] data, const int[::1] indices, const int[::1] indptr,
+    const double[::1] y_c, const double[::1] sw,
+    const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
+    const CDParams* params, double[::1] w,
+    double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
+    cdef int i, j, k, it, n_ws, n = R.shape[0], p = x_norm2.shape[0]
+    cdef unsigned long long rng = _rng_state(params.seed)
+    cdef double gap, shift = 0.0
+
+    for i in range(n):
+        R[i] = y_c[i]
+    for j in range(p):
+        if x_norm2[j] == 0.0:
+            w[j] = 0.0
+        elif w[j] != 0.0:
+            for k in range(indptr[j], indptr[j + 1]):
+                R[indices[k]] -= w[j] * data[k]
+            shift += w[j] * x_mean[j]
+    for i in range(n):
+        R[i] += shift
+
+    result.n_iter = 0
+    gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
+                      w, R, g, result)
+    while gap > params.tol and result.n_iter < params.max_iter:
+        if result.n_iter > 0:
+            n_ws = _collect_nonzero(w, ws)
+            for it in range(params.max_iter):
+                if n_ws == 0 or _sparse_sweep(
+                        data, indices, indptr, sw, x_mean, x_norm2, pf, params, w, R,
+                        &ws[0], n_ws, &rng) <= INNER_DECREASE * gap:
+                    break
+        _sparse_sweep(data, indices, indptr, sw, x_mean, x_norm2, pf, params, w, R,
+                      NULL, p, &rng)
+        result.n_iter += 1
+        gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
+                          w, R, g, result)
+    result.gap = gap
+
+
+# ---------------------------------------------------------------------- Gram
+
+cdef double _gram_sweep(const floating[:, ::1] Q, const double[::1] q,
+                        const double[::1] x_norm2, const double[::1] pf,
+                        const CDParams* prm, double[::1] w, double[::1] H,
+                        const int* idx, int m, unsigned long long* rng) noexcept nogil:
+    cdef int t, k, j, l, p = q.shape[0]
+    cdef double w_old, w_new, z, delta, decrease = 0.0
+    for t in range(m):
+        k = rand_below(rng, m) if prm.random else t
+        j = idx[k] if idx != NULL else k
+        if x_norm2[j] == 0.0:
+            continue
+        w_old = w[j]
+        z = q[j] - H[j] + x_norm2[j] * w_old
+        w_new = cd_update(z, x_norm2[j], prm.a * pf[j], prm.b * pf[j], prm.positive)
+        if w_new != w_old:
+            delta = w_new - w_old
+            for l in range(p):
+                H[l] += delta * Q[j, l]
+            w[j] = w_new
+            decrease += 0.5 * (x_norm2[j] + prm.b * pf[j]) * delta * delta
+    return decrease
+
+
+cdef double _gram_gap(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
+                      const double[::1] x_norm2, const double[::1] pf,
+                      const CDParams* prm, const double[::1] w, double[::1] H,
+                      double[::1] g, CDResult* result) noexcept nogil:
+    """Recompute H = Q w exactly (no drift), then the gap from g = q - H."""
+    cdef int j, l, p = q.shape[0]
+    cdef double wq = 0.0, wh = 0.0
+    for l in range(p):
+        H[l] = 0.0
+    for j in range(p):
+        if w[j] != 0.0:
+            for l in range(p):
+                H[l] += w[j] * Q[j, l]
+    for j in range(p):
+        g[j] = q[j] - H[j]
+        wq += w[j] * q[j]
+        wh += w[j] * H[j]
+    result.r_norm2 = max(y_norm2 - 2.0 * wq + wh, 0.0)
+    return enet_gap(p, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b, prm.positive,
+                    result.r_norm2, y_norm2 - wq)
+
+
+cdef void enet_gram(
+    const floating[:, ::1] Q, const double[::1] q, double y_norm2,
+    const double[::1] x_norm2, const double[::1] pf, const CDParams* params,
+    double[::1] w, double[::1] H, double[::1] g, int[::1] ws,
+    CDResult* result) noexcept nogil:
+    cdef int j, it, n_ws, p = q.shape[0]
+    cdef unsigned long long rng = _rng_state(params.seed)
+    cdef double gap
+
+    for j in range(p):
+        if x_norm2[j] == 0.0:
+            w[j] = 0.0
+    result.n_iter = 0
+    gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, result)
+    while gap > params.tol and result.n_iter < params.max_iter:
+        if result.n_iter > 0:
+            n_ws = _collect_nonzero(w, ws)
+            for it in range(params.max_iter):
+                if n_ws == 0 or _gram_sweep(Q, q, x_norm2, pf, params, w, H, &ws[0],
+                                            n_ws, &rng) <= INNER_DECREASE * gap:
+                    break
+        _gram_sweep(Q, q, x_norm2, pf, params, w, H, NULL, p, &rng)
+        result.n_iter += 1
+        gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, result)
+    result.gap = gap
+
+
+# ------------------------------------------------------------ Python wrappers
+
+cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint positive,
+                           bint random, unsigned long long seed, int n_threads):
+    cdef CDParams prm
+    prm.a = a
+    prm.b = b
+    prm.tol = tol
+    prm.max_iter = max_iter
+    prm.n_threads = n_threads
+    prm.positive = positive
+    prm.random = random
+    prm.seed = seed
+    return prm
+
+
+def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
+                const double[::1] x_mean, const double[::1] x_norm2,
+                const double[::1] pf, double[::1] w, double a, double b, double tol,
+                int max_iter, bint positive, bint random, unsigned long long seed,
+                int n_threads):
+    """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter)."""
+    cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
+                                     n_threads)
+    cdef CDResult res
+    cdef double[::1] R = np.empty(X.shape[0])
+    cdef double[::1] g = np.empty(X.shape[1])
+    cdef int[::1] ws = np.empty(X.shape[1], dtype=np.intc)
+    with nogil:
+        enet_dense(X, y_c, sw, x_mean, x_norm2, pf, &prm, w, R, g, ws, &res)
+    return res.gap, res.r_norm2, res.n_iter
+
+
+def solve_sparse(const floating[::1] data, const int[::1] indices,
+                 const int[::1] indptr, const double[::1] y_c, const double[::1] sw,
+                 const double[::1] x_mean, const double[::1] x_norm2,
+                 const double[::1] pf, double[::1] w, double a, double b, double tol,
+                 int max_iter, bint positive, bint random, unsigned long long seed,
+                 int n_threads):
+    """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter)."""
+    cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
+                                     n_threads)
+    cdef CDResult res
+    cdef double[::1] R = np.empty(y_c.shape[0])
+    cdef double[::1] g = np.empty(x_norm2.shape[0])
+    cdef int[::1] ws = np.empty(x_norm2.shape[0], dtype=np.intc)
+    with nogil:
+        enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &prm, w,
+                    R, g, ws, &res)
+    return res.gap, res.r_norm2, res.n_iter
+
+
+def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
+               const double[::1] pf, double[::1] w, double a, double b, double tol,
+               int max_iter, bint positive, bint random, unsigned long long seed):
+    """Solve one problem given its Gram matrix, in place on ``w``."""
+    cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed, 1)
+    cdef CDResult res
+    cdef int j, p = q.shape[0]
+    cdef double[::1] x_norm2 = np.empty(p)
+    cdef double[::1] H = np.empty(p)
+    cdef double[::1] g = np.empty(p)
+    cdef int[::1] ws = np.empty(p, dtype=np.intc)
+    for j in range(p):
+        x_norm2[j] = max(<double>Q[j, j], 0.0)
+    with nogil:
+        enet_gram(Q, q, y_norm2, x_norm2, pf, &prm, w, H, g, ws, &res)
+    return res.gap, res.r_norm2, res.n_iter
+
+
+# ------------------------------------------------------ one-off column scans
+
+def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint center,
+                       int n_threads):
+    """Weighted column means (zeros unless ``center``) and sum_i s_i (x_ij - mean_j)^2."""
+    cdef int i, j, n = X.shape[0], p = X.shape[1]
+    cdef double[::1] mean = np.zeros(p)
+    cdef double[::1] norm2 = np.empty(p)
+    cdef double acc, d
+    with nogil:
+        for j in prange(p, num_threads=max(n_threads, 1), schedule="static"):
+            if center:
+                acc = 0.0
+                for i in range(n):
+                    acc = acc + (sw[i] if sw.shape[0] > 0 else 1.0) * X[i, j]
+                mean[j] = acc / n
+            acc = 0.0
+            for i in range(n):
+                d = X[i, j] - mean[j]
+                acc = acc + (sw[i] if sw.shape[0] > 0 else 1.0) * d * d
+            norm2[j] = acc
+    return np.asarray(mean), np.asarray(norm2)
+
+
+def sparse_column_stats(const floating[::1] data, const int[::1] indices,
+                        const int[::1] indptr, int n, const double[::1] sw,
+                        bint center):
+    """CSC version of :func:`dense_column_stats` (zeros enter the sums implicitly)."""
+    cdef int j, k, p = indptr.shape[0] - 1
+    cdef double[::1] mean = np.zeros(p)
+    cdef double[::1] norm2 = np.empty(p)
+    cdef double acc, s, s_nnz, d
+    with nogil:
+        for j in range(p):
+            if center:
+                acc = 0.0
+                for k in range(indptr[j], indptr[j + 1]):
+                    acc += (sw[indices[k]] if sw.shape[0] > 0 else 1.0) * data[k]
+                mean[j] = acc / n
+            acc = 0.0
+            s_nnz = 0.0
+            for k in range(indptr[j], indptr[j + 1]):
+                s = sw[indices[k]] if sw.shape[0] > 0 else 1.0
+                d = data[k] - mean[j]
+                acc += s * d * d
+                s_nnz += s
+            # rows without an entry in column j contribute s_i * mean_j^2
+            norm2[j] = acc + max(n - s_nnz, 0.0) * mean[j] * mean[j]
+    return np.asarray(mean), np.asarray(norm2)
+
+
+def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1] x_mean,
+               const double[::1] r, int n_threads):
+    """g_j = sum_i s_i (x_ij - mean_j) r_i for every column."""
+    cdef int j, p = X.shape[1]
+    cdef double[::1] g = np.empty(p)
+    with nogil:
+        for j in prange(p, num_threads=max(n_threads, 1), schedule="static"):
+            g[j] = _dense_grad(X, sw, x_mean, r, j)
+    return np.asarray(g)
+
+
+def sparse_xt_r(const floating[::1] data, const int[::1] indices, const int[::1] indptr,
+                const double[::1] sw, const double[::1] x_mean, const double[::1] r):
+    """CSC version of :func:`dense_xt_r`."""
+    cdef int i, j, p = indptr.shape[0] - 1
+    cdef double[::1] g = np.empty(p)
+    cdef double sum_sr = 0.0
+    with nogil:
+        for i in range(r.shape[0]):
+            sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * r[i]
+        for j in range(p):
+            g[j] = _sparse_dot(data, indices, indptr, sw, r, j) - x_mean[j] * sum_sr
+    return np.asarray(g)

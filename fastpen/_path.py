@@ -1,0 +1,389 @@
+"""Elastic-net regularisation paths: scaling, alpha grids, warm starts, dispatch.
+
+The public objective is scikit-learn's,
+
+    1/(2 n) sum_i s_i (y_i - x_i^T w - b0)^2
+        + alpha * sum_j pf_j (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2),
+
+with sample weights ``s`` rescaled to sum to n.  The kernels work on n times
+it (per-sum scaling): ``a = n alpha l1_ratio``, ``b = n alpha (1 - l1_ratio)``.
+The intercept is never a column of X: targets and residuals are centred with
+the weighted means and the kernels subtract column means on the fly.
+"""
+import numbers
+import warnings
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import lstsq
+from scipy.optimize import nnls
+
+from . import _cd
+from ._openmp import effective_n_threads
+from ._validation import (
+    check_alphas,
+    check_array_2d,
+    check_coef_init,
+    check_penalty_factor,
+    check_sample_weight,
+    check_scalar,
+    check_target,
+)
+
+__all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path"]
+
+_EMPTY = np.empty(0)
+
+
+class ConvergenceWarning(UserWarning):
+    """The solver stopped at ``max_iter`` before reaching the requested duality gap."""
+
+
+class PathResult(NamedTuple):
+    """Result of :func:`enet_path`, one entry per alpha (alphas decreasing).
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_alphas, n_features)
+    intercepts : ndarray of shape (n_alphas,)
+    dual_gaps : ndarray of shape (n_alphas,)
+        Duality gap reached, on the scale of the objective above (scikit-learn's
+        ``dual_gap_``).
+    n_iter : ndarray of shape (n_alphas,)
+        Full coordinate sweeps done.
+    df : ndarray of shape (n_alphas,)
+        Number of nonzero coefficients (glmnet's ``df``).
+    dev_ratio : ndarray of shape (n_alphas,)
+        Fraction of the (weighted) null deviance explained (glmnet's ``%dev``).
+    """
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    dual_gaps: np.ndarray
+    n_iter: np.ndarray
+    df: np.ndarray
+    dev_ratio: np.ndarray
+
+
+@dataclass
+class _Problem:
+    """A validated problem in the form the kernels take."""
+
+    X: object                 # Fortran-ordered ndarray or CSC matrix
+    y_c: np.ndarray           # centred target (float64)
+    sw: np.ndarray            # weights summing to n, or an empty array (unit weights)
+    y_mean: float
+    x_mean: np.ndarray        # weighted column means, zeros without intercept
+    x_norm2: np.ndarray       # sum_i s_i (x_ij - mean_j)^2
+    y_norm2: float            # sum_i s_i y_c_i^2
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    @property
+    def sparse(self):
+        return sp.issparse(self.X)
+
+    def xt_r(self, r, n_threads):
+        """sum_i s_i (x_ij - mean_j) r_i for every feature j."""
+        if self.sparse:
+            X = self.X
+            return _cd.sparse_xt_r(X.data, X.indices, X.indptr, self.sw, self.x_mean, r)
+        return _cd.dense_xt_r(self.X, self.sw, self.x_mean, r, n_threads)
+
+    def columns_centered(self, cols):
+        """Dense float64 copy of X[:, cols] - mean[cols], for a few columns."""
+        Xc = self.X[:, cols]
+        Xc = Xc.toarray() if sp.issparse(Xc) else np.asarray(Xc, dtype=np.float64)
+        return Xc - self.x_mean[cols]
+
+    def _weights(self):
+        return self.sw if self.sw.size else np.ones(self.n_samples)
+
+
+def _prepare(X, y, sample_weight, fit_intercept, n_threads):
+    X = check_array_2d(X)
+    y = check_target(y, X.shape[0])
+    sw = check_sample_weight(sample_weight, X.shape[0])
+    sw = _EMPTY if sw is None else sw
+    n = X.shape[0]
+    if fit_intercept:
+        y_mean = float(np.dot(sw, y) / n) if sw.size else float(y.mean())
+    else:
+        y_mean = 0.0
+    y_c = y - y_mean
+    if sp.issparse(X):
+        x_mean, x_norm2 = _cd.sparse_column_stats(X.data, X.indices, X.indptr, n, sw,
+                                                  fit_intercept)
+    else:
+        x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
+    y_norm2 = float(np.dot(sw * y_c, y_c)) if sw.size else float(np.dot(y_c, y_c))
+    return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2)
+
+
+def _fit_unpenalized(prob, unpenalized, positive):
+    """Least-squares (NNLS if positive) fit of the unpenalised features alone."""
+    w0 = np.zeros(prob.x_norm2.shape[0])
+    cols = np.flatnonzero(unpenalized & (prob.x_norm2 > 0))
+    if cols.size:
+        root_s = np.sqrt(prob._weights())
+        A = prob.columns_centered(cols) * root_s[:, None]
+        rhs = prob.y_c * root_s
+        w0[cols] = nnls(A, rhs)[0] if positive else lstsq(A, rhs)[0]
+    return w0
+
+
+def _alpha_max(prob, pf, l1_ratio, positive, n_threads):
+    """Smallest alpha at which every penalised coefficient is zero, and the fit there.
+
+    The unpenalised features are fitted first; alpha_max is then
+    max_j g_j / (n l1_ratio pf_j) over the penalised features, with g = X~^T S r
+    (absolute values unless ``positive``).  None when no feature is penalised.
+    """
+    penalised = pf > 0
+    w0 = _fit_unpenalized(prob, ~penalised, positive)
+    if not penalised.any() or l1_ratio == 0:
+        return None, w0
+    r = prob.y_c.copy()
+    nz = np.flatnonzero(w0)
+    if nz.size:
+        r -= prob.columns_centered(nz) @ w0[nz]
+    g = prob.xt_r(r, n_threads)[penalised]
+    g = np.maximum(g, 0.0) if positive else np.abs(g)
+    return float(np.max(g / pf[penalised]) / (prob.n_samples * l1_ratio)), w0
+
+
+def _alpha_grid(alpha_max, n_alphas, eps, dtype):
+    resolution = np.finfo(dtype).resolution
+    if alpha_max <= resolution:
+        return np.full(n_alphas, resolution)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def _gram(prob, precompute, n_threads):
+    """Return (Q, q) for Gram mode: Q = X~^T S X~ in X's dtype, q = X~^T S y_c."""
+    X = prob.X
+    p = X.shape[1]
+    root_s = np.sqrt(prob._weights())
+    if isinstance(precompute, np.ndarray) or hasattr(precompute, "__array__"):
+        Q = np.asarray(precompute)
+        if Q.ndim != 2 or Q.shape != (p, p):
+            raise ValueError(f"precompute: the Gram matrix must have shape ({p}, {p}), "
+                             f"got {Q.shape}.")
+        _check_gram(prob, Q)
+    elif prob.sparse:
+        Xs = sp.csc_matrix(X.multiply(root_s[:, None]))
+        m = X.T @ (prob._weights()) if prob.sw.size else np.asarray(X.sum(axis=0)).ravel()
+        Q = (Xs.T @ Xs).toarray() - np.outer(prob.x_mean, m) - np.outer(m, prob.x_mean) \
+            + prob.n_samples * np.outer(prob.x_mean, prob.x_mean)
+    else:
+        Xc = (X - prob.x_mean.astype(X.dtype)) * root_s[:, None].astype(X.dtype)
+        Q = Xc.T @ Xc
+    Q = np.ascontiguousarray(Q, dtype=X.dtype)
+    return Q, prob.xt_r(prob.y_c, n_threads)
+
+
+def _check_gram(prob, Q):
+    """Validate a user Gram matrix against one column of X~^T S X~."""
+    if Q.dtype.kind not in "fiu":
+        raise TypeError(f"precompute: the Gram matrix must be real, got {Q.dtype}.")
+    if not np.isfinite(Q).all():
+        raise ValueError("precompute: the Gram matrix contains NaN or infinity.")
+    j = int(np.argmax(prob.x_norm2))
+    expected = prob.xt_r(prob.columns_centered([j])[:, 0], 1)
+    rtol = 1e-4 if Q.dtype == np.float32 or prob.X.dtype == np.float32 else 1e-7
+    scale = max(prob.x_norm2.max(), np.finfo(np.float64).tiny)
+    if not np.allclose(Q[:, j], expected, rtol=rtol, atol=rtol * scale):
+        raise ValueError(
+            "precompute: the Gram matrix does not match X (with the intercept, X is "
+            "centred with the weighted column means and scaled by sqrt(sample_weight) "
+            "before X^T X); pass precompute=True to let fastpen compute it.")
+
+
+def _random_seed(random_state):
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, np.iinfo(np.int32).max))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63))
+    if random_state is None:
+        return int(np.random.randint(0, np.iinfo(np.int32).max))
+    return int(check_scalar(random_state, "random_state", "int", low=0))
+
+
+def _use_gram(precompute, prob):
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(f"precompute must be 'auto', True, False or an array, "
+                             f"got {precompute!r}.")
+        return not prob.sparse and prob.X.shape[0] > prob.X.shape[1]
+    if isinstance(precompute, (bool, np.bool_)):
+        return bool(precompute)
+    if precompute is None:
+        return False
+    return True  # a Gram array
+
+
+def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
+              fit_intercept=True, sample_weight=None, tol=1e-4, max_iter=1000,
+              positive=False, penalty_factor=None, coef_init=None, n_threads=None,
+              precompute=False, selection="cyclic", random_state=None,
+              _warning_category=None):
+    """Elastic-net regularisation path by coordinate descent.
+
+    Minimises, for each alpha,
+    ``1/(2n) ||y - Xw - b0||^2_s + alpha * sum_j pf_j (l1_ratio |w_j|
+    + (1 - l1_ratio)/2 w_j^2)``, warm-starting each fit from the previous one.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+        float32 stays float32, other numeric dtypes become float64.  C-ordered
+        dense input is copied once to Fortran order; non-CSC sparse input is
+        converted to CSC (a copy).
+    y : array-like of shape (n_samples,)
+    l1_ratio : float in [0, 1], default=0.5
+        Mix of L1 (1) and L2 (0) penalties.
+    alphas : int or array-like, default=100
+        Number of alphas on an automatic log grid from alpha_max down to
+        ``eps * alpha_max``, or an explicit grid (sorted decreasingly).
+    eps : float, default=1e-3
+        Length of the automatic grid.
+    n_alphas : int, optional
+        Alias of an integer ``alphas`` (scikit-learn < 1.7 spelling).
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept (X is never centred in memory).
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weights, rescaled to sum to n_samples.
+    tol : float, default=1e-4
+        Stop when the duality gap is at most ``tol * ||y_c||^2_s / n``
+        (scikit-learn's meaning).
+    max_iter : int, default=1000
+        Maximum number of full coordinate sweeps per alpha.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    penalty_factor : array-like of shape (n_features,), optional
+        Non-negative factor multiplying each feature's penalty (L1 and L2); 0
+        leaves the feature unpenalised.  Not rescaled.
+    coef_init : array-like of shape (n_features,), optional
+        Starting point for the first alpha.
+    n_threads : int, optional
+        OpenMP threads for the O(n p) scans: None = what OpenMP allows, -1 =
+        all cores, -k = all but k - 1.  Results do not depend on it.
+    precompute : {'auto', True, False} or ndarray of shape (n_features, n_features)
+        Solve from the Gram matrix X~^T S X~ (computed, or given).  'auto'
+        uses it for dense X with n_samples > n_features.
+    selection : {'cyclic', 'random'}, default='cyclic'
+    random_state : int, RandomState or Generator, optional
+        Seed of the random coordinate order.
+
+    Returns
+    -------
+    PathResult
+        Named tuple ``(alphas, coefs, intercepts, dual_gaps, n_iter, df,
+        dev_ratio)``; ``coefs`` has shape (n_alphas, n_features).
+
+    Warns
+    -----
+    ConvergenceWarning
+        When some alpha stops at ``max_iter`` above the requested gap.
+    """
+    l1_ratio = check_scalar(l1_ratio, "l1_ratio", low=0.0, high=1.0)
+    tol = check_scalar(tol, "tol", low=0.0)
+    max_iter = check_scalar(max_iter, "max_iter", "int", low=1)
+    if selection not in ("cyclic", "random"):
+        raise ValueError(f"selection must be 'cyclic' or 'random', got {selection!r}.")
+    if n_alphas is not None:
+        alphas = n_alphas
+    grid_size = None
+    if isinstance(alphas, numbers.Integral):
+        grid_size = check_scalar(alphas, "alphas", "int", low=1)
+        eps = check_scalar(eps, "eps", low=0.0, low_inclusive=False)
+    else:
+        alphas = check_alphas(alphas)
+    n_threads = effective_n_threads(n_threads)
+
+    prob = _prepare(X, y, sample_weight, fit_intercept, n_threads)
+    n, p = prob.X.shape
+    pf = check_penalty_factor(penalty_factor, p)
+    w = check_coef_init(coef_init, p)
+    use_gram = _use_gram(precompute, prob)
+    random = selection == "random"
+    seed = _random_seed(random_state) if random else 0
+
+    if grid_size is not None and (l1_ratio == 0 or not np.any(pf > 0)):
+        raise ValueError(
+            "An automatic alpha grid needs an L1 penalty on at least one feature "
+            "(alpha_max is infinite with l1_ratio=0 or all penalty factors 0); "
+            "pass an explicit array of alphas.")
+    alpha_max, w_at_max = _alpha_max(prob, pf, l1_ratio, positive, n_threads)
+    if grid_size is not None:
+        alphas = _alpha_grid(alpha_max, grid_size, eps, prob.X.dtype)
+    if np.any(alphas == 0):
+        warnings.warn("alpha=0 fits ordinary least squares by coordinate descent; it "
+                      "converges, but a direct least-squares solver is faster.",
+                      UserWarning, stacklevel=2)
+
+    if use_gram:
+        Q, q = _gram(prob, precompute, n_threads)
+
+    tol_abs = tol * prob.y_norm2
+    m = alphas.shape[0]
+    coefs = np.empty((m, p), dtype=prob.X.dtype)
+    gaps = np.empty(m)
+    n_iters = np.empty(m, dtype=np.intp)
+    r_norm2 = np.empty(m)
+    for k, alpha in enumerate(alphas):
+        a, b = n * alpha * l1_ratio, n * alpha * (1.0 - l1_ratio)
+        iters = max_iter
+        if alpha_max is not None and alpha >= alpha_max:
+            w = w_at_max.copy()      # known solution: penalised coefficients all zero
+            iters = 0
+        args = (w, a, b, tol_abs, iters, positive, random, seed + k)
+        if use_gram:
+            res = _cd.solve_gram(Q, q, prob.y_norm2, pf, *args)
+        elif prob.sparse:
+            Xs = prob.X
+            res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
+                                   prob.x_mean, prob.x_norm2, pf, *args, n_threads)
+        else:
+            res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, prob.x_norm2,
+                                  pf, *args, n_threads)
+        gaps[k], r_norm2[k], n_iters[k] = res
+        if not np.isfinite(w).all():
+            raise FloatingPointError(
+                f"non-finite coefficients at alpha={alpha:.6g}: the data are too badly "
+                "scaled for double precision; rescale X and y.")
+        coefs[k] = w
+
+    _warn_unconverged(alphas, gaps, tol_abs, n, _warning_category or ConvergenceWarning)
+    intercepts = (prob.y_mean - coefs.astype(np.float64) @ prob.x_mean
+                  if fit_intercept else np.zeros(m))
+    dev_ratio = 1.0 - r_norm2 / prob.y_norm2 if prob.y_norm2 > 0 else np.zeros(m)
+    return PathResult(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
+                      intercepts=intercepts.astype(prob.X.dtype), dual_gaps=gaps / n,
+                      n_iter=n_iters, df=np.count_nonzero(coefs, axis=1),
+                      dev_ratio=dev_ratio)
+
+
+def lasso_path(X, y, **kwargs):
+    """Lasso regularisation path: :func:`enet_path` with ``l1_ratio=1``."""
+    if "l1_ratio" in kwargs:
+        raise TypeError("lasso_path() got an unexpected keyword argument 'l1_ratio'")
+    return enet_path(X, y, l1_ratio=1.0, **kwargs)
+
+
+def _warn_unconverged(alphas, gaps, tol_abs, n, category):
+    failed = np.flatnonzero(gaps > tol_abs)
+    if failed.size == 0:
+        return
+    worst = failed[np.argmax(gaps[failed])]
+    warnings.warn(
+        f"Objective did not converge for {failed.size} of {alphas.size} alphas "
+        f"(worst at alpha={alphas[worst]:.4g}): duality gap {gaps[worst] / n:.3e} > "
+        f"tolerance {tol_abs / n:.3e}. Increase max_iter, scale the features, or "
+        "increase the regularisation.", category, stacklevel=3)

@@ -1,0 +1,198 @@
+"""Turn user input into what the kernels take, or fail with a clear error.
+
+Everything here runs once, at the boundary, before any GIL-free code.  The
+caller's arrays are never modified: conversions that would write (duplicate
+summation in a sparse matrix, centring, weight rescaling) happen on copies.
+"""
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "check_array_2d",
+    "check_target",
+    "check_sample_weight",
+    "check_penalty_factor",
+    "check_coef_init",
+    "check_scalar",
+    "check_alphas",
+]
+
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+def _reject_non_numeric(dtype, name):
+    if dtype.kind == "c":
+        raise TypeError(f"{name} is complex ({dtype}); only real numbers are supported.")
+    if dtype.kind not in "biuf":
+        raise TypeError(f"{name} has dtype {dtype}; a numeric array is required.")
+
+
+def _check_finite(values, name):
+    # np.sum is finite for all-finite input (unless it overflows, then look closer).
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(values, dtype=np.float64)
+    if not np.isfinite(total) and not np.isfinite(values).all():
+        raise ValueError(f"{name} contains NaN or infinity.")
+
+
+def _as_numeric(values, name):
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} cannot be converted to floats: {exc}") from None
+    _reject_non_numeric(arr.dtype, name)
+    return arr
+
+
+def check_array_2d(X, name="X"):
+    """Validate a design matrix.
+
+    Returns
+    -------
+    X : ndarray (Fortran-ordered) or scipy.sparse.csc_matrix
+        float32 input stays float32, any other numeric dtype becomes float64.
+        C-ordered dense input is copied once into Fortran order; CSR/COO/
+        other sparse formats are converted to CSC on a copy, with duplicate
+        entries summed on a copy and int32 indices.
+    """
+    if sp.issparse(X):
+        return _check_sparse(X, name)
+    if hasattr(X, "__array__") or isinstance(X, (list, tuple)):
+        arr = _as_numeric(X, name)
+    else:
+        raise TypeError(f"{name} must be an array-like or a scipy sparse matrix, "
+                        f"got {type(X).__name__}.")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-dimensional, got an array of shape {arr.shape}.")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample and "
+                         "one feature are required.")
+    dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    arr = np.asfortranarray(arr, dtype=dtype)
+    _check_finite(arr, name)
+    return arr
+
+
+def _check_sparse(X, name):
+    _reject_non_numeric(X.dtype, name)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-dimensional, got shape {X.shape}.")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {X.shape}).")
+    dtype = np.float32 if X.dtype == np.float32 else np.float64
+    if X.format == "csc":
+        csc = sp.csc_matrix(X, dtype=dtype, copy=not X.has_canonical_format)
+    else:
+        csc = sp.csc_matrix(X.tocsc(), dtype=dtype)
+    if not csc.has_canonical_format:
+        csc.sum_duplicates()
+    if csc.nnz > _INT32_MAX or X.shape[0] > _INT32_MAX:
+        raise ValueError(f"{name} has too many entries for 32-bit sparse indices.")
+    csc.indices = np.ascontiguousarray(csc.indices, dtype=np.intc)
+    csc.indptr = np.ascontiguousarray(csc.indptr, dtype=np.intc)
+    csc.data = np.ascontiguousarray(csc.data)
+    _check_finite(csc.data, name)
+    return csc
+
+
+def check_target(y, n_samples, name="y"):
+    """Validate a 1-D target of length ``n_samples``; return it as float64."""
+    arr = _as_numeric(y, name)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-dimensional, got shape {arr.shape}.")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} samples but X has {n_samples}.")
+    arr = np.asarray(arr, dtype=np.float64)
+    _check_finite(arr, name)
+    return arr
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Return None (unit weights) or float64 weights rescaled to sum to n_samples."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, sample_weight)
+    sw = _as_numeric(sample_weight, "sample_weight")
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must have shape ({n_samples},), got {sw.shape}.")
+    sw = np.asarray(sw, dtype=np.float64)
+    _check_finite(sw, "sample_weight")
+    if np.any(sw < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    total = sw.sum()
+    if total <= 0:
+        raise ValueError("sample_weight sums to zero: at least one weight must be positive.")
+    return sw * (n_samples / total)
+
+
+def check_penalty_factor(penalty_factor, n_features):
+    """Return float64 per-feature penalty factors (ones by default)."""
+    if penalty_factor is None:
+        return np.ones(n_features)
+    pf = _as_numeric(penalty_factor, "penalty_factor")
+    if pf.ndim != 1 or pf.shape[0] != n_features:
+        raise ValueError(f"penalty_factor must have shape ({n_features},), got {pf.shape}.")
+    pf = np.array(pf, dtype=np.float64)
+    if not np.isfinite(pf).all():
+        raise ValueError("penalty_factor must be finite.")
+    if np.any(pf < 0):
+        raise ValueError("penalty_factor must be non-negative.")
+    return pf
+
+
+def check_coef_init(coef_init, n_features):
+    """Return a float64 copy of the initial coefficients (zeros by default)."""
+    if coef_init is None:
+        return np.zeros(n_features)
+    w = _as_numeric(coef_init, "coef_init")
+    if w.ndim != 1 or w.shape[0] != n_features:
+        raise ValueError(f"coef_init must have shape ({n_features},), got {w.shape}.")
+    w = np.array(w, dtype=np.float64)
+    _check_finite(w, "coef_init")
+    return w
+
+
+def check_scalar(value, name, kind="real", low=None, high=None, low_inclusive=True,
+                 high_inclusive=True):
+    """Check a scalar parameter's type and range; return it as float or int."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, got a boolean.")
+    if kind == "int":
+        if not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an integer, got {value!r}.")
+        value = int(value)
+    else:
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a real number, got {value!r}.")
+        value = float(value)
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value}.")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        bound = "≥" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {bound} {low}, got {value}.")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        bound = "≤" if high_inclusive else "<"
+        raise ValueError(f"{name} must be {bound} {high}, got {value}.")
+    return value
+
+
+def check_alphas(alphas):
+    """Validate an explicit alpha grid; return it as float64 sorted decreasingly."""
+    arr = _as_numeric(alphas, "alphas")
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1 or arr.shape[0] == 0:
+        raise ValueError(f"alphas must be a non-empty 1-D array, got shape {arr.shape}.")
+    arr = np.asarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError("alphas must be finite.")
+    if np.any(arr < 0):
+        raise ValueError("alphas must be non-negative.")
+    return np.sort(arr)[::-1].copy()

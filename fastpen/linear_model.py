@@ -1,0 +1,205 @@
+"""scikit-learn compatible estimators: thin wrappers around :func:`fastpen.enet_path`.
+
+This is the only module of fastpen that imports scikit-learn.
+"""
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import MultiOutputMixin, RegressorMixin, BaseEstimator
+from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._path import enet_path
+from ._validation import check_scalar
+
+__all__ = ["ElasticNet", "Lasso"]
+
+
+class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Linear regression with combined L1 and L2 penalties (scikit-learn's objective).
+
+    Minimises ``1/(2n) ||y - Xw - b0||^2_s + alpha * sum_j pf_j (l1_ratio |w_j|
+    + (1 - l1_ratio)/2 w_j^2)`` by coordinate descent in fastpen's OpenMP
+    kernels.  Parameters and attributes follow
+    :class:`sklearn.linear_model.ElasticNet`; a 2-D ``y`` fits one independent
+    problem per column.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Overall penalty strength (≥ 0).
+    l1_ratio : float in [0, 1], default=0.5
+    fit_intercept : bool, default=True
+    precompute : {'auto', True, False} or ndarray of shape (n_features, n_features)
+        Solve from the Gram matrix (computed, or given: it must equal
+        X~^T S X~ with X centred by the weighted means when fitting an
+        intercept and scaled by sqrt(sample_weight)).  'auto' uses it for
+        dense X with n_samples > n_features.
+    max_iter : int, default=1000
+        Maximum number of full coordinate sweeps.
+    copy_X : bool, default=True
+        Accepted for compatibility; fastpen never modifies X.
+    tol : float, default=1e-4
+        Stop when the duality gap ≤ ``tol * ||y_c||^2_s / n``.
+    warm_start : bool, default=False
+        Start from the previous ``coef_``.
+    positive : bool, default=False
+    random_state : int, RandomState instance or None
+        Seed of the coordinate order when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+    penalty_factor : array-like of shape (n_features,), optional
+        Non-negative factor multiplying each feature's penalty; 0 = unpenalised.
+    n_threads : int, optional
+        OpenMP threads: None = what OpenMP allows, -1 = all cores, -k = all
+        but k - 1.  The result does not depend on it.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int or list of int
+    dual_gap_ : float or ndarray of shape (n_targets,)
+    sparse_coef_ : scipy.sparse.csr_matrix
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    """
+
+    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute=False,
+                 max_iter=1000, copy_X=True, tol=1e-4, warm_start=False, positive=False,
+                 random_state=None, selection="cyclic", penalty_factor=None,
+                 n_threads=None):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.copy_X = copy_X
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.penalty_factor = penalty_factor
+        self.n_threads = n_threads
+
+    def _l1_ratio(self):
+        return self.l1_ratio
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,) or float, optional
+        check_input : bool, default=True
+            Accepted for compatibility; inputs are always validated.
+
+        Returns
+        -------
+        self
+        """
+        alpha = check_scalar(self.alpha, "alpha", low=0.0)
+        X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
+                             multi_output=True, y_numeric=True)
+        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+        n_targets = y2.shape[1]
+        coef_init = self._warm_start_coef(n_targets, X.shape[1])
+
+        coefs, intercepts, gaps, n_iters = [], [], [], []
+        for k in range(n_targets):
+            res = enet_path(
+                X, y2[:, k], l1_ratio=self._l1_ratio(), alphas=[alpha],
+                fit_intercept=self.fit_intercept, sample_weight=sample_weight,
+                tol=self.tol, max_iter=self.max_iter, positive=self.positive,
+                penalty_factor=self.penalty_factor,
+                coef_init=None if coef_init is None else coef_init[k],
+                n_threads=self.n_threads, precompute=self.precompute,
+                selection=self.selection, random_state=self.random_state,
+                _warning_category=SklearnConvergenceWarning)
+            coefs.append(res.coefs[0])
+            intercepts.append(res.intercepts[0])
+            gaps.append(res.dual_gaps[0])
+            n_iters.append(int(res.n_iter[0]))
+
+        self.coef_ = np.asarray(coefs)
+        self.dual_gap_ = np.asarray(gaps)
+        self.n_iter_ = n_iters
+        intercept = np.asarray(intercepts, dtype=X.dtype)
+        if n_targets == 1:
+            self.coef_ = self.coef_[0]
+            self.dual_gap_ = self.dual_gap_[0]
+            self.n_iter_ = n_iters[0]
+            if y.ndim == 1:
+                intercept = intercept[0]
+        self.intercept_ = intercept if self.fit_intercept else 0.0
+        if not self.fit_intercept and n_targets > 1:
+            self.intercept_ = np.zeros(n_targets, dtype=X.dtype)
+        return self
+
+    def _warm_start_coef(self, n_targets, n_features):
+        if not self.warm_start or not hasattr(self, "coef_"):
+            return None
+        coef = np.atleast_2d(self.coef_)
+        if coef.shape != (n_targets, n_features):
+            raise ValueError(f"warm_start: the previous coef_ has shape {coef.shape}, "
+                             f"this fit needs ({n_targets}, {n_features}).")
+        return coef
+
+    @property
+    def sparse_coef_(self):
+        """Sparse representation of ``coef_``."""
+        check_is_fitted(self)
+        return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+    def predict(self, X):
+        """Predict with the fitted linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=True, dtype=[np.float64, np.float32],
+                          reset=False)
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    path = staticmethod(enet_path)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class Lasso(ElasticNet):
+    """Linear regression with an L1 penalty: :class:`ElasticNet` with ``l1_ratio=1``.
+
+    Minimises ``1/(2n) ||y - Xw - b0||^2_s + alpha * sum_j pf_j |w_j|``.  See
+    :class:`ElasticNet` for the parameters and attributes.
+    """
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True,
+                 max_iter=1000, tol=1e-4, warm_start=False, positive=False,
+                 random_state=None, selection="cyclic", penalty_factor=None,
+                 n_threads=None):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.copy_X = copy_X
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.penalty_factor = penalty_factor
+        self.n_threads = n_threads
+
+    def _l1_ratio(self):
+        return 1.0

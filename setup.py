@@ -1,0 +1,111 @@
+"""Build the Cython extensions (metadata lives in pyproject.toml).
+
+OpenMP is probed by compiling, linking and running a tiny program with the
+compiler setuptools will use.  Without it the extensions are built serially
+with a warning; ``FASTPEN_REQUIRE_OPENMP=1`` turns that into an error.
+Other switches: ``FASTPEN_NATIVE=1`` adds ``-march=native``;
+``FASTPEN_DEBUG=1`` turns bounds and initialisation checks back on.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools._distutils.ccompiler import new_compiler
+from setuptools._distutils.sysconfig import customize_compiler
+
+OPENMP_PROBE = textwrap.dedent("""
+    #include <omp.h>
+    #include <stdio.h>
+    int main(void) {
+        int n = 0;
+        #pragma omp parallel reduction(+:n)
+        n += 1;
+        printf("%d", n == omp_get_max_threads());
+        return 0;
+    }
+""")
+
+
+def _flag(name):
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _openmp_flag_candidates(compiler_type):
+    if compiler_type == "msvc":
+        return [(["/openmp"], [])]
+    if sys.platform == "darwin":
+        return [(["-Xpreprocessor", "-fopenmp"], ["-lomp"]), (["-fopenmp"], ["-fopenmp"])]
+    return [(["-fopenmp"], ["-fopenmp"])]
+
+
+def probe_openmp():
+    """Return (compile_args, link_args) that build and run an OpenMP program, or None."""
+    compiler = new_compiler()
+    customize_compiler(compiler)
+    for cflags, lflags in _openmp_flag_candidates(compiler.compiler_type):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "probe.c")
+            with open(src, "w") as f:
+                f.write(OPENMP_PROBE)
+            exe = os.path.join(tmp, "probe")
+            try:
+                objs = compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
+                compiler.link_executable(objs, exe, extra_postargs=lflags)
+                out = subprocess.run([exe], capture_output=True, text=True, timeout=60)
+            except Exception:  # noqa: BLE001 - any failure means "no OpenMP"
+                continue
+            if out.returncode == 0 and out.stdout.strip() == "1":
+                return cflags, lflags
+    return None
+
+
+def extension_args():
+    openmp = probe_openmp()
+    if openmp is None:
+        message = ("fastpen: the C compiler cannot build OpenMP programs; building the "
+                   "extensions single-threaded.")
+        if _flag("FASTPEN_REQUIRE_OPENMP"):
+            raise RuntimeError(message + " (FASTPEN_REQUIRE_OPENMP is set)")
+        print("WARNING: " + message, file=sys.stderr)
+        cflags, lflags = [], []
+    else:
+        cflags, lflags = openmp
+    if sys.platform != "win32":
+        cflags = ["-O3"] + cflags
+        if _flag("FASTPEN_NATIVE"):
+            cflags.append("-march=native")
+    return cflags, lflags
+
+
+def extensions():
+    cflags, lflags = extension_args()
+    names = ["_cd", "_openmp"]
+    return [
+        Extension(
+            f"fastpen.{name}",
+            [f"fastpen/{name}.pyx"],
+            include_dirs=[np.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            extra_compile_args=cflags,
+            extra_link_args=lflags,
+        )
+        for name in names
+    ]
+
+
+debug = _flag("FASTPEN_DEBUG")
+directives = {
+    "language_level": 3,
+    "boundscheck": debug,
+    "wraparound": False,
+    "cdivision": True,
+    "initializedcheck": debug,
+    "nonecheck": False,
+}
+
+setup(ext_modules=cythonize(extensions(), compiler_directives=directives))
