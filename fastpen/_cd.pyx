@@ -1,12 +1,18 @@
 # cython: language_level=3
 """One-problem elastic-net solvers (dense, sparse CSC, Gram) and their helpers.
 
-Algorithm, shared by the three kernels: a full coordinate sweep, then a
-duality-gap check (an O(n p) scan, parallel over features when
-``n_threads > 1``), then sweeps over the nonzero coefficients only until the
-decrease of an epoch falls below a tenth of the current gap (glmnet's
-active-set cycling), and again.  ``n_iter`` counts full sweeps.  The gap is
-always evaluated at the returned coefficients.
+Algorithm, shared by the three kernels (an outer iteration):
+
+1. scan all features: g = X~^T S r and the duality gap (O(n p), parallel over
+   features when ``n_threads > 1``); stop if gap <= tol;
+2. working set = nonzero coefficients plus every feature violating its
+   optimality condition at zero (glmnet's KKT check);
+3. coordinate sweeps over the working set only, checking the gap of that
+   subproblem every few sweeps, until it is below a tenth of the full gap (or
+   half the tolerance).
+
+``n_iter`` counts outer iterations, i.e. full scans after the first.  The gap
+returned is always the full gap at the returned coefficients.
 """
 import numpy as np
 
@@ -15,9 +21,15 @@ from fastpen._cd_inline cimport (
     axpy_centered, cd_update, dot_centered, enet_gap, rand_below, wdot_centered,
 )
 
-# An active-set pass stops once one epoch decreases the objective by less than
-# this fraction of the last duality gap.
-cdef double INNER_DECREASE = 0.1
+# Working-set solves check their own (restricted) gap every INNER_GAP_EVERY epochs
+# and stop once it is below INNER_GAP_RATIO times the last full gap, or half the
+# tolerance, whichever is larger.
+cdef int INNER_GAP_EVERY = 5
+cdef double INNER_GAP_RATIO = 0.1
+
+
+cdef inline double _inner_tol(double gap, const CDParams* prm) noexcept nogil:
+    return max(INNER_GAP_RATIO * gap, 0.5 * prm.tol)
 
 
 cdef inline unsigned long long _rng_state(unsigned long long seed) noexcept nogil:
@@ -25,10 +37,18 @@ cdef inline unsigned long long _rng_state(unsigned long long seed) noexcept nogi
     return s if s != 0 else 1
 
 
-cdef inline int _collect_nonzero(const double[::1] w, int[::1] ws) noexcept nogil:
+cdef inline int _working_set(const double[::1] w, const double[::1] g,
+                             const double[::1] x_norm2, const double[::1] pf,
+                             const CDParams* prm, int[::1] ws) noexcept nogil:
+    """Nonzero coefficients and features violating their optimality condition at w = 0."""
     cdef int j, m = 0
+    cdef double a_j
     for j in range(w.shape[0]):
-        if w[j] != 0.0:
+        if x_norm2[j] == 0.0:
+            continue
+        a_j = prm.a * pf[j]
+        if w[j] != 0.0 or g[j] > a_j or (g[j] < -a_j and not prm.positive) or (
+                a_j == 0.0 and g[j] != 0.0):
             ws[m] = j
             m += 1
     return m
@@ -84,18 +104,22 @@ cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
                        const double[::1] sw, const double[::1] x_mean,
                        const double[::1] x_norm2, const double[::1] pf,
                        const CDParams* prm, const double[::1] w, const double[::1] R,
-                       double[::1] g, CDResult* result) noexcept nogil:
-    cdef int j, p = X.shape[1]
+                       double[::1] g, const int* idx, int m,
+                       CDResult* result) noexcept nogil:
+    """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
+    cdef int k, j
     cdef double r_dot_y
     if prm.n_threads > 1:
-        for j in prange(p, num_threads=prm.n_threads, schedule="static"):
+        for k in prange(m, num_threads=prm.n_threads, schedule="static"):
+            j = idx[k] if idx != NULL else k
             g[j] = _dense_grad(X, sw, x_mean, R, j)
     else:
-        for j in range(p):
+        for k in range(m):
+            j = idx[k] if idx != NULL else k
             g[j] = _dense_grad(X, sw, x_mean, R, j)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    return enet_gap(p, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b, prm.positive,
-                    result.r_norm2, r_dot_y)
+    return enet_gap(idx, m, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b,
+                    prm.positive, result.r_norm2, r_dot_y)
 
 
 cdef void enet_dense(
@@ -105,7 +129,7 @@ cdef void enet_dense(
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
     cdef int i, j, it, n_ws, n = X.shape[0], p = X.shape[1]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap
+    cdef double gap, inner_tol, decrease
 
     for i in range(n):
         R[i] = y_c[i]
@@ -116,17 +140,21 @@ cdef void enet_dense(
             axpy_centered(n, -w[j], &X[0, j], x_mean[j], &R[0])
 
     result.n_iter = 0
-    gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, result)
+    gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        if result.n_iter > 0:
-            n_ws = _collect_nonzero(w, ws)
-            for it in range(params.max_iter):
-                if n_ws == 0 or _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R,
-                                             &ws[0], n_ws, &rng) <= INNER_DECREASE * gap:
-                    break
-        _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R, NULL, p, &rng)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws)
+        if n_ws == 0:   # optimality conditions hold: nothing left to move
+            break
+        inner_tol = _inner_tol(gap, params)
+        for it in range(params.max_iter):
+            decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R, &ws[0],
+                                    n_ws, &rng)
+            if (decrease == 0.0 or (it + 1) % INNER_GAP_EVERY == 0) and _dense_gap(
+                    X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &ws[0], n_ws,
+                    result) <= inner_tol:
+                break
         result.n_iter += 1
-        gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, result)
+        gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     result.gap = gap
 
 
@@ -185,20 +213,24 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
                         const double[::1] sw, const double[::1] x_mean,
                         const double[::1] x_norm2, const double[::1] pf,
                         const CDParams* prm, const double[::1] w, const double[::1] R,
-                        double[::1] g, CDResult* result) noexcept nogil:
-    cdef int i, j, p = x_norm2.shape[0]
+                        double[::1] g, const int* idx, int m,
+                        CDResult* result) noexcept nogil:
+    """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
+    cdef int i, k, j
     cdef double r_dot_y, sum_sr = 0.0
     for i in range(R.shape[0]):
         sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
     if prm.n_threads > 1:
-        for j in prange(p, num_threads=prm.n_threads, schedule="static"):
+        for k in prange(m, num_threads=prm.n_threads, schedule="static"):
+            j = idx[k] if idx != NULL else k
             g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
     else:
-        for j in range(p):
+        for k in range(m):
+            j = idx[k] if idx != NULL else k
             g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    return enet_gap(p, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b, prm.positive,
-                    result.r_norm2, r_dot_y)
+    return enet_gap(idx, m, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b,
+                    prm.positive, result.r_norm2, r_dot_y)
 
 
 cdef void enet_sparse(
@@ -209,7 +241,7 @@ cdef void enet_sparse(
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
     cdef int i, j, k, it, n_ws, n = R.shape[0], p = x_norm2.shape[0]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, shift = 0.0
+    cdef double gap, inner_tol, decrease, shift = 0.0
 
     for i in range(n):
         R[i] = y_c[i]
@@ -225,20 +257,22 @@ cdef void enet_sparse(
 
     result.n_iter = 0
     gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
-                      w, R, g, result)
+                      w, R, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        if result.n_iter > 0:
-            n_ws = _collect_nonzero(w, ws)
-            for it in range(params.max_iter):
-                if n_ws == 0 or _sparse_sweep(
-                        data, indices, indptr, sw, x_mean, x_norm2, pf, params, w, R,
-                        &ws[0], n_ws, &rng) <= INNER_DECREASE * gap:
-                    break
-        _sparse_sweep(data, indices, indptr, sw, x_mean, x_norm2, pf, params, w, R,
-                      NULL, p, &rng)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws)
+        if n_ws == 0:   # optimality conditions hold: nothing left to move
+            break
+        inner_tol = _inner_tol(gap, params)
+        for it in range(params.max_iter):
+            decrease = _sparse_sweep(data, indices, indptr, sw, x_mean, x_norm2, pf,
+                                     params, w, R, &ws[0], n_ws, &rng)
+            if (decrease == 0.0 or (it + 1) % INNER_GAP_EVERY == 0) and _sparse_gap(
+                    data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params, w, R,
+                    g, &ws[0], n_ws, result) <= inner_tol:
+                break
         result.n_iter += 1
         gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
-                          w, R, g, result)
+                          w, R, g, NULL, p, result)
     result.gap = gap
 
 
@@ -270,23 +304,29 @@ cdef double _gram_sweep(const floating[:, ::1] Q, const double[::1] q,
 cdef double _gram_gap(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                       const double[::1] x_norm2, const double[::1] pf,
                       const CDParams* prm, const double[::1] w, double[::1] H,
-                      double[::1] g, CDResult* result) noexcept nogil:
-    """Recompute H = Q w exactly (no drift), then the gap from g = q - H."""
-    cdef int j, l, p = q.shape[0]
+                      double[::1] g, const int* idx, int m,
+                      CDResult* result) noexcept nogil:
+    """Gap restricted to ``idx[:m]`` (all if NULL); the full gap first recomputes
+    H = Q w from scratch, so that rounding in the updates never accumulates."""
+    cdef int k, j, l, p = q.shape[0]
     cdef double wq = 0.0, wh = 0.0
-    for l in range(p):
-        H[l] = 0.0
+    if idx == NULL:
+        for l in range(p):
+            H[l] = 0.0
+        for j in range(p):
+            if w[j] != 0.0:
+                for l in range(p):
+                    H[l] += w[j] * Q[j, l]
+    for k in range(m):
+        j = idx[k] if idx != NULL else k
+        g[j] = q[j] - H[j]
     for j in range(p):
         if w[j] != 0.0:
-            for l in range(p):
-                H[l] += w[j] * Q[j, l]
-    for j in range(p):
-        g[j] = q[j] - H[j]
-        wq += w[j] * q[j]
-        wh += w[j] * H[j]
+            wq += w[j] * q[j]
+            wh += w[j] * H[j]
     result.r_norm2 = max(y_norm2 - 2.0 * wq + wh, 0.0)
-    return enet_gap(p, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b, prm.positive,
-                    result.r_norm2, y_norm2 - wq)
+    return enet_gap(idx, m, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b,
+                    prm.positive, result.r_norm2, y_norm2 - wq)
 
 
 cdef void enet_gram(
@@ -296,23 +336,26 @@ cdef void enet_gram(
     CDResult* result) noexcept nogil:
     cdef int j, it, n_ws, p = q.shape[0]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap
+    cdef double gap, inner_tol, decrease
 
     for j in range(p):
         if x_norm2[j] == 0.0:
             w[j] = 0.0
     result.n_iter = 0
-    gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, result)
+    gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        if result.n_iter > 0:
-            n_ws = _collect_nonzero(w, ws)
-            for it in range(params.max_iter):
-                if n_ws == 0 or _gram_sweep(Q, q, x_norm2, pf, params, w, H, &ws[0],
-                                            n_ws, &rng) <= INNER_DECREASE * gap:
-                    break
-        _gram_sweep(Q, q, x_norm2, pf, params, w, H, NULL, p, &rng)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws)
+        if n_ws == 0:   # optimality conditions hold: nothing left to move
+            break
+        inner_tol = _inner_tol(gap, params)
+        for it in range(params.max_iter):
+            decrease = _gram_sweep(Q, q, x_norm2, pf, params, w, H, &ws[0], n_ws, &rng)
+            if (decrease == 0.0 or (it + 1) % INNER_GAP_EVERY == 0) and _gram_gap(
+                    Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
+                    result) <= inner_tol:
+                break
         result.n_iter += 1
-        gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, result)
+        gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     result.gap = gap
 
 
@@ -388,25 +431,67 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
 
 # ------------------------------------------------------ one-off column scans
 
+cdef inline double _col_sum(int n, const floating* x, const double* s) noexcept nogil:
+    """sum_i s_i x_i (s NULL: unit weights), four partial sums."""
+    cdef int i, m = n - n % 4
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    if s == NULL:
+        for i in range(0, m, 4):
+            s0 += x[i]
+            s1 += x[i + 1]
+            s2 += x[i + 2]
+            s3 += x[i + 3]
+        for i in range(m, n):
+            s0 += x[i]
+    else:
+        for i in range(0, m, 4):
+            s0 += s[i] * x[i]
+            s1 += s[i + 1] * x[i + 1]
+            s2 += s[i + 2] * x[i + 2]
+            s3 += s[i + 3] * x[i + 3]
+        for i in range(m, n):
+            s0 += s[i] * x[i]
+    return (s0 + s1) + (s2 + s3)
+
+
+cdef inline double _col_sq_dev(int n, const floating* x, double mean,
+                               const double* s) noexcept nogil:
+    """sum_i s_i (x_i - mean)^2 (s NULL: unit weights), four partial sums."""
+    cdef int i, m = n - n % 4
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, d0, d1, d2, d3
+    for i in range(0, m, 4):
+        d0 = x[i] - mean
+        d1 = x[i + 1] - mean
+        d2 = x[i + 2] - mean
+        d3 = x[i + 3] - mean
+        if s == NULL:
+            s0 += d0 * d0
+            s1 += d1 * d1
+            s2 += d2 * d2
+            s3 += d3 * d3
+        else:
+            s0 += s[i] * d0 * d0
+            s1 += s[i + 1] * d1 * d1
+            s2 += s[i + 2] * d2 * d2
+            s3 += s[i + 3] * d3 * d3
+    for i in range(m, n):
+        d0 = x[i] - mean
+        s0 += (1.0 if s == NULL else s[i]) * d0 * d0
+    return (s0 + s1) + (s2 + s3)
+
+
 def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint center,
                        int n_threads):
     """Weighted column means (zeros unless ``center``) and sum_i s_i (x_ij - mean_j)^2."""
-    cdef int i, j, n = X.shape[0], p = X.shape[1]
+    cdef int j, n = X.shape[0], p = X.shape[1]
     cdef double[::1] mean = np.zeros(p)
     cdef double[::1] norm2 = np.empty(p)
-    cdef double acc, d
+    cdef const double* s = &sw[0] if sw.shape[0] > 0 else NULL
     with nogil:
         for j in prange(p, num_threads=max(n_threads, 1), schedule="static"):
             if center:
-                acc = 0.0
-                for i in range(n):
-                    acc = acc + (sw[i] if sw.shape[0] > 0 else 1.0) * X[i, j]
-                mean[j] = acc / n
-            acc = 0.0
-            for i in range(n):
-                d = X[i, j] - mean[j]
-                acc = acc + (sw[i] if sw.shape[0] > 0 else 1.0) * d * d
-            norm2[j] = acc
+                mean[j] = _col_sum(n, &X[0, j], s) / n
+            norm2[j] = _col_sq_dev(n, &X[0, j], mean[j], s)
     return np.asarray(mean), np.asarray(norm2)
 
 

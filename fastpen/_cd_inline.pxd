@@ -63,9 +63,9 @@ cdef inline double cd_update(double z, double norm2, double a_j, double b_j,
     return 0.0
 
 
-cdef inline double enet_gap(int p, const double* g, const double* w, const double* pf,
-                            const double* norm2, double a, double b, bint positive,
-                            double r_norm2, double r_dot_y) noexcept nogil:
+cdef inline double enet_gap(const int* idx, int m, const double* g, const double* w,
+                            const double* pf, const double* norm2, double a, double b,
+                            bint positive, double r_norm2, double r_dot_y) noexcept nogil:
     """Duality gap of the elastic net from g = X~^T S r (per-sum scaling).
 
     With an L1 part (a > 0) the dual point is the rescaled residual; without
@@ -73,13 +73,16 @@ cdef inline double enet_gap(int p, const double* g, const double* w, const doubl
     Unpenalised features (pf_j == 0, or a == b == 0) are not part of the dual
     norm; each adds g_j^2 / (2 ||x~_j||^2), the decrease one exact update of
     that coordinate would still give, so that the criterion also certifies
-    their stationarity.
+    their stationarity.  Only the features ``idx[:m]`` enter (all ``m`` if
+    idx is NULL): with the others at zero, that is the gap of the subproblem
+    restricted to them.
     """
-    cdef int j
+    cdef int k, j
     cdef double l1 = 0.0, l2 = 0.0, dnorm = 0.0, ridge_conj = 0.0, unpen = 0.0
     cdef double xta, v, c, gap
     cdef bint penalised = a > 0.0 or b > 0.0
-    for j in range(p):
+    for k in range(m):
+        j = idx[k] if idx != NULL else k
         if norm2[j] == 0.0:
             continue
         if pf[j] == 0.0 or not penalised:
