@@ -108,4 +108,5 @@ directives = {
     "nonecheck": False,
 }
 
-setup(ext_modules=cythonize(extensions(), compiler_directives=directives))
+# force: the generated C must follow the directives of this build (debug or not).
+setup(ext_modules=cythonize(extensions(), compiler_directives=directives, force=True))

@@ -23,7 +23,7 @@ cdef struct CDParams:
     double a            # L1 strength, n * alpha * l1_ratio
     double b            # L2 strength, n * alpha * (1 - l1_ratio)
     double tol          # absolute duality-gap tolerance (per-sum scaling)
-    int max_iter        # maximum number of full sweeps over the features
+    int max_iter        # maximum number of coordinate sweeps (over the working set)
     int n_threads       # threads for the gap scans; 1 = serial
     bint positive       # constrain w >= 0
     bint random         # random instead of cyclic coordinate order
@@ -33,7 +33,7 @@ cdef struct CDParams:
 cdef struct CDResult:
     double gap          # duality gap reached (per-sum scaling)
     double r_norm2      # sum_i s_i r_i^2 at the returned w
-    int n_iter          # full sweeps done
+    int n_iter          # coordinate sweeps done
 
 
 cdef void enet_dense(

@@ -11,8 +11,10 @@ Algorithm, shared by the three kernels (an outer iteration):
    subproblem every few sweeps, until it is below a tenth of the full gap (or
    half the tolerance).
 
-``n_iter`` counts outer iterations, i.e. full scans after the first.  The gap
-returned is always the full gap at the returned coefficients.
+``n_iter`` counts the coordinate sweeps (each over the working set of the
+moment) and is bounded by ``max_iter``, so a fit costs at most about
+``2 * max_iter`` passes over X.  The gap returned is always the full gap at
+the returned coefficients.
 """
 import numpy as np
 
@@ -26,6 +28,16 @@ from fastpen._cd_inline cimport (
 # tolerance, whichever is larger.
 cdef int INNER_GAP_EVERY = 5
 cdef double INNER_GAP_RATIO = 0.1
+
+
+# Below this many multiply-adds a scan runs serially: an OpenMP region costs
+# microseconds on idle cores, and milliseconds when another process holds one.
+cdef long PARALLEL_MIN_WORK = 1 << 18
+
+
+cdef inline bint _parallel(const CDParams* prm, const int* idx, long work) noexcept nogil:
+    """Full scans only (working-set scans are small) and only when they are long."""
+    return prm.n_threads > 1 and idx == NULL and work >= PARALLEL_MIN_WORK
 
 
 cdef inline double _inner_tol(double gap, const CDParams* prm) noexcept nogil:
@@ -109,7 +121,7 @@ cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
     cdef int k, j
     cdef double r_dot_y
-    if prm.n_threads > 1:
+    if _parallel(prm, idx, <long>X.shape[0] * m):
         for k in prange(m, num_threads=prm.n_threads, schedule="static"):
             j = idx[k] if idx != NULL else k
             g[j] = _dense_grad(X, sw, x_mean, R, j)
@@ -146,14 +158,16 @@ cdef void enet_dense(
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
-        for it in range(params.max_iter):
+        it = 0
+        while result.n_iter < params.max_iter:
             decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R, &ws[0],
                                     n_ws, &rng)
-            if (decrease == 0.0 or (it + 1) % INNER_GAP_EVERY == 0) and _dense_gap(
+            result.n_iter += 1
+            it += 1
+            if (decrease == 0.0 or it % INNER_GAP_EVERY == 0) and _dense_gap(
                     X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &ws[0], n_ws,
                     result) <= inner_tol:
                 break
-        result.n_iter += 1
         gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     result.gap = gap
 
@@ -220,7 +234,7 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
     cdef double r_dot_y, sum_sr = 0.0
     for i in range(R.shape[0]):
         sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
-    if prm.n_threads > 1:
+    if _parallel(prm, idx, indptr[indptr.shape[0] - 1]):
         for k in prange(m, num_threads=prm.n_threads, schedule="static"):
             j = idx[k] if idx != NULL else k
             g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
@@ -263,14 +277,16 @@ cdef void enet_sparse(
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
-        for it in range(params.max_iter):
+        it = 0
+        while result.n_iter < params.max_iter:
             decrease = _sparse_sweep(data, indices, indptr, sw, x_mean, x_norm2, pf,
                                      params, w, R, &ws[0], n_ws, &rng)
-            if (decrease == 0.0 or (it + 1) % INNER_GAP_EVERY == 0) and _sparse_gap(
+            result.n_iter += 1
+            it += 1
+            if (decrease == 0.0 or it % INNER_GAP_EVERY == 0) and _sparse_gap(
                     data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params, w, R,
                     g, &ws[0], n_ws, result) <= inner_tol:
                 break
-        result.n_iter += 1
         gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                           w, R, g, NULL, p, result)
     result.gap = gap
@@ -348,13 +364,15 @@ cdef void enet_gram(
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
-        for it in range(params.max_iter):
+        it = 0
+        while result.n_iter < params.max_iter:
             decrease = _gram_sweep(Q, q, x_norm2, pf, params, w, H, &ws[0], n_ws, &rng)
-            if (decrease == 0.0 or (it + 1) % INNER_GAP_EVERY == 0) and _gram_gap(
+            result.n_iter += 1
+            it += 1
+            if (decrease == 0.0 or it % INNER_GAP_EVERY == 0) and _gram_gap(
                     Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
                     result) <= inner_tol:
                 break
-        result.n_iter += 1
         gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     result.gap = gap
 
@@ -487,6 +505,8 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
     cdef double[::1] mean = np.zeros(p)
     cdef double[::1] norm2 = np.empty(p)
     cdef const double* s = &sw[0] if sw.shape[0] > 0 else NULL
+    if <long>n * p < PARALLEL_MIN_WORK:
+        n_threads = 1
     with nogil:
         for j in prange(p, num_threads=max(n_threads, 1), schedule="static"):
             if center:
@@ -527,6 +547,8 @@ def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1]
     """g_j = sum_i s_i (x_ij - mean_j) r_i for every column."""
     cdef int j, p = X.shape[1]
     cdef double[::1] g = np.empty(p)
+    if <long>X.shape[0] * p < PARALLEL_MIN_WORK:
+        n_threads = 1
     with nogil:
         for j in prange(p, num_threads=max(n_threads, 1), schedule="static"):
             g[j] = _dense_grad(X, sw, x_mean, r, j)

@@ -53,7 +53,7 @@ class PathResult(NamedTuple):
         Duality gap reached, on the scale of the objective above (scikit-learn's
         ``dual_gap_``).
     n_iter : ndarray of shape (n_alphas,)
-        Full coordinate sweeps done.
+        Coordinate sweeps done (each over the working set of the moment).
     df : ndarray of shape (n_alphas,)
         Number of nonzero coefficients (glmnet's ``df``).
     dev_ratio : ndarray of shape (n_alphas,)
@@ -263,7 +263,8 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
         Stop when the duality gap is at most ``tol * ||y_c||^2_s / n``
         (scikit-learn's meaning).
     max_iter : int, default=1000
-        Maximum number of full coordinate sweeps per alpha.
+        Maximum number of coordinate sweeps per alpha (each sweep covers the
+        working set of the moment: nonzero and violating features).
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     penalty_factor : array-like of shape (n_features,), optional

@@ -35,7 +35,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         intercept and scaled by sqrt(sample_weight)).  'auto' uses it for
         dense X with n_samples > n_features.
     max_iter : int, default=1000
-        Maximum number of full coordinate sweeps.
+        Maximum number of coordinate sweeps (over the working set).
     copy_X : bool, default=True
         Accepted for compatibility; fastpen never modifies X.
     tol : float, default=1e-4
