@@ -112,7 +112,9 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
         gap = r_norm2 - r_dot_y + 0.5 * b * l2 + ridge_conj
     else:
         gap = 0.0
-    return gap + unpen
+    # While unpenalised features are not yet stationary the dual point is not
+    # feasible and the first part can be negative: never let it offset ``unpen``.
+    return max(gap, 0.0) + unpen
 
 
 cdef inline unsigned int rand_below(unsigned long long* state,

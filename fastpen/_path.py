@@ -35,6 +35,9 @@ from ._validation import (
 __all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path"]
 
 _EMPTY = np.empty(0)
+# A centred column whose sum of squares is below this fraction of n * mean^2 is
+# treated as constant (coefficient 0): rounding of the mean leaves ~1e-32 there.
+_CONSTANT_RTOL = 1e-20
 
 
 class ConvergenceWarning(UserWarning):
@@ -123,6 +126,8 @@ def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     else:
         x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
     y_norm2 = float(np.dot(sw * y_c, y_c)) if sw.size else float(np.dot(y_c, y_c))
+    # Centring a constant column leaves rounding noise, not a direction to fit.
+    x_norm2[x_norm2 <= _CONSTANT_RTOL * n * x_mean**2] = 0.0
     return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2)
 
 
@@ -355,7 +360,7 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
             res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, prob.x_norm2,
                                   pf, *args, n_threads)
         gaps[k], r_norm2[k], n_iters[k] = res
-        if not np.isfinite(w).all():
+        if not (np.isfinite(w).all() and np.isfinite(gaps[k])):
             raise FloatingPointError(
                 f"non-finite coefficients at alpha={alpha:.6g}: the data are too badly "
                 "scaled for double precision; rescale X and y.")
