@@ -171,7 +171,11 @@ def _alpha_grid(alpha_max, n_alphas, eps, dtype):
 
 
 def _gram(prob, precompute, n_threads):
-    """Return (Q, q) for Gram mode: Q = X~^T S X~ in X's dtype, q = X~^T S y_c."""
+    """Return (Q, q) for Gram mode: Q = X~^T S X~, q = X~^T S y_c.
+
+    A computed Q is float64 whatever X's dtype (the gap is measured on it); a
+    user's Q keeps its dtype.
+    """
     X = prob.X
     p = X.shape[1]
     root_s = np.sqrt(prob._weights())
@@ -187,9 +191,9 @@ def _gram(prob, precompute, n_threads):
         Q = (Xs.T @ Xs).toarray() - np.outer(prob.x_mean, m) - np.outer(m, prob.x_mean) \
             + prob.n_samples * np.outer(prob.x_mean, prob.x_mean)
     else:
-        Xc = (X - prob.x_mean.astype(X.dtype)) * root_s[:, None].astype(X.dtype)
+        Xc = (X - prob.x_mean) * root_s[:, None]
         Q = Xc.T @ Xc
-    Q = np.ascontiguousarray(Q, dtype=X.dtype)
+    Q = np.ascontiguousarray(Q, dtype=Q.dtype if Q.dtype == np.float32 else np.float64)
     return Q, prob.xt_r(prob.y_c, n_threads)
 
 
@@ -308,7 +312,7 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
     grid_size = None
     if isinstance(alphas, numbers.Integral):
         grid_size = check_scalar(alphas, "alphas", "int", low=1)
-        eps = check_scalar(eps, "eps", low=0.0, low_inclusive=False)
+        eps = check_scalar(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
     else:
         alphas = check_alphas(alphas)
     n_threads = effective_n_threads(n_threads)

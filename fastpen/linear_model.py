@@ -133,8 +133,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if y.ndim == 1:
                 intercept = intercept[0]
         self.intercept_ = intercept if self.fit_intercept else 0.0
-        if not self.fit_intercept and n_targets > 1:
-            self.intercept_ = np.zeros(n_targets, dtype=X.dtype)
         return self
 
     def _warm_start_coef(self, n_targets, n_features):

@@ -140,9 +140,10 @@ def optimality(X, y, coef, intercept=0.0, *, alpha, l1_ratio=1.0, sample_weight=
         gp = np.maximum(g, 0.0) if positive else g
         gap = (R @ R + 0.5 * b * np.sum(pf * w * w) - R @ sc.yt
                + np.sum(gp[pen] ** 2 / (2 * b * pf[pen])))
-    else:  # no penalty: ||X~^T R||^2 as the optimality measure
-        gp = np.where(positive & (w <= 0), np.maximum(g, 0.0), g) if positive else g
-        gap = float(gp @ gp)
+    else:  # no penalty: the stationarity of every coordinate, in objective units
+        gp = np.where(w <= 0, np.maximum(g, 0.0), g) if positive else g
+        nrm = np.einsum("ij,ij->j", sc.Xt, sc.Xt)
+        gap = float(np.sum(gp[live] ** 2 / (2 * nrm[live])))
     rel = gap / (0.5 * y2) if y2 > 0 else gap
 
     # ---- KKT, per feature, in the units of x~_j^T R / n
@@ -212,6 +213,52 @@ def assert_optimal(X, y, coef, intercept=0.0, *, alpha, l1_ratio=1.0, sample_wei
         f"intercept {intercept} does not satisfy the weighted-mean condition "
         f"(relative error {opt.intercept_err:.3e})")
     return opt
+
+
+def kkt_bound(X, y, rel_gap, *, alpha, l1_ratio=1.0, sample_weight=None,
+              fit_intercept=True, penalty_factor=None):
+    """Largest scaled KKT violation compatible with a relative duality gap ``rel_gap``.
+
+    One exact coordinate step on feature j decreases the objective (per-sum
+    scaling) by at least v_j^2 / (2 (||x~_j||^2 + b pf_j)) when v_j is its KKT
+    violation, and no decrease exceeds the gap: v_j <= sqrt(rel_gap) ||y~||
+    sqrt(||x~_j||^2 + b pf_j).  Scaled like ``Optimality.kkt``.
+    """
+    sc = scale_problem(X, y, sample_weight, fit_intercept)
+    n, p = sc.Xt.shape
+    pf = np.ones(p) if penalty_factor is None else np.asarray(penalty_factor, np.float64)
+    b = n * alpha * (1.0 - l1_ratio)
+    curv = np.einsum("ij,ij->j", sc.Xt, sc.Xt) + b * pf
+    scale = max(float(np.max(np.abs(sc.Xt.T @ sc.yt))), np.finfo(float).tiny)
+    return float(np.sqrt(max(rel_gap, 0.0)) * np.sqrt(sc.yt @ sc.yt)
+                 * np.sqrt(curv.max()) / scale)
+
+
+def check_claimed_convergence(X, y, res, *, l1_ratio=0.5, sample_weight=None,
+                              fit_intercept=True, positive=False, penalty_factor=None,
+                              tol=1e-4):
+    """Every alpha that a PathResult reports as converged (gap <= tol ||y~||^2 / n)
+    must really be optimal to that tolerance, measured independently."""
+    X = as_dense64(X)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    sc = scale_problem(X, y, sample_weight, fit_intercept)
+    n = X.shape[0]
+    y2 = float(sc.yt @ sc.yt)
+    floor_gap, floor_kkt, floor_int = default_tols(np.asarray(res.coefs).dtype)
+    rel_claim = 2.0 * tol * 1.01 + 1e-12
+    for k, alpha in enumerate(res.alphas):
+        if not res.dual_gaps[k] <= tol * y2 / n:      # reported as not converged
+            continue
+        rel = max(rel_claim, floor_gap if res.coefs.dtype == np.float32 else 0.0)
+        kkt = kkt_bound(X, y, rel, alpha=alpha, l1_ratio=l1_ratio,
+                        sample_weight=sample_weight, fit_intercept=fit_intercept,
+                        penalty_factor=penalty_factor)
+        assert_optimal(X, y, res.coefs[k], res.intercepts[k], alpha=alpha,
+                       l1_ratio=l1_ratio, sample_weight=sample_weight,
+                       fit_intercept=fit_intercept, positive=positive,
+                       penalty_factor=penalty_factor, gap_tol=rel,
+                       kkt_tol=1.01 * kkt + 1e-9,
+                       intercept_tol=max(floor_int, 1e-9))
 
 
 def assert_path_optimal(X, y, res, *, l1_ratio=1.0, **kw):

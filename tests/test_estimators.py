@@ -1,5 +1,4 @@
 """fastpen.Lasso / ElasticNet: scikit-learn compatibility and agreement."""
-import warnings
 
 import numpy as np
 import pytest
@@ -108,7 +107,10 @@ def test_agrees_with_sklearn_quickstart(quickstart):
         # same objective value, and its dual gap is the same quantity as sklearn's
         opt = optimality(X, y, ours.coef_, ours.intercept_, alpha=alpha, l1_ratio=l1,
                          sample_weight=sw)
-        assert ours.dual_gap_ == pytest.approx(opt.gap / X.shape[0], rel=1e-6, abs=1e-15)
+        yc = y - np.average(y, weights=sw)
+        scale = np.sum(sw / sw.mean() * yc * yc) / X.shape[0]
+        assert ours.dual_gap_ == pytest.approx(opt.gap / X.shape[0], rel=1e-6,
+                                               abs=1e-12 * scale)
 
 
 def test_agrees_with_sklearn_path(quickstart):
@@ -119,8 +121,27 @@ def test_agrees_with_sklearn_path(quickstart):
     np.testing.assert_allclose(alphas, ours.alphas)
     np.testing.assert_allclose(ours.coefs, coefs.T, atol=1e-6)
     # same automatic grid as scikit-learn
-    sk_alphas, _, _ = sklm.enet_path(X - X.mean(0), y - y.mean(), l1_ratio=0.5, n_alphas=15)
+    sk_alphas, _, _ = sklm.enet_path(X - X.mean(0), y - y.mean(), l1_ratio=0.5, alphas=15)
     np.testing.assert_allclose(ours.alphas, sk_alphas, rtol=1e-10)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_estimator_at_alpha_max(fmt, weighted):
+    X, y, _ = make_data(n=40, p=9, seed=106, offset=0.5)
+    sw = make_weights(40) if weighted else None
+    res = fastpen.enet_path(to_format(X, fmt), y, l1_ratio=0.5, alphas=3, sample_weight=sw)
+    for alpha in (res.alphas[0], 1.0001 * res.alphas[0]):
+        est = fastpen.ElasticNet(alpha=alpha, l1_ratio=0.5).fit(to_format(X, fmt), y,
+                                                               sample_weight=sw)
+        assert np.all(est.coef_ == 0.0)
+        assert est.intercept_ == pytest.approx(np.average(y, weights=sw), rel=1e-12)
+        theirs = sklm.ElasticNet(alpha=alpha, l1_ratio=0.5).fit(X, y, sample_weight=sw)
+        assert np.all(theirs.coef_ == 0.0)
+    est = fastpen.ElasticNet(alpha=0.99 * res.alphas[0], l1_ratio=0.5, **TIGHT)
+    est.fit(to_format(X, fmt), y, sample_weight=sw)
+    assert np.count_nonzero(est.coef_) >= 1
+    assert_estimator_optimal(est, X, y, sample_weight=sw)
 
 
 # ------------------------------------------------------- sklearn checks
@@ -139,8 +160,8 @@ def test_sklearn_compatible(estimator, check):
 def test_shapes_like_sklearn(fit_intercept, ydim):
     X, y, _ = make_data(n=30, p=5, seed=102)
     Y = y if ydim == "1d" else y[:, None]
-    ours = fastpen.Lasso(alpha=0.05, fit_intercept=fit_intercept).fit(X, Y)
-    theirs = sklm.Lasso(alpha=0.05, fit_intercept=fit_intercept).fit(X, Y)
+    ours = fastpen.Lasso(alpha=0.05, fit_intercept=fit_intercept, **TIGHT).fit(X, Y)
+    theirs = sklm.Lasso(alpha=0.05, fit_intercept=fit_intercept, **TIGHT).fit(X, Y)
     assert ours.coef_.shape == theirs.coef_.shape == (5,)
     assert np.shape(ours.intercept_) == np.shape(theirs.intercept_)
     if fit_intercept and ydim == "column":
@@ -149,7 +170,7 @@ def test_shapes_like_sklearn(fit_intercept, ydim):
     assert np.shape(ours.n_iter_) == np.shape(theirs.n_iter_)
     assert ours.predict(X).shape == theirs.predict(X).shape
     assert ours.sparse_coef_.shape == theirs.sparse_coef_.shape
-    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-3)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-6)
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
@@ -241,8 +262,10 @@ def test_path_staticmethod(data):
     a = fastpen.ElasticNet.path(X, y, l1_ratio=0.3, alphas=5)
     b = fastpen.enet_path(X, y, l1_ratio=0.3, alphas=5)
     np.testing.assert_array_equal(a.coefs, b.coefs)
-    # Lasso.path is the lasso path, as sklearn.linear_model.Lasso.path is lasso_path
-    c = fastpen.Lasso.path(X, y, alphas=5)
+    # As in scikit-learn (sklearn.linear_model.Lasso.path is enet_path), Lasso.path
+    # is the elastic-net path function: l1_ratio must be passed for a lasso path.
+    assert fastpen.Lasso.path.__name__ == "enet_path"
+    c = fastpen.Lasso.path(X, y, l1_ratio=1.0, alphas=5)
     d = fastpen.lasso_path(X, y, alphas=5)
     np.testing.assert_array_equal(c.alphas, d.alphas)
     np.testing.assert_array_equal(c.coefs, d.coefs)
@@ -359,3 +382,14 @@ def test_pipeline_grid_search_agrees_with_sklearn(quickstart):
     np.testing.assert_allclose(ours.best_estimator_[-1].coef_,
                                theirs.best_estimator_[-1].coef_, atol=1e-6)
     assert 0.5 < ours.best_score_ <= 1.0
+
+
+def test_multi_target_without_intercept_has_scalar_zero_intercept():
+    """Regression: k > 1 targets with fit_intercept=False gave zeros(k); scikit-learn 0.0."""
+    X, y, _ = make_data(n=40, p=6, seed=3)
+    Y = np.column_stack([y, -y])
+    ours = fastpen.Lasso(alpha=0.05, fit_intercept=False).fit(X, Y)
+    theirs = sklm.Lasso(alpha=0.05, fit_intercept=False).fit(X, Y)
+    assert np.shape(ours.intercept_) == np.shape(theirs.intercept_) == ()
+    assert ours.intercept_ == theirs.intercept_ == 0.0
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-3)

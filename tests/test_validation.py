@@ -219,6 +219,7 @@ def test_coef_init_errors(Xy):
     (dict(n_alphas=0), ValueError, "alphas"),
     (dict(alphas=10, eps=0.0), ValueError, "eps"),
     (dict(alphas=10, eps=-1e-3), ValueError, "eps"),
+    (dict(alphas=10, eps=2.0), ValueError, "eps"),  # would give an increasing grid
     (dict(selection="random", random_state=-1), ValueError, "random_state"),
 ])
 def test_bad_parameters_enet_path(Xy, kwargs, exc, name):

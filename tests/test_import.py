@@ -1,0 +1,169 @@
+"""Import weight, public API, build/runtime information, bundled data."""
+import gzip
+import io
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import fastpen
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(fastpen.__file__)))
+
+
+def _run(code, **env_updates):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    for k, v in env_updates.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_light_import_then_lazy_sklearn():
+    out = _run("""
+        import sys
+        import numpy as np
+        import fastpen
+        X = np.arange(12.0).reshape(6, 2) ** 1.5
+        y = np.arange(6.0)
+        res = fastpen.enet_path(X, y, alphas=5)
+        fastpen.lasso_path(X, y, alphas=[0.1])
+        assert res.coefs.shape == (5, 2)
+        heavy = [m for m in ("sklearn", "matplotlib", "pandas") if m in sys.modules]
+        assert not heavy, heavy
+        Lasso = fastpen.Lasso
+        assert "sklearn" in sys.modules
+        assert Lasso.__module__ == "fastpen.linear_model"
+        assert fastpen.ElasticNet is fastpen.linear_model.ElasticNet
+        assert "matplotlib" not in sys.modules
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
+def test_public_api():
+    for name in fastpen.__all__:
+        assert getattr(fastpen, name) is not None, name
+    assert {"Lasso", "ElasticNet", "enet_path"} <= set(dir(fastpen))
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        fastpen.no_such_thing
+    assert isinstance(fastpen.__version__, str)
+    assert fastpen.ConvergenceWarning.__module__.startswith("fastpen")
+
+
+def test_show_config(capsys):
+    fastpen.show_config()
+    text = capsys.readouterr().out
+    assert f"fastpen {fastpen.__version__}" in text
+    expected = "yes" if fastpen.openmp_enabled() else "no"
+    assert f"OpenMP compiled in: {expected}" in text
+    assert f"threads used by default: {fastpen.effective_n_threads(None)}" in text
+    buf = io.StringIO()
+    fastpen.show_config(file=buf)
+    assert buf.getvalue() == text
+
+
+def test_openmp_required_by_env():
+    if os.environ.get("FASTPEN_REQUIRE_OPENMP", "").strip().lower() not in {"1", "true",
+                                                                            "yes", "on"}:
+        pytest.skip("FASTPEN_REQUIRE_OPENMP is not set")
+    assert fastpen.openmp_enabled() is True
+
+
+def test_openmp_enabled_is_bool():
+    assert isinstance(fastpen.openmp_enabled(), bool)
+
+
+def _cores():
+    return len(os.sched_getaffinity(0))
+
+
+def test_effective_n_threads_rules():
+    ent = fastpen.effective_n_threads
+    with pytest.raises(ValueError, match="n_threads"):
+        ent(0)
+    with pytest.raises(TypeError, match="n_threads"):
+        ent(2.0)
+    with pytest.raises(TypeError, match="n_threads"):
+        ent(True)
+    if not fastpen.openmp_enabled():
+        for k in (None, 1, 3, -1):
+            assert ent(k) == 1
+        return
+    cores = _cores()
+    assert ent(-1) == cores
+    assert ent(-2) == max(cores - 1, 1)
+    assert ent(-1000) == 1
+    assert ent(1) == 1
+    assert ent(3) == 3
+    assert ent(np.int64(2)) == 2
+    assert 1 <= ent(None)
+
+
+@pytest.mark.skipif(not fastpen.openmp_enabled(), reason="built without OpenMP")
+def test_effective_n_threads_env():
+    code = """
+        import os, fastpen
+        print(fastpen.effective_n_threads(None), fastpen.effective_n_threads(-1),
+              len(os.sched_getaffinity(0)))
+    """
+    none, all_, cores = map(int, _run(code, OMP_NUM_THREADS="3").split())
+    assert none == 3
+    assert all_ == cores
+    none, _, _ = map(int, _run(code, OMP_NUM_THREADS="1").split())
+    assert none == 1
+    none, all_, cores = map(int, _run(code, OMP_NUM_THREADS=None).split())
+    assert none == cores == all_
+
+
+# ------------------------------------------------------------ bundled data
+
+
+def _sklearn_diabetes():
+    from sklearn.datasets import load_diabetes
+
+    return load_diabetes(scaled=False, return_X_y=True)
+
+
+def test_bundled_diabetes_file_equals_sklearn():
+    path = os.path.join(os.path.dirname(fastpen.__file__), "datasets", "data",
+                        "diabetes.csv.gz")
+    if not os.path.exists(path):
+        pytest.skip("no bundled diabetes.csv.gz")
+    with gzip.open(path, "rt") as f:
+        header = f.readline().strip().split(",")
+        table = np.loadtxt(f, delimiter=",")
+    assert header == ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6", "y"]
+    X, y = _sklearn_diabetes()
+    assert table.shape == (442, 11)
+    np.testing.assert_array_equal(table[:, :10], X)
+    np.testing.assert_array_equal(table[:, 10], y)
+
+
+def test_load_diabetes():
+    datasets = pytest.importorskip("fastpen.datasets")
+    if not hasattr(datasets, "load_diabetes"):
+        pytest.skip("fastpen.datasets.load_diabetes does not exist yet")
+    X_ref, y_ref = _sklearn_diabetes()
+    out = datasets.load_diabetes()
+    if isinstance(out, tuple):
+        X, y = out[:2]
+        if len(out) > 2:
+            assert tuple(out[2]) == ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4",
+                                     "s5", "s6")
+    else:
+        X, y = out.data, out.target
+    X = np.asarray(X)
+    y = np.asarray(y)
+    assert X.shape == (442, 10) and y.shape == (442,)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)

@@ -1,0 +1,215 @@
+"""The Cython kernels of fastpen._cd, called directly, against NumPy."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from fastpen import _cd
+from _helpers import make_data, make_weights, optimality, rescaled_weights, scale_problem
+
+EMPTY = np.empty(0)
+
+
+def _inputs(X, y, sw, fit_intercept):
+    """What _path hands the kernels: y_c, weights (or empty), means, norms."""
+    n = X.shape[0]
+    s = rescaled_weights(sw, n)
+    sc = scale_problem(X, y, sw, fit_intercept)
+    y_c = np.asarray(y, float) - sc.y_mean
+    x_norm2 = np.einsum("ij,ij->j", sc.Xt, sc.Xt)
+    sw_k = EMPTY if sw is None else s
+    return y_c, sw_k, sc.x_mean, x_norm2, sc
+
+
+def _solve(kind, X, y_c, sw_k, x_mean, x_norm2, pf, w, a, b, tol, max_iter, positive,
+           sc=None, random=False, seed=0, n_threads=1):
+    if kind == "dense":
+        return _cd.solve_dense(np.asfortranarray(X), y_c, sw_k, x_mean, x_norm2, pf, w, a, b,
+                               tol, max_iter, positive, random, seed, n_threads)
+    if kind == "sparse":
+        C = sp.csc_matrix(X)
+        C.indices = C.indices.astype(np.intc)
+        C.indptr = C.indptr.astype(np.intc)
+        return _cd.solve_sparse(C.data, C.indices, C.indptr, y_c, sw_k, x_mean, x_norm2, pf,
+                                w, a, b, tol, max_iter, positive, random, seed, n_threads)
+    Q = np.ascontiguousarray(sc.Xt.T @ sc.Xt, dtype=X.dtype)
+    q = sc.Xt.T @ sc.yt
+    return _cd.solve_gram(Q, q, float(sc.yt @ sc.yt), pf, w, a, b, tol, max_iter, positive,
+                          random, seed)
+
+
+# --------------------------------------------------------- column scans
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("center", [False, True])
+def test_column_stats(dtype, weighted, center):
+    X, y, _ = make_data(n=37, p=9, seed=1, density=0.5, offset=0.4, dtype=dtype)
+    sw = make_weights(37) if weighted else None
+    _, sw_k, x_mean, x_norm2, _ = _inputs(X, y, sw, center)
+    for n_threads in (1, 2):
+        m, nrm = _cd.dense_column_stats(np.asfortranarray(X), sw_k, center, n_threads)
+        np.testing.assert_allclose(m, x_mean, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(nrm, x_norm2, rtol=1e-12)
+    C = sp.csc_matrix(X)
+    m, nrm = _cd.sparse_column_stats(C.data, C.indices.astype(np.intc),
+                                     C.indptr.astype(np.intc), 37, sw_k, center)
+    np.testing.assert_allclose(m, x_mean, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(nrm, x_norm2, rtol=1e-12)
+    if not center:
+        assert np.all(m == 0)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("center", [False, True])
+def test_xt_r(weighted, center):
+    X, y, _ = make_data(n=41, p=7, seed=2, density=0.5, offset=-0.3)
+    sw = make_weights(41) if weighted else None
+    _, sw_k, x_mean, _, sc = _inputs(X, y, sw, center)
+    r = np.random.default_rng(0).standard_normal(41)
+    s = rescaled_weights(sw, 41)
+    expected = (X - x_mean).T @ (s * r)
+    for n_threads in (1, 2):
+        g = _cd.dense_xt_r(np.asfortranarray(X), sw_k, x_mean, r, n_threads)
+        np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
+    C = sp.csc_matrix(X)
+    g = _cd.sparse_xt_r(C.data, C.indices.astype(np.intc), C.indptr.astype(np.intc), sw_k,
+                        x_mean, r)
+    np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
+
+
+# -------------------------------------------------------------- the gap
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "gram"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.6, 0.0])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_gap_at_arbitrary_point(kind, l1_ratio, positive, weighted, fit_intercept):
+    """max_iter=0 evaluates the gap at the given w: it must be the independent formula."""
+    X, y, _ = make_data(n=45, p=8, seed=3, density=0.6, offset=0.5)
+    sw = make_weights(45) if weighted else None
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, sw, fit_intercept)
+    rng = np.random.default_rng(4)
+    pf = rng.uniform(0.5, 2.0, 8)
+    n, alpha = 45, 0.2
+    a, b = n * alpha * l1_ratio, n * alpha * (1 - l1_ratio)
+    for trial in range(3):
+        w = rng.standard_normal(8) * (trial + 0.1)
+        if positive:
+            w = np.abs(w)
+        w[rng.random(8) < 0.3] = 0.0
+        w_in = w.copy()
+        gap, r_norm2, n_iter = _solve(kind, X, y_c, sw_k, x_mean, x_norm2, pf, w_in, a, b,
+                                      0.0, 0, positive, sc=sc)
+        assert n_iter == 0
+        np.testing.assert_array_equal(w_in, w)     # untouched
+        opt = optimality(X, y, w, alpha=alpha, l1_ratio=l1_ratio, sample_weight=sw,
+                         fit_intercept=fit_intercept, positive=positive, penalty_factor=pf)
+        R = sc.yt - sc.Xt @ w
+        assert r_norm2 == pytest.approx(R @ R, rel=1e-10)
+        assert gap == pytest.approx(opt.gap, rel=1e-9, abs=1e-9 * (sc.yt @ sc.yt))
+        assert gap >= 0
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "gram"])
+def test_gap_unpenalised_term(kind):
+    """Features with pf = 0 add g_j^2 / (2 ||x~_j||^2) (documented in enet_gap)."""
+    X, y, _ = make_data(n=45, p=8, seed=5)
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, None, True)
+    pf = np.ones(8)
+    pf[[1, 4]] = 0.0
+    w = np.random.default_rng(6).standard_normal(8)
+    a = b = 45 * 0.1
+    gap, _, _ = _solve(kind, X, y_c, sw_k, x_mean, x_norm2, pf, w.copy(), a, b, 0.0, 0,
+                       False, sc=sc)
+    opt = optimality(X, y, w, alpha=0.2, l1_ratio=0.5, penalty_factor=pf)
+    g = sc.Xt.T @ (sc.yt - sc.Xt @ w)
+    extra = np.sum(g[[1, 4]] ** 2 / (2 * x_norm2[[1, 4]]))
+    assert gap == pytest.approx(opt.gap + extra, rel=1e-9)
+
+
+# ------------------------------------------------------------ solving
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "gram"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("random", [False, True])
+def test_kernels_solve(kind, dtype, positive, random):
+    X, y, _ = make_data(n=50, p=12, seed=7, density=0.6, dtype=dtype)
+    sw = make_weights(50)
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, sw, True)
+    pf = np.ones(12)
+    alpha, l1 = 0.05, 0.7
+    a, b = 50 * alpha * l1, 50 * alpha * (1 - l1)
+    tol = 1e-10 * (sc.yt @ sc.yt)
+    w = np.zeros(12)
+    gap, r_norm2, n_iter = _solve(kind, X, y_c, sw_k, x_mean, x_norm2, pf, w, a, b, tol,
+                                  10_000, positive, sc=sc, random=random, seed=3)
+    assert 1 <= n_iter < 10_000
+    assert 0 <= gap <= tol
+    opt = optimality(X, y, w, sc.y_mean - sc.x_mean @ w, alpha=alpha, l1_ratio=l1,
+                     sample_weight=sw, positive=positive)
+    y2 = sc.yt @ sc.yt
+    if kind == "gram" and dtype == np.float32:
+        # the kernel sees Q rounded to float32: its gap is exact only to that precision
+        assert opt.gap == pytest.approx(gap, abs=1e-6 * y2)
+        assert opt.kkt < 1e-6
+    else:
+        assert opt.gap == pytest.approx(gap, rel=1e-5, abs=1e-12 * y2)
+        assert opt.kkt < 1e-7
+    if positive:
+        assert np.all(w >= 0)
+    R = sc.yt - sc.Xt @ w
+    assert r_norm2 == pytest.approx(R @ R, rel=1e-5 if dtype == np.float32 else 1e-8)
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "gram"])
+def test_kernels_zero_norm_column_and_max_iter(kind):
+    X, y, _ = make_data(n=30, p=6, seed=8)
+    X[:, 2] = 0.0
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, None, False)
+    assert x_norm2[2] == 0
+    w = np.full(6, 0.5)   # a nonzero start on the empty column is reset to 0
+    _, _, n_iter = _solve(kind, X, y_c, sw_k, x_mean, x_norm2, np.ones(6), w, 30 * 0.01,
+                          0.0, 1e-30, 3, False, sc=sc)
+    assert w[2] == 0.0
+    assert n_iter == 3   # tolerance unreachable: stops at max_iter
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+@pytest.mark.parametrize("n, p", [(200, 60), (700, 400)])   # below / above 2**18 work
+def test_kernel_threads_bitwise(kind, n, p):
+    X, y, _ = make_data(n=n, p=p, seed=9)
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, make_weights(n), True)
+    out = []
+    for n_threads in (1, 2, 4):
+        w = np.zeros(p)
+        res = _solve(kind, X, y_c, sw_k, x_mean, x_norm2, np.ones(p), w, n * 0.05,
+                     n * 0.05, 1e-10 * (sc.yt @ sc.yt), 1000, False, sc=sc,
+                     n_threads=n_threads)
+        out.append((w, res))
+    assert np.count_nonzero(out[0][0]) > 0
+    for w, res in out[1:]:
+        np.testing.assert_array_equal(w, out[0][0])
+        assert res == out[0][1]
+
+
+def test_large_scans_threads():
+    X, y, _ = make_data(n=700, p=400, seed=10, offset=0.2)
+    sw = make_weights(700)
+    _, sw_k, x_mean, x_norm2, _ = _inputs(X, y, sw, True)
+    r = np.random.default_rng(1).standard_normal(700)
+    ref = _cd.dense_xt_r(np.asfortranarray(X), sw_k, x_mean, r, 1)
+    np.testing.assert_allclose(ref, (X - x_mean).T @ (rescaled_weights(sw, 700) * r),
+                               rtol=1e-10, atol=1e-10)
+    m1, n1 = _cd.dense_column_stats(np.asfortranarray(X), sw_k, True, 1)
+    np.testing.assert_allclose(n1, x_norm2, rtol=1e-12)
+    for t in (2, 3):
+        np.testing.assert_array_equal(
+            _cd.dense_xt_r(np.asfortranarray(X), sw_k, x_mean, r, t), ref)
+        m, nrm = _cd.dense_column_stats(np.asfortranarray(X), sw_k, True, t)
+        np.testing.assert_array_equal(m, m1)
+        np.testing.assert_array_equal(nrm, n1)
