@@ -25,7 +25,7 @@ OPENMP_PROBE = textwrap.dedent("""
         int n = 0;
         #pragma omp parallel reduction(+:n)
         n += 1;
-        printf("%d", n == omp_get_max_threads());
+        printf("%d", n >= 1 && omp_get_max_threads() >= 1);
         return 0;
     }
 """)

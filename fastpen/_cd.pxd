@@ -28,6 +28,14 @@ cdef struct CDParams:
     bint positive       # constrain w >= 0
     bint random         # random instead of cyclic coordinate order
     unsigned long long seed
+    # Unpenalised features solved as one exact block before every full gap
+    # check, so that the dual point is feasible: their indices, and the
+    # row-major (n_unpen, n_unpen) pseudo-inverse of their Gram matrix
+    # X~_U^T S X~_U.  n_unpen = 0 disables it (then, e.g. with positive=True,
+    # only their coordinate-wise stationarity enters the gap).
+    int n_unpen
+    const int* unpen_idx
+    const double* unpen_inv
 
 
 cdef struct CDResult:

@@ -20,7 +20,8 @@ import numpy as np
 
 from cython.parallel cimport prange
 from fastpen._cd_inline cimport (
-    axpy_centered, cd_update, dot_centered, enet_gap, rand_below, wdot_centered,
+    axpy_centered, block_step, cd_update, dot_centered, enet_gap, rand_below,
+    wdot_centered,
 )
 
 # Working-set solves check their own (restricted) gap every INNER_GAP_EVERY epochs
@@ -59,8 +60,7 @@ cdef inline int _working_set(const double[::1] w, const double[::1] g,
         if x_norm2[j] == 0.0:
             continue
         a_j = prm.a * pf[j]
-        if w[j] != 0.0 or g[j] > a_j or (g[j] < -a_j and not prm.positive) or (
-                a_j == 0.0 and g[j] != 0.0):
+        if w[j] != 0.0 or g[j] > a_j or (g[j] < -a_j and not prm.positive):
             ws[m] = j
             m += 1
     return m
@@ -99,6 +99,23 @@ cdef double _dense_sweep(const floating[::1, :] X, const double[::1] sw,
     return decrease
 
 
+cdef void _dense_block_step(const floating[::1, :] X, const double[::1] sw,
+                            const double[::1] x_mean, const CDParams* prm,
+                            double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
+    """Solve the unpenalised block exactly given the other coefficients."""
+    cdef int k, j, m = prm.n_unpen
+    cdef double d
+    for k in range(m):
+        j = prm.unpen_idx[k]
+        g[j] = _dense_grad(X, sw, x_mean, R, j)
+    for k in range(m):
+        d = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
+        if d != 0.0:
+            j = prm.unpen_idx[k]
+            w[j] += d
+            axpy_centered(X.shape[0], -d, &X[0, j], x_mean[j], &R[0])
+
+
 cdef double _residual_stats(const double[::1] y_c, const double[::1] sw,
                             const double[::1] R, double* r_dot_y) noexcept nogil:
     """Return sum s r^2 and store sum s r y_c."""
@@ -121,14 +138,10 @@ cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
     cdef int k, j
     cdef double r_dot_y
-    if _parallel(prm, idx, <long>X.shape[0] * m):
-        for k in prange(m, num_threads=prm.n_threads, schedule="static"):
-            j = idx[k] if idx != NULL else k
-            g[j] = _dense_grad(X, sw, x_mean, R, j)
-    else:
-        for k in range(m):
-            j = idx[k] if idx != NULL else k
-            g[j] = _dense_grad(X, sw, x_mean, R, j)
+    for k in prange(m, num_threads=prm.n_threads, schedule="static",
+                    use_threads_if=_parallel(prm, idx, <long>X.shape[0] * m)):
+        j = idx[k] if idx != NULL else k
+        g[j] = _dense_grad(X, sw, x_mean, R, j)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
     return enet_gap(idx, m, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b,
                     prm.positive, result.r_norm2, r_dot_y)
@@ -146,12 +159,13 @@ cdef void enet_dense(
     for i in range(n):
         R[i] = y_c[i]
     for j in range(p):
-        if x_norm2[j] == 0.0:
+        if x_norm2[j] == 0.0 or (params.positive and w[j] < 0.0):
             w[j] = 0.0
         elif w[j] != 0.0:
             axpy_centered(n, -w[j], &X[0, j], x_mean[j], &R[0])
 
     result.n_iter = 0
+    _dense_block_step(X, sw, x_mean, params, w, R, g)
     gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws)
@@ -168,6 +182,7 @@ cdef void enet_dense(
                     X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &ws[0], n_ws,
                     result) <= inner_tol:
                 break
+        _dense_block_step(X, sw, x_mean, params, w, R, g)
         gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     result.gap = gap
 
@@ -222,6 +237,33 @@ cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
     return decrease
 
 
+cdef void _sparse_block_step(const floating[::1] data, const int[::1] indices,
+                             const int[::1] indptr, const double[::1] sw,
+                             const double[::1] x_mean, const CDParams* prm,
+                             double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
+    """Solve the unpenalised block exactly given the other coefficients."""
+    cdef int i, k, l, j, m = prm.n_unpen
+    cdef double d, shift = 0.0, sum_sr = 0.0
+    if m == 0:
+        return
+    for i in range(R.shape[0]):
+        sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
+    for k in range(m):
+        j = prm.unpen_idx[k]
+        g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
+    for k in range(m):
+        d = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
+        if d != 0.0:
+            j = prm.unpen_idx[k]
+            w[j] += d
+            for l in range(indptr[j], indptr[j + 1]):
+                R[indices[l]] -= d * data[l]
+            shift += d * x_mean[j]
+    if shift != 0.0:
+        for i in range(R.shape[0]):
+            R[i] += shift
+
+
 cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
                         const int[::1] indptr, const double[::1] y_c,
                         const double[::1] sw, const double[::1] x_mean,
@@ -234,14 +276,10 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
     cdef double r_dot_y, sum_sr = 0.0
     for i in range(R.shape[0]):
         sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
-    if _parallel(prm, idx, indptr[indptr.shape[0] - 1]):
-        for k in prange(m, num_threads=prm.n_threads, schedule="static"):
-            j = idx[k] if idx != NULL else k
-            g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
-    else:
-        for k in range(m):
-            j = idx[k] if idx != NULL else k
-            g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
+    for k in prange(m, num_threads=prm.n_threads, schedule="static",
+                    use_threads_if=_parallel(prm, idx, indptr[indptr.shape[0] - 1])):
+        j = idx[k] if idx != NULL else k
+        g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
     return enet_gap(idx, m, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b,
                     prm.positive, result.r_norm2, r_dot_y)
@@ -260,7 +298,7 @@ cdef void enet_sparse(
     for i in range(n):
         R[i] = y_c[i]
     for j in range(p):
-        if x_norm2[j] == 0.0:
+        if x_norm2[j] == 0.0 or (params.positive and w[j] < 0.0):
             w[j] = 0.0
         elif w[j] != 0.0:
             for k in range(indptr[j], indptr[j + 1]):
@@ -270,6 +308,7 @@ cdef void enet_sparse(
         R[i] += shift
 
     result.n_iter = 0
+    _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
     gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                       w, R, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
@@ -287,6 +326,7 @@ cdef void enet_sparse(
                     data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params, w, R,
                     g, &ws[0], n_ws, result) <= inner_tol:
                 break
+        _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
         gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                           w, R, g, NULL, p, result)
     result.gap = gap
@@ -317,22 +357,44 @@ cdef double _gram_sweep(const floating[:, ::1] Q, const double[::1] q,
     return decrease
 
 
+cdef void _gram_refresh(const floating[:, ::1] Q, const double[::1] w,
+                        double[::1] H) noexcept nogil:
+    """H = Q w from scratch, so that rounding in the updates never accumulates."""
+    cdef int j, l, p = H.shape[0]
+    for l in range(p):
+        H[l] = 0.0
+    for j in range(p):
+        if w[j] != 0.0:
+            for l in range(p):
+                H[l] += w[j] * Q[j, l]
+
+
+cdef void _gram_block_step(const floating[:, ::1] Q, const double[::1] q,
+                           const CDParams* prm, double[::1] w, double[::1] H,
+                           double[::1] g) noexcept nogil:
+    """Solve the unpenalised block exactly given the other coefficients."""
+    cdef int k, l, j, m = prm.n_unpen, p = q.shape[0]
+    cdef double d
+    for k in range(m):
+        j = prm.unpen_idx[k]
+        g[j] = q[j] - H[j]
+    for k in range(m):
+        d = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
+        if d != 0.0:
+            j = prm.unpen_idx[k]
+            w[j] += d
+            for l in range(p):
+                H[l] += d * Q[j, l]
+
+
 cdef double _gram_gap(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                       const double[::1] x_norm2, const double[::1] pf,
                       const CDParams* prm, const double[::1] w, double[::1] H,
                       double[::1] g, const int* idx, int m,
                       CDResult* result) noexcept nogil:
-    """Gap restricted to ``idx[:m]`` (all if NULL); the full gap first recomputes
-    H = Q w from scratch, so that rounding in the updates never accumulates."""
-    cdef int k, j, l, p = q.shape[0]
+    """Gap restricted to ``idx[:m]`` (all if NULL), from H = Q w."""
+    cdef int k, j, p = q.shape[0]
     cdef double wq = 0.0, wh = 0.0
-    if idx == NULL:
-        for l in range(p):
-            H[l] = 0.0
-        for j in range(p):
-            if w[j] != 0.0:
-                for l in range(p):
-                    H[l] += w[j] * Q[j, l]
     for k in range(m):
         j = idx[k] if idx != NULL else k
         g[j] = q[j] - H[j]
@@ -355,9 +417,11 @@ cdef void enet_gram(
     cdef double gap, inner_tol, decrease
 
     for j in range(p):
-        if x_norm2[j] == 0.0:
+        if x_norm2[j] == 0.0 or (params.positive and w[j] < 0.0):
             w[j] = 0.0
     result.n_iter = 0
+    _gram_refresh(Q, w, H)
+    _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws)
@@ -373,6 +437,8 @@ cdef void enet_gram(
                     Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
                     result) <= inner_tol:
                 break
+        _gram_refresh(Q, w, H)
+        _gram_block_step(Q, q, params, w, H, g)
         gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     result.gap = gap
 
@@ -380,8 +446,12 @@ cdef void enet_gram(
 # ------------------------------------------------------------ Python wrappers
 
 cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint positive,
-                           bint random, unsigned long long seed, int n_threads):
+                           bint random, unsigned long long seed, int n_threads,
+                           const int[::1] unpen_idx, const double[:, ::1] unpen_inv):
     cdef CDParams prm
+    prm.n_unpen = unpen_idx.shape[0]
+    prm.unpen_idx = &unpen_idx[0] if prm.n_unpen > 0 else NULL
+    prm.unpen_inv = &unpen_inv[0, 0] if prm.n_unpen > 0 else NULL
     prm.a = a
     prm.b = b
     prm.tol = tol
@@ -397,10 +467,10 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
                 const double[::1] x_mean, const double[::1] x_norm2,
                 const double[::1] pf, double[::1] w, double a, double b, double tol,
                 int max_iter, bint positive, bint random, unsigned long long seed,
-                int n_threads):
+                int n_threads, const int[::1] unpen_idx, const double[:, ::1] unpen_inv):
     """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter)."""
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
-                                     n_threads)
+                                     n_threads, unpen_idx, unpen_inv)
     cdef CDResult res
     cdef double[::1] R = np.empty(X.shape[0])
     cdef double[::1] g = np.empty(X.shape[1])
@@ -415,10 +485,11 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                  const double[::1] x_mean, const double[::1] x_norm2,
                  const double[::1] pf, double[::1] w, double a, double b, double tol,
                  int max_iter, bint positive, bint random, unsigned long long seed,
-                 int n_threads):
+                 int n_threads, const int[::1] unpen_idx,
+                 const double[:, ::1] unpen_inv):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter)."""
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
-                                     n_threads)
+                                     n_threads, unpen_idx, unpen_inv)
     cdef CDResult res
     cdef double[::1] R = np.empty(y_c.shape[0])
     cdef double[::1] g = np.empty(x_norm2.shape[0])
@@ -430,18 +501,18 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
 
 
 def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
-               const double[::1] pf, double[::1] w, double a, double b, double tol,
-               int max_iter, bint positive, bint random, unsigned long long seed):
-    """Solve one problem given its Gram matrix, in place on ``w``."""
-    cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed, 1)
+               const double[::1] x_norm2, const double[::1] pf, double[::1] w, double a,
+               double b, double tol, int max_iter, bint positive, bint random,
+               unsigned long long seed, const int[::1] unpen_idx,
+               const double[:, ::1] unpen_inv):
+    """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``."""
+    cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed, 1,
+                                     unpen_idx, unpen_inv)
     cdef CDResult res
-    cdef int j, p = q.shape[0]
-    cdef double[::1] x_norm2 = np.empty(p)
+    cdef int p = q.shape[0]
     cdef double[::1] H = np.empty(p)
     cdef double[::1] g = np.empty(p)
     cdef int[::1] ws = np.empty(p, dtype=np.intc)
-    for j in range(p):
-        x_norm2[j] = max(<double>Q[j, j], 0.0)
     with nogil:
         enet_gram(Q, q, y_norm2, x_norm2, pf, &prm, w, H, g, ws, &res)
     return res.gap, res.r_norm2, res.n_iter
@@ -477,24 +548,30 @@ cdef inline double _col_sq_dev(int n, const floating* x, double mean,
     """sum_i s_i (x_i - mean)^2 (s NULL: unit weights), four partial sums."""
     cdef int i, m = n - n % 4
     cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, d0, d1, d2, d3
-    for i in range(0, m, 4):
-        d0 = x[i] - mean
-        d1 = x[i + 1] - mean
-        d2 = x[i + 2] - mean
-        d3 = x[i + 3] - mean
-        if s == NULL:
+    if s == NULL:
+        for i in range(0, m, 4):
+            d0 = x[i] - mean
+            d1 = x[i + 1] - mean
+            d2 = x[i + 2] - mean
+            d3 = x[i + 3] - mean
             s0 += d0 * d0
             s1 += d1 * d1
             s2 += d2 * d2
             s3 += d3 * d3
-        else:
+        for i in range(m, n):
+            s0 += (x[i] - mean) * (x[i] - mean)
+    else:
+        for i in range(0, m, 4):
+            d0 = x[i] - mean
+            d1 = x[i + 1] - mean
+            d2 = x[i + 2] - mean
+            d3 = x[i + 3] - mean
             s0 += s[i] * d0 * d0
             s1 += s[i + 1] * d1 * d1
             s2 += s[i + 2] * d2 * d2
             s3 += s[i + 3] * d3 * d3
-    for i in range(m, n):
-        d0 = x[i] - mean
-        s0 += (1.0 if s == NULL else s[i]) * d0 * d0
+        for i in range(m, n):
+            s0 += s[i] * (x[i] - mean) * (x[i] - mean)
     return (s0 + s1) + (s2 + s3)
 
 
@@ -505,10 +582,9 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
     cdef double[::1] mean = np.zeros(p)
     cdef double[::1] norm2 = np.empty(p)
     cdef const double* s = &sw[0] if sw.shape[0] > 0 else NULL
-    if <long>n * p < PARALLEL_MIN_WORK:
-        n_threads = 1
     with nogil:
-        for j in prange(p, num_threads=max(n_threads, 1), schedule="static"):
+        for j in prange(p, num_threads=max(n_threads, 1), schedule="static",
+                        use_threads_if=<long>n * p >= PARALLEL_MIN_WORK):
             if center:
                 mean[j] = _col_sum(n, &X[0, j], s) / n
             norm2[j] = _col_sq_dev(n, &X[0, j], mean[j], s)
@@ -547,10 +623,9 @@ def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1]
     """g_j = sum_i s_i (x_ij - mean_j) r_i for every column."""
     cdef int j, p = X.shape[1]
     cdef double[::1] g = np.empty(p)
-    if <long>X.shape[0] * p < PARALLEL_MIN_WORK:
-        n_threads = 1
     with nogil:
-        for j in prange(p, num_threads=max(n_threads, 1), schedule="static"):
+        for j in prange(p, num_threads=max(n_threads, 1), schedule="static",
+                        use_threads_if=<long>X.shape[0] * p >= PARALLEL_MIN_WORK):
             g[j] = _dense_grad(X, sw, x_mean, r, j)
     return np.asarray(g)
 

@@ -117,6 +117,16 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
     return max(gap, 0.0) + unpen
 
 
+cdef inline double block_step(int k, int m, const double* inv, const int* idx,
+                              const double* g) noexcept nogil:
+    """k-th entry of inv @ g[idx]: the exact least-squares step of a block."""
+    cdef int l
+    cdef double d = 0.0
+    for l in range(m):
+        d += inv[k * m + l] * g[idx[l]]
+    return d
+
+
 cdef inline unsigned int rand_below(unsigned long long* state,
                                     unsigned int bound) noexcept nogil:
     """xorshift64* draw in [0, bound); the state is per problem, never per thread."""

@@ -35,9 +35,9 @@ from ._validation import (
 __all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path"]
 
 _EMPTY = np.empty(0)
-# A centred column whose sum of squares is below this fraction of n * mean^2 is
-# treated as constant (coefficient 0): rounding of the mean leaves ~1e-32 there.
-_CONSTANT_RTOL = 1e-20
+_NO_BLOCK = (np.empty(0, dtype=np.intc), np.empty((0, 0)))
+# Largest block of unpenalised features solved exactly (its p_u x p_u inverse).
+_MAX_BLOCK = 4096
 
 
 class ConvergenceWarning(UserWarning):
@@ -99,6 +99,10 @@ class _Problem:
             return _cd.sparse_xt_r(X.data, X.indices, X.indptr, self.sw, self.x_mean, r)
         return _cd.dense_xt_r(self.X, self.sw, self.x_mean, r, n_threads)
 
+    def columns_product(self, v):
+        """(X - 1 mean^T) v."""
+        return np.asarray(self.X @ v).ravel() - self.x_mean @ v
+
     def columns_centered(self, cols):
         """Dense float64 copy of X[:, cols] - mean[cols], for a few columns."""
         Xc = self.X[:, cols]
@@ -126,9 +130,40 @@ def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     else:
         x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
     y_norm2 = float(np.dot(sw * y_c, y_c)) if sw.size else float(np.dot(y_c, y_c))
+    if not (np.isfinite(x_norm2).all() and np.isfinite(y_norm2)):
+        raise ValueError("X or y is too large in magnitude: sums of squares overflow "
+                         "double precision; rescale the data.")
     # Centring a constant column leaves rounding noise, not a direction to fit.
-    x_norm2[x_norm2 <= _CONSTANT_RTOL * n * x_mean**2] = 0.0
+    if fit_intercept:
+        x_norm2[_constant_columns(X, sw)] = 0.0
     return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2)
+
+
+def _constant_columns(X, sw):
+    """Columns taking a single value over the rows of positive weight."""
+    if sw.size and np.any(sw == 0):
+        X = X[sw > 0]
+    if sp.issparse(X):
+        X = sp.csc_matrix(X)
+        spread = X.max(axis=0) - X.min(axis=0)
+        return np.asarray(spread.toarray()).ravel() == 0
+    return np.max(X, axis=0) == np.min(X, axis=0)
+
+
+def _unpenalized_block(prob, cols):
+    """(indices, pseudo-inverse of their Gram matrix) for an exactly solved block.
+
+    Solving the unpenalised features exactly before each gap check makes them
+    stationary, so the dual point is feasible and the gap a certificate.  Not
+    used with ``positive`` (a least-squares step may leave the constraints) or
+    for more than _MAX_BLOCK features.
+    """
+    cols = cols[prob.x_norm2[cols] > 0]
+    if cols.size == 0 or cols.size > _MAX_BLOCK:
+        return _NO_BLOCK
+    A = prob.columns_centered(cols) * np.sqrt(prob._weights())[:, None]
+    inv = np.linalg.pinv(A.T @ A, hermitian=True)
+    return np.ascontiguousarray(cols, dtype=np.intc), np.ascontiguousarray(inv)
 
 
 def _fit_unpenalized(prob, unpenalized, positive):
@@ -163,55 +198,75 @@ def _alpha_max(prob, pf, l1_ratio, positive, n_threads):
     return float(np.max(g / pf[penalised]) / (prob.n_samples * l1_ratio)), w0
 
 
-def _alpha_grid(alpha_max, n_alphas, eps, dtype):
-    resolution = np.finfo(dtype).resolution
+def _alpha_grid(alpha_max, n_alphas, eps):
+    resolution = np.finfo(np.float64).resolution
     if alpha_max <= resolution:
         return np.full(n_alphas, resolution)
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
-def _gram(prob, precompute, n_threads):
-    """Return (Q, q) for Gram mode: Q = X~^T S X~, q = X~^T S y_c.
+def _resolve_gram(precompute, prob, n_threads):
+    """Return (Q, q, diag) for Gram mode, or None to work on X.
 
-    A computed Q is float64 whatever X's dtype (the gap is measured on it); a
-    user's Q keeps its dtype.
+    Q = X~^T S X~ (float64 when computed; a user's float32 Q stays float32),
+    q = X~^T S y_c and diag its diagonal, zero for constant columns.
     """
     X = prob.X
-    p = X.shape[1]
-    root_s = np.sqrt(prob._weights())
-    if isinstance(precompute, np.ndarray) or hasattr(precompute, "__array__"):
-        Q = np.asarray(precompute)
-        if Q.ndim != 2 or Q.shape != (p, p):
-            raise ValueError(f"precompute: the Gram matrix must have shape ({p}, {p}), "
-                             f"got {Q.shape}.")
-        _check_gram(prob, Q)
-    elif prob.sparse:
-        Xs = sp.csc_matrix(X.multiply(root_s[:, None]))
-        m = X.T @ (prob._weights()) if prob.sw.size else np.asarray(X.sum(axis=0)).ravel()
-        Q = (Xs.T @ Xs).toarray() - np.outer(prob.x_mean, m) - np.outer(m, prob.x_mean) \
-            + prob.n_samples * np.outer(prob.x_mean, prob.x_mean)
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(f"precompute must be 'auto', True, False or an array, "
+                             f"got {precompute!r}.")
+        precompute = not prob.sparse and X.shape[0] > X.shape[1]
+    if precompute is None or isinstance(precompute, (bool, np.bool_)):
+        if not precompute:
+            return None
+        root_s = np.sqrt(prob._weights())
+        if prob.sparse:
+            Xs = sp.csc_matrix(X.multiply(root_s[:, None]))
+            m = prob.n_samples * prob.x_mean   # = X^T s with the weighted means
+            Q = ((Xs.T @ Xs).toarray() - np.outer(prob.x_mean, m) - np.outer(m, prob.x_mean)
+                 + prob.n_samples * np.outer(prob.x_mean, prob.x_mean))
+        else:
+            Xc = (X - prob.x_mean) * root_s[:, None]
+            Q = Xc.T @ Xc
+        Q = np.ascontiguousarray(Q, dtype=np.float64)
     else:
-        Xc = (X - prob.x_mean) * root_s[:, None]
-        Q = Xc.T @ Xc
-    Q = np.ascontiguousarray(Q, dtype=Q.dtype if Q.dtype == np.float32 else np.float64)
-    return Q, prob.xt_r(prob.y_c, n_threads)
+        Q = _check_gram(prob, precompute)
+    diag = np.where(prob.x_norm2 > 0, np.maximum(np.diagonal(Q), 0.0), 0.0)
+    return Q, prob.xt_r(prob.y_c, n_threads), diag
 
 
-def _check_gram(prob, Q):
-    """Validate a user Gram matrix against one column of X~^T S X~."""
+def _check_gram(prob, precompute):
+    """Validate a user Gram matrix: Q v must equal X~^T S X~ v for a random v."""
+    if sp.issparse(precompute):
+        precompute = precompute.toarray()
+    if not hasattr(precompute, "__array__") and not isinstance(precompute, (list, tuple)):
+        raise TypeError("precompute must be 'auto', True, False or an array of shape "
+                        f"(n_features, n_features), got {type(precompute).__name__}.")
+    Q = np.asarray(precompute)
+    p = prob.X.shape[1]
     if Q.dtype.kind not in "fiu":
         raise TypeError(f"precompute: the Gram matrix must be real, got {Q.dtype}.")
+    if Q.shape != (p, p):
+        raise ValueError(f"precompute: the Gram matrix must have shape ({p}, {p}), "
+                         f"got {Q.shape}.")
     if not np.isfinite(Q).all():
         raise ValueError("precompute: the Gram matrix contains NaN or infinity.")
-    j = int(np.argmax(prob.x_norm2))
-    expected = prob.xt_r(prob.columns_centered([j])[:, 0], 1)
-    rtol = 1e-4 if Q.dtype == np.float32 or prob.X.dtype == np.float32 else 1e-7
-    scale = max(prob.x_norm2.max(), np.finfo(np.float64).tiny)
-    if not np.allclose(Q[:, j], expected, rtol=rtol, atol=rtol * scale):
+    Q = np.ascontiguousarray(Q, dtype=np.float32 if Q.dtype == np.float32 else np.float64)
+    v = np.random.default_rng(0).standard_normal(p)
+    Xv = prob.columns_product(v)
+    expected = prob.xt_r(Xv, 1)
+    got = Q @ v
+    rtol = 1e-4 if np.float32 in (Q.dtype, prob.X.dtype) else 1e-7
+    scale = np.sqrt(prob.x_norm2.max() * np.dot(Xv * prob._weights(), Xv)) or 1.0
+    if not (np.abs(got - expected).max() <= rtol * scale
+            and np.allclose(np.diagonal(Q), prob.x_norm2, rtol=rtol,
+                            atol=rtol * prob.x_norm2.max())):
         raise ValueError(
             "precompute: the Gram matrix does not match X (with the intercept, X is "
             "centred with the weighted column means and scaled by sqrt(sample_weight) "
             "before X^T X); pass precompute=True to let fastpen compute it.")
+    return Q
 
 
 def _random_seed(random_state):
@@ -221,20 +276,7 @@ def _random_seed(random_state):
         return int(random_state.integers(0, 2**63))
     if random_state is None:
         return int(np.random.randint(0, np.iinfo(np.int32).max))
-    return int(check_scalar(random_state, "random_state", "int", low=0))
-
-
-def _use_gram(precompute, prob):
-    if isinstance(precompute, str):
-        if precompute != "auto":
-            raise ValueError(f"precompute must be 'auto', True, False or an array, "
-                             f"got {precompute!r}.")
-        return not prob.sparse and prob.X.shape[0] > prob.X.shape[1]
-    if isinstance(precompute, (bool, np.bool_)):
-        return bool(precompute)
-    if precompute is None:
-        return False
-    return True  # a Gram array
+    return int(check_scalar(random_state, "random_state", "int", low=0, high=2**32 - 1))
 
 
 def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
@@ -304,7 +346,7 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
     """
     l1_ratio = check_scalar(l1_ratio, "l1_ratio", low=0.0, high=1.0)
     tol = check_scalar(tol, "tol", low=0.0)
-    max_iter = check_scalar(max_iter, "max_iter", "int", low=1)
+    max_iter = check_scalar(max_iter, "max_iter", "int", low=1, high=2**31 - 1)
     if selection not in ("cyclic", "random"):
         raise ValueError(f"selection must be 'cyclic' or 'random', got {selection!r}.")
     if n_alphas is not None:
@@ -321,7 +363,6 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
     n, p = prob.X.shape
     pf = check_penalty_factor(penalty_factor, p)
     w = check_coef_init(coef_init, p)
-    use_gram = _use_gram(precompute, prob)
     random = selection == "random"
     seed = _random_seed(random_state) if random else 0
 
@@ -332,47 +373,54 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
             "pass an explicit array of alphas.")
     alpha_max, w_at_max = _alpha_max(prob, pf, l1_ratio, positive, n_threads)
     if grid_size is not None:
-        alphas = _alpha_grid(alpha_max, grid_size, eps, prob.X.dtype)
+        alphas = _alpha_grid(alpha_max, grid_size, eps)
     if np.any(alphas == 0):
-        warnings.warn("alpha=0 fits ordinary least squares by coordinate descent; it "
-                      "converges, but a direct least-squares solver is faster.",
+        warnings.warn("alpha=0 fits ordinary least squares; a dedicated least-squares "
+                      "solver (e.g. scipy.linalg.lstsq) is usually faster.",
                       UserWarning, stacklevel=2)
-
-    if use_gram:
-        Q, q = _gram(prob, precompute, n_threads)
+    gram = _resolve_gram(precompute, prob, n_threads)
+    unpenalized = _NO_BLOCK if positive else _unpenalized_block(prob, np.flatnonzero(pf == 0))
 
     tol_abs = tol * prob.y_norm2
     m = alphas.shape[0]
     coefs = np.empty((m, p), dtype=prob.X.dtype)
+    intercepts = np.zeros(m)
     gaps = np.empty(m)
     n_iters = np.empty(m, dtype=np.intp)
     r_norm2 = np.empty(m)
     for k, alpha in enumerate(alphas):
         a, b = n * alpha * l1_ratio, n * alpha * (1.0 - l1_ratio)
-        iters = max_iter
-        if alpha_max is not None and alpha >= alpha_max:
+        iters, block = max_iter, unpenalized
+        if prob.y_norm2 == 0:
+            w[:] = 0.0               # y is constant: w = 0 fits it exactly
+            iters = 0
+        elif alpha_max is not None and alpha >= alpha_max:
             w = w_at_max.copy()      # known solution: penalised coefficients all zero
             iters = 0
+        elif alpha == 0 and not positive:
+            block = _unpenalized_block(prob, np.arange(p))   # least squares
         args = (w, a, b, tol_abs, iters, positive, random, seed + k)
-        if use_gram:
-            res = _cd.solve_gram(Q, q, prob.y_norm2, pf, *args)
+        if gram is not None:
+            Q, q, diag = gram
+            res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pf, *args, *block)
         elif prob.sparse:
             Xs = prob.X
             res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
-                                   prob.x_mean, prob.x_norm2, pf, *args, n_threads)
+                                   prob.x_mean, prob.x_norm2, pf, *args, n_threads, *block)
         else:
             res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, prob.x_norm2,
-                                  pf, *args, n_threads)
+                                  pf, *args, n_threads, *block)
         gaps[k], r_norm2[k], n_iters[k] = res
-        if not (np.isfinite(w).all() and np.isfinite(gaps[k])):
+        coefs[k] = w
+        if fit_intercept:
+            intercepts[k] = prob.y_mean - prob.x_mean @ w
+        if not (np.isfinite(coefs[k]).all() and np.isfinite(gaps[k])
+                and np.isfinite(intercepts[k])):
             raise FloatingPointError(
                 f"non-finite coefficients at alpha={alpha:.6g}: the data are too badly "
-                "scaled for double precision; rescale X and y.")
-        coefs[k] = w
+                f"scaled for {prob.X.dtype} precision; rescale X and y.")
 
     _warn_unconverged(alphas, gaps, tol_abs, n, _warning_category or ConvergenceWarning)
-    intercepts = (prob.y_mean - coefs.astype(np.float64) @ prob.x_mean
-                  if fit_intercept else np.zeros(m))
     dev_ratio = 1.0 - r_norm2 / prob.y_norm2 if prob.y_norm2 > 0 else np.zeros(m)
     return PathResult(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                       intercepts=intercepts.astype(prob.X.dtype), dual_gaps=gaps / n,

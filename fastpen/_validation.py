@@ -71,6 +71,8 @@ def check_array_2d(X, name="X"):
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample and "
                          "one feature are required.")
+    if arr.shape[0] > _INT32_MAX:
+        raise ValueError(f"{name} has more than 2**31 - 1 rows; not supported.")
     dtype = np.float32 if arr.dtype == np.float32 else np.float64
     arr = np.asfortranarray(arr, dtype=dtype)
     _check_finite(arr, name)
@@ -126,10 +128,11 @@ def check_sample_weight(sample_weight, n_samples):
     _check_finite(sw, "sample_weight")
     if np.any(sw < 0):
         raise ValueError("sample_weight must be non-negative.")
-    total = sw.sum()
-    if total <= 0:
+    top = sw.max()
+    if top <= 0:
         raise ValueError("sample_weight sums to zero: at least one weight must be positive.")
-    return sw * (n_samples / total)
+    sw = sw / top            # no overflow in the sum, no underflow of tiny weights
+    return sw * (n_samples / sw.sum())
 
 
 def check_penalty_factor(penalty_factor, n_features):

@@ -1,0 +1,175 @@
+"""Regression tests for defects found in review; each failed before its fix."""
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import linear_model as sklm
+
+import fastpen
+
+
+def _objective(X, y, w, alpha, pf):
+    Xc, yc = X - X.mean(0), y - y.mean()
+    r = yc - Xc @ w
+    return 0.5 / len(y) * r @ r + alpha * np.sum(pf * np.abs(w))
+
+
+def _profiled_lasso(X, y, alpha, unpenalised):
+    """Reference: project the intercept and unpenalised columns out, lasso the rest."""
+    n = len(y)
+    U = np.column_stack([np.ones(n), X[:, unpenalised]])
+    proj = U @ np.linalg.pinv(U)
+    pen = np.setdiff1d(np.arange(X.shape[1]), unpenalised)
+    Xp, yp = X[:, pen] - proj @ X[:, pen], y - proj @ y
+    w_pen = sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-14,
+                       max_iter=10**6).fit(Xp, yp).coef_
+    w = np.zeros(X.shape[1])
+    w[pen] = w_pen
+    w[unpenalised] = np.linalg.lstsq(U, y - X[:, pen] @ w_pen, rcond=None)[0][1:]
+    return w
+
+
+@pytest.mark.parametrize("fmt", ["dense", "sparse", "gram"])
+def test_correlated_unpenalised_features_reach_the_optimum(fmt):
+    """age and age^2 unpenalised: the coordinate-wise stationarity term let the fit stop
+    35x the tolerance away from the optimum while reporting convergence."""
+    rng = np.random.default_rng(0)
+    n, p = 500, 20
+    age = rng.uniform(20, 80, n)
+    X = np.column_stack([age, age**2, rng.standard_normal((n, p))])
+    y = 0.05 * age**2 - 4 * age + X[:, 2] + rng.standard_normal(n)
+    pf = np.r_[0.0, 0.0, np.ones(p)]
+    Xin = sp.csc_matrix(X) if fmt == "sparse" else X
+    res = fastpen.enet_path(Xin, y, l1_ratio=1.0, alphas=[0.05], penalty_factor=pf,
+                            precompute=fmt == "gram")
+    ref = _profiled_lasso(X, y, 0.05, [0, 1])
+    tol_abs = 1e-4 * np.sum((y - y.mean()) ** 2) / n
+    suboptimality = _objective(X, y, res.coefs[0], 0.05, pf) - _objective(X, y, ref, 0.05, pf)
+    assert suboptimality <= tol_abs
+    assert res.dual_gaps[0] >= suboptimality - 1e-12
+
+
+def test_alpha_zero_with_nearly_collinear_columns_is_least_squares():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(200)
+    X = np.column_stack([z, z + 1e-2 * rng.standard_normal(200), rng.standard_normal((200, 3))])
+    y = 100 * (X[:, 1] - X[:, 0]) + X[:, 2] + 0.1 * rng.standard_normal(200)
+    with pytest.warns(UserWarning, match="alpha=0"):
+        res = fastpen.enet_path(X, y, l1_ratio=1.0, alphas=[0.0])
+    ls = np.linalg.lstsq(np.column_stack([X, np.ones(200)]), y, rcond=None)[0]
+    np.testing.assert_allclose(res.coefs[0], ls[:-1], rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+def test_positive_with_negative_start_is_projected(precompute):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((80, 5))
+    y = X @ np.array([-2.0, 1.0, 0.0, 0.3, 0.0]) + 0.1 * rng.standard_normal(80)
+    start = np.linalg.lstsq(X - X.mean(0), y - y.mean(), rcond=None)[0]
+    assert start.min() < 0
+    res = fastpen.enet_path(X, y, l1_ratio=1.0, alphas=[0.01], positive=True,
+                            coef_init=start, tol=1e-12, precompute=precompute)
+    theirs = sklm.Lasso(alpha=0.01, positive=True, tol=1e-12, max_iter=10**5).fit(X, y)
+    assert res.coefs[0].min() >= 0
+    np.testing.assert_allclose(res.coefs[0], theirs.coef_, atol=1e-8)
+
+
+def test_column_with_large_offset_is_not_taken_for_constant():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(200)
+    X = np.column_stack([1e12 + 5.0 * z, rng.standard_normal(200)])
+    y = 3 * z + 0.1 * rng.standard_normal(200)
+    ours = fastpen.Lasso(alpha=0.01, tol=1e-10).fit(X, y)
+    theirs = sklm.Lasso(alpha=0.01, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5)
+    assert ours.score(X, y) > 0.99
+
+
+@pytest.mark.parametrize("fmt", ["dense", "sparse", "gram"])
+def test_constant_column_gets_zero_in_every_mode(fmt):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    X[:, 1] = 0.1
+    y = X @ [1.0, 2.0, 3.0] + rng.standard_normal(60)
+    Xin = sp.csr_matrix(X) if fmt == "sparse" else X
+    res = fastpen.enet_path(Xin, y, l1_ratio=1.0, alphas=[0.01], penalty_factor=[1, 0, 1],
+                            precompute=fmt == "gram", tol=1e-10)
+    ref = fastpen.enet_path(X[:, [0, 2]], y, l1_ratio=1.0, alphas=[0.01], tol=1e-10)
+    assert res.coefs[0, 1] == 0
+    np.testing.assert_allclose(res.coefs[0, [0, 2]], ref.coefs[0], atol=1e-9)
+    np.testing.assert_allclose(res.intercepts, ref.intercepts, atol=1e-9)
+
+
+def test_float32_path_with_small_alpha_max_is_not_all_zero():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 5))
+    y = 1e-6 * (X @ [1.0, -1.0, 0.5, 0.0, 0.0]) + 1e-7 * rng.standard_normal(100)
+    r64 = fastpen.lasso_path(X, y, alphas=10, tol=1e-8)
+    r32 = fastpen.lasso_path(X.astype(np.float32), y, alphas=10, tol=1e-8)
+    np.testing.assert_allclose(r32.alphas, r64.alphas, rtol=1e-5)
+    np.testing.assert_array_equal(r32.df, r64.df)
+    assert r32.df[-1] >= 3
+
+
+def test_user_gram_is_checked_as_a_whole():
+    """An uncentred X^T X passed the one-column check when that column had mean 0."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3)) + [0.0, 3.0, -2.0]
+    X[:, 0] -= X[:, 0].mean()
+    X[:, 0] *= 10          # the largest-norm column, centred
+    y = X @ [0.1, 1.0, -1.0] + rng.standard_normal(50)
+    with pytest.raises(ValueError, match="precompute"):
+        fastpen.enet_path(X, y, alphas=[0.01], precompute=X.T @ X)
+    Xc = X - X.mean(0)
+    good = fastpen.enet_path(X, y, alphas=[0.01], precompute=(Xc.T @ Xc).tolist(), tol=1e-10)
+    ref = fastpen.enet_path(X, y, alphas=[0.01], tol=1e-10)
+    np.testing.assert_allclose(good.coefs, ref.coefs, atol=1e-9)
+    with pytest.raises(TypeError, match="precompute"):
+        fastpen.enet_path(X, y, alphas=[0.01], precompute=b"gram")
+
+
+@pytest.mark.parametrize("weight", [1e307, 1e-320])
+def test_extreme_uniform_weights_equal_no_weights(weight):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3))
+    y = X @ [1.0, 2.0, 3.0] + 0.1 * rng.standard_normal(50)
+    ours = fastpen.Lasso(alpha=0.01, tol=1e-10).fit(X, y, sample_weight=np.full(50, weight))
+    plain = fastpen.Lasso(alpha=0.01, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, plain.coef_, atol=1e-10)
+
+
+def test_overflowing_sums_of_squares_raise():
+    X = np.random.default_rng(0).standard_normal((20, 3)) * 1e155
+    with pytest.raises(ValueError, match="rescale"):
+        fastpen.enet_path(X, np.arange(20.0), alphas=[1.0])
+
+
+def test_float32_overflow_after_the_cast_raises():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3))
+    y = X @ [1.0, 200.0, 3.0] + 0.01 * rng.standard_normal(50)
+    X32 = (X * 1e-37).astype(np.float32)      # coefficients ~2e39: beyond float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(FloatingPointError, match="float32"):
+            fastpen.enet_path(X32, y, l1_ratio=1.0, alphas=[0.0])
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(max_iter=2**31), "max_iter"),
+                                          (dict(selection="random", random_state=2**64),
+                                           "random_state")])
+def test_out_of_range_integers_raise_value_error(kwargs, name):
+    X = np.random.default_rng(0).standard_normal((10, 2))
+    with pytest.raises(ValueError, match=name):
+        fastpen.enet_path(X, np.arange(10.0), alphas=[0.1], **kwargs)
+
+
+def test_constant_target_with_warm_start_does_not_warn():
+    X = np.random.default_rng(0).standard_normal((30, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = fastpen.enet_path(X, np.full(30, 3.0), l1_ratio=0.0, alphas=[0.1],
+                                coef_init=np.ones(4))
+    np.testing.assert_array_equal(res.coefs, 0.0)
+    assert res.intercepts[0] == 3.0
