@@ -276,7 +276,8 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
     cdef double r_dot_y, sum_sr = 0.0
     for i in range(R.shape[0]):
         sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
-    for k in prange(m, num_threads=prm.n_threads, schedule="static",
+    # dynamic: column lengths can be very uneven (popular words in text data)
+    for k in prange(m, num_threads=prm.n_threads, schedule="dynamic", chunksize=256,
                     use_threads_if=_parallel(prm, idx, indptr[indptr.shape[0] - 1])):
         j = idx[k] if idx != NULL else k
         g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
@@ -575,9 +576,26 @@ cdef inline double _col_sq_dev(int n, const floating* x, double mean,
     return (s0 + s1) + (s2 + s3)
 
 
+cdef inline bint _col_constant(int n, const floating* x, const double* s) noexcept nogil:
+    """True if x takes one value over the rows of positive weight (exits early)."""
+    cdef int i, first = -1
+    for i in range(n):
+        if s == NULL or s[i] > 0.0:
+            if first < 0:
+                first = i
+            elif x[i] != x[first]:
+                return False
+    return True
+
+
 def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint center,
                        int n_threads):
-    """Weighted column means (zeros unless ``center``) and sum_i s_i (x_ij - mean_j)^2."""
+    """Weighted column means and sum_i s_i (x_ij - mean_j)^2.
+
+    Without ``center`` the means are zeros.  With it, a column constant over the
+    rows of positive weight gets norm2 = 0 exactly (not the rounding noise of
+    its centring), which marks it as constant for the solvers.
+    """
     cdef int j, n = X.shape[0], p = X.shape[1]
     cdef double[::1] mean = np.zeros(p)
     cdef double[::1] norm2 = np.empty(p)
@@ -587,7 +605,10 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
                         use_threads_if=<long>n * p >= PARALLEL_MIN_WORK):
             if center:
                 mean[j] = _col_sum(n, &X[0, j], s) / n
-            norm2[j] = _col_sq_dev(n, &X[0, j], mean[j], s)
+            if center and _col_constant(n, &X[0, j], s):
+                norm2[j] = 0.0
+            else:
+                norm2[j] = _col_sq_dev(n, &X[0, j], mean[j], s)
     return np.asarray(mean), np.asarray(norm2)
 
 
@@ -595,11 +616,16 @@ def sparse_column_stats(const floating[::1] data, const int[::1] indices,
                         const int[::1] indptr, int n, const double[::1] sw,
                         bint center):
     """CSC version of :func:`dense_column_stats` (zeros enter the sums implicitly)."""
-    cdef int j, k, p = indptr.shape[0] - 1
+    cdef int i, j, k, p = indptr.shape[0] - 1
     cdef double[::1] mean = np.zeros(p)
     cdef double[::1] norm2 = np.empty(p)
     cdef double acc, s, s_nnz, d
+    cdef long n_pos = n
     with nogil:
+        if sw.shape[0] > 0:
+            n_pos = 0
+            for i in range(n):
+                n_pos += sw[i] > 0.0
         for j in range(p):
             if center:
                 acc = 0.0
@@ -615,7 +641,27 @@ def sparse_column_stats(const floating[::1] data, const int[::1] indices,
                 s_nnz += s
             # rows without an entry in column j contribute s_i * mean_j^2
             norm2[j] = acc + max(n - s_nnz, 0.0) * mean[j] * mean[j]
+            if center and _sparse_col_constant(data, indices, indptr, sw, j, n_pos):
+                norm2[j] = 0.0
     return np.asarray(mean), np.asarray(norm2)
+
+
+cdef bint _sparse_col_constant(const floating[::1] data, const int[::1] indices,
+                               const int[::1] indptr, const double[::1] sw, int j,
+                               long n_pos) noexcept nogil:
+    """True if column j takes one value (implicit zeros included) over rows of s > 0."""
+    cdef int k
+    cdef long stored = 0
+    cdef double first = 0.0
+    for k in range(indptr[j], indptr[j + 1]):
+        if sw.shape[0] > 0 and sw[indices[k]] <= 0.0:
+            continue
+        if stored == 0:
+            first = data[k]
+        elif data[k] != first:
+            return False
+        stored += 1
+    return stored == n_pos or first == 0.0
 
 
 def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1] x_mean,

@@ -133,21 +133,7 @@ def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     if not (np.isfinite(x_norm2).all() and np.isfinite(y_norm2)):
         raise ValueError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
-    # Centring a constant column leaves rounding noise, not a direction to fit.
-    if fit_intercept:
-        x_norm2[_constant_columns(X, sw)] = 0.0
     return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2)
-
-
-def _constant_columns(X, sw):
-    """Columns taking a single value over the rows of positive weight."""
-    if sw.size and np.any(sw == 0):
-        X = X[sw > 0]
-    if sp.issparse(X):
-        X = sp.csc_matrix(X)
-        spread = X.max(axis=0) - X.min(axis=0)
-        return np.asarray(spread.toarray()).ravel() == 0
-    return np.max(X, axis=0) == np.min(X, axis=0)
 
 
 def _unpenalized_block(prob, cols):
