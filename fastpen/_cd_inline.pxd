@@ -46,11 +46,10 @@ cdef inline double wdot_centered(int n, const floating* x, double xbar, const do
 
 cdef inline void axpy_centered(int n, double alpha, const floating* x, double xbar,
                                double* r) noexcept nogil:
-    """r += alpha * (x - xbar)."""
+    """r += alpha * (x - xbar), centring first (exact for columns with a large offset)."""
     cdef int i
-    cdef double shift = alpha * xbar
     for i in range(n):
-        r[i] += alpha * x[i] - shift
+        r[i] += alpha * (x[i] - xbar)
 
 
 cdef inline double cd_update(double z, double norm2, double a_j, double b_j,
