@@ -4,6 +4,7 @@ The functional API (:func:`enet_path`, :func:`lasso_path`) imports NumPy and
 SciPy only; the scikit-learn estimators (:class:`Lasso`, :class:`ElasticNet`)
 are loaded on first access.
 """
+from ._glmnet import glmnet_path
 from ._info import show_config
 from ._openmp import effective_n_threads, openmp_enabled
 from ._path import ConvergenceWarning, PathResult, enet_path, lasso_path
@@ -17,6 +18,7 @@ __all__ = [
     "PathResult",
     "effective_n_threads",
     "enet_path",
+    "glmnet_path",
     "lasso_path",
     "openmp_enabled",
     "show_config",

@@ -3,9 +3,10 @@
 
 Each solver minimises, in per-sum scaling,
 
-    1/2 sum_i s_i r_i^2 + sum_j pf_j (a |w_j| + b/2 w_j^2),
+    1/2 sum_i s_i r_i^2 + sum_j (a pf_j |w_j| + b/2 pf2_j w_j^2),  lower <= w <= upper,
     r = y_c - (X - 1 xbar^T) w,
 
+(pf2 = pf unless CDParams.l2_factor is set; no box unless CDParams.lower is)
 by coordinate descent, in place on ``w``, without the GIL.  ``y_c`` is the
 target, already centred with the weighted mean when an intercept is fitted
 (``x_mean`` then holds the weighted column means, otherwise zeros), ``s`` the
@@ -36,6 +37,13 @@ cdef struct CDParams:
     int n_unpen
     const int* unpen_idx
     const double* unpen_inv
+    # Optional per-feature arrays (NULL: not used).  ``l2_factor``: factors of
+    # the L2 part when they differ from ``pf`` (standardisation makes them
+    # pf * sd and pf * sd^2).  ``lower``/``upper``: box constraints, lower <= 0
+    # <= upper (infinite allowed); both or neither.
+    const double* l2_factor
+    const double* lower
+    const double* upper
 
 
 cdef struct CDResult:

@@ -50,6 +50,38 @@ cdef inline unsigned long long _rng_state(unsigned long long seed) noexcept nogi
     return s if s != 0 else 1
 
 
+cdef inline double _l2_factor(const CDParams* prm, const double[::1] pf,
+                              int j) noexcept nogil:
+    return prm.l2_factor[j] if prm.l2_factor != NULL else pf[j]
+
+
+cdef inline double _update(double z, int j, const double[::1] x_norm2,
+                           const double[::1] pf, const CDParams* prm) noexcept nogil:
+    """New value of coordinate j given z = x~_j^T S r + ||x~_j||^2 w_j."""
+    cdef double w = cd_update(z, x_norm2[j], prm.a * pf[j], prm.b * _l2_factor(prm, pf, j),
+                              prm.positive)
+    if prm.lower != NULL:
+        w = min(max(w, prm.lower[j]), prm.upper[j])
+    return w
+
+
+cdef inline double _feasible(double w, int j, const CDParams* prm) noexcept nogil:
+    """Project a starting value onto the constraints."""
+    if prm.positive and w < 0.0:
+        w = 0.0
+    if prm.lower != NULL:
+        w = min(max(w, prm.lower[j]), prm.upper[j])
+    return w
+
+
+cdef inline double _gap(const int* idx, int m, const double[::1] g, const double[::1] w,
+                        const double[::1] pf, const double[::1] x_norm2,
+                        const CDParams* prm, double r_norm2,
+                        double r_dot_y) noexcept nogil:
+    return enet_gap(idx, m, &g[0], &w[0], &pf[0], prm.l2_factor, prm.lower, prm.upper,
+                    &x_norm2[0], prm.a, prm.b, prm.positive, r_norm2, r_dot_y)
+
+
 cdef inline int _working_set(const double[::1] w, const double[::1] g,
                              const double[::1] x_norm2, const double[::1] pf,
                              const CDParams* prm, int[::1] ws) noexcept nogil:
@@ -60,7 +92,8 @@ cdef inline int _working_set(const double[::1] w, const double[::1] g,
         if x_norm2[j] == 0.0:
             continue
         a_j = prm.a * pf[j]
-        if w[j] != 0.0 or g[j] > a_j or (g[j] < -a_j and not prm.positive):
+        if w[j] != 0.0 or (g[j] > a_j and (prm.lower == NULL or prm.upper[j] > 0.0)) or (
+                g[j] < -a_j and not prm.positive and (prm.lower == NULL or prm.lower[j] < 0.0)):
             ws[m] = j
             m += 1
     return m
@@ -91,11 +124,11 @@ cdef double _dense_sweep(const floating[::1, :] X, const double[::1] sw,
             continue
         w_old = w[j]
         z = _dense_grad(X, sw, x_mean, R, j) + x_norm2[j] * w_old
-        w_new = cd_update(z, x_norm2[j], prm.a * pf[j], prm.b * pf[j], prm.positive)
+        w_new = _update(z, j, x_norm2, pf, prm)
         if w_new != w_old:
             axpy_centered(X.shape[0], w_old - w_new, &X[0, j], x_mean[j], &R[0])
             w[j] = w_new
-            decrease += 0.5 * (x_norm2[j] + prm.b * pf[j]) * (w_new - w_old) ** 2
+            decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * (w_new - w_old) ** 2
     return decrease
 
 
@@ -143,8 +176,7 @@ cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
         j = idx[k] if idx != NULL else k
         g[j] = _dense_grad(X, sw, x_mean, R, j)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    return enet_gap(idx, m, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b,
-                    prm.positive, result.r_norm2, r_dot_y)
+    return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
 
 
 cdef void enet_dense(
@@ -159,9 +191,8 @@ cdef void enet_dense(
     for i in range(n):
         R[i] = y_c[i]
     for j in range(p):
-        if x_norm2[j] == 0.0 or (params.positive and w[j] < 0.0):
-            w[j] = 0.0
-        elif w[j] != 0.0:
+        w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
+        if w[j] != 0.0:
             axpy_centered(n, -w[j], &X[0, j], x_mean[j], &R[0])
 
     result.n_iter = 0
@@ -223,14 +254,14 @@ cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
         # sum_i s_i x_ij = n xbar_j, and sum_i s_i r_i = 0 with an intercept.
         z = (_sparse_dot(data, indices, indptr, sw, R, j) + shift * n * x_mean[j]
              + x_norm2[j] * w_old)
-        w_new = cd_update(z, x_norm2[j], prm.a * pf[j], prm.b * pf[j], prm.positive)
+        w_new = _update(z, j, x_norm2, pf, prm)
         if w_new != w_old:
             delta = w_new - w_old
             for k in range(indptr[j], indptr[j + 1]):
                 R[indices[k]] -= delta * data[k]
             shift += delta * x_mean[j]
             w[j] = w_new
-            decrease += 0.5 * (x_norm2[j] + prm.b * pf[j]) * delta * delta
+            decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * delta * delta
     if shift != 0.0:
         for i in range(n):
             R[i] += shift
@@ -282,8 +313,7 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
         j = idx[k] if idx != NULL else k
         g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    return enet_gap(idx, m, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b,
-                    prm.positive, result.r_norm2, r_dot_y)
+    return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
 
 
 cdef void enet_sparse(
@@ -299,9 +329,8 @@ cdef void enet_sparse(
     for i in range(n):
         R[i] = y_c[i]
     for j in range(p):
-        if x_norm2[j] == 0.0 or (params.positive and w[j] < 0.0):
-            w[j] = 0.0
-        elif w[j] != 0.0:
+        w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
+        if w[j] != 0.0:
             for k in range(indptr[j], indptr[j + 1]):
                 R[indices[k]] -= w[j] * data[k]
             shift += w[j] * x_mean[j]
@@ -348,13 +377,13 @@ cdef double _gram_sweep(const floating[:, ::1] Q, const double[::1] q,
             continue
         w_old = w[j]
         z = q[j] - H[j] + x_norm2[j] * w_old
-        w_new = cd_update(z, x_norm2[j], prm.a * pf[j], prm.b * pf[j], prm.positive)
+        w_new = _update(z, j, x_norm2, pf, prm)
         if w_new != w_old:
             delta = w_new - w_old
             for l in range(p):
                 H[l] += delta * Q[j, l]
             w[j] = w_new
-            decrease += 0.5 * (x_norm2[j] + prm.b * pf[j]) * delta * delta
+            decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * delta * delta
     return decrease
 
 
@@ -404,8 +433,7 @@ cdef double _gram_gap(const floating[:, ::1] Q, const double[::1] q, double y_no
             wq += w[j] * q[j]
             wh += w[j] * H[j]
     result.r_norm2 = max(y_norm2 - 2.0 * wq + wh, 0.0)
-    return enet_gap(idx, m, &g[0], &w[0], &pf[0], &x_norm2[0], prm.a, prm.b,
-                    prm.positive, result.r_norm2, y_norm2 - wq)
+    return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, y_norm2 - wq)
 
 
 cdef void enet_gram(
@@ -418,8 +446,7 @@ cdef void enet_gram(
     cdef double gap, inner_tol, decrease
 
     for j in range(p):
-        if x_norm2[j] == 0.0 or (params.positive and w[j] < 0.0):
-            w[j] = 0.0
+        w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
     result.n_iter = 0
     _gram_refresh(Q, w, H)
     _gram_block_step(Q, q, params, w, H, g)
@@ -448,11 +475,13 @@ cdef void enet_gram(
 
 cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint positive,
                            bint random, unsigned long long seed, int n_threads,
-                           const int[::1] unpen_idx, const double[:, ::1] unpen_inv):
+                           const int[::1] unpen_idx, const double[:, ::1] unpen_inv,
+                           const double[::1] l2_factor, const double[::1] lower,
+                           const double[::1] upper):
+    """Scalars, and the optional arrays (None: not used)."""
     cdef CDParams prm
-    prm.n_unpen = unpen_idx.shape[0]
-    prm.unpen_idx = &unpen_idx[0] if prm.n_unpen > 0 else NULL
-    prm.unpen_inv = &unpen_inv[0, 0] if prm.n_unpen > 0 else NULL
+    if (lower is None) != (upper is None):
+        raise ValueError("lower and upper bounds go together")
     prm.a = a
     prm.b = b
     prm.tol = tol
@@ -461,17 +490,29 @@ cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint po
     prm.positive = positive
     prm.random = random
     prm.seed = seed
+    prm.n_unpen = 0 if unpen_idx is None else unpen_idx.shape[0]
+    prm.unpen_idx = &unpen_idx[0] if prm.n_unpen > 0 else NULL
+    prm.unpen_inv = &unpen_inv[0, 0] if prm.n_unpen > 0 else NULL
+    prm.l2_factor = NULL if l2_factor is None else &l2_factor[0]
+    prm.lower = NULL if lower is None else &lower[0]
+    prm.upper = NULL if lower is None else &upper[0]
     return prm
 
+
+# Optional keyword arguments of the solve_* wrappers: unpen_idx and unpen_inv (the
+# exactly solved unpenalised block), l2_factor, lower and upper (see CDParams).
 
 def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
                 const double[::1] x_mean, const double[::1] x_norm2,
                 const double[::1] pf, double[::1] w, double a, double b, double tol,
                 int max_iter, bint positive, bint random, unsigned long long seed,
-                int n_threads, const int[::1] unpen_idx, const double[:, ::1] unpen_inv):
+                int n_threads, *, const int[::1] unpen_idx=None,
+                const double[:, ::1] unpen_inv=None, const double[::1] l2_factor=None,
+                const double[::1] lower=None, const double[::1] upper=None):
     """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter)."""
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
-                                     n_threads, unpen_idx, unpen_inv)
+                                     n_threads, unpen_idx, unpen_inv, l2_factor, lower,
+                                     upper)
     cdef CDResult res
     cdef double[::1] R = np.empty(X.shape[0])
     cdef double[::1] g = np.empty(X.shape[1])
@@ -486,11 +527,13 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                  const double[::1] x_mean, const double[::1] x_norm2,
                  const double[::1] pf, double[::1] w, double a, double b, double tol,
                  int max_iter, bint positive, bint random, unsigned long long seed,
-                 int n_threads, const int[::1] unpen_idx,
-                 const double[:, ::1] unpen_inv):
+                 int n_threads, *, const int[::1] unpen_idx=None,
+                 const double[:, ::1] unpen_inv=None, const double[::1] l2_factor=None,
+                 const double[::1] lower=None, const double[::1] upper=None):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter)."""
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
-                                     n_threads, unpen_idx, unpen_inv)
+                                     n_threads, unpen_idx, unpen_inv, l2_factor, lower,
+                                     upper)
     cdef CDResult res
     cdef double[::1] R = np.empty(y_c.shape[0])
     cdef double[::1] g = np.empty(x_norm2.shape[0])
@@ -504,11 +547,12 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
 def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                const double[::1] x_norm2, const double[::1] pf, double[::1] w, double a,
                double b, double tol, int max_iter, bint positive, bint random,
-               unsigned long long seed, const int[::1] unpen_idx,
-               const double[:, ::1] unpen_inv):
+               unsigned long long seed, *, const int[::1] unpen_idx=None,
+               const double[:, ::1] unpen_inv=None, const double[::1] l2_factor=None,
+               const double[::1] lower=None, const double[::1] upper=None):
     """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``."""
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed, 1,
-                                     unpen_idx, unpen_inv)
+                                     unpen_idx, unpen_inv, l2_factor, lower, upper)
     cdef CDResult res
     cdef int p = q.shape[0]
     cdef double[::1] H = np.empty(p)

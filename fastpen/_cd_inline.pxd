@@ -11,7 +11,7 @@ products are accumulated in double with four independent partial sums, so
 that the compiler can vectorise them without reassociating floating point.
 """
 from cython cimport floating
-from libc.math cimport fabs
+from libc.math cimport INFINITY, fabs
 
 
 cdef inline double dot_centered(int n, const floating* x, double xbar,
@@ -62,38 +62,68 @@ cdef inline double cd_update(double z, double norm2, double a_j, double b_j,
     return 0.0
 
 
+cdef inline double conjugate(double z, double a1, double b2, double lo,
+                             double hi) noexcept nogil:
+    """sup over lo <= w <= hi of z w - a1 |w| - b2/2 w^2 (finite by the caller's scaling)."""
+    cdef double w
+    if b2 > 0.0:
+        w = (z - a1) / b2 if z > a1 else ((z + a1) / b2 if z < -a1 else 0.0)
+        w = min(max(w, lo), hi)
+    else:
+        w = hi if z > a1 else (lo if z < -a1 else 0.0)
+    if w == 0.0:
+        return 0.0
+    return z * w - a1 * fabs(w) - 0.5 * b2 * w * w
+
+
 cdef inline double enet_gap(const int* idx, int m, const double* g, const double* w,
-                            const double* pf, const double* norm2, double a, double b,
-                            bint positive, double r_norm2, double r_dot_y) noexcept nogil:
+                            const double* pf, const double* pf2, const double* lower,
+                            const double* upper, const double* norm2, double a,
+                            double b, bint positive, double r_norm2,
+                            double r_dot_y) noexcept nogil:
     """Duality gap of the elastic net from g = X~^T S r (per-sum scaling).
 
     With an L1 part (a > 0) the dual point is the rescaled residual; without
     one (a == 0 < b) the ridge dual, which is feasible everywhere, is used.
+    With box constraints (``lower`` not NULL) it is the Fenchel gap
+    ``(1+c^2)/2 ||r||^2 - c r^T y + sum_j h_j(w_j) + h_j*(c g_j)``, h_j the
+    feature's penalty plus the indicator of its box, c <= 1 the largest scale
+    keeping every conjugate finite.  ``pf2`` (L2 factors) is ``pf`` if NULL.
     Unpenalised features (pf_j == 0, or a == b == 0) are not part of the dual
-    norm; each adds g_j^2 / (2 ||x~_j||^2), the decrease one exact update of
-    that coordinate would still give, so that the criterion also certifies
-    their stationarity.  Only the features ``idx[:m]`` enter (all ``m`` if
-    idx is NULL): with the others at zero, that is the gap of the subproblem
-    restricted to them.
+    norm; each adds g_j^2 / (2 ||x~_j||^2) (its projected gradient with a box),
+    the decrease one exact update of that coordinate would still give.  Only
+    the features ``idx[:m]`` enter (all ``m`` if idx is NULL): with the others
+    at zero, that is the gap of the subproblem restricted to them.
     """
     cdef int k, j
     cdef double l1 = 0.0, l2 = 0.0, dnorm = 0.0, ridge_conj = 0.0, unpen = 0.0
-    cdef double xta, v, c, gap
+    cdef double xta, v, c, gap, f2, box_terms = 0.0
     cdef bint penalised = a > 0.0 or b > 0.0
     for k in range(m):
         j = idx[k] if idx != NULL else k
         if norm2[j] == 0.0:
             continue
+        f2 = pf2[j] if pf2 != NULL else pf[j]
         if pf[j] == 0.0 or not penalised:
             v = g[j]
-            if positive and w[j] <= 0.0 and v < 0.0:
+            if lower != NULL:
+                if (w[j] <= lower[j] and v < 0.0) or (w[j] >= upper[j] and v > 0.0):
+                    v = 0.0
+            elif positive and w[j] <= 0.0 and v < 0.0:
                 v = 0.0
             unpen += v * v / (2.0 * norm2[j])
             continue
         l1 += pf[j] * fabs(w[j])
-        l2 += pf[j] * w[j] * w[j]
-        if a > 0.0:
-            xta = g[j] - b * pf[j] * w[j]
+        l2 += f2 * w[j] * w[j]
+        if lower != NULL:
+            # only an unbounded side with no L2 term constrains the scale c
+            if b * f2 == 0.0:
+                if upper[j] == INFINITY and g[j] / pf[j] > dnorm:
+                    dnorm = g[j] / pf[j]
+                if lower[j] == -INFINITY and -g[j] / pf[j] > dnorm:
+                    dnorm = -g[j] / pf[j]
+        elif a > 0.0:
+            xta = g[j] - b * f2 * w[j]
             v = xta if positive else fabs(xta)
             v /= pf[j]
             if v > dnorm:
@@ -102,8 +132,18 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
             v = g[j]
             if positive and v < 0.0:
                 v = 0.0
-            ridge_conj += v * v / (2.0 * b * pf[j])
-    if a > 0.0:
+            ridge_conj += v * v / (2.0 * b * f2)
+    if lower != NULL:
+        c = a / dnorm if dnorm > a else 1.0
+        for k in range(m):
+            j = idx[k] if idx != NULL else k
+            if norm2[j] == 0.0 or pf[j] == 0.0 or not penalised:
+                continue
+            f2 = pf2[j] if pf2 != NULL else pf[j]
+            box_terms += conjugate(c * g[j], a * pf[j], b * f2, lower[j], upper[j])
+        gap = (0.5 * (1.0 + c * c) * r_norm2 - c * r_dot_y + a * l1 + 0.5 * b * l2
+               + box_terms)
+    elif a > 0.0:
         c = a / dnorm if dnorm > a else 1.0
         gap = (0.5 * r_norm2 * (1.0 + c * c) + a * l1 - c * r_dot_y
                + 0.5 * b * (1.0 + c * c) * l2)

@@ -18,15 +18,16 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lstsq
-from scipy.optimize import nnls
+from scipy.optimize import lsq_linear, nnls
 
 from . import _cd
 from ._openmp import effective_n_threads
+from ._penalty import make_penalty
 from ._validation import (
     check_alphas,
     check_array_2d,
+    check_bool,
     check_coef_init,
-    check_penalty_factor,
     check_sample_weight,
     check_scalar,
     check_target,
@@ -83,6 +84,7 @@ class _Problem:
     x_mean: np.ndarray        # weighted column means, zeros without intercept
     x_norm2: np.ndarray       # sum_i s_i (x_ij - mean_j)^2
     y_norm2: float            # sum_i s_i y_c_i^2
+    fit_intercept: bool
 
     @property
     def n_samples(self):
@@ -114,6 +116,7 @@ class _Problem:
 
 
 def _prepare(X, y, sample_weight, fit_intercept, n_threads):
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
     X = check_array_2d(X)
     y = check_target(y, X.shape[0])
     sw = check_sample_weight(sample_weight, X.shape[0])
@@ -133,7 +136,7 @@ def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     if not (np.isfinite(x_norm2).all() and np.isfinite(y_norm2)):
         raise ValueError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
-    return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2)
+    return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2, bool(fit_intercept))
 
 
 def _unpenalized_block(prob, cols):
@@ -152,36 +155,41 @@ def _unpenalized_block(prob, cols):
     return np.ascontiguousarray(cols, dtype=np.intc), np.ascontiguousarray(inv)
 
 
-def _fit_unpenalized(prob, unpenalized, positive):
-    """Least-squares (NNLS if positive) fit of the unpenalised features alone."""
+def _fit_unpenalized(prob, pen):
+    """Least-squares fit of the unpenalised features alone, within their constraints."""
     w0 = np.zeros(prob.x_norm2.shape[0])
-    cols = np.flatnonzero(unpenalized & (prob.x_norm2 > 0))
+    cols = np.flatnonzero(pen.unpenalized)
     if cols.size:
         root_s = np.sqrt(prob._weights())
         A = prob.columns_centered(cols) * root_s[:, None]
         rhs = prob.y_c * root_s
-        w0[cols] = nnls(A, rhs)[0] if positive else lstsq(A, rhs)[0]
+        if pen.boxed:
+            w0[cols] = lsq_linear(A, rhs, bounds=(pen.lower[cols], pen.upper[cols])).x
+        elif pen.positive:
+            w0[cols] = nnls(A, rhs)[0]
+        else:
+            w0[cols] = lstsq(A, rhs)[0]
     return w0
 
 
-def _alpha_max(prob, pf, l1_ratio, positive, n_threads):
+def _alpha_max(prob, pen, l1_ratio, n_threads):
     """Smallest alpha at which every penalised coefficient is zero, and the fit there.
 
     The unpenalised features are fitted first; alpha_max is then
     max_j g_j / (n l1_ratio pf_j) over the penalised features, with g = X~^T S r
-    (absolute values unless ``positive``).  None when no feature is penalised.
+    counted only in the directions the constraints allow.  None when no
+    feature is penalised.
     """
-    penalised = pf > 0
-    w0 = _fit_unpenalized(prob, ~penalised, positive)
+    penalised = pen.active & (pen.l1 > 0)
+    w0 = _fit_unpenalized(prob, pen)
     if not penalised.any() or l1_ratio == 0:
         return None, w0
     r = prob.y_c.copy()
     nz = np.flatnonzero(w0)
     if nz.size:
         r -= prob.columns_centered(nz) @ w0[nz]
-    g = prob.xt_r(r, n_threads)[penalised]
-    g = np.maximum(g, 0.0) if positive else np.abs(g)
-    return float(np.max(g / pf[penalised]) / (prob.n_samples * l1_ratio)), w0
+    g = pen.feasible_gradient(prob.xt_r(r, n_threads))[penalised]
+    return float(np.max(g / pen.l1[penalised]) / (prob.n_samples * l1_ratio)), w0
 
 
 def _alpha_grid(alpha_max, n_alphas, eps):
@@ -267,14 +275,16 @@ def _random_seed(random_state):
 
 def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
               fit_intercept=True, sample_weight=None, tol=1e-4, max_iter=1000,
-              positive=False, penalty_factor=None, coef_init=None, n_threads=None,
-              precompute=False, selection="cyclic", random_state=None,
-              _warning_category=None):
+              positive=False, penalty_factor=None, exclude=None,
+              rescale_penalty_factor=False, lower_bounds=None, upper_bounds=None,
+              standardize=False, coef_init=None, n_threads=None, precompute=False,
+              selection="cyclic", random_state=None, _warning_category=None):
     """Elastic-net regularisation path by coordinate descent.
 
     Minimises, for each alpha,
     ``1/(2n) ||y - Xw - b0||^2_s + alpha * sum_j pf_j (l1_ratio |w_j|
-    + (1 - l1_ratio)/2 w_j^2)``, warm-starting each fit from the previous one.
+    + (1 - l1_ratio)/2 w_j^2)`` subject to ``lower <= w <= upper``,
+    warm-starting each fit from the previous one.
 
     Parameters
     ----------
@@ -288,7 +298,7 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
     alphas : int or array-like, default=100
         Number of alphas on an automatic log grid from alpha_max down to
         ``eps * alpha_max``, or an explicit grid (sorted decreasingly).
-    eps : float, default=1e-3
+    eps : float in (0, 1], default=1e-3
         Length of the automatic grid.
     n_alphas : int, optional
         Alias of an integer ``alphas`` (scikit-learn < 1.7 spelling).
@@ -303,10 +313,22 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
         Maximum number of coordinate sweeps per alpha (each sweep covers the
         working set of the moment: nonzero and violating features).
     positive : bool, default=False
-        Constrain the coefficients to be non-negative.
+        Constrain the coefficients to be non-negative (``lower_bounds=0``).
     penalty_factor : array-like of shape (n_features,), optional
         Non-negative factor multiplying each feature's penalty (L1 and L2); 0
-        leaves the feature unpenalised.  Not rescaled.
+        leaves the feature unpenalised, ``np.inf`` excludes it (coefficient 0).
+    exclude : sequence of int, optional
+        Features to leave out of the model (an infinite penalty factor).
+    rescale_penalty_factor : bool, default=False
+        Rescale the finite factors to sum to the number of non-excluded
+        features, as glmnet does.  By default they are used as given.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        Box constraints on the coefficients, ``lower <= 0 <= upper`` (glmnet's
+        ``lower.limits``/``upper.limits``).
+    standardize : bool, default=False
+        Penalise as glmnet's ``standardize=TRUE``: as if every column had unit
+        (weighted, 1/n) standard deviation.  No scaled copy of X is made and
+        the coefficients are on the original scale.
     coef_init : array-like of shape (n_features,), optional
         Starting point for the first alpha.
     n_threads : int, optional
@@ -331,10 +353,6 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
         When some alpha stops at ``max_iter`` above the requested gap.
     """
     l1_ratio = check_scalar(l1_ratio, "l1_ratio", low=0.0, high=1.0)
-    tol = check_scalar(tol, "tol", low=0.0)
-    max_iter = check_scalar(max_iter, "max_iter", "int", low=1, high=2**31 - 1)
-    if selection not in ("cyclic", "random"):
-        raise ValueError(f"selection must be 'cyclic' or 'random', got {selection!r}.")
     if n_alphas is not None:
         alphas = n_alphas
     grid_size = None
@@ -343,70 +361,115 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
         eps = check_scalar(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
     else:
         alphas = check_alphas(alphas)
-    n_threads = effective_n_threads(n_threads)
-
-    prob = _prepare(X, y, sample_weight, fit_intercept, n_threads)
-    n, p = prob.X.shape
-    pf = check_penalty_factor(penalty_factor, p)
-    w = check_coef_init(coef_init, p)
-    random = selection == "random"
-    seed = _random_seed(random_state) if random else 0
-
-    if grid_size is not None and (l1_ratio == 0 or not np.any(pf > 0)):
+    solver = _SolverOptions.check(tol, max_iter, selection, random_state, n_threads,
+                                  positive, _warning_category)
+    prob = _prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
+    pen = make_penalty(prob, penalty_factor, exclude, rescale_penalty_factor,
+                       check_bool(standardize, "standardize"), lower_bounds, upper_bounds,
+                       solver.positive)
+    if grid_size is not None and (l1_ratio == 0 or not np.any(pen.active & (pen.l1 > 0))):
         raise ValueError(
             "An automatic alpha grid needs an L1 penalty on at least one feature "
             "(alpha_max is infinite with l1_ratio=0 or all penalty factors 0); "
             "pass an explicit array of alphas.")
-    alpha_max, w_at_max = _alpha_max(prob, pf, l1_ratio, positive, n_threads)
+    alpha_max, w_at_max = _alpha_max(prob, pen, l1_ratio, solver.n_threads)
     if grid_size is not None:
         alphas = _alpha_grid(alpha_max, grid_size, eps)
     if np.any(alphas == 0):
         warnings.warn("alpha=0 fits ordinary least squares; a dedicated least-squares "
                       "solver (e.g. scipy.linalg.lstsq) is usually faster.",
                       UserWarning, stacklevel=2)
-    gram = _resolve_gram(precompute, prob, n_threads)
-    unpenalized = _NO_BLOCK if positive else _unpenalized_block(prob, np.flatnonzero(pf == 0))
+    n = prob.n_samples
+    return _solve_path(prob, pen, solver, alphas, n * alphas * l1_ratio,
+                       n * alphas * (1.0 - l1_ratio),
+                       at_max=alphas >= alpha_max if alpha_max is not None else None,
+                       w_at_max=w_at_max, coef_init=coef_init, precompute=precompute)
 
-    tol_abs = tol * prob.y_norm2
+
+@dataclass
+class _SolverOptions:
+    """Validated solver settings shared by every fit of a path."""
+
+    tol: float
+    max_iter: int
+    random: bool
+    seed: int
+    n_threads: int
+    positive: bool
+    warning_category: type
+
+    @classmethod
+    def check(cls, tol, max_iter, selection, random_state, n_threads, positive,
+              warning_category=None):
+        tol = check_scalar(tol, "tol", low=0.0)
+        max_iter = check_scalar(max_iter, "max_iter", "int", low=1, high=2**31 - 1)
+        if selection not in ("cyclic", "random"):
+            raise ValueError(f"selection must be 'cyclic' or 'random', got {selection!r}.")
+        random = selection == "random"
+        seed = _random_seed(random_state) if random else 0
+        return cls(tol, max_iter, random, seed, effective_n_threads(n_threads),
+                   check_bool(positive, "positive"),
+                   warning_category or ConvergenceWarning)
+
+
+def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_max=None,
+                coef_init=None, precompute=False):
+    """Warm-started fits for per-sum strengths (a_seq[k], b_seq[k]); alphas are reported.
+
+    ``at_max[k]`` marks the fits whose solution is known (every penalised
+    coefficient zero, ``w_at_max``): they are only certified, not iterated.
+    """
+    n, p = prob.X.shape
+    w = check_coef_init(coef_init, p)
+    gram = _resolve_gram(precompute, prob, solver.n_threads)
+    options = pen.solver_kwargs()
+    exact_unpenalized = not (solver.positive or pen.boxed)
+    unpenalized = _unpenalized_block(prob, np.flatnonzero(pen.unpenalized)) \
+        if exact_unpenalized else _NO_BLOCK
+
+    tol_abs = solver.tol * prob.y_norm2
     m = alphas.shape[0]
     coefs = np.empty((m, p), dtype=prob.X.dtype)
     intercepts = np.zeros(m)
     gaps = np.empty(m)
     n_iters = np.empty(m, dtype=np.intp)
     r_norm2 = np.empty(m)
-    for k, alpha in enumerate(alphas):
-        a, b = n * alpha * l1_ratio, n * alpha * (1.0 - l1_ratio)
-        iters, block = max_iter, unpenalized
+    for k in range(m):
+        a, b = float(a_seq[k]), float(b_seq[k])
+        iters, block = solver.max_iter, unpenalized
         if prob.y_norm2 == 0:
             w[:] = 0.0               # y is constant: w = 0 fits it exactly
             iters = 0
-        elif alpha_max is not None and alpha >= alpha_max:
+        elif at_max is not None and at_max[k]:
             w = w_at_max.copy()      # known solution: penalised coefficients all zero
             iters = 0
-        elif alpha == 0 and not positive:
-            block = _unpenalized_block(prob, np.arange(p))   # least squares
-        args = (w, a, b, tol_abs, iters, positive, random, seed + k)
+        elif a == 0 and b == 0 and exact_unpenalized:
+            block = _unpenalized_block(prob, np.flatnonzero(pen.active))  # least squares
+        args = (w, a, b, tol_abs, iters, solver.positive, solver.random, solver.seed + k)
+        kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1])
         if gram is not None:
             Q, q, diag = gram
-            res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pf, *args, *block)
+            res = _cd.solve_gram(Q, q, prob.y_norm2, np.where(pen.active, diag, 0.0),
+                                 pen.l1, *args, **kwargs)
         elif prob.sparse:
             Xs = prob.X
             res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
-                                   prob.x_mean, prob.x_norm2, pf, *args, n_threads, *block)
+                                   prob.x_mean, pen.x_norm2, pen.l1, *args,
+                                   solver.n_threads, **kwargs)
         else:
-            res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, prob.x_norm2,
-                                  pf, *args, n_threads, *block)
+            res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, pen.x_norm2,
+                                  pen.l1, *args, solver.n_threads, **kwargs)
         gaps[k], r_norm2[k], n_iters[k] = res
         coefs[k] = w
-        if fit_intercept:
+        if prob.fit_intercept:
             intercepts[k] = prob.y_mean - prob.x_mean @ w
         if not (np.isfinite(coefs[k]).all() and np.isfinite(gaps[k])
                 and np.isfinite(intercepts[k])):
             raise FloatingPointError(
-                f"non-finite coefficients at alpha={alpha:.6g}: the data are too badly "
+                f"non-finite coefficients at alpha={alphas[k]:.6g}: the data are too badly "
                 f"scaled for {prob.X.dtype} precision; rescale X and y.")
 
-    _warn_unconverged(alphas, gaps, tol_abs, n, _warning_category or ConvergenceWarning)
+    _warn_unconverged(alphas, gaps, tol_abs, n, solver.warning_category)
     dev_ratio = 1.0 - r_norm2 / prob.y_norm2 if prob.y_norm2 > 0 else np.zeros(m)
     return PathResult(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                       intercepts=intercepts.astype(prob.X.dtype), dual_gaps=gaps / n,
@@ -430,4 +493,4 @@ def _warn_unconverged(alphas, gaps, tol_abs, n, category):
         f"Objective did not converge for {failed.size} of {alphas.size} alphas "
         f"(worst at alpha={alphas[worst]:.4g}): duality gap {gaps[worst] / n:.3e} > "
         f"tolerance {tol_abs / n:.3e}. Increase max_iter, scale the features, or "
-        "increase the regularisation.", category, stacklevel=3)
+        "increase the regularisation.", category, stacklevel=4)

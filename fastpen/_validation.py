@@ -17,6 +17,9 @@ __all__ = [
     "check_coef_init",
     "check_scalar",
     "check_alphas",
+    "check_bool",
+    "check_bounds",
+    "check_exclude",
 ]
 
 _INT32_MAX = np.iinfo(np.int32).max
@@ -136,18 +139,67 @@ def check_sample_weight(sample_weight, n_samples):
 
 
 def check_penalty_factor(penalty_factor, n_features):
-    """Return float64 per-feature penalty factors (ones by default)."""
+    """Return a float64 copy of the per-feature penalty factors (ones by default).
+
+    Factors are non-negative; ``np.inf`` (excluded feature) is allowed.
+    """
     if penalty_factor is None:
         return np.ones(n_features)
     pf = _as_numeric(penalty_factor, "penalty_factor")
     if pf.ndim != 1 or pf.shape[0] != n_features:
         raise ValueError(f"penalty_factor must have shape ({n_features},), got {pf.shape}.")
     pf = np.array(pf, dtype=np.float64)
-    if not np.isfinite(pf).all():
-        raise ValueError("penalty_factor must be finite.")
+    if np.isnan(pf).any():
+        raise ValueError("penalty_factor contains NaN.")
     if np.any(pf < 0):
-        raise ValueError("penalty_factor must be non-negative.")
+        raise ValueError("penalty_factor must be non-negative (np.inf excludes a feature).")
     return pf
+
+
+def check_exclude(exclude, n_features):
+    """Boolean mask of the excluded features (indices in [-p, p))."""
+    mask = np.zeros(n_features, dtype=bool)
+    if exclude is None:
+        return mask
+    idx = np.asarray(exclude)
+    if idx.size == 0:
+        return mask
+    if idx.dtype == bool or idx.dtype.kind not in "iu":
+        raise TypeError(f"exclude must be a sequence of integer feature indices, got "
+                        f"dtype {idx.dtype}.")
+    idx = idx.ravel()
+    if np.any(idx < -n_features) or np.any(idx >= n_features):
+        raise ValueError(f"exclude has indices outside [0, {n_features}).")
+    mask[idx] = True
+    return mask
+
+
+def _bound(value, name, n_features, default):
+    if value is None:
+        return np.full(n_features, default)
+    arr = _as_numeric(value, name)
+    if arr.ndim == 0:
+        arr = np.full(n_features, float(arr))
+    if arr.ndim != 1 or arr.shape[0] != n_features:
+        raise ValueError(f"{name} must be a scalar or have shape ({n_features},), "
+                         f"got {arr.shape}.")
+    arr = np.array(arr, dtype=np.float64)
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN.")
+    return arr
+
+
+def check_bounds(lower_bounds, upper_bounds, n_features):
+    """Return (lower, upper) float64 arrays with lower <= 0 <= upper, or (None, None)."""
+    if lower_bounds is None and upper_bounds is None:
+        return None, None
+    lower = _bound(lower_bounds, "lower_bounds", n_features, -np.inf)
+    upper = _bound(upper_bounds, "upper_bounds", n_features, np.inf)
+    if np.any(lower > 0):
+        raise ValueError("lower_bounds must be <= 0 (as in glmnet: 0 must be feasible).")
+    if np.any(upper < 0):
+        raise ValueError("upper_bounds must be >= 0 (as in glmnet: 0 must be feasible).")
+    return lower, upper
 
 
 def check_coef_init(coef_init, n_features):
@@ -199,3 +251,10 @@ def check_alphas(alphas):
     if np.any(arr < 0):
         raise ValueError("alphas must be non-negative.")
     return np.sort(arr)[::-1].copy()
+
+
+def check_bool(value, name):
+    """Accept Python and NumPy booleans only."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a boolean, got {value!r}.")
+    return bool(value)

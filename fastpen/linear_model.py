@@ -47,7 +47,19 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Seed of the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
     penalty_factor : array-like of shape (n_features,), optional
-        Non-negative factor multiplying each feature's penalty; 0 = unpenalised.
+        Non-negative factor multiplying each feature's penalty; 0 = unpenalised,
+        ``np.inf`` = excluded.
+    exclude : sequence of int, optional
+        Features left out of the model (coefficient 0).
+    rescale_penalty_factor : bool, default=False
+        Rescale the finite factors to sum to the number of non-excluded
+        features (glmnet's convention).
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        Box constraints, lower <= 0 <= upper.
+    standardize : bool, default=False
+        glmnet's ``standardize=TRUE``: penalise as if every column had unit
+        standard deviation (no scaled copy of X); coefficients on the original
+        scale.
     n_threads : int, optional
         OpenMP threads: None = what OpenMP allows, -1 = all cores, -k = all
         but k - 1.  The result does not depend on it.
@@ -66,7 +78,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute=False,
                  max_iter=1000, copy_X=True, tol=1e-4, warm_start=False, positive=False,
                  random_state=None, selection="cyclic", penalty_factor=None,
-                 n_threads=None):
+                 exclude=None, rescale_penalty_factor=False, lower_bounds=None,
+                 upper_bounds=None, standardize=False, n_threads=None):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -79,6 +92,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.selection = selection
         self.penalty_factor = penalty_factor
+        self.exclude = exclude
+        self.rescale_penalty_factor = rescale_penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.standardize = standardize
         self.n_threads = n_threads
 
     def _l1_ratio(self):
@@ -112,7 +130,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 X, y2[:, k], l1_ratio=self._l1_ratio(), alphas=[alpha],
                 fit_intercept=self.fit_intercept, sample_weight=sample_weight,
                 tol=self.tol, max_iter=self.max_iter, positive=self.positive,
-                penalty_factor=self.penalty_factor,
+                penalty_factor=self.penalty_factor, exclude=self.exclude,
+                rescale_penalty_factor=self.rescale_penalty_factor,
+                lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds,
+                standardize=self.standardize,
                 coef_init=None if coef_init is None else coef_init[k],
                 n_threads=self.n_threads, precompute=self.precompute,
                 selection=self.selection, random_state=self.random_state,
@@ -185,7 +206,8 @@ class Lasso(ElasticNet):
     def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True,
                  max_iter=1000, tol=1e-4, warm_start=False, positive=False,
                  random_state=None, selection="cyclic", penalty_factor=None,
-                 n_threads=None):
+                 exclude=None, rescale_penalty_factor=False, lower_bounds=None,
+                 upper_bounds=None, standardize=False, n_threads=None):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.precompute = precompute
@@ -197,6 +219,11 @@ class Lasso(ElasticNet):
         self.random_state = random_state
         self.selection = selection
         self.penalty_factor = penalty_factor
+        self.exclude = exclude
+        self.rescale_penalty_factor = rescale_penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.standardize = standardize
         self.n_threads = n_threads
 
     def _l1_ratio(self):

@@ -20,25 +20,21 @@ def _inputs(X, y, sw, fit_intercept):
     return y_c, sw_k, sc.x_mean, x_norm2, sc
 
 
-NO_BLOCK = (np.empty(0, dtype=np.intc), np.empty((0, 0)))
-
-
 def _solve(kind, X, y_c, sw_k, x_mean, x_norm2, pf, w, a, b, tol, max_iter, positive,
-           sc=None, random=False, seed=0, n_threads=1, block=NO_BLOCK):
+           sc=None, random=False, seed=0, n_threads=1):
     if kind == "dense":
         return _cd.solve_dense(np.asfortranarray(X), y_c, sw_k, x_mean, x_norm2, pf, w, a, b,
-                               tol, max_iter, positive, random, seed, n_threads, *block)
+                               tol, max_iter, positive, random, seed, n_threads)
     if kind == "sparse":
         C = sp.csc_matrix(X)
         C.indices = C.indices.astype(np.intc)
         C.indptr = C.indptr.astype(np.intc)
         return _cd.solve_sparse(C.data, C.indices, C.indptr, y_c, sw_k, x_mean, x_norm2, pf,
-                                w, a, b, tol, max_iter, positive, random, seed, n_threads,
-                                *block)
+                                w, a, b, tol, max_iter, positive, random, seed, n_threads)
     Q = np.ascontiguousarray(sc.Xt.T @ sc.Xt, dtype=X.dtype)
     q = sc.Xt.T @ sc.yt
     return _cd.solve_gram(Q, q, float(sc.yt @ sc.yt), np.diagonal(Q).astype(float), pf, w,
-                          a, b, tol, max_iter, positive, random, seed, *block)
+                          a, b, tol, max_iter, positive, random, seed)
 
 
 # --------------------------------------------------------- column scans

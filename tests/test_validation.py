@@ -174,8 +174,9 @@ def test_penalty_factor_errors(Xy):
     for pf in (np.ones(p - 1), np.ones(p + 1), np.ones((p, 1)), np.ones((1, p))):
         with pytest.raises(ValueError, match="penalty_factor"):
             fastpen.enet_path(X, y, penalty_factor=pf)
+    # np.inf is allowed: it excludes the feature (glmnet parity)
     for pf in (np.r_[-1.0, np.ones(p - 1)], np.r_[np.nan, np.ones(p - 1)],
-               np.r_[np.inf, np.ones(p - 1)]):
+               np.r_[-np.inf, np.ones(p - 1)]):
         with pytest.raises(ValueError, match="penalty_factor"):
             fastpen.enet_path(X, y, penalty_factor=pf)
         with pytest.raises(ValueError, match="penalty_factor"):

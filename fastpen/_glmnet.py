@@ -1,0 +1,85 @@
+"""glmnet's parametrisation of the Gaussian elastic net.
+
+glmnet minimises ``1/(2n) sum_i s_i (y_i - b0 - x_i^T w)^2 + lambda [(1 - a)/2 ||w||^2
++ a ||w||_1]`` with ``a`` its ``alpha`` (the mixing) — but with y standardised
+internally for the Gaussian family, and lambda reported on the original scale.
+Undoing that standardisation gives fastpen's objective with
+
+    alpha * l1_ratio       = lambda * a
+    alpha * (1 - l1_ratio) = lambda * (1 - a) / sd(y),
+
+sd(y) the weighted (1/n) standard deviation of y: the L2 part is what the
+standardisation changes.  Because l1_ratio then varies along the path when
+0 < a < 1, the path is solved directly in per-sum strengths.
+"""
+import numpy as np
+
+from ._path import _alpha_max, _prepare, _solve_path, _SolverOptions
+from ._penalty import make_penalty
+from ._validation import check_alphas, check_bool, check_scalar
+
+__all__ = ["glmnet_path"]
+
+
+def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_intercept=True,
+                sample_weight=None, standardize=True, penalty_factor=None, exclude=None,
+                lower_bounds=None, upper_bounds=None, tol=1e-7, max_iter=100000,
+                n_threads=None):
+    """Elastic-net path in glmnet's parametrisation (Gaussian family).
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    alpha : float in [0, 1], default=1.0
+        glmnet's mixing parameter: 1 is the lasso, 0 ridge.
+    lambdas : int or array-like, default=100
+        Number of lambdas on glmnet's automatic log grid, from lambda_max down
+        to ``lambda_min_ratio * lambda_max``, or an explicit grid.
+    lambda_min_ratio : float, optional
+        Default as glmnet: 1e-4 if n_samples > n_features, else 1e-2.
+    fit_intercept : bool, default=True
+    sample_weight : array-like of shape (n_samples,), optional
+        glmnet's ``weights`` (rescaled to sum to n_samples, as glmnet does).
+    standardize : bool, default=True
+        glmnet's default: penalise as if the columns had unit standard deviation;
+        coefficients are on the original scale.
+    penalty_factor : array-like of shape (n_features,), optional
+        Rescaled to sum to the number of non-excluded features, as glmnet does;
+        ``np.inf`` excludes a feature.
+    exclude : sequence of int, optional
+    lower_bounds, upper_bounds : float or array-like, optional
+        glmnet's ``lower.limits`` / ``upper.limits``.
+    tol : float, default=1e-7
+        Duality-gap tolerance, fastpen's (scikit-learn's) meaning — not glmnet's
+        ``thresh``, which bounds the change of the objective between sweeps.
+    max_iter : int, default=100000
+    n_threads : int, optional
+
+    Returns
+    -------
+    PathResult
+        Its ``alphas`` field holds the lambdas (decreasing).
+    """
+    mix = check_scalar(alpha, "alpha", low=0.0, high=1.0)
+    solver = _SolverOptions.check(tol, max_iter, "cyclic", None, n_threads, False)
+    prob = _prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
+    pen = make_penalty(prob, penalty_factor, exclude, True,
+                       check_bool(standardize, "standardize"), lower_bounds, upper_bounds)
+    n, p = prob.X.shape
+    # glmnet computes lambda_max as if alpha were at least 1e-3 (finite for ridge)
+    lambda_max, w_at_max = _alpha_max(prob, pen, max(mix, 1e-3), solver.n_threads)
+    if isinstance(lambdas, (int, np.integer)) and not isinstance(lambdas, bool):
+        size = check_scalar(lambdas, "lambdas", "int", low=1)
+        if lambda_max is None:
+            raise ValueError("An automatic lambda grid needs at least one penalised "
+                             "feature; pass an explicit array of lambdas.")
+        ratio = (1e-4 if n > p else 1e-2) if lambda_min_ratio is None else check_scalar(
+            lambda_min_ratio, "lambda_min_ratio", low=0.0, high=1.0, low_inclusive=False)
+        lambdas = np.geomspace(lambda_max, lambda_max * ratio, num=size)
+    else:
+        lambdas = check_alphas(lambdas)
+    sd_y = np.sqrt(prob.y_norm2 / n) or 1.0
+    at_max = lambdas >= lambda_max if (lambda_max is not None and mix > 0) else None
+    return _solve_path(prob, pen, solver, lambdas, n * lambdas * mix,
+                       n * lambdas * (1.0 - mix) / sd_y, at_max=at_max, w_at_max=w_at_max)
