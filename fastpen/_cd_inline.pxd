@@ -76,6 +76,23 @@ cdef inline double conjugate(double z, double a1, double b2, double lo,
     return z * w - a1 * fabs(w) - 0.5 * b2 * w * w
 
 
+cdef inline double box_gap(double c, const int* idx, int m, const double* g,
+                           const double* w, const double* pf, const double* pf2,
+                           const double* lower, const double* upper, const double* norm2,
+                           double a, double b, bint penalised, double r_norm2,
+                           double r_dot_y, double l1, double l2) noexcept nogil:
+    """Fenchel gap with box constraints at the dual point c * r."""
+    cdef int k, j
+    cdef double f2, terms = 0.0
+    for k in range(m):
+        j = idx[k] if idx != NULL else k
+        if norm2[j] == 0.0 or pf[j] == 0.0 or not penalised:
+            continue
+        f2 = pf2[j] if pf2 != NULL else pf[j]
+        terms += conjugate(c * g[j], a * pf[j], b * f2, lower[j], upper[j])
+    return 0.5 * (1.0 + c * c) * r_norm2 - c * r_dot_y + a * l1 + 0.5 * b * l2 + terms
+
+
 cdef inline double enet_gap(const int* idx, int m, const double* g, const double* w,
                             const double* pf, const double* pf2, const double* lower,
                             const double* upper, const double* norm2, double a,
@@ -87,8 +104,9 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
     one (a == 0 < b) the ridge dual, which is feasible everywhere, is used.
     With box constraints (``lower`` not NULL) it is the Fenchel gap
     ``(1+c^2)/2 ||r||^2 - c r^T y + sum_j h_j(w_j) + h_j*(c g_j)``, h_j the
-    feature's penalty plus the indicator of its box, c <= 1 the largest scale
-    keeping every conjugate finite.  ``pf2`` (L2 factors) is ``pf`` if NULL.
+    feature's penalty plus the indicator of its box, at the smaller of two
+    dual points: c <= 1 the largest scale keeping every conjugate finite, and
+    the scale that makes every feature dual-feasible as without a box.  ``pf2`` (L2 factors) is ``pf`` if NULL.
     Unpenalised features (pf_j == 0, or a == b == 0) are not part of the dual
     norm; each adds g_j^2 / (2 ||x~_j||^2) (its projected gradient with a box),
     the decrease one exact update of that coordinate would still give.  Only
@@ -97,7 +115,7 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
     """
     cdef int k, j
     cdef double l1 = 0.0, l2 = 0.0, dnorm = 0.0, ridge_conj = 0.0, unpen = 0.0
-    cdef double xta, v, c, gap, f2, box_terms = 0.0
+    cdef double xta, v, c, gap, f2, dnorm_all = 0.0
     cdef bint penalised = a > 0.0 or b > 0.0
     for k in range(m):
         j = idx[k] if idx != NULL else k
@@ -116,7 +134,14 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
         l1 += pf[j] * fabs(w[j])
         l2 += f2 * w[j] * w[j]
         if lower != NULL:
-            # only an unbounded side with no L2 term constrains the scale c
+            # an unbounded side without L2 term must be scaled into the dual set
+            # (dnorm); scaling every allowed direction (dnorm_all) is optional
+            # and usually gives a much smaller gap when the box is wide
+            v = g[j] / pf[j] if upper[j] > 0.0 else 0.0
+            if lower[j] < 0.0 and -g[j] / pf[j] > v:
+                v = -g[j] / pf[j]
+            if v > dnorm_all:
+                dnorm_all = v
             if b * f2 == 0.0:
                 if upper[j] == INFINITY and g[j] / pf[j] > dnorm:
                     dnorm = g[j] / pf[j]
@@ -135,14 +160,11 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
             ridge_conj += v * v / (2.0 * b * f2)
     if lower != NULL:
         c = a / dnorm if dnorm > a else 1.0
-        for k in range(m):
-            j = idx[k] if idx != NULL else k
-            if norm2[j] == 0.0 or pf[j] == 0.0 or not penalised:
-                continue
-            f2 = pf2[j] if pf2 != NULL else pf[j]
-            box_terms += conjugate(c * g[j], a * pf[j], b * f2, lower[j], upper[j])
-        gap = (0.5 * (1.0 + c * c) * r_norm2 - c * r_dot_y + a * l1 + 0.5 * b * l2
-               + box_terms)
+        gap = box_gap(c, idx, m, g, w, pf, pf2, lower, upper, norm2, a, b, penalised,
+                      r_norm2, r_dot_y, l1, l2)
+        if dnorm_all > a and a / dnorm_all < c:
+            gap = min(gap, box_gap(a / dnorm_all, idx, m, g, w, pf, pf2, lower, upper,
+                                   norm2, a, b, penalised, r_norm2, r_dot_y, l1, l2))
     elif a > 0.0:
         c = a / dnorm if dnorm > a else 1.0
         gap = (0.5 * r_norm2 * (1.0 + c * c) + a * l1 - c * r_dot_y
