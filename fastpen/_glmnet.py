@@ -16,7 +16,7 @@ import numpy as np
 
 from ._path import _alpha_max, _prepare, _solve_path, _SolverOptions
 from ._penalty import make_penalty
-from ._validation import check_alphas, check_bool, check_scalar
+from ._validation import check_alphas, check_scalar
 
 __all__ = ["glmnet_path"]
 
@@ -64,8 +64,8 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
     mix = check_scalar(alpha, "alpha", low=0.0, high=1.0)
     solver = _SolverOptions.check(tol, max_iter, "cyclic", None, n_threads, False)
     prob = _prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
-    pen = make_penalty(prob, penalty_factor, exclude, True,
-                       check_bool(standardize, "standardize"), lower_bounds, upper_bounds)
+    pen = make_penalty(prob, penalty_factor, exclude, True, standardize, lower_bounds,
+                       upper_bounds)
     n, p = prob.X.shape
     # glmnet computes lambda_max as if alpha were at least 1e-3 (finite for ridge)
     lambda_max, w_at_max = _alpha_max(prob, pen, max(mix, 1e-3), solver.n_threads)

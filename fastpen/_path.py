@@ -365,7 +365,7 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
                                   positive, _warning_category)
     prob = _prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
     pen = make_penalty(prob, penalty_factor, exclude, rescale_penalty_factor,
-                       check_bool(standardize, "standardize"), lower_bounds, upper_bounds,
+                       standardize, lower_bounds, upper_bounds,
                        solver.positive)
     if grid_size is not None and (l1_ratio == 0 or not np.any(pen.active & (pen.l1 > 0))):
         raise ValueError(

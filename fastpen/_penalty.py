@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_bounds, check_exclude, check_penalty_factor
+from ._validation import check_bool, check_bounds, check_exclude, check_penalty_factor
 
 
 @dataclass
@@ -80,14 +80,14 @@ def make_penalty(prob, penalty_factor=None, exclude=None, rescale=False,
     pf = check_penalty_factor(penalty_factor, p)
     excluded = np.isinf(pf) | check_exclude(exclude, p)
     pf[excluded] = 1.0
-    if rescale:
+    if check_bool(rescale, "rescale_penalty_factor"):
         kept = ~excluded
         total = pf[kept].sum()
         if total > 0:
             pf[kept] *= kept.sum() / total
     x_norm2 = np.where(excluded, 0.0, prob.x_norm2)
     l1, l2 = pf, None
-    if standardize:
+    if check_bool(standardize, "standardize"):
         sd = np.sqrt(prob.x_norm2 / prob.n_samples)
         l1 = np.where(x_norm2 > 0, pf * sd, pf)
         l2 = np.where(x_norm2 > 0, pf * sd**2, pf)
