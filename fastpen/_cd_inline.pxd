@@ -70,10 +70,18 @@ cdef inline double conjugate(double z, double a1, double b2, double lo,
         w = (z - a1) / b2 if z > a1 else ((z + a1) / b2 if z < -a1 else 0.0)
         w = min(max(w, lo), hi)
     else:
-        w = hi if z > a1 else (lo if z < -a1 else 0.0)
+        # an infinite side is only reached by z within rounding of a1 (the caller's
+        # scaling makes |z| <= a1 there): the supremum is then 0
+        w = hi if (z > a1 and hi < INFINITY) else (
+            lo if (z < -a1 and lo > -INFINITY) else 0.0)
     if w == 0.0:
         return 0.0
     return z * w - a1 * fabs(w) - 0.5 * b2 * w * w
+
+
+cdef inline bint box_conjugate_finite(double g, double lo, double hi) noexcept nogil:
+    """Whether the conjugate of a box indicator is finite at (a positive multiple of) g."""
+    return (g <= 0.0 or hi < INFINITY) and (g >= 0.0 or lo > -INFINITY)
 
 
 cdef inline double box_gap(double c, const int* idx, int m, const double* g,
@@ -86,7 +94,11 @@ cdef inline double box_gap(double c, const int* idx, int m, const double* g,
     cdef double f2, terms = 0.0
     for k in range(m):
         j = idx[k] if idx != NULL else k
-        if norm2[j] == 0.0 or pf[j] == 0.0 or not penalised:
+        if norm2[j] == 0.0:
+            continue
+        if pf[j] == 0.0 or not penalised:     # unpenalised: the box alone
+            if box_conjugate_finite(g[j], lower[j], upper[j]):
+                terms += conjugate(c * g[j], 0.0, 0.0, lower[j], upper[j])
             continue
         f2 = pf2[j] if pf2 != NULL else pf[j]
         terms += conjugate(c * g[j], a * pf[j], b * f2, lower[j], upper[j])
@@ -123,6 +135,8 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
             continue
         f2 = pf2[j] if pf2 != NULL else pf[j]
         if pf[j] == 0.0 or not penalised:
+            if lower != NULL and box_conjugate_finite(g[j], lower[j], upper[j]):
+                continue    # a proper Fenchel term in box_gap
             v = g[j]
             if lower != NULL:
                 if (w[j] <= lower[j] and v < 0.0) or (w[j] >= upper[j] and v > 0.0):

@@ -45,8 +45,8 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
         glmnet's default: penalise as if the columns had unit standard deviation;
         coefficients are on the original scale.
     penalty_factor : array-like of shape (n_features,), optional
-        Rescaled to sum to the number of non-excluded features, as glmnet does;
-        ``np.inf`` excludes a feature.
+        Rescaled as glmnet does (excluded features count with a factor of 1,
+        all factors sum to n_features); ``np.inf`` excludes a feature.
     exclude : sequence of int, optional
     lower_bounds, upper_bounds : float or array-like, optional
         glmnet's ``lower.limits`` / ``upper.limits``.

@@ -320,8 +320,9 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
     exclude : sequence of int, optional
         Features to leave out of the model (an infinite penalty factor).
     rescale_penalty_factor : bool, default=False
-        Rescale the finite factors to sum to the number of non-excluded
-        features, as glmnet does.  By default they are used as given.
+        Rescale the factors as glmnet does: excluded features count with a
+        factor of 1 and all factors are rescaled to sum to n_features.  By
+        default they are used as given.
     lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
         Box constraints on the coefficients, ``lower <= 0 <= upper`` (glmnet's
         ``lower.limits``/``upper.limits``).
@@ -423,9 +424,11 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     w = check_coef_init(coef_init, p)
     gram = _resolve_gram(precompute, prob, solver.n_threads)
     options = pen.solver_kwargs()
-    exact_unpenalized = not (solver.positive or pen.boxed)
-    unpenalized = _unpenalized_block(prob, np.flatnonzero(pen.unpenalized)) \
-        if exact_unpenalized else _NO_BLOCK
+    # the exact block step needs unconstrained unpenalised features
+    cols = np.flatnonzero(pen.unpenalized)
+    exact_unpenalized = not solver.positive and (
+        not pen.boxed or np.all(np.isinf(pen.lower[cols]) & np.isinf(pen.upper[cols])))
+    unpenalized = _unpenalized_block(prob, cols) if exact_unpenalized else _NO_BLOCK
 
     tol_abs = solver.tol * prob.y_norm2
     m = alphas.shape[0]
@@ -443,7 +446,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
         elif at_max is not None and at_max[k]:
             w = w_at_max.copy()      # known solution: penalised coefficients all zero
             iters = 0
-        elif a == 0 and b == 0 and exact_unpenalized:
+        elif a == 0 and b == 0 and not solver.positive and not pen.boxed:
             block = _unpenalized_block(prob, np.flatnonzero(pen.active))  # least squares
         args = (w, a, b, tol_abs, iters, solver.positive, solver.random, solver.seed + k)
         kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1])

@@ -66,8 +66,8 @@ def make_penalty(prob, penalty_factor=None, exclude=None, rescale=False,
     exclude : sequence of int, optional
         Features to exclude (an infinite factor).
     rescale : bool
-        Rescale the finite factors of the non-excluded features to sum to their
-        number (glmnet's convention).
+        glmnet's convention: excluded features count with a factor of 1, and all
+        factors are rescaled to sum to n_features.
     standardize : bool
         Penalise as if every column were scaled to unit (weighted, 1/n)
         standard deviation; coefficients stay on the original scale.
@@ -79,12 +79,9 @@ def make_penalty(prob, penalty_factor=None, exclude=None, rescale=False,
     p = prob.x_norm2.shape[0]
     pf = check_penalty_factor(penalty_factor, p)
     excluded = np.isinf(pf) | check_exclude(exclude, p)
-    pf[excluded] = 1.0
-    if check_bool(rescale, "rescale_penalty_factor"):
-        kept = ~excluded
-        total = pf[kept].sum()
-        if total > 0:
-            pf[kept] *= kept.sum() / total
+    pf[excluded] = 1.0          # as glmnet: excluded features count with factor 1 ...
+    if check_bool(rescale, "rescale_penalty_factor") and pf.sum() > 0:
+        pf *= p / pf.sum()      # ... when all factors are rescaled to sum to n_features
     x_norm2 = np.where(excluded, 0.0, prob.x_norm2)
     l1, l2 = pf, None
     if check_bool(standardize, "standardize"):

@@ -52,8 +52,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     exclude : sequence of int, optional
         Features left out of the model (coefficient 0).
     rescale_penalty_factor : bool, default=False
-        Rescale the finite factors to sum to the number of non-excluded
-        features (glmnet's convention).
+        glmnet's convention: excluded features count with a factor of 1 and all
+        factors are rescaled to sum to n_features.
     lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
         Box constraints, lower <= 0 <= upper.
     standardize : bool, default=False

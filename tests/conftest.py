@@ -52,21 +52,24 @@ def _check_every_fit(request, monkeypatch):
     def checked(X, y, **kwargs):
         res = original(X, y, **kwargs)
         keys = ("l1_ratio", "sample_weight", "fit_intercept", "positive",
-                "penalty_factor", "tol")
+                "penalty_factor", "tol", "exclude", "rescale_penalty_factor",
+                "standardize", "lower_bounds", "upper_bounds")
         opts = {k: kwargs[k] for k in keys if k in kwargs}
         opts.setdefault("l1_ratio", 0.5)
         check_claimed_convergence(X, y, res, **opts)
         calls.append(1)
         return res
 
-    monkeypatch.setattr(path_mod, "enet_path", checked)
-    monkeypatch.setattr(fastpen, "enet_path", checked)
-    if "fastpen.linear_model" in sys.modules:
-        monkeypatch.setattr(sys.modules["fastpen.linear_model"], "enet_path", checked)
-    else:
-        import fastpen.linear_model as lm
+    import fastpen.linear_model  # noqa: F401  (so that its enet_path is wrapped too)
 
-        monkeypatch.setattr(lm, "enet_path", checked)
+    # every fastpen module that holds a reference to enet_path (the estimators,
+    # glmnet_path wherever it lives) calls the checked one
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not (name == "fastpen" or name.startswith("fastpen.")):
+            continue
+        for attr, value in list(vars(mod).items()):
+            if value is original:
+                monkeypatch.setattr(mod, attr, checked)
     yield calls
 
 
