@@ -14,6 +14,13 @@ from ._validation import check_scalar
 __all__ = ["ElasticNet", "Lasso"]
 
 
+def _store_params(estimator, params):
+    """Keep every constructor argument as an attribute, unchanged (scikit-learn's rule)."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Linear regression with combined L1 and L2 penalties (scikit-learn's objective).
 
@@ -80,24 +87,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                  random_state=None, selection="cyclic", penalty_factor=None,
                  exclude=None, rescale_penalty_factor=False, lower_bounds=None,
                  upper_bounds=None, standardize=False, n_threads=None):
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.copy_X = copy_X
-        self.tol = tol
-        self.warm_start = warm_start
-        self.positive = positive
-        self.random_state = random_state
-        self.selection = selection
-        self.penalty_factor = penalty_factor
-        self.exclude = exclude
-        self.rescale_penalty_factor = rescale_penalty_factor
-        self.lower_bounds = lower_bounds
-        self.upper_bounds = upper_bounds
-        self.standardize = standardize
-        self.n_threads = n_threads
+        _store_params(self, locals())
 
     def _l1_ratio(self):
         return self.l1_ratio
@@ -208,23 +198,7 @@ class Lasso(ElasticNet):
                  random_state=None, selection="cyclic", penalty_factor=None,
                  exclude=None, rescale_penalty_factor=False, lower_bounds=None,
                  upper_bounds=None, standardize=False, n_threads=None):
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.copy_X = copy_X
-        self.tol = tol
-        self.warm_start = warm_start
-        self.positive = positive
-        self.random_state = random_state
-        self.selection = selection
-        self.penalty_factor = penalty_factor
-        self.exclude = exclude
-        self.rescale_penalty_factor = rescale_penalty_factor
-        self.lower_bounds = lower_bounds
-        self.upper_bounds = upper_bounds
-        self.standardize = standardize
-        self.n_threads = n_threads
+        _store_params(self, locals())
 
     def _l1_ratio(self):
         return 1.0

@@ -690,7 +690,7 @@ def check_claimed_convergence_general(X, y, res, *, l1_ratio=0.5, sample_weight=
 
 def profiled_lasso(X, y, alpha, unpenalised):
     """Reference: project the intercept and unpenalised columns out, lasso (scikit-learn)
-    on the rest, then least squares for the unpenalised ones (as in test_regressions)."""
+    on the rest, then least squares for the unpenalised ones."""
     import sklearn.linear_model as sklm
 
     n = len(y)

@@ -7,27 +7,13 @@ import scipy.sparse as sp
 from sklearn import linear_model as sklm
 
 import fastpen
+from _helpers import profiled_lasso
 
 
 def _objective(X, y, w, alpha, pf):
     Xc, yc = X - X.mean(0), y - y.mean()
     r = yc - Xc @ w
     return 0.5 / len(y) * r @ r + alpha * np.sum(pf * np.abs(w))
-
-
-def _profiled_lasso(X, y, alpha, unpenalised):
-    """Reference: project the intercept and unpenalised columns out, lasso the rest."""
-    n = len(y)
-    U = np.column_stack([np.ones(n), X[:, unpenalised]])
-    proj = U @ np.linalg.pinv(U)
-    pen = np.setdiff1d(np.arange(X.shape[1]), unpenalised)
-    Xp, yp = X[:, pen] - proj @ X[:, pen], y - proj @ y
-    w_pen = sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-14,
-                       max_iter=10**6).fit(Xp, yp).coef_
-    w = np.zeros(X.shape[1])
-    w[pen] = w_pen
-    w[unpenalised] = np.linalg.lstsq(U, y - X[:, pen] @ w_pen, rcond=None)[0][1:]
-    return w
 
 
 @pytest.mark.parametrize("fmt", ["dense", "sparse", "gram"])
@@ -43,7 +29,7 @@ def test_correlated_unpenalised_features_reach_the_optimum(fmt):
     Xin = sp.csc_matrix(X) if fmt == "sparse" else X
     res = fastpen.enet_path(Xin, y, l1_ratio=1.0, alphas=[0.05], penalty_factor=pf,
                             precompute=fmt == "gram")
-    ref = _profiled_lasso(X, y, 0.05, [0, 1])
+    ref = profiled_lasso(X, y, 0.05, [0, 1])
     tol_abs = 1e-4 * np.sum((y - y.mean()) ** 2) / n
     suboptimality = _objective(X, y, res.coefs[0], 0.05, pf) - _objective(X, y, ref, 0.05, pf)
     assert suboptimality <= tol_abs
