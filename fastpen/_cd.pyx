@@ -5,8 +5,9 @@ Algorithm, shared by the three kernels (an outer iteration):
 
 1. scan all features: g = X~^T S r and the duality gap (O(n p), parallel over
    features when ``n_threads > 1``); stop if gap <= tol;
-2. working set = nonzero coefficients plus every feature violating its
-   optimality condition at zero (glmnet's KKT check);
+2. working set = nonzero coefficients plus the features violating their
+   optimality condition at zero the most (glmnet's KKT check, capped and grown
+   geometrically as in celer);
 3. coordinate sweeps over the working set only, checking the gap of that
    subproblem every few sweeps, until it is below a tenth of the full gap (or
    half the tolerance).
@@ -19,6 +20,7 @@ the returned coefficients.
 import numpy as np
 
 from cython.parallel cimport prange
+from libc.math cimport sqrt
 from fastpen._cd_inline cimport (
     axpy_centered, block_step, cd_update, dot_centered, enet_gap, rand_below,
     wdot_centered,
@@ -82,21 +84,73 @@ cdef inline double _gap(const int* idx, int m, const double[::1] g, const double
                     &x_norm2[0], prm.a, prm.b, prm.positive, r_norm2, r_dot_y)
 
 
+# Working sets hold every nonzero coefficient plus the features violating their
+# optimality condition the most, at most max(WS_MIN, 2 nnz, previous size)
+# features in all (celer's geometric growth), so the first solves stay small
+# even when thousands of features violate at w = 0.
+cdef int WS_MIN = 16
+
+
+cdef inline double _violation(int j, const double[::1] g, const double[::1] x_norm2,
+                              const double[::1] pf, const CDParams* prm) noexcept nogil:
+    """How far feature j, at zero, is from optimal: > 0 for a violator, scaled by its norm."""
+    cdef double a_j = prm.a * pf[j], v = 0.0
+    if g[j] > a_j and (prm.lower == NULL or prm.upper[j] > 0.0):
+        v = g[j] - a_j
+    elif g[j] < -a_j and not prm.positive and (prm.lower == NULL or prm.lower[j] < 0.0):
+        v = -g[j] - a_j
+    return v / sqrt(x_norm2[j])
+
+
+cdef void _select_largest(int* idx, int m, int k, const double[::1] g,
+                          const double[::1] x_norm2, const double[::1] pf,
+                          const CDParams* prm) noexcept nogil:
+    """Reorder idx[:m] so that its first k entries have the largest violations (quickselect)."""
+    cdef int lo = 0, hi = m - 1, i, store, tmp
+    cdef double pivot
+    while lo < hi:
+        i = (lo + hi) // 2
+        pivot = _violation(idx[i], g, x_norm2, pf, prm)
+        tmp = idx[i]
+        idx[i] = idx[hi]
+        idx[hi] = tmp
+        store = lo
+        for i in range(lo, hi):
+            if _violation(idx[i], g, x_norm2, pf, prm) > pivot:
+                tmp = idx[i]
+                idx[i] = idx[store]
+                idx[store] = tmp
+                store += 1
+        tmp = idx[store]
+        idx[store] = idx[hi]
+        idx[hi] = tmp
+        if store == k:
+            return
+        if store < k:
+            lo = store + 1
+        else:
+            hi = store - 1
+
+
 cdef inline int _working_set(const double[::1] w, const double[::1] g,
                              const double[::1] x_norm2, const double[::1] pf,
-                             const CDParams* prm, int[::1] ws) noexcept nogil:
-    """Nonzero coefficients and features violating their optimality condition at w = 0."""
-    cdef int j, m = 0
-    cdef double a_j
-    for j in range(w.shape[0]):
-        if x_norm2[j] == 0.0:
-            continue
-        a_j = prm.a * pf[j]
-        if w[j] != 0.0 or (g[j] > a_j and (prm.lower == NULL or prm.upper[j] > 0.0)) or (
-                g[j] < -a_j and not prm.positive and (prm.lower == NULL or prm.lower[j] < 0.0)):
+                             const CDParams* prm, int[::1] ws, int* size) noexcept nogil:
+    """Nonzero coefficients, then the strongest violators; ``size`` grows geometrically."""
+    cdef int j, m = 0, n_viol = 0, p = w.shape[0], limit
+    for j in range(p):                 # nonzeros first
+        if x_norm2[j] != 0.0 and w[j] != 0.0:
             ws[m] = j
             m += 1
-    return m
+    for j in range(p):                 # then every violator, after them
+        if x_norm2[j] != 0.0 and w[j] == 0.0 and _violation(j, g, x_norm2, pf, prm) > 0.0:
+            ws[m + n_viol] = j
+            n_viol += 1
+    limit = max(WS_MIN, 2 * m, size[0])
+    size[0] = limit
+    if m + n_viol <= limit:
+        return m + n_viol
+    _select_largest(&ws[m], n_viol, limit - m, g, x_norm2, pf, prm)
+    return max(limit, m)
 
 
 # --------------------------------------------------------------------- dense
@@ -187,6 +241,7 @@ cdef void enet_dense(
     cdef int i, j, it, n_ws, n = X.shape[0], p = X.shape[1]
     cdef unsigned long long rng = _rng_state(params.seed)
     cdef double gap, inner_tol, decrease
+    cdef int ws_size = 0
 
     for i in range(n):
         R[i] = y_c[i]
@@ -199,7 +254,7 @@ cdef void enet_dense(
     _dense_block_step(X, sw, x_mean, params, w, R, g)
     gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -244,16 +299,20 @@ cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
                           double[::1] R, const int* idx, int m,
                           unsigned long long* rng) noexcept nogil:
     cdef int t, k, j, i, n = R.shape[0]
-    cdef double w_old, w_new, z, delta, shift = 0.0, decrease = 0.0
+    cdef double w_old, w_new, z, delta, shift = 0.0, decrease = 0.0, sum_sr = 0.0
+    # x~_j^T S r = sum_nnz s x r + xbar_j (n shift - sum_i s_i r_i): the last sum
+    # is 0 in exact arithmetic but its rounding drift, times a large mean, would
+    # swamp a nearly constant column; it is constant through the sweep.
+    for i in range(n):
+        sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
     for t in range(m):
         k = rand_below(rng, m) if prm.random else t
         j = idx[k] if idx != NULL else k
         if x_norm2[j] == 0.0:
             continue
         w_old = w[j]
-        # sum_i s_i x_ij = n xbar_j, and sum_i s_i r_i = 0 with an intercept.
-        z = (_sparse_dot(data, indices, indptr, sw, R, j) + shift * n * x_mean[j]
-             + x_norm2[j] * w_old)
+        z = (_sparse_dot(data, indices, indptr, sw, R, j)
+             + x_mean[j] * (shift * n - sum_sr) + x_norm2[j] * w_old)
         w_new = _update(z, j, x_norm2, pf, prm)
         if w_new != w_old:
             delta = w_new - w_old
@@ -325,6 +384,7 @@ cdef void enet_sparse(
     cdef int i, j, k, it, n_ws, n = R.shape[0], p = x_norm2.shape[0]
     cdef unsigned long long rng = _rng_state(params.seed)
     cdef double gap, inner_tol, decrease, shift = 0.0
+    cdef int ws_size = 0
 
     for i in range(n):
         R[i] = y_c[i]
@@ -342,7 +402,7 @@ cdef void enet_sparse(
     gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                       w, R, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -444,6 +504,7 @@ cdef void enet_gram(
     cdef int j, it, n_ws, p = q.shape[0]
     cdef unsigned long long rng = _rng_state(params.seed)
     cdef double gap, inner_tol, decrease
+    cdef int ws_size = 0
 
     for j in range(p):
         w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
@@ -452,7 +513,7 @@ cdef void enet_gram(
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)

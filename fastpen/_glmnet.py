@@ -69,17 +69,26 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
     n, p = prob.X.shape
     # glmnet computes lambda_max as if alpha were at least 1e-3 (finite for ridge)
     lambda_max, w_at_max = _alpha_max(prob, pen, max(mix, 1e-3), solver.n_threads)
-    if isinstance(lambdas, (int, np.integer)) and not isinstance(lambdas, bool):
+    if lambda_min_ratio is not None:
+        lambda_min_ratio = check_scalar(lambda_min_ratio, "lambda_min_ratio", low=0.0,
+                                        high=1.0, low_inclusive=False)
+    if isinstance(lambdas, (bool, np.bool_)) or np.ndim(lambdas) == 0 and not isinstance(
+            lambdas, (int, np.integer)):
+        raise TypeError(f"lambdas must be an integer (grid size) or an array of lambdas, "
+                        f"got {lambdas!r}.")
+    if isinstance(lambdas, (int, np.integer)):
         size = check_scalar(lambdas, "lambdas", "int", low=1)
         if lambda_max is None:
             raise ValueError("An automatic lambda grid needs at least one penalised "
                              "feature; pass an explicit array of lambdas.")
-        ratio = (1e-4 if n > p else 1e-2) if lambda_min_ratio is None else check_scalar(
-            lambda_min_ratio, "lambda_min_ratio", low=0.0, high=1.0, low_inclusive=False)
+        ratio = (1e-4 if n > p else 1e-2) if lambda_min_ratio is None else lambda_min_ratio
         lambdas = np.geomspace(lambda_max, lambda_max * ratio, num=size)
     else:
         lambdas = check_alphas(lambdas)
     sd_y = np.sqrt(prob.y_norm2 / n) or 1.0
-    at_max = lambdas >= lambda_max if (lambda_max is not None and mix > 0) else None
+    at_max = None
+    if lambda_max is not None and mix > 0:
+        # below alpha=1e-3 the grid's lambda_max is not where the fit becomes zero
+        at_max = lambdas >= lambda_max * max(mix, 1e-3) / mix
     return _solve_path(prob, pen, solver, lambdas, n * lambdas * mix,
                        n * lambdas * (1.0 - mix) / sd_y, at_max=at_max, w_at_max=w_at_max)

@@ -164,7 +164,11 @@ def _fit_unpenalized(prob, pen):
         A = prob.columns_centered(cols) * root_s[:, None]
         rhs = prob.y_c * root_s
         if pen.boxed:
-            w0[cols] = lsq_linear(A, rhs, bounds=(pen.lower[cols], pen.upper[cols])).x
+            lo, hi = pen.lower[cols], pen.upper[cols]
+            fit = lsq_linear(A, rhs, bounds=(lo, hi))
+            # exactly at the bound where the solver reports it active (not 1e-20 off)
+            w0[cols] = np.where(fit.active_mask < 0, lo, np.where(fit.active_mask > 0, hi,
+                                                                  fit.x))
         elif pen.positive:
             w0[cols] = nnls(A, rhs)[0]
         else:
@@ -463,7 +467,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
             res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, pen.x_norm2,
                                   pen.l1, *args, solver.n_threads, **kwargs)
         gaps[k], r_norm2[k], n_iters[k] = res
-        coefs[k] = w
+        coefs[k] = w      # float32: a coefficient at a bound is that bound in float32
         if prob.fit_intercept:
             intercepts[k] = prob.y_mean - prob.x_mean @ w
         if not (np.isfinite(coefs[k]).all() and np.isfinite(gaps[k])

@@ -80,7 +80,10 @@ def make_penalty(prob, penalty_factor=None, exclude=None, rescale=False,
     pf = check_penalty_factor(penalty_factor, p)
     excluded = np.isinf(pf) | check_exclude(exclude, p)
     pf[excluded] = 1.0          # as glmnet: excluded features count with factor 1 ...
-    if check_bool(rescale, "rescale_penalty_factor") and pf.sum() > 0:
+    if check_bool(rescale, "rescale_penalty_factor"):
+        if pf.sum() <= 0:
+            raise ValueError("rescale_penalty_factor=True needs a positive penalty_factor "
+                             "(all factors are 0), as in glmnet.")
         pf *= p / pf.sum()      # ... when all factors are rescaled to sum to n_features
     x_norm2 = np.where(excluded, 0.0, prob.x_norm2)
     l1, l2 = pf, None

@@ -169,7 +169,7 @@ def check_exclude(exclude, n_features):
                         f"dtype {idx.dtype}.")
     idx = idx.ravel()
     if np.any(idx < -n_features) or np.any(idx >= n_features):
-        raise ValueError(f"exclude has indices outside [0, {n_features}).")
+        raise ValueError(f"exclude has indices outside [-{n_features}, {n_features}).")
     mask[idx] = True
     return mask
 

@@ -176,3 +176,77 @@ def test_large_offset_column_converges_to_a_tight_tolerance():
         res = fastpen.lasso_path(X, y, alphas=[0.01], tol=1e-12, max_iter=1000)
     assert res.n_iter[0] < 1000
     np.testing.assert_allclose(res.coefs[0], [0.6008261, 0.0], atol=1e-6)
+
+
+def test_glmnet_path_with_tiny_alpha_solves_its_first_lambda():
+    """0 < alpha < 1e-3: lambda_max is computed with alpha=1e-3 (as glmnet), so the
+    first lambda is not the all-zero solution; it was returned unsolved."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 5))
+    y = X @ np.array([1, -1, 0.5, 0, 0]) + rng.standard_normal(50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = fastpen.glmnet_path(X, y, alpha=5e-4, lambdas=5)
+    assert res.df[0] > 0
+    assert np.all(res.n_iter > 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_standardize_with_nearly_constant_column_converges(dtype):
+    """The sparse sweep assumed sum_i s_i r_i == 0 exactly; its drift times the column
+    mean swamped a nearly constant column that standardize leaves almost unpenalised."""
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((60, 5))
+    X[:, 2] = 3 + 1e-7 * rng.standard_normal(60)
+    X[:, 4] *= 1e4
+    y = X[:, 0] + 1e-3 * X[:, 4] + rng.standard_normal(60)
+    sw = np.linspace(0.5, 2, 60)
+    Xd = X.astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sparse = fastpen.enet_path(sp.csc_matrix(Xd), y, l1_ratio=0.5, alphas=5,
+                                   standardize=True, sample_weight=sw)
+    dense = fastpen.enet_path(Xd, y, l1_ratio=0.5, alphas=5, standardize=True,
+                              sample_weight=sw)
+    assert sparse.n_iter.sum() < 200
+    np.testing.assert_allclose(sparse.dev_ratio, dense.dev_ratio, atol=1e-3)
+
+
+def test_unpenalised_feature_at_its_bound_is_exactly_there_at_alpha_max():
+    """lsq_linear returned -9.6e-20 for a coefficient whose optimum is its bound 0."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((40, 6))
+    y = X @ np.array([2, -3, 1, 0, 0, 1.0]) + rng.standard_normal(40)
+    pf = np.array([0, 1, 1, 1, 1, 1.0])
+    res = fastpen.lasso_path(X, y, alphas=2, eps=0.5, penalty_factor=pf, tol=1e-12,
+                             upper_bounds=0.0)
+    assert res.coefs[0, 0] == 0.0 and res.df[0] == 0
+
+
+@pytest.mark.parametrize("kwargs, exc", [(dict(lambdas=True), TypeError),
+                                         (dict(lambdas=3.0), TypeError),
+                                         (dict(lambdas=[0.1], lambda_min_ratio=5.0),
+                                          ValueError)])
+def test_glmnet_path_rejects_ambiguous_lambdas(kwargs, exc):
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    with pytest.raises(exc, match="lambda"):
+        fastpen.glmnet_path(X, np.arange(20.0), **kwargs)
+
+
+def test_rescaling_all_zero_factors_raises():
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    with pytest.raises(ValueError, match="rescale_penalty_factor"):
+        fastpen.enet_path(X, np.arange(20.0), alphas=[0.1], penalty_factor=np.zeros(3),
+                          rescale_penalty_factor=True)
+
+
+def test_working_set_is_capped_when_most_features_violate_at_zero():
+    """3606 of 5000 features violate at w = 0 at alpha_max/20 here: the first working
+    set used to hold all of them; it now starts small and grows (same solution)."""
+    from fastpen.datasets import make_correlated_regression
+
+    X, y, _ = make_correlated_regression(200, 1000, rho=0.6, n_nonzero=20, random_state=1)
+    alpha = np.max(np.abs((X - X.mean(0)).T @ (y - y.mean()))) / 200 / 20
+    res = fastpen.lasso_path(X, y, alphas=[alpha], tol=1e-10)
+    ref = sklm.Lasso(alpha=alpha, tol=1e-12, max_iter=10**5).fit(X, y)
+    np.testing.assert_allclose(res.coefs[0], ref.coef_, atol=1e-5)
