@@ -32,11 +32,14 @@ cdef struct CDParams:
     # Unpenalised features solved as one exact block before every full gap
     # check, so that the dual point is feasible: their indices, and the
     # row-major (n_unpen, n_unpen) pseudo-inverse of their Gram matrix
-    # X~_U^T S X~_U.  n_unpen = 0 disables it (then, e.g. with positive=True,
-    # only their coordinate-wise stationarity enters the gap).
+    # X~_U^T S X~_U -- or, with ``unpen_boxed``, that Gram matrix itself, the
+    # block then being solved within its constraints (positive, bounds) as a
+    # small box QP.  n_unpen = 0 disables it (only their coordinate-wise
+    # stationarity then enters the gap).
     int n_unpen
     const int* unpen_idx
     const double* unpen_inv
+    bint unpen_boxed
     # Optional per-feature arrays (NULL: not used).  ``l2_factor``: factors of
     # the L2 part when they differ from ``pf`` (standardisation makes them
     # pf * sd and pf * sd^2).  ``lower``/``upper``: box constraints, lower <= 0

@@ -20,9 +20,10 @@ the returned coefficients.
 import numpy as np
 
 from cython.parallel cimport prange
-from libc.math cimport sqrt
+from libc.math cimport INFINITY, sqrt
+from libc.stdlib cimport free, malloc
 from fastpen._cd_inline cimport (
-    axpy_centered, block_step, cd_update, dot_centered, enet_gap, rand_below,
+    axpy_centered, block_step, box_qp, cd_update, dot_centered, enet_gap, rand_below,
     wdot_centered,
 )
 
@@ -153,6 +154,40 @@ cdef inline int _working_set(const double[::1] w, const double[::1] g,
     return max(limit, m)
 
 
+# ------------------------------------------------------ unpenalised block
+
+cdef bint _block_delta(const CDParams* prm, const double[::1] g, const double[::1] w,
+                       double* d) noexcept nogil:
+    """Exact step d of the unpenalised block, given g = X~^T S r at its features.
+
+    Unconstrained: d = pinv(G) g.  Constrained (positive or bounds): the box QP
+    min 1/2 d^T G d - g^T d within the constraints, so that afterwards every
+    unpenalised feature is stationary or held by a bound.
+    """
+    cdef int k, j, m = prm.n_unpen
+    cdef double lo, hi
+    cdef double* buf
+    if not prm.unpen_boxed:
+        for k in range(m):
+            d[k] = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
+        return True
+    buf = <double*> malloc((m * m + 6 * m) * sizeof(double))
+    if buf == NULL:
+        return False
+    for k in range(m):
+        j = prm.unpen_idx[k]
+        lo = prm.lower[j] if prm.lower != NULL else -INFINITY
+        hi = prm.upper[j] if prm.lower != NULL else INFINITY
+        if prm.positive and lo < 0.0:
+            lo = 0.0
+        buf[k] = g[j]
+        buf[m + k] = lo - w[j]
+        buf[2 * m + k] = hi - w[j]
+    box_qp(m, prm.unpen_inv, buf, buf + m, buf + 2 * m, d, buf + 3 * m)
+    free(buf)
+    return True
+
+
 # --------------------------------------------------------------------- dense
 
 cdef inline double _dense_grad(const floating[::1, :] X, const double[::1] sw,
@@ -191,16 +226,22 @@ cdef void _dense_block_step(const floating[::1, :] X, const double[::1] sw,
                             double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
     cdef int k, j, m = prm.n_unpen
-    cdef double d
+    cdef double* d
+    if m == 0:
+        return
+    d = <double*> malloc(m * sizeof(double))
+    if d == NULL:
+        return
     for k in range(m):
         j = prm.unpen_idx[k]
         g[j] = _dense_grad(X, sw, x_mean, R, j)
-    for k in range(m):
-        d = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
-        if d != 0.0:
-            j = prm.unpen_idx[k]
-            w[j] += d
-            axpy_centered(X.shape[0], -d, &X[0, j], x_mean[j], &R[0])
+    if _block_delta(prm, g, w, d):
+        for k in range(m):
+            if d[k] != 0.0:
+                j = prm.unpen_idx[k]
+                w[j] += d[k]
+                axpy_centered(X.shape[0], -d[k], &X[0, j], x_mean[j], &R[0])
+    free(d)
 
 
 cdef double _residual_stats(const double[::1] y_c, const double[::1] sw,
@@ -333,22 +374,27 @@ cdef void _sparse_block_step(const floating[::1] data, const int[::1] indices,
                              double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
     cdef int i, k, l, j, m = prm.n_unpen
-    cdef double d, shift = 0.0, sum_sr = 0.0
+    cdef double shift = 0.0, sum_sr = 0.0
+    cdef double* d
     if m == 0:
+        return
+    d = <double*> malloc(m * sizeof(double))
+    if d == NULL:
         return
     for i in range(R.shape[0]):
         sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
     for k in range(m):
         j = prm.unpen_idx[k]
         g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
-    for k in range(m):
-        d = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
-        if d != 0.0:
-            j = prm.unpen_idx[k]
-            w[j] += d
-            for l in range(indptr[j], indptr[j + 1]):
-                R[indices[l]] -= d * data[l]
-            shift += d * x_mean[j]
+    if _block_delta(prm, g, w, d):
+        for k in range(m):
+            if d[k] != 0.0:
+                j = prm.unpen_idx[k]
+                w[j] += d[k]
+                for l in range(indptr[j], indptr[j + 1]):
+                    R[indices[l]] -= d[k] * data[l]
+                shift += d[k] * x_mean[j]
+    free(d)
     if shift != 0.0:
         for i in range(R.shape[0]):
             R[i] += shift
@@ -464,17 +510,23 @@ cdef void _gram_block_step(const floating[:, ::1] Q, const double[::1] q,
                            double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
     cdef int k, l, j, m = prm.n_unpen, p = q.shape[0]
-    cdef double d
+    cdef double* d
+    if m == 0:
+        return
+    d = <double*> malloc(m * sizeof(double))
+    if d == NULL:
+        return
     for k in range(m):
         j = prm.unpen_idx[k]
         g[j] = q[j] - H[j]
-    for k in range(m):
-        d = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
-        if d != 0.0:
-            j = prm.unpen_idx[k]
-            w[j] += d
-            for l in range(p):
-                H[l] += d * Q[j, l]
+    if _block_delta(prm, g, w, d):
+        for k in range(m):
+            if d[k] != 0.0:
+                j = prm.unpen_idx[k]
+                w[j] += d[k]
+                for l in range(p):
+                    H[l] += d[k] * Q[j, l]
+    free(d)
 
 
 cdef double _gram_gap(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
@@ -537,8 +589,8 @@ cdef void enet_gram(
 cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint positive,
                            bint random, unsigned long long seed, int n_threads,
                            const int[::1] unpen_idx, const double[:, ::1] unpen_inv,
-                           const double[::1] l2_factor, const double[::1] lower,
-                           const double[::1] upper):
+                           bint unpen_boxed, const double[::1] l2_factor,
+                           const double[::1] lower, const double[::1] upper):
     """Scalars, and the optional arrays (None: not used)."""
     cdef CDParams prm
     if (lower is None) != (upper is None):
@@ -554,25 +606,28 @@ cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint po
     prm.n_unpen = 0 if unpen_idx is None else unpen_idx.shape[0]
     prm.unpen_idx = &unpen_idx[0] if prm.n_unpen > 0 else NULL
     prm.unpen_inv = &unpen_inv[0, 0] if prm.n_unpen > 0 else NULL
+    prm.unpen_boxed = unpen_boxed
     prm.l2_factor = NULL if l2_factor is None else &l2_factor[0]
     prm.lower = NULL if lower is None else &lower[0]
     prm.upper = NULL if lower is None else &upper[0]
     return prm
 
 
-# Optional keyword arguments of the solve_* wrappers: unpen_idx and unpen_inv (the
-# exactly solved unpenalised block), l2_factor, lower and upper (see CDParams).
+# Optional keyword arguments of the solve_* wrappers: unpen_idx, unpen_inv and
+# unpen_boxed (the exactly solved unpenalised block), l2_factor, lower and upper
+# (see CDParams).
 
 def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
                 const double[::1] x_mean, const double[::1] x_norm2,
                 const double[::1] pf, double[::1] w, double a, double b, double tol,
                 int max_iter, bint positive, bint random, unsigned long long seed,
                 int n_threads, *, const int[::1] unpen_idx=None,
-                const double[:, ::1] unpen_inv=None, const double[::1] l2_factor=None,
+                const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
+                const double[::1] l2_factor=None,
                 const double[::1] lower=None, const double[::1] upper=None):
     """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter)."""
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
-                                     n_threads, unpen_idx, unpen_inv, l2_factor, lower,
+                                     n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
                                      upper)
     cdef CDResult res
     cdef double[::1] R = np.empty(X.shape[0])
@@ -589,11 +644,12 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                  const double[::1] pf, double[::1] w, double a, double b, double tol,
                  int max_iter, bint positive, bint random, unsigned long long seed,
                  int n_threads, *, const int[::1] unpen_idx=None,
-                 const double[:, ::1] unpen_inv=None, const double[::1] l2_factor=None,
+                 const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
+                const double[::1] l2_factor=None,
                  const double[::1] lower=None, const double[::1] upper=None):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter)."""
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
-                                     n_threads, unpen_idx, unpen_inv, l2_factor, lower,
+                                     n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
                                      upper)
     cdef CDResult res
     cdef double[::1] R = np.empty(y_c.shape[0])
@@ -609,11 +665,12 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                const double[::1] x_norm2, const double[::1] pf, double[::1] w, double a,
                double b, double tol, int max_iter, bint positive, bint random,
                unsigned long long seed, *, const int[::1] unpen_idx=None,
-               const double[:, ::1] unpen_inv=None, const double[::1] l2_factor=None,
+               const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
+                const double[::1] l2_factor=None,
                const double[::1] lower=None, const double[::1] upper=None):
     """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``."""
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed, 1,
-                                     unpen_idx, unpen_inv, l2_factor, lower, upper)
+                                     unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower, upper)
     cdef CDResult res
     cdef int p = q.shape[0]
     cdef double[::1] H = np.empty(p)

@@ -36,9 +36,11 @@ from ._validation import (
 __all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path"]
 
 _EMPTY = np.empty(0)
-_NO_BLOCK = (np.empty(0, dtype=np.intc), np.empty((0, 0)))
-# Largest block of unpenalised features solved exactly (its p_u x p_u inverse).
+_NO_BLOCK = (np.empty(0, dtype=np.intc), np.empty((0, 0)), False)
+# Largest block of unpenalised features solved exactly (its p_u x p_u inverse),
+# and of constrained ones (an active-set QP, cubic in p_u, at every gap check).
 _MAX_BLOCK = 4096
+_MAX_BOX_BLOCK = 256
 
 
 class ConvergenceWarning(UserWarning):
@@ -139,20 +141,25 @@ def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2, bool(fit_intercept))
 
 
-def _unpenalized_block(prob, cols):
-    """(indices, pseudo-inverse of their Gram matrix) for an exactly solved block.
+def _unpenalized_block(prob, cols, constrained=False):
+    """(indices, matrix, constrained) for an exactly solved block of features.
 
     Solving the unpenalised features exactly before each gap check makes them
-    stationary, so the dual point is feasible and the gap a certificate.  Not
-    used with ``positive`` (a least-squares step may leave the constraints) or
-    for more than _MAX_BLOCK features.
+    stationary (or held by a bound), so the dual point is feasible and the gap
+    a certificate.  Unconstrained, the matrix is the pseudo-inverse of their
+    Gram matrix; constrained (positive, bounds), the Gram matrix itself, for
+    the kernels' small box QP (limited to _MAX_BOX_BLOCK features, whose
+    active-set solve is cubic).  No block beyond _MAX_BLOCK features.
     """
     cols = cols[prob.x_norm2[cols] > 0]
-    if cols.size == 0 or cols.size > _MAX_BLOCK:
+    limit = _MAX_BOX_BLOCK if constrained else _MAX_BLOCK
+    if cols.size == 0 or cols.size > limit:
         return _NO_BLOCK
     A = prob.columns_centered(cols) * np.sqrt(prob._weights())[:, None]
-    inv = np.linalg.pinv(A.T @ A, hermitian=True)
-    return np.ascontiguousarray(cols, dtype=np.intc), np.ascontiguousarray(inv)
+    gram = A.T @ A
+    matrix = gram if constrained else np.linalg.pinv(gram, hermitian=True)
+    return (np.ascontiguousarray(cols, dtype=np.intc), np.ascontiguousarray(matrix),
+            constrained)
 
 
 def _fit_unpenalized(prob, pen):
@@ -428,11 +435,10 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     w = check_coef_init(coef_init, p)
     gram = _resolve_gram(precompute, prob, solver.n_threads)
     options = pen.solver_kwargs()
-    # the exact block step needs unconstrained unpenalised features
     cols = np.flatnonzero(pen.unpenalized)
-    exact_unpenalized = not solver.positive and (
-        not pen.boxed or np.all(np.isinf(pen.lower[cols]) & np.isinf(pen.upper[cols])))
-    unpenalized = _unpenalized_block(prob, cols) if exact_unpenalized else _NO_BLOCK
+    constrained = solver.positive or (pen.boxed and not np.all(
+        np.isinf(pen.lower[cols]) & np.isinf(pen.upper[cols])))
+    unpenalized = _unpenalized_block(prob, cols, constrained)
 
     tol_abs = solver.tol * prob.y_norm2
     m = alphas.shape[0]
@@ -450,10 +456,12 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
         elif at_max is not None and at_max[k]:
             w = w_at_max.copy()      # known solution: penalised coefficients all zero
             iters = 0
-        elif a == 0 and b == 0 and not solver.positive and not pen.boxed:
-            block = _unpenalized_block(prob, np.flatnonzero(pen.active))  # least squares
+        elif a == 0 and b == 0:                          # (constrained) least squares
+            block = _unpenalized_block(prob, np.flatnonzero(pen.active),
+                                       solver.positive or pen.boxed)
         args = (w, a, b, tol_abs, iters, solver.positive, solver.random, solver.seed + k)
-        kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1])
+        kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1],
+                      unpen_boxed=block[2])
         if gram is not None:
             Q, q, diag = gram
             res = _cd.solve_gram(Q, q, prob.y_norm2, np.where(pen.active, diag, 0.0),

@@ -250,3 +250,28 @@ def test_working_set_is_capped_when_most_features_violate_at_zero():
     res = fastpen.lasso_path(X, y, alphas=[alpha], tol=1e-10)
     ref = sklm.Lasso(alpha=alpha, tol=1e-12, max_iter=10**5).fit(X, y)
     np.testing.assert_allclose(res.coefs[0], ref.coef_, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs", [dict(positive=True), dict(lower_bounds=-10.0),
+                                    dict(lower_bounds=-10.0, upper_bounds=10.0)])
+def test_constrained_unpenalised_features_are_certified(kwargs):
+    """Two correlated unpenalised features with positive=True or a box of their own:
+    their gap term was a coordinate-wise estimate and a fit started 2 units off along
+    the correlated direction stopped at once, 141x the tolerance from the optimum.
+    They are now solved as a box-constrained block before each gap check."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((60, 1))
+    X = np.hstack([z + 0.03 * rng.standard_normal((60, 1)),
+                   z + 0.03 * rng.standard_normal((60, 1)), rng.standard_normal((60, 4))])
+    y = 3 * X[:, 0] + 3 * X[:, 1] + X[:, 2] + 0.5 * rng.standard_normal(60)
+    pf = np.array([0, 0, 1, 1, 1, 1.0])
+    tight = fastpen.lasso_path(X, y, alphas=[0.05], penalty_factor=pf, tol=1e-14,
+                               max_iter=10**5, **kwargs)
+    start = tight.coefs[0].copy()
+    start[0] += 2
+    start[1] -= 2
+    res = fastpen.lasso_path(X, y, alphas=[0.05], penalty_factor=pf, coef_init=start,
+                             **kwargs)
+    objective = [_objective(X, y, r.coefs[0], 0.05, pf) for r in (res, tight)]
+    assert objective[0] - objective[1] <= res.dual_gaps[0] + 1e-12
+    np.testing.assert_allclose(res.coefs[0], tight.coefs[0], atol=1e-3)
