@@ -10,7 +10,8 @@ Algorithm, shared by the three kernels (an outer iteration):
    geometrically as in celer);
 3. coordinate sweeps over the working set only, checking the gap of that
    subproblem every few sweeps, until it is below a tenth of the full gap (or
-   half the tolerance).
+   half the tolerance).  Unpenalised features are solved exactly as a block
+   before every gap check, full or restricted.
 
 ``n_iter`` counts the coordinate sweeps (each over the working set of the
 moment) and is bounded by ``max_iter``, so a fit costs at most about
@@ -305,10 +306,11 @@ cdef void enet_dense(
                                     n_ws, &rng)
             result.n_iter += 1
             it += 1
-            if (decrease == 0.0 or it % INNER_GAP_EVERY == 0) and _dense_gap(
-                    X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &ws[0], n_ws,
-                    result) <= inner_tol:
-                break
+            if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+                _dense_block_step(X, sw, x_mean, params, w, R, g)
+                if _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &ws[0],
+                              n_ws, result) <= inner_tol:
+                    break
         _dense_block_step(X, sw, x_mean, params, w, R, g)
         gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     result.gap = gap
@@ -458,10 +460,11 @@ cdef void enet_sparse(
                                      params, w, R, &ws[0], n_ws, &rng)
             result.n_iter += 1
             it += 1
-            if (decrease == 0.0 or it % INNER_GAP_EVERY == 0) and _sparse_gap(
-                    data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params, w, R,
-                    g, &ws[0], n_ws, result) <= inner_tol:
-                break
+            if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+                _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
+                if _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
+                               w, R, g, &ws[0], n_ws, result) <= inner_tol:
+                    break
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
         gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                           w, R, g, NULL, p, result)
@@ -574,10 +577,11 @@ cdef void enet_gram(
             decrease = _gram_sweep(Q, q, x_norm2, pf, params, w, H, &ws[0], n_ws, &rng)
             result.n_iter += 1
             it += 1
-            if (decrease == 0.0 or it % INNER_GAP_EVERY == 0) and _gram_gap(
-                    Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
-                    result) <= inner_tol:
-                break
+            if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+                _gram_block_step(Q, q, params, w, H, g)
+                if _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
+                             result) <= inner_tol:
+                    break
         _gram_refresh(Q, w, H)
         _gram_block_step(Q, q, params, w, H, g)
         gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)

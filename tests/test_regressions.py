@@ -265,7 +265,7 @@ def test_constrained_unpenalised_features_are_certified(kwargs):
                    z + 0.03 * rng.standard_normal((60, 1)), rng.standard_normal((60, 4))])
     y = 3 * X[:, 0] + 3 * X[:, 1] + X[:, 2] + 0.5 * rng.standard_normal(60)
     pf = np.array([0, 0, 1, 1, 1, 1.0])
-    tight = fastpen.lasso_path(X, y, alphas=[0.05], penalty_factor=pf, tol=1e-10,
+    tight = fastpen.lasso_path(X, y, alphas=[0.05], penalty_factor=pf, tol=1e-9,
                                max_iter=10**5, **kwargs)
     start = tight.coefs[0].copy()
     start[0] += 2
