@@ -1,12 +1,19 @@
 """Time fastpen against its peers at one independently computed duality gap.
 
 Protocol (../shared/BENCHMARKING.md): for every solver, walk its own ``tol`` down a
-ladder and keep the first run whose answer reaches ``relative_gap <= target`` (our
-float64 gap, benchmarks/gap.py); report the median of ``--repeat`` timings of that
-run.  All solvers run side by side in this one process.
+ladder and keep the first run whose answer reaches ``relative_gap <= target`` at
+every alpha (our float64 gap, benchmarks/gap.py); report the median of ``--repeat``
+timings of that run.  All solvers run side by side in this one process.
 
-    python benchmarks/compare.py                 # single-threaded table
-    python benchmarks/compare.py --threads all   # all cores for every solver
+Problems (seeded): dense-wide 1000x5000 (AR(1) rho=0.6, 50 nonzeros), dense-tall
+40000x400 (rho=0.5, 40 nonzeros), sparse text-like 20000x100000, leukemia-shaped
+72x7129 (rho=0.9, 10 nonzeros).  Modes: a single fit at alpha_max/20, and a
+100-alpha path from alpha_max to eps*alpha_max (eps 1e-2 if p > n, else 1e-3);
+peers without a path function run warm-started fits along the same grid.
+
+    python benchmarks/compare.py                              # single-threaded
+    python benchmarks/compare.py --threads all                # all cores, every solver
+    python benchmarks/compare.py --problems dense-wide --modes path
 """
 import argparse
 import os
@@ -30,111 +37,148 @@ import fastpen  # noqa: E402
 from fastpen.datasets import make_correlated_regression, make_sparse_regression  # noqa: E402
 
 TOL_LADDER = [10.0 ** -k for k in range(3, 13)]
+PROBLEMS = ("dense-wide", "dense-tall", "sparse", "leukemia")
 
 
 def lasso_alpha_max(X, y):
     """max_j |x_j^T (y - mean y)| / n with centred columns (intercept fitted)."""
-    y_c = y - y.mean()
-    g = X.T @ y_c  # column means drop out because y_c sums to zero
+    g = X.T @ (y - y.mean())  # column means drop out because y - mean sums to zero
     return float(np.max(np.abs(g))) / X.shape[0]
 
 
-def problems(names):
-    out = {}
-    if "dense" in names:
+def make_problem(name):
+    """(X, y, eps of the path grid) for a named problem."""
+    if name == "dense-wide":
         X, y, _ = make_correlated_regression(1000, 5000, rho=0.6, n_nonzero=50, snr=3.0)
-        out["dense 1000x5000 rho=0.6"] = (X, y)
-    if "sparse" in names:
+    elif name == "dense-tall":
+        X, y, _ = make_correlated_regression(40000, 400, rho=0.5, n_nonzero=40, snr=3.0)
+    elif name == "sparse":
         X, y, _ = make_sparse_regression(20000, 100000, nnz_per_row=60)
-        out["sparse 20000x100000 text-like"] = (X, y)
-    return out
+    elif name == "leukemia":
+        X, y, _ = make_correlated_regression(72, 7129, rho=0.9, n_nonzero=10, snr=3.0)
+    else:
+        raise ValueError(f"unknown problem {name!r}; choose from {PROBLEMS}")
+    return X, y, (1e-2 if X.shape[1] > X.shape[0] else 1e-3)
 
 
-def solvers(n_threads):
-    """name -> fit(X, y, alpha, tol) returning float64 coefficients."""
-    def fit_fastpen(X, y, alpha, tol):
-        res = fastpen.lasso_path(X, y, alphas=[alpha], tol=tol, max_iter=100000,
-                                 n_threads=n_threads)
-        return res.coefs[0]
+def _warm_path(make_estimator):
+    """Path by warm-started fits of a scikit-learn-like estimator, alphas decreasing."""
+    def fit(X, y, alphas, tol):
+        est = make_estimator(tol)
+        coefs = []
+        for alpha in alphas:
+            est.set_params(alpha=alpha)
+            est.fit(X, y)
+            coefs.append(np.array(est.coef_, dtype=np.float64))
+        return np.array(coefs)
+    return fit
 
-    def fit_sklearn(X, y, alpha, tol):
-        from sklearn.linear_model import Lasso
-        return Lasso(alpha=alpha, tol=tol, max_iter=100000).fit(X, y).coef_
 
-    out = {"fastpen": fit_fastpen, "scikit-learn": fit_sklearn}
+def solvers(n_threads, dense):
+    """name -> fit(X, y, alphas, tol) returning float64 coefficients (n_alphas, p)."""
+    from sklearn.linear_model import Lasso
+
+    def fit_fastpen(X, y, alphas, tol):
+        return fastpen.lasso_path(X, y, alphas=alphas, tol=tol, max_iter=100000,
+                                  n_threads=n_threads).coefs.astype(np.float64)
+
+    out = {"fastpen": fit_fastpen,
+           "scikit-learn": _warm_path(lambda tol: Lasso(tol=tol, max_iter=100000,
+                                                        warm_start=True))}
+    if dense:
+        out["scikit-learn (Gram)"] = _warm_path(
+            lambda tol: Lasso(tol=tol, max_iter=100000, warm_start=True, precompute=True))
     try:
         import celer
-
-        def fit_celer(X, y, alpha, tol):
-            return celer.Lasso(alpha=alpha, tol=tol, max_iter=1000).fit(X, y).coef_
-        out["celer"] = fit_celer
+        out["celer"] = _warm_path(lambda tol: celer.Lasso(tol=tol, max_iter=1000,
+                                                          warm_start=True))
     except ImportError:
         pass
     try:
         import skglm
-
-        def fit_skglm(X, y, alpha, tol):
-            return skglm.Lasso(alpha=alpha, tol=tol, max_iter=1000).fit(X, y).coef_
-        out["skglm"] = fit_skglm
+        out["skglm"] = _warm_path(lambda tol: skglm.Lasso(tol=tol, max_iter=1000,
+                                                          warm_start=True))
     except ImportError:
         pass
     return out
 
 
-def time_at_target(fit, X, y, alpha, target, repeat):
-    """(median seconds, tol used, rel gap) of the first tol reaching the target."""
+def worst_gap(X, y, coefs, alphas):
+    return max(relative_gap(X, y, c, a) for c, a in zip(coefs, alphas))
+
+
+def time_at_target(fit, X, y, alphas, target, repeat, budget):
+    """(median seconds, tol used, worst rel gap) of the first tol reaching the target.
+
+    A solver whose single run exceeds ``budget`` seconds is not timed further.
+    """
     best = np.inf
     for tol in TOL_LADDER:
-        coef = fit(X, y, alpha, tol)
-        rel = relative_gap(X, y, coef, alpha)
+        start = time.perf_counter()
+        coefs = fit(X, y, alphas, tol)
+        elapsed = time.perf_counter() - start
+        rel = worst_gap(X, y, coefs, alphas)
         best = min(best, rel)
         if rel <= target:
-            times = []
-            for _ in range(repeat):
+            times = [elapsed]
+            for _ in range(repeat - 1):
                 start = time.perf_counter()
-                fit(X, y, alpha, tol)
+                fit(X, y, alphas, tol)
                 times.append(time.perf_counter() - start)
             return float(np.median(times)), tol, rel
+        if elapsed > budget:
+            break
     return None, None, best
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", default="1", choices=["1", "all"])
-    parser.add_argument("--problems", default="dense,sparse")
+    parser.add_argument("--problems", default="dense-wide,sparse",
+                        help=f"comma-separated, from {','.join(PROBLEMS)}")
+    parser.add_argument("--modes", default="single", help="single, path or single,path")
+    parser.add_argument("--solvers", default=None, help="comma-separated subset")
     parser.add_argument("--target", type=float, default=1e-6)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--alpha-ratio", type=float, default=20.0,
-                        help="alpha = alpha_max / this (default 20)")
+    parser.add_argument("--budget", type=float, default=60.0,
+                        help="seconds after which a solver's tol ladder stops")
     args = parser.parse_args(argv)
 
     n_threads = 1 if args.threads == "1" else -1
     blas_limit = 1 if args.threads == "1" else None
     fastpen.show_config()
-    print(f"threads: {args.threads}, target relative gap <= {args.target:g}, "
-          f"median of {args.repeat}\n")
-    fits = solvers(n_threads)
+    print(f"threads: {args.threads}, target relative gap <= {args.target:g} at every "
+          f"alpha, median of {args.repeat}\n")
     with threadpool_limits(limits=blas_limit):
-        for name, (X, y) in problems(args.problems.split(",")).items():
-            alpha = lasso_alpha_max(X, y) / args.alpha_ratio
-            for fit in fits.values():  # warm-up: numba compiles, caches fill
-                fit(X, y, alpha, 1e-2)
-            rows = {}
-            for solver, fit in fits.items():
-                rows[solver] = time_at_target(fit, X, y, alpha, args.target, args.repeat)
-            reached = {s: r[0] for s, r in rows.items() if r[0] is not None and s != "fastpen"}
-            fastest = min(reached, key=reached.get) if reached else None
-            print(f"{name}, alpha = alpha_max/{args.alpha_ratio:g} = {alpha:.4g}")
-            for solver, (sec, tol, rel) in rows.items():
-                if sec is None:
-                    print(f"  {solver:<14} did not reach (best rel. gap {rel:.2e})")
-                    continue
-                ratio = ""
-                if solver == "fastpen" and fastest:
-                    ratio = f"  {reached[fastest] / sec:5.2f}x faster than {fastest}"
-                print(f"  {solver:<14} {sec * 1e3:9.1f} ms  (tol {tol:.0e}, rel. gap "
-                      f"{rel:.1e}){ratio}")
-            print()
+        for name in args.problems.split(","):
+            X, y, eps = make_problem(name)
+            fits = solvers(n_threads, dense=not hasattr(X, "tocsc"))
+            if args.solvers:
+                fits = {k: v for k, v in fits.items() if k in args.solvers.split(",")}
+            alpha_max = lasso_alpha_max(X, y)
+            for mode in args.modes.split(","):
+                alphas = (np.array([alpha_max / 20]) if mode == "single"
+                          else np.geomspace(alpha_max, alpha_max * eps, 100))
+                for fit in fits.values():  # warm-up: numba compiles, caches fill
+                    fit(X, y, alphas[:1], 1e-2)
+                rows = {s: time_at_target(f, X, y, alphas, args.target, args.repeat,
+                                          args.budget) for s, f in fits.items()}
+                reached = {s: r[0] for s, r in rows.items()
+                           if r[0] is not None and s != "fastpen"}
+                fastest = min(reached, key=reached.get) if reached else None
+                label = ("single fit at alpha_max/20" if mode == "single"
+                         else f"100-alpha path to {eps:g} alpha_max")
+                print(f"{name} {X.shape[0]}x{X.shape[1]}, {label}")
+                for solver, (sec, tol, rel) in rows.items():
+                    if sec is None:
+                        print(f"  {solver:<20} did not reach (best rel. gap {rel:.2e})")
+                        continue
+                    ratio = ""
+                    if solver == "fastpen" and fastest:
+                        ratio = f"  {reached[fastest] / sec:5.2f}x vs {fastest}"
+                    print(f"  {solver:<20} {sec * 1e3:10.1f} ms  (tol {tol:.0e}, worst rel. "
+                          f"gap {rel:.1e}){ratio}")
+                print(flush=True)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ def make_sparse_regression(n_samples=20000, n_features=100000, nnz_per_row=60,
                            zipf_a=1.2, n_nonzero=100, snr=3.0, random_state=0):
     """Text-like CSC design: Zipf column popularity, L2-normalised rows.
 
+    Each row holds ``nnz_per_row`` distinct columns (fewer only if two draws per
+    slot were not enough), drawn with probability proportional to rank^-zipf_a.
+
     Returns
     -------
     X : scipy.sparse.csc_matrix of shape (n_samples, n_features)
@@ -64,11 +67,17 @@ def make_sparse_regression(n_samples=20000, n_features=100000, nnz_per_row=60,
     ranks = np.arange(1, n_features + 1, dtype=np.float64)
     popularity = ranks**-zipf_a
     popularity /= popularity.sum()
-    rows = np.repeat(np.arange(n_samples), nnz_per_row)
-    cols = rng.choice(n_features, size=rows.size, p=popularity)
-    vals = rng.exponential(1.0, rows.size)
-    X = sp.csr_matrix((vals, (rows, cols)), shape=(n_samples, n_features))
-    X.sum_duplicates()
+    # draw twice as many words as needed per row and keep the first distinct ones
+    draws = rng.choice(n_features, size=(n_samples, 2 * nnz_per_row), p=popularity)
+    indptr, indices = [0], []
+    for row in draws:
+        distinct, first = np.unique(row, return_index=True)
+        kept = distinct[np.argsort(first)][:nnz_per_row]
+        indices.append(np.sort(kept))
+        indptr.append(indptr[-1] + kept.size)
+    indices = np.concatenate(indices)
+    vals = rng.exponential(1.0, indices.size)
+    X = sp.csr_matrix((vals, indices, np.array(indptr)), shape=(n_samples, n_features))
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
     X = sp.diags(1.0 / np.maximum(norms, 1e-300)) @ X
     w_true = np.zeros(n_features)
