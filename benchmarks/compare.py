@@ -9,7 +9,9 @@ Problems (seeded): dense-wide 1000x5000 (AR(1) rho=0.6, 50 nonzeros), dense-tall
 40000x400 (rho=0.5, 40 nonzeros), sparse text-like 20000x100000, leukemia-shaped
 72x7129 (rho=0.9, 10 nonzeros).  Modes: a single fit at alpha_max/20, and a
 100-alpha path from alpha_max to eps*alpha_max (eps 1e-2 if p > n, else 1e-3);
-peers without a path function run warm-started fits along the same grid.
+peers without a path function run warm-started fits along the same grid;
+"scikit-learn (Gram)" is its lasso_path on centred data with one Gram matrix for
+the whole grid (what its LassoCV does), Gram build included.
 
     python benchmarks/compare.py                              # single-threaded
     python benchmarks/compare.py --threads all                # all cores, every solver
@@ -74,6 +76,18 @@ def _warm_path(make_estimator):
     return fit
 
 
+def _sklearn_gram_path(X, y, alphas, tol):
+    """scikit-learn's lasso_path with one Gram matrix for the whole grid (as LassoCV)."""
+    from sklearn.linear_model import lasso_path
+
+    Xc = np.asfortranarray(X - X.mean(axis=0))
+    yc = y - y.mean()
+    gram = Xc.T @ Xc
+    _, coefs, _ = lasso_path(Xc, yc, alphas=alphas, precompute=gram, Xy=Xc.T @ yc, tol=tol,
+                             max_iter=100000)
+    return coefs.T
+
+
 def solvers(n_threads, dense):
     """name -> fit(X, y, alphas, tol) returning float64 coefficients (n_alphas, p)."""
     from sklearn.linear_model import Lasso
@@ -86,8 +100,12 @@ def solvers(n_threads, dense):
            "scikit-learn": _warm_path(lambda tol: Lasso(tol=tol, max_iter=100000,
                                                         warm_start=True))}
     if dense:
-        out["scikit-learn (Gram)"] = _warm_path(
-            lambda tol: Lasso(tol=tol, max_iter=100000, warm_start=True, precompute=True))
+        def fit_fastpen_gram(X, y, alphas, tol):
+            return fastpen.lasso_path(X, y, alphas=alphas, tol=tol, max_iter=100000,
+                                      n_threads=n_threads,
+                                      precompute=True).coefs.astype(np.float64)
+        out["fastpen (Gram)"] = fit_fastpen_gram
+        out["scikit-learn (Gram)"] = _sklearn_gram_path
     try:
         import celer
         out["celer"] = _warm_path(lambda tol: celer.Lasso(tol=tol, max_iter=1000,
@@ -164,7 +182,7 @@ def main(argv=None):
                 rows = {s: time_at_target(f, X, y, alphas, args.target, args.repeat,
                                           args.budget) for s, f in fits.items()}
                 reached = {s: r[0] for s, r in rows.items()
-                           if r[0] is not None and s != "fastpen"}
+                           if r[0] is not None and not s.startswith("fastpen")}
                 fastest = min(reached, key=reached.get) if reached else None
                 label = ("single fit at alpha_max/20" if mode == "single"
                          else f"100-alpha path to {eps:g} alpha_max")
@@ -174,7 +192,7 @@ def main(argv=None):
                         print(f"  {solver:<20} did not reach (best rel. gap {rel:.2e})")
                         continue
                     ratio = ""
-                    if solver == "fastpen" and fastest:
+                    if solver.startswith("fastpen") and fastest:
                         ratio = f"  {reached[fastest] / sec:5.2f}x vs {fastest}"
                     print(f"  {solver:<20} {sec * 1e3:10.1f} ms  (tol {tol:.0e}, worst rel. "
                           f"gap {rel:.1e}){ratio}")
