@@ -434,6 +434,9 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     n, p = prob.X.shape
     w = check_coef_init(coef_init, p)
     gram = _resolve_gram(precompute, prob, solver.n_threads)
+    if gram is not None:
+        Q, q, diag = gram
+        diag = np.where(pen.active, diag, 0.0)       # excluded features: never touched
     options = pen.solver_kwargs()
     cols = np.flatnonzero(pen.unpenalized)
     constrained = solver.positive or (pen.boxed and not np.all(
@@ -463,9 +466,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
         kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1],
                       unpen_boxed=block[2])
         if gram is not None:
-            Q, q, diag = gram
-            res = _cd.solve_gram(Q, q, prob.y_norm2, np.where(pen.active, diag, 0.0),
-                                 pen.l1, *args, **kwargs)
+            res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pen.l1, *args, **kwargs)
         elif prob.sparse:
             Xs = prob.X
             res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
