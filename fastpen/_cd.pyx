@@ -157,24 +157,33 @@ cdef inline int _working_set(const double[::1] w, const double[::1] g,
 
 # ------------------------------------------------------ unpenalised block
 
-cdef bint _block_delta(const CDParams* prm, const double[::1] g, const double[::1] w,
-                       double* d) noexcept nogil:
-    """Exact step d of the unpenalised block, given g = X~^T S r at its features.
+cdef double* _block_delta(const CDParams* prm, const double[::1] g,
+                          const double[::1] w) noexcept nogil:
+    """Exact step of the unpenalised block, given g = X~^T S r at its features.
 
-    Unconstrained: d = pinv(G) g.  Constrained (positive or bounds): the box QP
-    min 1/2 d^T G d - g^T d within the constraints, so that afterwards every
-    unpenalised feature is stationary or held by a bound.
+    Returns a malloc'ed array of n_unpen steps (the caller frees it), or NULL
+    when there is no block (or no memory).  Unconstrained: pinv(G) g.
+    Constrained (positive or bounds): the box QP min 1/2 d^T G d - g^T d within
+    the constraints, so that afterwards every unpenalised feature is
+    stationary or held by a bound.
     """
     cdef int k, j, m = prm.n_unpen
     cdef double lo, hi
     cdef double* buf
+    cdef double* d
+    if m == 0:
+        return NULL
+    d = <double*> malloc(m * sizeof(double))
+    if d == NULL:
+        return NULL
     if not prm.unpen_boxed:
         for k in range(m):
             d[k] = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
-        return True
+        return d
     buf = <double*> malloc((m * m + 6 * m) * sizeof(double))
     if buf == NULL:
-        return False
+        free(d)
+        return NULL
     for k in range(m):
         j = prm.unpen_idx[k]
         lo = prm.lower[j] if prm.lower != NULL else -INFINITY
@@ -186,7 +195,7 @@ cdef bint _block_delta(const CDParams* prm, const double[::1] g, const double[::
         buf[2 * m + k] = hi - w[j]
     box_qp(m, prm.unpen_inv, buf, buf + m, buf + 2 * m, d, buf + 3 * m)
     free(buf)
-    return True
+    return d
 
 
 # --------------------------------------------------------------------- dense
@@ -226,22 +235,19 @@ cdef void _dense_block_step(const floating[::1, :] X, const double[::1] sw,
                             const double[::1] x_mean, const CDParams* prm,
                             double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
-    cdef int k, j, m = prm.n_unpen
+    cdef int k, j
     cdef double* d
-    if m == 0:
-        return
-    d = <double*> malloc(m * sizeof(double))
-    if d == NULL:
-        return
-    for k in range(m):
+    for k in range(prm.n_unpen):
         j = prm.unpen_idx[k]
         g[j] = _dense_grad(X, sw, x_mean, R, j)
-    if _block_delta(prm, g, w, d):
-        for k in range(m):
-            if d[k] != 0.0:
-                j = prm.unpen_idx[k]
-                w[j] += d[k]
-                axpy_centered(X.shape[0], -d[k], &X[0, j], x_mean[j], &R[0])
+    d = _block_delta(prm, g, w)
+    if d == NULL:
+        return
+    for k in range(prm.n_unpen):
+        if d[k] != 0.0:
+            j = prm.unpen_idx[k]
+            w[j] += d[k]
+            axpy_centered(X.shape[0], -d[k], &X[0, j], x_mean[j], &R[0])
     free(d)
 
 
@@ -316,6 +322,19 @@ cdef void enet_dense(
     result.gap = gap
 
 
+cdef inline double _weighted_sum(const double[::1] sw, const double[::1] R) noexcept nogil:
+    """sum_i s_i r_i (unit weights when sw is empty)."""
+    cdef int i
+    cdef double acc = 0.0
+    if sw.shape[0] > 0:
+        for i in range(R.shape[0]):
+            acc += sw[i] * R[i]
+    else:
+        for i in range(R.shape[0]):
+            acc += R[i]
+    return acc
+
+
 # -------------------------------------------------------------------- sparse
 # The residual is stored as R + shift: with an intercept, a coordinate step
 # changes every entry by the same delta * xbar_j, which is kept in ``shift``
@@ -346,8 +365,7 @@ cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
     # x~_j^T S r = sum_nnz s x r + xbar_j (n shift - sum_i s_i r_i): the last sum
     # is 0 in exact arithmetic but its rounding drift, times a large mean, would
     # swamp a nearly constant column; it is constant through the sweep.
-    for i in range(n):
-        sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
+    sum_sr = _weighted_sum(sw, R)
     for t in range(m):
         k = rand_below(rng, m) if prm.random else t
         j = idx[k] if idx != NULL else k
@@ -375,27 +393,25 @@ cdef void _sparse_block_step(const floating[::1] data, const int[::1] indices,
                              const double[::1] x_mean, const CDParams* prm,
                              double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
-    cdef int i, k, l, j, m = prm.n_unpen
-    cdef double shift = 0.0, sum_sr = 0.0
+    cdef int i, k, l, j
+    cdef double shift = 0.0, sum_sr
     cdef double* d
-    if m == 0:
+    if prm.n_unpen == 0:
         return
-    d = <double*> malloc(m * sizeof(double))
-    if d == NULL:
-        return
-    for i in range(R.shape[0]):
-        sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
-    for k in range(m):
+    sum_sr = _weighted_sum(sw, R)
+    for k in range(prm.n_unpen):
         j = prm.unpen_idx[k]
         g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
-    if _block_delta(prm, g, w, d):
-        for k in range(m):
-            if d[k] != 0.0:
-                j = prm.unpen_idx[k]
-                w[j] += d[k]
-                for l in range(indptr[j], indptr[j + 1]):
-                    R[indices[l]] -= d[k] * data[l]
-                shift += d[k] * x_mean[j]
+    d = _block_delta(prm, g, w)
+    if d == NULL:
+        return
+    for k in range(prm.n_unpen):
+        if d[k] != 0.0:
+            j = prm.unpen_idx[k]
+            w[j] += d[k]
+            for l in range(indptr[j], indptr[j + 1]):
+                R[indices[l]] -= d[k] * data[l]
+            shift += d[k] * x_mean[j]
     free(d)
     if shift != 0.0:
         for i in range(R.shape[0]):
@@ -412,8 +428,7 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
     cdef int i, k, j
     cdef double r_dot_y, sum_sr = 0.0
-    for i in range(R.shape[0]):
-        sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * R[i]
+    sum_sr = _weighted_sum(sw, R)
     # dynamic: column lengths can be very uneven (popular words in text data)
     for k in prange(m, num_threads=prm.n_threads, schedule="dynamic", chunksize=256,
                     use_threads_if=_parallel(prm, idx, indptr[indptr.shape[0] - 1])):
@@ -512,23 +527,20 @@ cdef void _gram_block_step(const floating[:, ::1] Q, const double[::1] q,
                            const CDParams* prm, double[::1] w, double[::1] H,
                            double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
-    cdef int k, l, j, m = prm.n_unpen, p = q.shape[0]
+    cdef int k, l, j, p = q.shape[0]
     cdef double* d
-    if m == 0:
-        return
-    d = <double*> malloc(m * sizeof(double))
-    if d == NULL:
-        return
-    for k in range(m):
+    for k in range(prm.n_unpen):
         j = prm.unpen_idx[k]
         g[j] = q[j] - H[j]
-    if _block_delta(prm, g, w, d):
-        for k in range(m):
-            if d[k] != 0.0:
-                j = prm.unpen_idx[k]
-                w[j] += d[k]
-                for l in range(p):
-                    H[l] += d[k] * Q[j, l]
+    d = _block_delta(prm, g, w)
+    if d == NULL:
+        return
+    for k in range(prm.n_unpen):
+        if d[k] != 0.0:
+            j = prm.unpen_idx[k]
+            w[j] += d[k]
+            for l in range(p):
+                H[l] += d[k] * Q[j, l]
     free(d)
 
 
@@ -849,8 +861,7 @@ def sparse_xt_r(const floating[::1] data, const int[::1] indices, const int[::1]
     cdef double[::1] g = np.empty(p)
     cdef double sum_sr = 0.0
     with nogil:
-        for i in range(r.shape[0]):
-            sum_sr += (sw[i] if sw.shape[0] > 0 else 1.0) * r[i]
+        sum_sr = _weighted_sum(sw, r)
         for j in range(p):
             g[j] = _sparse_dot(data, indices, indptr, sw, r, j) - x_mean[j] * sum_sr
     return np.asarray(g)
