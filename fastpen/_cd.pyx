@@ -24,8 +24,8 @@ from cython.parallel cimport prange
 from libc.math cimport INFINITY, sqrt
 from libc.stdlib cimport free, malloc
 from fastpen._cd_inline cimport (
-    axpy_centered, block_step, box_qp, cd_update, dot_centered, enet_gap, rand_below,
-    wdot_centered,
+    axpy_centered, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
+    rand_below, wdot_centered,
 )
 
 # Working-set solves check their own (restricted) gap every INNER_GAP_EVERY epochs
@@ -632,6 +632,11 @@ cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint po
 # Optional keyword arguments of the solve_* wrappers: unpen_idx, unpen_inv and
 # unpen_boxed (the exactly solved unpenalised block), l2_factor, lower and upper
 # (see CDParams).
+
+def simd_level():
+    """Vector instructions chosen at load time: 0 baseline, 2 AVX2+FMA, 3 AVX-512F."""
+    return fp_simd_level()
+
 
 def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
                 const double[::1] x_mean, const double[::1] x_norm2,

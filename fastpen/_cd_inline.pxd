@@ -7,49 +7,48 @@ Every kernel works on the *per-sum* objective
     r = y_c - (X - 1 xbar^T) w,
 
 with sample weights ``s`` summing to n (all ones when unweighted).  Dot
-products are accumulated in double with four independent partial sums, so
-that the compiler can vectorise them without reassociating floating point.
+products are accumulated in double by the vectorised routines of ``_simd.h``
+(AVX2/AVX-512 chosen at load time on x86-64).
 """
 from cython cimport floating
 from libc.math cimport INFINITY, fabs, sqrt
 
 
+cdef extern from "_simd.h" nogil:
+    int fp_simd_level()
+    double fp_dot_d(int n, const double* x, double xbar, const double* r)
+    double fp_dot_f(int n, const float* x, double xbar, const double* r)
+    double fp_wdot_d(int n, const double* x, double xbar, const double* s, const double* r)
+    double fp_wdot_f(int n, const float* x, double xbar, const double* s, const double* r)
+    void fp_axpy_d(int n, double alpha, const double* x, double xbar, double* r)
+    void fp_axpy_f(int n, double alpha, const float* x, double xbar, double* r)
+
+
 cdef inline double dot_centered(int n, const floating* x, double xbar,
                                 const double* r) noexcept nogil:
-    """sum_i (x_i - xbar) r_i, accumulated in double."""
-    cdef int i, m = n - n % 4
-    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    for i in range(0, m, 4):
-        s0 += (x[i] - xbar) * r[i]
-        s1 += (x[i + 1] - xbar) * r[i + 1]
-        s2 += (x[i + 2] - xbar) * r[i + 2]
-        s3 += (x[i + 3] - xbar) * r[i + 3]
-    for i in range(m, n):
-        s0 += (x[i] - xbar) * r[i]
-    return (s0 + s1) + (s2 + s3)
+    """sum_i (x_i - xbar) r_i, accumulated in double (vectorised, _simd.h)."""
+    if floating is double:
+        return fp_dot_d(n, x, xbar, r)
+    else:
+        return fp_dot_f(n, x, xbar, r)
 
 
 cdef inline double wdot_centered(int n, const floating* x, double xbar, const double* s,
                                  const double* r) noexcept nogil:
-    """sum_i (x_i - xbar) s_i r_i, accumulated in double."""
-    cdef int i, m = n - n % 4
-    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    for i in range(0, m, 4):
-        s0 += (x[i] - xbar) * s[i] * r[i]
-        s1 += (x[i + 1] - xbar) * s[i + 1] * r[i + 1]
-        s2 += (x[i + 2] - xbar) * s[i + 2] * r[i + 2]
-        s3 += (x[i + 3] - xbar) * s[i + 3] * r[i + 3]
-    for i in range(m, n):
-        s0 += (x[i] - xbar) * s[i] * r[i]
-    return (s0 + s1) + (s2 + s3)
+    """sum_i (x_i - xbar) s_i r_i, accumulated in double (vectorised, _simd.h)."""
+    if floating is double:
+        return fp_wdot_d(n, x, xbar, s, r)
+    else:
+        return fp_wdot_f(n, x, xbar, s, r)
 
 
 cdef inline void axpy_centered(int n, double alpha, const floating* x, double xbar,
                                double* r) noexcept nogil:
     """r += alpha * (x - xbar), centring first (exact for columns with a large offset)."""
-    cdef int i
-    for i in range(n):
-        r[i] += alpha * (x[i] - xbar)
+    if floating is double:
+        fp_axpy_d(n, alpha, x, xbar, r)
+    else:
+        fp_axpy_f(n, alpha, x, xbar, r)
 
 
 cdef inline double cd_update(double z, double norm2, double a_j, double b_j,

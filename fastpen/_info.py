@@ -4,6 +4,15 @@ import sys
 
 from ._openmp import effective_n_threads, openmp_enabled
 
+_SIMD_NAMES = {0: "baseline (no runtime dispatch)", 2: "AVX2+FMA", 3: "AVX-512F"}
+
+
+def simd_name():
+    """The instruction set the inner products were dispatched to at load time."""
+    from ._cd import simd_level
+
+    return _SIMD_NAMES.get(simd_level(), "unknown")
+
 
 def _blas_info():
     try:
@@ -31,5 +40,6 @@ def show_config(file=None):
     print(f"python {platform.python_version()} on {platform.platform()}", file=file)
     print(f"OpenMP compiled in: {'yes' if openmp_enabled() else 'no'}", file=file)
     print(f"threads used by default: {effective_n_threads(None)}", file=file)
+    print(f"vector instructions of the kernels: {simd_name()}", file=file)
     for line in _blas_info():
         print(f"BLAS: {line}", file=file)
