@@ -38,7 +38,8 @@ from gap import relative_gap  # noqa: E402
 import fastpen  # noqa: E402
 from fastpen.datasets import make_correlated_regression, make_sparse_regression  # noqa: E402
 
-TOL_LADDER = [10.0 ** -k for k in range(3, 13)]
+# 1-2-5 steps: a solver is not made to over-solve by a factor up to 10 past the target
+TOL_LADDER = [m * 10.0 ** -k for k in range(3, 13) for m in (1.0, 0.5, 0.2)]
 PROBLEMS = ("dense-wide", "dense-tall", "sparse", "leukemia")
 
 

@@ -28,6 +28,7 @@ from ._validation import (
     check_array_2d,
     check_bool,
     check_coef_init,
+    check_finite,
     check_sample_weight,
     check_scalar,
     check_target,
@@ -119,7 +120,7 @@ class _Problem:
 
 def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    X = check_array_2d(X)
+    X = check_array_2d(X, require_finite=False)    # checked with the column statistics
     y = check_target(y, X.shape[0])
     sw = check_sample_weight(sample_weight, X.shape[0])
     sw = _EMPTY if sw is None else sw
@@ -135,6 +136,8 @@ def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     else:
         x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
     y_norm2 = float(np.dot(sw * y_c, y_c)) if sw.size else float(np.dot(y_c, y_c))
+    if not np.isfinite(x_norm2).all():   # a NaN or inf in column j makes x_norm2[j] one
+        check_finite(X.data if sp.issparse(X) else X, "X")
     if not (np.isfinite(x_norm2).all() and np.isfinite(y_norm2)):
         raise ValueError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
@@ -384,8 +387,11 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
             "An automatic alpha grid needs an L1 penalty on at least one feature "
             "(alpha_max is infinite with l1_ratio=0 or all penalty factors 0); "
             "pass an explicit array of alphas.")
-    alpha_max, w_at_max = _alpha_max(prob, pen, l1_ratio, solver.n_threads)
+    # An explicit grid needs no alpha_max (one pass over X saved): the kernel
+    # certifies w = 0 at an alpha above it from its first scan.
+    alpha_max = w_at_max = None
     if grid_size is not None:
+        alpha_max, w_at_max = _alpha_max(prob, pen, l1_ratio, solver.n_threads)
         alphas = _alpha_grid(alpha_max, grid_size, eps)
     if np.any(alphas == 0):
         warnings.warn("alpha=0 fits ordinary least squares; a dedicated least-squares "

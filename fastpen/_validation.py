@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 __all__ = [
     "check_array_2d",
+    "check_finite",
     "check_target",
     "check_sample_weight",
     "check_penalty_factor",
@@ -32,7 +33,8 @@ def _reject_non_numeric(dtype, name):
         raise TypeError(f"{name} has dtype {dtype}; a numeric array is required.")
 
 
-def _check_finite(values, name):
+def check_finite(values, name):
+    """Raise a ValueError naming ``name`` if ``values`` holds NaN or infinity."""
     # np.sum is finite for all-finite input (unless it overflows, then look closer).
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.sum(values, dtype=np.float64)
@@ -51,8 +53,11 @@ def _as_numeric(values, name):
     return arr
 
 
-def check_array_2d(X, name="X"):
+def check_array_2d(X, name="X", require_finite=True):
     """Validate a design matrix.
+
+    ``require_finite=False`` leaves the NaN/inf check to the caller (the solvers
+    infer it from the column statistics, which read X anyway).
 
     Returns
     -------
@@ -78,7 +83,8 @@ def check_array_2d(X, name="X"):
         raise ValueError(f"{name} has more than 2**31 - 1 rows; not supported.")
     dtype = np.float32 if arr.dtype == np.float32 else np.float64
     arr = np.asfortranarray(arr, dtype=dtype)
-    _check_finite(arr, name)
+    if require_finite:
+        check_finite(arr, name)
     return arr
 
 
@@ -100,7 +106,7 @@ def _check_sparse(X, name):
     csc.indices = np.ascontiguousarray(csc.indices, dtype=np.intc)
     csc.indptr = np.ascontiguousarray(csc.indptr, dtype=np.intc)
     csc.data = np.ascontiguousarray(csc.data)
-    _check_finite(csc.data, name)
+    check_finite(csc.data, name)
     return csc
 
 
@@ -114,7 +120,7 @@ def check_target(y, n_samples, name="y"):
     if arr.shape[0] != n_samples:
         raise ValueError(f"{name} has {arr.shape[0]} samples but X has {n_samples}.")
     arr = np.asarray(arr, dtype=np.float64)
-    _check_finite(arr, name)
+    check_finite(arr, name)
     return arr
 
 
@@ -128,7 +134,7 @@ def check_sample_weight(sample_weight, n_samples):
     if sw.ndim != 1 or sw.shape[0] != n_samples:
         raise ValueError(f"sample_weight must have shape ({n_samples},), got {sw.shape}.")
     sw = np.asarray(sw, dtype=np.float64)
-    _check_finite(sw, "sample_weight")
+    check_finite(sw, "sample_weight")
     if np.any(sw < 0):
         raise ValueError("sample_weight must be non-negative.")
     top = sw.max()
@@ -210,7 +216,7 @@ def check_coef_init(coef_init, n_features):
     if w.ndim != 1 or w.shape[0] != n_features:
         raise ValueError(f"coef_init must have shape ({n_features},), got {w.shape}.")
     w = np.array(w, dtype=np.float64)
-    _check_finite(w, "coef_init")
+    check_finite(w, "coef_init")
     return w
 
 

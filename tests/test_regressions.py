@@ -275,3 +275,32 @@ def test_constrained_unpenalised_features_are_certified(kwargs):
     objective = [_objective(X, y, r.coefs[0], 0.05, pf) for r in (res, tight)]
     assert objective[0] - objective[1] <= res.dual_gaps[0] + 1e-12
     np.testing.assert_allclose(res.coefs[0], tight.coefs[0], atol=1e-3)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_non_finite_x_is_caught_by_the_column_statistics(fit_intercept, value):
+    """The separate NaN/inf pass over dense X was folded into the column statistics."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((30, 6)), rng.standard_normal(30)
+    X[7, 4] = value
+    X32 = X.astype(np.float32)
+    for data in (X, X32, np.ascontiguousarray(X)):
+        with pytest.raises(ValueError, match="X contains NaN or infinity"):
+            fastpen.lasso_path(data, y, alphas=[0.1], fit_intercept=fit_intercept)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "sparse"])
+def test_explicit_grid_above_alpha_max_is_exactly_zero(fmt):
+    """An explicit grid no longer computes alpha_max: the kernel must certify w = 0."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 15))
+    y = X[:, 0] - X[:, 3] + 0.1 * rng.standard_normal(40)
+    alpha_max = np.max(np.abs((X - X.mean(0)).T @ (y - y.mean()))) / 40
+    Xin = sp.csc_matrix(X) if fmt == "sparse" else X
+    res = fastpen.lasso_path(Xin, y, alphas=[3 * alpha_max, alpha_max, 0.5 * alpha_max],
+                             tol=1e-10)
+    assert np.all(res.coefs[:2] == 0.0)
+    assert np.all(res.n_iter[:2] == 0)
+    assert np.count_nonzero(res.coefs[2]) > 0
+    np.testing.assert_allclose(res.intercepts[:2], y.mean())
