@@ -12,12 +12,27 @@ target, already centred with the weighted mean when an intercept is fitted
 (``x_mean`` then holds the weighted column means, otherwise zeros), ``s`` the
 sample weights rescaled to sum to n (an empty array means unit weights),
 ``x_norm2[j] = sum_i s_i (x_ij - xbar_j)^2``.  Scratch arrays are owned by the
-caller, so that a parallel driver can hand each thread its own.  ``n_threads``
+caller, so that a parallel driver can hand each thread its own; on return
+``R`` is the residual and ``g`` = X~^T S R at the returned ``w`` (dense, sparse).  ``n_threads``
 > 1 parallelises the O(n p) gap scans with OpenMP; pass 1 when calling from
 inside a parallel region.  The Gram solver takes Q = X~^T S X~ (symmetric),
 q = X~^T S y_c, y_norm2 = y_c^T S y_c and x_norm2 = diag(Q), and keeps H = Q w.
 """
 from cython cimport floating
+
+
+cdef struct WSGram:
+    # Gram matrix of a dense working set, kept between working-set solves (and
+    # between calls along a path, through CDParams.gram_cache): G (m x m) =
+    # X~_ws^T S X~_ws and q = X~_ws^T S y_c for the features feat[:m], slot[j]
+    # the position of feature j or -1; ``sweeps`` what the last working-set
+    # solve needed (predicts the next).  Zero-initialise; free with ws_gram_free.
+    int m
+    int sweeps
+    int* feat
+    int* slot
+    double* G
+    double* q
 
 
 cdef struct CDParams:
@@ -47,12 +62,26 @@ cdef struct CDParams:
     const double* l2_factor
     const double* lower
     const double* upper
+    # Warm call (dense and sparse kernels): ``R`` and ``g`` already hold the
+    # residual and X~^T S R at ``w`` -- what the previous call returned them
+    # with -- so the first scan over X is skipped.  Ignored with n_unpen > 0.
+    bint warm
+    # Dense working-set solves: 0 chooses between residual sweeps and the
+    # working set's Gram matrix by a cost model, -1 forces residual sweeps,
+    # 1 the Gram matrix (tests compare the variants).
+    int ws_gram
+    # Where the dense kernel keeps that Gram matrix: a cache owned by the
+    # caller, valid for this X, weights and centring (NULL: one per call).
+    WSGram* gram_cache
 
 
 cdef struct CDResult:
     double gap          # duality gap reached (per-sum scaling)
     double r_norm2      # sum_i s_i r_i^2 at the returned w
     int n_iter          # coordinate sweeps done
+
+
+cdef void ws_gram_free(WSGram* cache) noexcept nogil
 
 
 cdef void enet_dense(

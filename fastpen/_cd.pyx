@@ -22,9 +22,10 @@ import numpy as np
 
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, sqrt
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
+from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
-    axpy_centered, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
+    fp_axpy_d, axpy_centered, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
     rand_below, wdot_centered,
 )
 
@@ -264,6 +265,16 @@ cdef double _residual_stats(const double[::1] y_c, const double[::1] sw,
     return rr
 
 
+cdef double _gap_of_scan(const double[::1] y_c, const double[::1] sw,
+                         const double[::1] x_norm2, const double[::1] pf,
+                         const CDParams* prm, const double[::1] w, const double[::1] R,
+                         const double[::1] g, CDResult* result) noexcept nogil:
+    """Full gap from a scan already in ``g`` (a warm call): O(n + p), X is not read."""
+    cdef double r_dot_y
+    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
+    return _gap(NULL, x_norm2.shape[0], g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
+
+
 cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
                        const double[::1] sw, const double[::1] x_mean,
                        const double[::1] x_norm2, const double[::1] pf,
@@ -281,45 +292,322 @@ cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
     return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
 
 
+# Dense working-set solves run on the residual (each coordinate step costs O(n))
+# or, when cheaper, on the working set's own Gram matrix (glmnet's covariance
+# updates: O(n m^2 / 2) once with BLAS-3, then O(m) per step and nothing
+# depends on n).  Rent or buy: sweeps run on the residual until what they
+# have cost reaches the cost of building G, then switch (never worse than
+# twice the better choice); a solve starts on G directly when the previous one
+# needed that many sweeps.  Costs are in multiply-adds and never depend on the
+# thread count, so results do not either.  BLAS3_SPEEDUP: multiply-adds per
+# second of DSYRK/DGEMM over those of a sweep's dot and axpy; 1.5, 3 and 6 were
+# tried on the four benchmark problems and 6 was the fastest (a path spends
+# most of its builds on a few new rows of a cached G).
+cdef double BLAS3_SPEEDUP = 6.0
+cdef int GRAM_WS_MAX = 4096            # G is m x m doubles: at most 128 MiB
+cdef int GRAM_WS_CHUNK = 1 << 20       # doubles in the row-chunk buffer (8 MiB)
+
+
+cdef inline bint _gram_ws_allowed(int m, const CDParams* prm) noexcept nogil:
+    return prm.n_unpen == 0 and 2 <= m <= GRAM_WS_MAX and prm.ws_gram >= 0
+
+
+cdef inline int _ws_gram_missing(const WSGram* c, const int* ws, int m) noexcept nogil:
+    """How many working-set features the cache does not hold yet."""
+    cdef int k, missing = 0
+    for k in range(m):
+        missing += c.slot == NULL or c.slot[ws[k]] < 0
+    return missing
+
+
+cdef inline bint _gram_ws_pays(long n, long m, long nnz, long sweeps, long missing,
+                               const CDParams* prm) noexcept nogil:
+    """Whether ``sweeps`` residual sweeps over the working set cost more than updating G."""
+    cdef double build
+    if not _gram_ws_allowed(m, prm):
+        return False
+    if prm.ws_gram > 0:
+        return True
+    if missing == 0:
+        build = 0.0
+    elif missing == m:                 # DSYRK of the whole block
+        build = <double>n * m * (1.0 + m / (2.0 * BLAS3_SPEEDUP))
+    else:                              # DGEMM of the new rows against the block
+        build = <double>n * m * (1.0 + missing / BLAS3_SPEEDUP)
+    return <double>sweeps * (m + nnz) * n >= build
+
+
+cdef void ws_gram_free(WSGram* c) noexcept nogil:
+    """Release what a WSGram holds (it is then an empty cache again)."""
+    free(c.G)
+    free(c.q)
+    free(c.feat)
+    free(c.slot)
+    c.G = NULL
+    c.q = NULL
+    c.feat = NULL
+    c.slot = NULL
+    c.m = 0
+
+
+cdef void _ws_block(const floating[::1, :] X, const double[::1] sw,
+                    const double[::1] x_mean, const double[::1] y_c, const int* cols,
+                    int m, int start, int nr, double* B, double* v) noexcept nogil:
+    """B (nr x m) = rows start:start+nr of S^(1/2) X~[:, cols]; v = S^(1/2) y_c there."""
+    cdef int i, k, j
+    cdef double xbar
+    for i in range(nr):
+        v[i] = y_c[start + i] * (sqrt(sw[start + i]) if sw.shape[0] > 0 else 1.0)
+    for k in range(m):
+        j = cols[k]
+        xbar = x_mean[j]
+        if sw.shape[0] > 0:
+            for i in range(nr):
+                B[<size_t>k * nr + i] = sqrt(sw[start + i]) * (X[start + i, j] - xbar)
+        else:
+            for i in range(nr):
+                B[<size_t>k * nr + i] = X[start + i, j] - xbar
+
+
+cdef int _ws_gram_update(WSGram* c, const floating[::1, :] X, const double[::1] sw,
+                         const double[::1] x_mean, const double[::1] y_c, const int* ws,
+                         int m) noexcept nogil:
+    """Make the cache hold G = X~_ws^T S X~_ws and q = X~_ws^T S y_c in ws order.
+
+    Entries between features it already held are copied; the rows of the new
+    features are computed against the whole block by row chunks (DSYRK when all
+    are new, DGEMM otherwise).  Returns 0, or -1 without memory (cache intact).
+    """
+    cdef int n = X.shape[0], p = x_mean.shape[0]
+    cdef int k, l, a, sk, sl, start, nr, rows, missing = 0, inc = 1
+    cdef double one = 1.0, val
+    cdef double* G = <double*> malloc(<size_t>m * m * sizeof(double))
+    cdef double* q = <double*> malloc(<size_t>m * sizeof(double))
+    cdef int* feat = <int*> malloc(<size_t>m * sizeof(int))
+    cdef int* order = <int*> malloc(<size_t>m * sizeof(int))  # new features first
+    cdef int* cols = <int*> malloc(<size_t>m * sizeof(int))
+    cdef double* B = NULL
+    cdef double* C = NULL
+    cdef double* qn = NULL
+    if c.slot == NULL:
+        c.slot = <int*> malloc(<size_t>p * sizeof(int))
+        if c.slot != NULL:
+            for k in range(p):
+                c.slot[k] = -1
+    if G == NULL or q == NULL or feat == NULL or order == NULL or cols == NULL or c.slot == NULL:
+        free(G); free(q); free(feat); free(order); free(cols)
+        return -1
+    for k in range(m):                 # new features first, then the held ones
+        if c.slot[ws[k]] < 0:
+            order[missing] = k
+            missing += 1
+    l = missing
+    for k in range(m):
+        if c.slot[ws[k]] >= 0:
+            order[l] = k
+            l += 1
+    for l in range(m):                 # copy what is held
+        sl = c.slot[ws[l]]
+        if sl < 0:
+            continue
+        q[l] = c.q[sl]
+        for k in range(m):
+            sk = c.slot[ws[k]]
+            if sk >= 0:
+                G[<size_t>l * m + k] = c.G[<size_t>sl * c.m + sk]
+    if missing > 0:
+        rows = max(64, min(n, GRAM_WS_CHUNK // m))
+        B = <double*> malloc(<size_t>rows * (m + 1) * sizeof(double))
+        C = <double*> calloc(<size_t>missing * m, sizeof(double))
+        qn = <double*> calloc(<size_t>missing, sizeof(double))
+        if B == NULL or C == NULL or qn == NULL:
+            free(B); free(C); free(qn); free(G); free(q); free(feat); free(order); free(cols)
+            return -1
+        for k in range(m):
+            cols[k] = ws[order[k]]
+        start = 0
+        while start < n:
+            nr = min(rows, n - start)
+            _ws_block(X, sw, x_mean, y_c, cols, m, start, nr, B, B + <size_t>rows * m)
+            if missing == m:
+                dsyrk("U", "T", &m, &nr, &one, B, &nr, &one, C, &m)
+            else:
+                dgemm("T", "N", &missing, &m, &nr, &one, B, &nr, B, &nr, &one, C, &missing)
+            dgemv("T", &nr, &missing, &one, B, &nr, B + <size_t>rows * m, &inc, &one, qn,
+                  &inc)
+            start += nr
+        for a in range(missing):       # C[a, l] pairs new feature a with block column l
+            k = order[a]
+            q[k] = qn[a]
+            for l in range(m):
+                if missing == m and l < a:
+                    val = C[<size_t>a * m + l]        # DSYRK filled the upper triangle
+                else:
+                    val = C[<size_t>l * missing + a]
+                G[<size_t>order[l] * m + k] = val
+                G[<size_t>k * m + order[l]] = val
+        free(B); free(C); free(qn)
+    for k in range(c.m):
+        c.slot[c.feat[k]] = -1
+    for k in range(m):
+        feat[k] = ws[k]
+        c.slot[ws[k]] = k
+    free(c.G); free(c.q); free(c.feat); free(order); free(cols)
+    c.G = G
+    c.q = q
+    c.feat = feat
+    c.m = m
+    return 0
+
+
+cdef double _gram_ws_sweep(const double* G, int m, double* gl, const int* ws,
+                           const double[::1] x_norm2, const double[::1] pf,
+                           const CDParams* prm, double[::1] w,
+                           unsigned long long* rng) noexcept nogil:
+    """One epoch over the working set on its Gram matrix; gl[k] = x~_ws[k]^T S r."""
+    cdef int t, k, j
+    cdef double w_old, w_new, decrease = 0.0
+    for t in range(m):
+        k = rand_below(rng, m) if prm.random else t
+        j = ws[k]
+        if x_norm2[j] == 0.0:
+            continue
+        w_old = w[j]
+        w_new = _update(gl[k] + x_norm2[j] * w_old, j, x_norm2, pf, prm)
+        if w_new != w_old:
+            fp_axpy_d(m, w_old - w_new, &G[<size_t>k * m], 0.0, gl)
+            w[j] = w_new
+            decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * (w_new - w_old) ** 2
+    return decrease
+
+
+cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
+                              const double[::1] sw, const double[::1] x_mean,
+                              const double[::1] x_norm2, const double[::1] pf,
+                              const CDParams* prm, WSGram* cache, double[::1] w,
+                              double[::1] R, double[::1] g, const int* ws, int m,
+                              double y_norm2, double inner_tol, unsigned long long* rng,
+                              CDResult* result) noexcept nogil:
+    """Working-set solve on G = X~_ws^T S X~_ws; returns its sweeps, or -1 without memory.
+
+    Needs g = X~^T S R at the current w on the working set and every nonzero
+    coefficient inside it.  The residual is brought up to date at the end,
+    column by column, for the coefficients that moved.
+    """
+    cdef int k, j, it = 0
+    cdef double r_dot_y, r_norm2, decrease
+    cdef double* buf = <double*> malloc(<size_t>2 * m * sizeof(double))
+    cdef double* gl
+    cdef double* w0
+    cdef double* G
+    cdef double* q
+    if buf == NULL:
+        return -1
+    if _ws_gram_update(cache, X, sw, x_mean, y_c, ws, m) < 0:
+        free(buf)
+        return -1
+    gl, w0, G, q = buf, buf + m, cache.G, cache.q
+    for k in range(m):
+        gl[k] = g[ws[k]]
+        w0[k] = w[ws[k]]
+    while result.n_iter < prm.max_iter:
+        decrease = _gram_ws_sweep(G, m, gl, ws, x_norm2, pf, prm, w, rng)
+        result.n_iter += 1
+        it += 1
+        if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+            # r^T S y_c = y^T S y - w^T q and r^T S r = r^T S y_c - w^T g (w = 0 off ws)
+            r_dot_y = y_norm2
+            r_norm2 = 0.0
+            for k in range(m):
+                j = ws[k]
+                g[j] = gl[k]
+                r_dot_y -= w[j] * q[k]
+                r_norm2 += w[j] * gl[k]
+            r_norm2 = r_dot_y - r_norm2
+            if decrease == 0.0 or _gap(ws, m, g, w, pf, x_norm2, prm, r_norm2,
+                                       r_dot_y) <= inner_tol:
+                break
+    for k in range(m):
+        j = ws[k]
+        if w[j] != w0[k]:
+            axpy_centered(X.shape[0], w0[k] - w[j], &X[0, j], x_mean[j], &R[0])
+    free(buf)
+    return it
+
+
 cdef void enet_dense(
     const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
-    cdef int i, j, it, n_ws, n = X.shape[0], p = X.shape[1]
+    cdef int i, j, k, it, sub, n_ws, nnz, missing, n = X.shape[0], p = X.shape[1]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, inner_tol, decrease
+    cdef double gap, inner_tol, decrease, y_norm2 = 0.0
     cdef int ws_size = 0
+    cdef WSGram local_cache
+    cdef WSGram* cache = params.gram_cache
+    if cache == NULL:
+        local_cache.m = 0
+        local_cache.sweeps = 0
+        local_cache.feat = NULL
+        local_cache.slot = NULL
+        local_cache.G = NULL
+        local_cache.q = NULL
+        cache = &local_cache
 
     for i in range(n):
-        R[i] = y_c[i]
-    for j in range(p):
-        w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
-        if w[j] != 0.0:
-            axpy_centered(n, -w[j], &X[0, j], x_mean[j], &R[0])
-
+        y_norm2 += (sw[i] if sw.shape[0] > 0 else 1.0) * y_c[i] * y_c[i]
     result.n_iter = 0
-    _dense_block_step(X, sw, x_mean, params, w, R, g)
-    gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
+    if params.warm and params.n_unpen == 0:
+        gap = _gap_of_scan(y_c, sw, x_norm2, pf, params, w, R, g, result)
+    else:
+        for i in range(n):
+            R[i] = y_c[i]
+        for j in range(p):
+            w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
+            if w[j] != 0.0:
+                axpy_centered(n, -w[j], &X[0, j], x_mean[j], &R[0])
+        _dense_block_step(X, sw, x_mean, params, w, R, g)
+        gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
-        it = 0
-        while result.n_iter < params.max_iter:
-            decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R, &ws[0],
-                                    n_ws, &rng)
-            result.n_iter += 1
-            it += 1
-            if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
-                _dense_block_step(X, sw, x_mean, params, w, R, g)
-                if _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &ws[0],
-                              n_ws, result) <= inner_tol:
-                    break
+        nnz = 0
+        for k in range(n_ws):
+            nnz += w[ws[k]] != 0.0
+        nnz = max(nnz, 1)
+        missing = _ws_gram_missing(cache, &ws[0], n_ws)
+        it = -1
+        if _gram_ws_pays(n, n_ws, nnz, cache.sweeps, missing, params):
+            it = _dense_gram_ws_solve(X, y_c, sw, x_mean, x_norm2, pf, params, cache, w, R,
+                                      g, &ws[0], n_ws, y_norm2, inner_tol, &rng, result)
+        if it < 0:
+            it = 0
+            while result.n_iter < params.max_iter:
+                decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R, &ws[0],
+                                        n_ws, &rng)
+                result.n_iter += 1
+                it += 1
+                if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+                    _dense_block_step(X, sw, x_mean, params, w, R, g)
+                    if _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g,
+                                  &ws[0], n_ws, result) <= inner_tol or decrease == 0.0:
+                        break
+                    if _gram_ws_pays(n, n_ws, nnz, it, missing, params):  # g[ws] current
+                        sub = _dense_gram_ws_solve(X, y_c, sw, x_mean, x_norm2, pf, params,
+                                                   cache, w, R, g, &ws[0], n_ws, y_norm2,
+                                                   inner_tol, &rng, result)
+                        if sub >= 0:
+                            it += sub
+                            break
+        cache.sweeps = max(it, 1)
         _dense_block_step(X, sw, x_mean, params, w, R, g)
         gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
     result.gap = gap
+    if cache == &local_cache:
+        ws_gram_free(cache)
 
 
 cdef inline double _weighted_sum(const double[::1] sw, const double[::1] R) noexcept nogil:
@@ -449,21 +737,23 @@ cdef void enet_sparse(
     cdef double gap, inner_tol, decrease, shift = 0.0
     cdef int ws_size = 0
 
-    for i in range(n):
-        R[i] = y_c[i]
-    for j in range(p):
-        w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
-        if w[j] != 0.0:
-            for k in range(indptr[j], indptr[j + 1]):
-                R[indices[k]] -= w[j] * data[k]
-            shift += w[j] * x_mean[j]
-    for i in range(n):
-        R[i] += shift
-
     result.n_iter = 0
-    _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
-    gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
-                      w, R, g, NULL, p, result)
+    if params.warm and params.n_unpen == 0:
+        gap = _gap_of_scan(y_c, sw, x_norm2, pf, params, w, R, g, result)
+    else:
+        for i in range(n):
+            R[i] = y_c[i]
+        for j in range(p):
+            w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
+            if w[j] != 0.0:
+                for k in range(indptr[j], indptr[j + 1]):
+                    R[indices[k]] -= w[j] * data[k]
+                shift += w[j] * x_mean[j]
+        for i in range(n):
+            R[i] += shift
+        _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
+        gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
+                          w, R, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
@@ -626,12 +916,53 @@ cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint po
     prm.l2_factor = NULL if l2_factor is None else &l2_factor[0]
     prm.lower = NULL if lower is None else &lower[0]
     prm.upper = NULL if lower is None else &upper[0]
+    prm.warm = False
+    prm.ws_gram = 0
+    prm.gram_cache = NULL
     return prm
 
 
 # Optional keyword arguments of the solve_* wrappers: unpen_idx, unpen_inv and
 # unpen_boxed (the exactly solved unpenalised block), l2_factor, lower and upper
 # (see CDParams).
+
+cdef class GramCache:
+    """A working-set Gram cache (WSGram) that lives as long as this object.
+
+    Pass the same one to successive :func:`solve_dense` calls on one problem
+    (same X, weights and centring), e.g. along a path.
+    """
+    cdef WSGram c
+
+    def __cinit__(self):
+        self.c.m = 0
+        self.c.sweeps = 0
+        self.c.feat = NULL
+        self.c.slot = NULL
+        self.c.G = NULL
+        self.c.q = NULL
+
+    def __dealloc__(self):
+        ws_gram_free(&self.c)
+
+    @property
+    def n_features(self):
+        """Features whose Gram rows are held."""
+        return self.c.m
+
+
+cdef tuple _scratch(double[::1] R, double[::1] g, Py_ssize_t n, Py_ssize_t p, bint warm,
+                    CDParams* prm):
+    """The residual and gradient buffers: the caller's (checked) or new ones."""
+    if R is None or g is None:
+        if warm:
+            raise ValueError("warm=True needs the R and g of the previous call")
+        return np.empty(n), np.empty(p)
+    if R.shape[0] != n or g.shape[0] != p:
+        raise ValueError(f"R must have shape ({n},) and g ({p},)")
+    prm.warm = warm
+    return R, g
+
 
 def simd_level():
     """Vector instructions chosen at load time: 0 baseline, 2 AVX2+FMA, 3 AVX-512F."""
@@ -645,14 +976,24 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
                 int n_threads, *, const int[::1] unpen_idx=None,
                 const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
                 const double[::1] l2_factor=None,
-                const double[::1] lower=None, const double[::1] upper=None):
-    """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter)."""
+                const double[::1] lower=None, const double[::1] upper=None,
+                double[::1] R=None, double[::1] g=None, bint warm=False, int ws_gram=0,
+                GramCache cache=None):
+    """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter).
+
+    ``R`` (n,) and ``g`` (p,) may be passed to be kept between calls: with
+    ``warm=True`` they hold what the previous call on this ``w`` left there.
+    ``ws_gram``: see CDParams.  ``cache``: a :class:`GramCache` kept between
+    calls on this problem.
+    """
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
                                      upper)
+    prm.ws_gram = ws_gram
+    if cache is not None:
+        prm.gram_cache = &cache.c
     cdef CDResult res
-    cdef double[::1] R = np.empty(X.shape[0])
-    cdef double[::1] g = np.empty(X.shape[1])
+    R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
     cdef int[::1] ws = np.empty(X.shape[1], dtype=np.intc)
     with nogil:
         enet_dense(X, y_c, sw, x_mean, x_norm2, pf, &prm, w, R, g, ws, &res)
@@ -667,14 +1008,17 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                  int n_threads, *, const int[::1] unpen_idx=None,
                  const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
                 const double[::1] l2_factor=None,
-                 const double[::1] lower=None, const double[::1] upper=None):
-    """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter)."""
+                 const double[::1] lower=None, const double[::1] upper=None,
+                 double[::1] R=None, double[::1] g=None, bint warm=False):
+    """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter).
+
+    ``R``, ``g`` and ``warm`` as in :func:`solve_dense`.
+    """
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
                                      upper)
     cdef CDResult res
-    cdef double[::1] R = np.empty(y_c.shape[0])
-    cdef double[::1] g = np.empty(x_norm2.shape[0])
+    R, g = _scratch(R, g, y_c.shape[0], x_norm2.shape[0], warm, &prm)
     cdef int[::1] ws = np.empty(x_norm2.shape[0], dtype=np.intc)
     with nogil:
         enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &prm, w,

@@ -456,15 +456,19 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     gaps = np.empty(m)
     n_iters = np.empty(m, dtype=np.intp)
     r_norm2 = np.empty(m)
+    # The residual and X~^T S r a fit ends with are where the next alpha starts:
+    # kept between calls, they save the first scan over X of every warm fit.
+    R, g, warm = np.empty(n), np.empty(p), False
+    cache = _cd.GramCache()   # the dense kernel's working-set Gram rows, along the path
     for k in range(m):
         a, b = float(a_seq[k]), float(b_seq[k])
         iters, block = solver.max_iter, unpenalized
         if prob.y_norm2 == 0:
             w[:] = 0.0               # y is constant: w = 0 fits it exactly
-            iters = 0
+            iters, warm = 0, False
         elif at_max is not None and at_max[k]:
             w = w_at_max.copy()      # known solution: penalised coefficients all zero
-            iters = 0
+            iters, warm = 0, False
         elif a == 0 and b == 0:                          # (constrained) least squares
             block = _unpenalized_block(prob, np.flatnonzero(pen.active),
                                        solver.positive or pen.boxed)
@@ -477,10 +481,12 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
             Xs = prob.X
             res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
                                    prob.x_mean, pen.x_norm2, pen.l1, *args,
-                                   solver.n_threads, **kwargs)
+                                   solver.n_threads, R=R, g=g, warm=warm, **kwargs)
         else:
             res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, pen.x_norm2,
-                                  pen.l1, *args, solver.n_threads, **kwargs)
+                                  pen.l1, *args, solver.n_threads, R=R, g=g, warm=warm,
+                                  cache=cache, **kwargs)
+        warm = True         # the kernel leaves R and g consistent with w
         gaps[k], r_norm2[k], n_iters[k] = res
         coefs[k] = w      # float32: a coefficient at a bound is that bound in float32
         if prob.fit_intercept:

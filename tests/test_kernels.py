@@ -20,11 +20,17 @@ def _inputs(X, y, sw, fit_intercept):
     return y_c, sw_k, sc.x_mean, x_norm2, sc
 
 
+# Dense working-set solves on the residual, on the working set's Gram matrix, or
+# chosen by the kernel's cost model: every variant must give the same solution.
+DENSE_WS = {"dense": 0, "dense-residual": -1, "dense-ws-gram": 1}
+
+
 def _solve(kind, X, y_c, sw_k, x_mean, x_norm2, pf, w, a, b, tol, max_iter, positive,
-           sc=None, random=False, seed=0, n_threads=1):
-    if kind == "dense":
+           sc=None, random=False, seed=0, n_threads=1, **options):
+    if kind in DENSE_WS:
         return _cd.solve_dense(np.asfortranarray(X), y_c, sw_k, x_mean, x_norm2, pf, w, a, b,
-                               tol, max_iter, positive, random, seed, n_threads)
+                               tol, max_iter, positive, random, seed, n_threads,
+                               ws_gram=DENSE_WS[kind], **options)
     if kind == "sparse":
         C = sp.csc_matrix(X)
         C.indices = C.indices.astype(np.intc)
@@ -133,7 +139,7 @@ def test_gap_unpenalised_term(kind):
 # ------------------------------------------------------------ solving
 
 
-@pytest.mark.parametrize("kind", ["dense", "sparse", "gram"])
+@pytest.mark.parametrize("kind", [*DENSE_WS, "sparse", "gram"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("positive", [False, True])
 @pytest.mark.parametrize("random", [False, True])
@@ -213,3 +219,71 @@ def test_large_scans_threads():
         m, nrm = _cd.dense_column_stats(np.asfortranarray(X), sw_k, True, t)
         np.testing.assert_array_equal(m, m1)
         np.testing.assert_array_equal(nrm, n1)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_dense_working_set_variants_agree(weighted, dtype, l1_ratio):
+    """Residual sweeps, working-set Gram sweeps and the cost model: one solution."""
+    n, p = 120, 300
+    X, y, _ = make_data(n=n, p=p, seed=11, dtype=dtype, offset=0.5)
+    sw = make_weights(n) if weighted else None
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, sw, True)
+    tol = 1e-12 * (sc.yt @ sc.yt)
+    lower, upper = np.full(p, -0.8), np.full(p, np.inf)
+    for options in ({}, {"lower": lower, "upper": upper}):
+        coefs = {}
+        for kind in DENSE_WS:
+            w = np.zeros(p)
+            gap, _, _ = _solve(kind, X, y_c, sw_k, x_mean, x_norm2, np.ones(p), w,
+                               n * 0.02 * l1_ratio, n * 0.02 * (1 - l1_ratio), tol, 100_000,
+                               False, sc=sc, **options)
+            assert gap <= tol
+            coefs[kind] = w
+        assert np.count_nonzero(coefs["dense"]) > 5
+        scale = np.abs(coefs["dense"]).max()
+        for kind in ("dense-residual", "dense-ws-gram"):
+            np.testing.assert_allclose(coefs[kind], coefs["dense"], atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("ws_gram", [-1, 0, 1])
+def test_warm_calls_with_a_gram_cache_follow_cold_calls(ws_gram):
+    """A path of warm calls (R, g and the working-set Gram rows kept between
+    alphas) reaches the same solutions as independent cold calls."""
+    n, p = 80, 200
+    X, y, _ = make_data(n=n, p=p, seed=12, offset=0.3)
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, make_weights(n), True)
+    Xf = np.asfortranarray(X)
+    tol = 1e-12 * (sc.yt @ sc.yt)
+    alphas = n * np.geomspace(0.3, 0.003, 12)
+    R, g, cache = np.empty(n), np.empty(p), _cd.GramCache()
+    w_warm = np.zeros(p)
+    for k, a in enumerate(alphas):
+        gap, r_norm2, _ = _cd.solve_dense(Xf, y_c, sw_k, x_mean, x_norm2, np.ones(p), w_warm,
+                                          a, 0.0, tol, 100_000, False, False, 0, 1, R=R, g=g,
+                                          warm=k > 0, ws_gram=ws_gram, cache=cache)
+        assert gap <= tol
+        w_cold = np.zeros(p)
+        _cd.solve_dense(Xf, y_c, sw_k, x_mean, x_norm2, np.ones(p), w_cold, a, 0.0, tol,
+                        100_000, False, False, 0, 1, ws_gram=ws_gram)
+        np.testing.assert_allclose(w_warm, w_cold, atol=1e-6 * np.abs(w_cold).max())
+        # what the call leaves behind is the residual and X~^T S r at w
+        np.testing.assert_allclose(R, y_c - (X - x_mean) @ w_warm, atol=1e-9)
+        np.testing.assert_allclose(g, (X - x_mean).T @ (sw_k * R), atol=1e-9)
+        assert r_norm2 == pytest.approx(np.sum(sw_k * R**2), rel=1e-9)
+    if ws_gram == 1:
+        assert cache.n_features > 0
+    else:
+        assert ws_gram == 0 or cache.n_features == 0
+
+
+def test_warm_call_needs_its_buffers():
+    X, y, _ = make_data(n=20, p=5, seed=1)
+    y_c, sw_k, x_mean, x_norm2, _ = _inputs(X, y, None, True)
+    args = (np.asfortranarray(X), y_c, sw_k, x_mean, x_norm2, np.ones(5), np.zeros(5), 1.0,
+            0.0, 1e-8, 100, False, False, 0, 1)
+    with pytest.raises(ValueError, match="warm=True needs"):
+        _cd.solve_dense(*args, warm=True)
+    with pytest.raises(ValueError, match="R must have shape"):
+        _cd.solve_dense(*args, R=np.empty(19), g=np.empty(5))
