@@ -352,18 +352,20 @@ cdef void ws_gram_free(WSGram* c) noexcept nogil:
 
 cdef void _ws_block(const floating[::1, :] X, const double[::1] sw,
                     const double[::1] x_mean, const double[::1] y_c, const int* cols,
-                    int m, int start, int nr, double* B, double* v) noexcept nogil:
+                    int m, int start, int nr, double* B, double* v,
+                    double* root_s) noexcept nogil:
     """B (nr x m) = rows start:start+nr of S^(1/2) X~[:, cols]; v = S^(1/2) y_c there."""
     cdef int i, k, j
     cdef double xbar
     for i in range(nr):
-        v[i] = y_c[start + i] * (sqrt(sw[start + i]) if sw.shape[0] > 0 else 1.0)
+        root_s[i] = sqrt(sw[start + i]) if sw.shape[0] > 0 else 1.0
+        v[i] = y_c[start + i] * root_s[i]
     for k in range(m):
         j = cols[k]
         xbar = x_mean[j]
         if sw.shape[0] > 0:
             for i in range(nr):
-                B[<size_t>k * nr + i] = sqrt(sw[start + i]) * (X[start + i, j] - xbar)
+                B[<size_t>k * nr + i] = root_s[i] * (X[start + i, j] - xbar)
         else:
             for i in range(nr):
                 B[<size_t>k * nr + i] = X[start + i, j] - xbar
@@ -417,7 +419,7 @@ cdef int _ws_gram_update(WSGram* c, const floating[::1, :] X, const double[::1] 
                 G[<size_t>l * m + k] = c.G[<size_t>sl * c.m + sk]
     if missing > 0:
         rows = max(64, min(n, GRAM_WS_CHUNK // m))
-        B = <double*> malloc(<size_t>rows * (m + 1) * sizeof(double))
+        B = <double*> malloc(<size_t>rows * (m + 2) * sizeof(double))
         C = <double*> calloc(<size_t>missing * m, sizeof(double))
         qn = <double*> calloc(<size_t>missing, sizeof(double))
         if B == NULL or C == NULL or qn == NULL:
@@ -428,7 +430,8 @@ cdef int _ws_gram_update(WSGram* c, const floating[::1, :] X, const double[::1] 
         start = 0
         while start < n:
             nr = min(rows, n - start)
-            _ws_block(X, sw, x_mean, y_c, cols, m, start, nr, B, B + <size_t>rows * m)
+            _ws_block(X, sw, x_mean, y_c, cols, m, start, nr, B, B + <size_t>rows * m,
+                      B + <size_t>rows * (m + 1))
             if missing == m:
                 dsyrk("U", "T", &m, &nr, &one, B, &nr, &one, C, &m)
             else:
@@ -1189,6 +1192,33 @@ cdef bint _sparse_col_constant(const floating[::1] data, const int[::1] indices,
             return False
         stored += 1
     return stored == n_pos or first == 0.0
+
+
+def dense_gram(const floating[::1, :] X, const double[::1] sw, const double[::1] x_mean,
+               const double[::1] y_c):
+    """(Q, q): Q = X~^T S X~ (float64, p x p) and q = X~^T S y_c, without a copy of X.
+
+    Built by row chunks of at most 8 MiB with DSYRK (threads: the BLAS's own).
+    """
+    cdef int p = X.shape[1], k, err
+    cdef WSGram c
+    cdef int[::1] cols = np.arange(p, dtype=np.intc)
+    c.m = 0
+    c.sweeps = 0
+    c.feat = NULL
+    c.slot = NULL
+    c.G = NULL
+    c.q = NULL
+    with nogil:
+        err = _ws_gram_update(&c, X, sw, x_mean, y_c, &cols[0], p)
+    try:
+        if err < 0:
+            raise MemoryError(f"cannot allocate the {p} x {p} Gram matrix")
+        Q = np.asarray(<double[:p, :p]> c.G).copy()
+        q = np.asarray(<double[:p]> c.q).copy()
+    finally:
+        ws_gram_free(&c)
+    return Q, q
 
 
 def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1] x_mean,

@@ -36,11 +36,13 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Overall penalty strength (≥ 0).
     l1_ratio : float in [0, 1], default=0.5
     fit_intercept : bool, default=True
-    precompute : {'auto', True, False} or ndarray of shape (n_features, n_features)
+    precompute : {'auto', True, False} or ndarray of shape (n_features, n_features), \
+default=False
         Solve from the Gram matrix (computed, or given: it must equal
         X~^T S X~ with X centred by the weighted means when fitting an
-        intercept and scaled by sqrt(sample_weight)).  'auto' uses it for
-        dense X with n_samples > n_features.
+        intercept and scaled by sqrt(sample_weight)).  'auto' uses it when
+        building it is expected to cost less than working on X (see
+        :func:`fastpen.enet_path`; for one fit, only when n_features < 36).
     max_iter : int, default=1000
         Maximum number of coordinate sweeps (over the working set).
     copy_X : bool, default=True

@@ -287,3 +287,21 @@ def test_warm_call_needs_its_buffers():
         _cd.solve_dense(*args, warm=True)
     with pytest.raises(ValueError, match="R must have shape"):
         _cd.solve_dense(*args, R=np.empty(19), g=np.empty(5))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("center", [False, True])
+def test_dense_gram_matches_numpy(dtype, weighted, center):
+    """Q = X~^T S X~ and q = X~^T S y_c by row chunks (several chunks: p = 300)."""
+    n, p = 5000, 300          # 2**20 // 300 = 3495 rows per chunk: two chunks
+    X, y, _ = make_data(n=n, p=p, seed=13, dtype=dtype, offset=2.0)
+    sw = make_weights(n) if weighted else None
+    y_c, sw_k, x_mean, _, sc = _inputs(X, y, sw, center)
+    Q, q = _cd.dense_gram(np.asfortranarray(X), sw_k, x_mean, y_c)
+    s = rescaled_weights(sw, n)
+    Xc = X.astype(np.float64) - x_mean
+    np.testing.assert_allclose(Q, Xc.T @ (s[:, None] * Xc), rtol=1e-12,
+                               atol=1e-12 * np.abs(Q).max())
+    np.testing.assert_array_equal(Q, Q.T)
+    np.testing.assert_allclose(q, Xc.T @ (s * y_c), rtol=1e-12, atol=1e-12 * np.abs(q).max())

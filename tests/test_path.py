@@ -434,7 +434,7 @@ def test_c_and_f_order_bitwise_identical(data):
 def test_readonly_and_memmap_inputs(tmp_path):
     X, y, _ = make_data(n=50, p=10, seed=32)
     sw = make_weights(50)
-    ref = fastpen.enet_path(X, y, alphas=5, sample_weight=sw)
+    ref = fastpen.enet_path(X, y, alphas=5, sample_weight=sw, precompute=False)
 
     Xr, yr, swr = (np.asfortranarray(X.copy()), y.copy(), sw.copy())
     for a in (Xr, yr, swr):
@@ -453,7 +453,7 @@ def test_readonly_and_memmap_inputs(tmp_path):
     ym[:] = y
     ym.flush()
     ym = np.memmap(tmp_path / "y.dat", dtype=np.float64, mode="r", shape=y.shape)
-    res = fastpen.enet_path(Xm, ym, alphas=5, sample_weight=sw)
+    res = fastpen.enet_path(Xm, ym, alphas=5, sample_weight=sw, precompute=False)
     np.testing.assert_array_equal(res.coefs, ref.coefs)
 
     # read-only sparse buffers
@@ -870,3 +870,20 @@ def test_single_sample_and_single_feature():
     res = fastpen.enet_path(np.array([[1.0, 2.0]]), np.array([5.0]), alphas=[0.1])
     assert np.all(res.coefs == 0)
     assert res.intercepts[0] == pytest.approx(5.0)
+
+
+def test_precompute_auto_cost_model():
+    """'auto' builds X~^T S X~ only when it costs less than the passes over X."""
+    from types import SimpleNamespace
+
+    from fastpen._path import _gram_pays
+
+    def prob(n, p, sparse=False):
+        return SimpleNamespace(X=SimpleNamespace(shape=(n, p)), sparse=sparse)
+
+    assert _gram_pays(prob(40000, 400), 100)          # tall path: the Gram matrix
+    assert not _gram_pays(prob(40000, 400), 1)        # one fit: a few passes over X
+    assert _gram_pays(prob(1000, 20), 1)              # tiny p: even one fit
+    assert not _gram_pays(prob(1000, 5000), 100)      # wide: Q would exceed X
+    assert not _gram_pays(prob(40000, 400, sparse=True), 100)
+    assert not _gram_pays(prob(100000, 5000), 100)    # p^2 n / 12 > 300 n p
