@@ -20,6 +20,10 @@ cdef extern from "_simd.h" nogil:
     double fp_dot_f(int n, const float* x, double xbar, const double* r)
     double fp_wdot_d(int n, const double* x, double xbar, const double* s, const double* r)
     double fp_wdot_f(int n, const float* x, double xbar, const double* s, const double* r)
+    double fp_sum_d(int n, const double* x)
+    double fp_sum_f(int n, const float* x)
+    double fp_sqdev_d(int n, const double* x, double xbar, const double* s)
+    double fp_sqdev_f(int n, const float* x, double xbar, const double* s)
     void fp_axpy_d(int n, double alpha, const double* x, double xbar, double* r)
     void fp_axpy_f(int n, double alpha, const float* x, double xbar, double* r)
 
@@ -40,6 +44,25 @@ cdef inline double wdot_centered(int n, const floating* x, double xbar, const do
         return fp_wdot_d(n, x, xbar, s, r)
     else:
         return fp_wdot_f(n, x, xbar, s, r)
+
+
+cdef inline double col_sum(int n, const floating* x, const double* s) noexcept nogil:
+    """sum_i s_i x_i (s NULL: unit weights), accumulated in double."""
+    if s != NULL:
+        return dot_centered(n, x, 0.0, s)
+    if floating is double:
+        return fp_sum_d(n, x)
+    else:
+        return fp_sum_f(n, x)
+
+
+cdef inline double col_sq_dev(int n, const floating* x, double mean,
+                              const double* s) noexcept nogil:
+    """sum_i s_i (x_i - mean)^2 (s NULL: unit weights), accumulated in double."""
+    if floating is double:
+        return fp_sqdev_d(n, x, mean, s)
+    else:
+        return fp_sqdev_f(n, x, mean, s)
 
 
 cdef inline void axpy_centered(int n, double alpha, const floating* x, double xbar,

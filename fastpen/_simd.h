@@ -13,6 +13,8 @@
  *
  *   fp_dot_{d,f}(n, x, xbar, r)       = sum_i (x_i - xbar) r_i
  *   fp_wdot_{d,f}(n, x, xbar, s, r)   = sum_i (x_i - xbar) s_i r_i
+ *   fp_sum_{d,f}(n, x)                = sum_i x_i
+ *   fp_sqdev_{d,f}(n, x, xbar, s)     = sum_i s_i (x_i - xbar)^2  (s NULL: unit weights)
  *   fp_axpy_{d,f}(n, alpha, x, xbar, r):  r_i += alpha (x_i - xbar)
  *   fp_simd_level()                   = 0 baseline, 2 AVX2+FMA, 3 AVX-512F
  *
@@ -59,6 +61,44 @@
         for (int i = 0; i < n; i++) acc += ((double)x[i] - xbar) * s[i] * r[i];          \
         return acc;                                                                       \
     }                                                                                     \
+    ATTR static double fp_sum_d_##SUFFIX(int n, const double* x) {                      \
+        double acc = 0.0;                                                                 \
+        FP_SIMD_REDUCE                                                                    \
+        for (int i = 0; i < n; i++) acc += x[i];                                         \
+        return acc;                                                                       \
+    }                                                                                     \
+    ATTR static double fp_sum_f_##SUFFIX(int n, const float* x) {                       \
+        double acc = 0.0;                                                                 \
+        FP_SIMD_REDUCE                                                                    \
+        for (int i = 0; i < n; i++) acc += (double)x[i];                                 \
+        return acc;                                                                       \
+    }                                                                                     \
+    ATTR static double fp_sqdev_d_##SUFFIX(int n, const double* x, double xbar,         \
+                                           const double* s) {                            \
+        double acc = 0.0;                                                                 \
+        if (s == 0) {                                                                     \
+            FP_SIMD_REDUCE                                                                \
+            for (int i = 0; i < n; i++) acc += (x[i] - xbar) * (x[i] - xbar);            \
+        } else {                                                                          \
+            FP_SIMD_REDUCE                                                                \
+            for (int i = 0; i < n; i++) acc += s[i] * (x[i] - xbar) * (x[i] - xbar);     \
+        }                                                                                 \
+        return acc;                                                                       \
+    }                                                                                     \
+    ATTR static double fp_sqdev_f_##SUFFIX(int n, const float* x, double xbar,          \
+                                           const double* s) {                            \
+        double acc = 0.0;                                                                 \
+        if (s == 0) {                                                                     \
+            FP_SIMD_REDUCE                                                                \
+            for (int i = 0; i < n; i++)                                                   \
+                acc += ((double)x[i] - xbar) * ((double)x[i] - xbar);                     \
+        } else {                                                                          \
+            FP_SIMD_REDUCE                                                                \
+            for (int i = 0; i < n; i++)                                                   \
+                acc += s[i] * ((double)x[i] - xbar) * ((double)x[i] - xbar);              \
+        }                                                                                 \
+        return acc;                                                                       \
+    }                                                                                     \
     ATTR static void fp_axpy_d_##SUFFIX(int n, double alpha, const double* x,           \
                                         double xbar, double* r) {                        \
         FP_SIMD                                                                           \
@@ -82,6 +122,10 @@ typedef double (*fp_dot_d_t)(int, const double*, double, const double*);
 typedef double (*fp_dot_f_t)(int, const float*, double, const double*);
 typedef double (*fp_wdot_d_t)(int, const double*, double, const double*, const double*);
 typedef double (*fp_wdot_f_t)(int, const float*, double, const double*, const double*);
+typedef double (*fp_sum_d_t)(int, const double*);
+typedef double (*fp_sum_f_t)(int, const float*);
+typedef double (*fp_sqdev_d_t)(int, const double*, double, const double*);
+typedef double (*fp_sqdev_f_t)(int, const float*, double, const double*);
 typedef void (*fp_axpy_d_t)(int, double, const double*, double, double*);
 typedef void (*fp_axpy_f_t)(int, double, const float*, double, double*);
 
@@ -91,13 +135,18 @@ typedef struct {
     fp_dot_f_t dot_f;
     fp_wdot_d_t wdot_d;
     fp_wdot_f_t wdot_f;
+    fp_sum_d_t sum_d;
+    fp_sum_f_t sum_f;
+    fp_sqdev_d_t sqdev_d;
+    fp_sqdev_f_t sqdev_f;
     fp_axpy_d_t axpy_d;
     fp_axpy_f_t axpy_f;
 } fp_simd_table;
 
 #define FP_TABLE(LEVEL, SUFFIX)                                                           \
     {LEVEL, fp_dot_d_##SUFFIX, fp_dot_f_##SUFFIX, fp_wdot_d_##SUFFIX,                     \
-     fp_wdot_f_##SUFFIX, fp_axpy_d_##SUFFIX, fp_axpy_f_##SUFFIX}
+     fp_wdot_f_##SUFFIX, fp_sum_d_##SUFFIX, fp_sum_f_##SUFFIX, fp_sqdev_d_##SUFFIX,       \
+     fp_sqdev_f_##SUFFIX, fp_axpy_d_##SUFFIX, fp_axpy_f_##SUFFIX}
 
 static fp_simd_table fp_simd = FP_TABLE(0, base);
 
@@ -136,6 +185,14 @@ static inline double fp_wdot_d(int n, const double* x, double xbar, const double
 static inline double fp_wdot_f(int n, const float* x, double xbar, const double* s,
                                const double* r) {
     return fp_simd.wdot_f(n, x, xbar, s, r);
+}
+static inline double fp_sum_d(int n, const double* x) { return fp_simd.sum_d(n, x); }
+static inline double fp_sum_f(int n, const float* x) { return fp_simd.sum_f(n, x); }
+static inline double fp_sqdev_d(int n, const double* x, double xbar, const double* s) {
+    return fp_simd.sqdev_d(n, x, xbar, s);
+}
+static inline double fp_sqdev_f(int n, const float* x, double xbar, const double* s) {
+    return fp_simd.sqdev_f(n, x, xbar, s);
 }
 static inline void fp_axpy_d(int n, double alpha, const double* x, double xbar, double* r) {
     fp_simd.axpy_d(n, alpha, x, xbar, r);
