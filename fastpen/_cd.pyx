@@ -88,10 +88,14 @@ cdef inline double _gap(const int* idx, int m, const double[::1] g, const double
 
 
 # Working sets hold every nonzero coefficient plus the features violating their
-# optimality condition the most, at most max(WS_MIN, 2 nnz, previous size)
-# features in all (celer's geometric growth), so the first solves stay small
-# even when thousands of features violate at w = 0.
+# optimality condition the most, at most max(WS_MIN, WS_GROWTH nnz, previous
+# size) features in all (geometric growth as in celer, which doubles), so the
+# first solves stay small even when thousands of features violate at w = 0.
+# Growth 2, 4 and 8 were timed on the four benchmark problems and on a grid of
+# 12 more single fits: 8 was fastest (fewer full scans of X; the extra
+# zero features cost little, least on the working set's Gram matrix).
 cdef int WS_MIN = 16
+cdef int WS_GROWTH = 8
 
 
 cdef inline double _violation(int j, const double[::1] g, const double[::1] x_norm2,
@@ -148,7 +152,7 @@ cdef inline int _working_set(const double[::1] w, const double[::1] g,
         if x_norm2[j] != 0.0 and w[j] == 0.0 and _violation(j, g, x_norm2, pf, prm) > 0.0:
             ws[m + n_viol] = j
             n_viol += 1
-    limit = max(WS_MIN, 2 * m, size[0])
+    limit = max(WS_MIN, WS_GROWTH * m, size[0])
     size[0] = limit
     if m + n_viol <= limit:
         return m + n_viol
