@@ -1068,17 +1068,23 @@ cdef inline bint _col_constant(int n, const floating* x, const double* s) noexce
 
 
 def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint center,
-                       int n_threads):
-    """Weighted column means and sum_i s_i (x_ij - mean_j)^2.
+                       int n_threads, const double[::1] y_c=None):
+    """Weighted column means and sum_i s_i (x_ij - mean_j)^2 (and X~^T S y_c).
 
     Without ``center`` the means are zeros.  With it, a column constant over the
     rows of positive weight gets norm2 = 0 exactly (not the rounding noise of
-    its centring), which marks it as constant for the solvers.
+    its centring), which marks it as constant for the solvers.  With ``y_c``,
+    also returns g = X~^T S y_c, the first scan of a fit from w = 0, computed
+    while each column is still in cache (one pass over X instead of two).
     """
     cdef int j, n = X.shape[0], p = X.shape[1]
     cdef double[::1] mean = np.zeros(p)
     cdef double[::1] norm2 = np.empty(p)
+    cdef double[::1] g = np.empty(p if y_c is not None else 0)
     cdef const double* s = &sw[0] if sw.shape[0] > 0 else NULL
+    cdef bint with_g = y_c is not None
+    if with_g and y_c.shape[0] != n:
+        raise ValueError(f"y_c must have {n} entries")
     with nogil:
         for j in prange(p, num_threads=max(n_threads, 1), schedule="static",
                         use_threads_if=<long>n * p >= PARALLEL_MIN_WORK):
@@ -1088,6 +1094,10 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
                 norm2[j] = 0.0
             else:
                 norm2[j] = col_sq_dev(n, &X[0, j], mean[j], s)
+            if with_g:
+                g[j] = _dense_grad(X, sw, mean, y_c, j)
+    if with_g:
+        return np.asarray(mean), np.asarray(norm2), np.asarray(g)
     return np.asarray(mean), np.asarray(norm2)
 
 

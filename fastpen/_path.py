@@ -88,6 +88,7 @@ class _Problem:
     x_norm2: np.ndarray       # sum_i s_i (x_ij - mean_j)^2
     y_norm2: float            # sum_i s_i y_c_i^2
     fit_intercept: bool
+    xty: np.ndarray = None    # X~^T S y_c when computed with the statistics (dense X)
 
     @property
     def n_samples(self):
@@ -99,6 +100,8 @@ class _Problem:
 
     def xt_r(self, r, n_threads):
         """sum_i s_i (x_ij - mean_j) r_i for every feature j."""
+        if r is self.y_c and self.xty is not None:
+            return self.xty.copy()
         if self.sparse:
             X = self.X
             return _cd.sparse_xt_r(X.data, X.indices, X.indptr, self.sw, self.x_mean, r)
@@ -133,15 +136,16 @@ def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     if sp.issparse(X):
         x_mean, x_norm2 = _cd.sparse_column_stats(X.data, X.indices, X.indptr, n, sw,
                                                   fit_intercept)
+        xty = None
     else:
-        x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
+        x_mean, x_norm2, xty = _cd.dense_column_stats(X, sw, fit_intercept, n_threads, y_c)
     y_norm2 = float(np.dot(sw * y_c, y_c)) if sw.size else float(np.dot(y_c, y_c))
     if not np.isfinite(x_norm2).all():   # a NaN or inf in column j makes x_norm2[j] one
         check_finite(X.data if sp.issparse(X) else X, "X")
     if not (np.isfinite(x_norm2).all() and np.isfinite(y_norm2)):
         raise ValueError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
-    return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2, bool(fit_intercept))
+    return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2, bool(fit_intercept), xty)
 
 
 def _unpenalized_block(prob, cols, constrained=False):
@@ -198,10 +202,10 @@ def _alpha_max(prob, pen, l1_ratio, n_threads):
     w0 = _fit_unpenalized(prob, pen)
     if not penalised.any() or l1_ratio == 0:
         return None, w0
-    r = prob.y_c.copy()
+    r = prob.y_c
     nz = np.flatnonzero(w0)
     if nz.size:
-        r -= prob.columns_centered(nz) @ w0[nz]
+        r = r - prob.columns_centered(nz) @ w0[nz]
     g = pen.feasible_gradient(prob.xt_r(r, n_threads))[penalised]
     return float(np.max(g / pen.l1[penalised]) / (prob.n_samples * l1_ratio)), w0
 
@@ -480,6 +484,8 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     # The residual and X~^T S r a fit ends with are where the next alpha starts:
     # kept between calls, they save the first scan over X of every warm fit.
     R, g, warm = np.empty(n), np.empty(p), False
+    if prob.xty is not None and gram is None and not w.any():
+        R[:], g[:], warm = prob.y_c, prob.xty, True   # the scan of w = 0 is known
     cache = _cd.GramCache()   # the dense kernel's working-set Gram rows, along the path
     for k in range(m):
         a, b = float(a_seq[k]), float(b_seq[k])
