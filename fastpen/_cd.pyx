@@ -21,11 +21,11 @@ the returned coefficients.
 import numpy as np
 
 from cython.parallel cimport prange
-from libc.math cimport INFINITY, sqrt
+from libc.math cimport INFINITY, fabs, sqrt
 from libc.stdlib cimport calloc, free, malloc
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
-    fp_axpy_d, axpy_centered, col_sq_dev, col_sum, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
+    fp_axpy_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
     rand_below, wdot_centered,
 )
 
@@ -488,6 +488,84 @@ cdef double _gram_ws_sweep(const double* G, int m, double* gl, const int* ws,
     return decrease
 
 
+# Anderson acceleration of the working-set Gram sweeps (as in skglm): every
+# ANDERSON_K sweeps, the affine combination of the last K iterates that
+# minimises the norm of their combined differences is tried, and kept when it
+# lowers the objective.  On the Gram matrix, evaluating it costs O(m nnz).
+cdef int ANDERSON_K = 5
+
+
+cdef double _ws_primal(int m, const int* ws, const double* v, const double* gl,
+                       const double* q, double y_norm2, const double[::1] x_norm2,
+                       const double[::1] pf, const CDParams* prm) noexcept nogil:
+    """Objective at w (v = w[ws], zero elsewhere), from gl = X~_ws^T S r."""
+    cdef int k, j
+    cdef double r_dot_y = y_norm2, wg = 0.0, pen = 0.0
+    for k in range(m):
+        j = ws[k]
+        r_dot_y -= v[k] * q[k]
+        wg += v[k] * gl[k]
+        if x_norm2[j] != 0.0:
+            pen += pf[j] * prm.a * fabs(v[k]) + 0.5 * prm.b * _l2_factor(prm, pf, j) * v[k] * v[k]
+    return 0.5 * (r_dot_y - wg) + pen
+
+
+cdef bint _anderson_step(const double* G, int m, const int* ws, const double* hist,
+                         double* gl, const double* q, double y_norm2,
+                         const double[::1] x_norm2, const double[::1] pf,
+                         const CDParams* prm, double[::1] w, double* work) noexcept nogil:
+    """Try the Anderson extrapolation of the iterates hist[0..K] (rows of m values).
+
+    ``work`` holds K*K + K + 2m doubles.  Returns whether the point was taken
+    (then w[ws] and gl are updated).
+    """
+    cdef int K = ANDERSON_K, k, l, i, j
+    cdef double* C = work
+    cdef double* z = C + K * K
+    cdef double* v = z + K
+    cdef double* gv = v + m
+    cdef const double* cur = hist + <size_t>K * m
+    cdef double acc, trace = 0.0, total = 0.0, d
+    for k in range(K):
+        for l in range(k + 1):
+            acc = 0.0
+            for i in range(m):
+                acc += ((hist[<size_t>(k + 1) * m + i] - hist[<size_t>k * m + i])
+                        * (hist[<size_t>(l + 1) * m + i] - hist[<size_t>l * m + i]))
+            C[k * K + l] = acc
+            C[l * K + k] = acc
+        trace += C[k * K + k]
+        z[k] = 1.0
+    if trace == 0.0:
+        return False
+    for k in range(K):
+        C[k * K + k] += 1e-10 * trace
+    if not _cholesky_solve(K, C, z):
+        return False
+    for k in range(K):
+        total += z[k]
+    if total == 0.0:
+        return False
+    for i in range(m):
+        acc = 0.0
+        for k in range(K):
+            acc += z[k] * hist[<size_t>(k + 1) * m + i]
+        j = ws[i]
+        v[i] = 0.0 if x_norm2[j] == 0.0 else _feasible(acc / total, j, prm)
+        gv[i] = gl[i]
+    for i in range(m):
+        d = v[i] - cur[i]
+        if d != 0.0:
+            fp_axpy_d(m, -d, &G[<size_t>i * m], 0.0, gv)
+    if (_ws_primal(m, ws, v, gv, q, y_norm2, x_norm2, pf, prm)
+            >= _ws_primal(m, ws, cur, gl, q, y_norm2, x_norm2, pf, prm)):
+        return False
+    for i in range(m):
+        w[ws[i]] = v[i]
+        gl[i] = gv[i]
+    return True
+
+
 cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
                               const double[::1] sw, const double[::1] x_mean,
                               const double[::1] x_norm2, const double[::1] pf,
@@ -498,14 +576,18 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
     """Working-set solve on G = X~_ws^T S X~_ws; returns its sweeps, or -1 without memory.
 
     Needs g = X~^T S R at the current w on the working set and every nonzero
-    coefficient inside it.  The residual is brought up to date at the end,
-    column by column, for the coefficients that moved.
+    coefficient inside it.  Sweeps are Anderson-accelerated.  The residual is
+    brought up to date at the end, column by column, for the coefficients
+    that moved.
     """
-    cdef int k, j, it = 0
+    cdef int k, j, it = 0, n_hist = 0, K = ANDERSON_K
     cdef double r_dot_y, r_norm2, decrease
-    cdef double* buf = <double*> malloc(<size_t>2 * m * sizeof(double))
+    cdef size_t size = <size_t>(K + 5) * m + K * K + K
+    cdef double* buf = <double*> malloc(size * sizeof(double))
     cdef double* gl
     cdef double* w0
+    cdef double* hist
+    cdef double* work
     cdef double* G
     cdef double* q
     if buf == NULL:
@@ -513,11 +595,21 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
     if _ws_gram_update(cache, X, sw, x_mean, y_c, ws, m) < 0:
         free(buf)
         return -1
-    gl, w0, G, q = buf, buf + m, cache.G, cache.q
+    gl, w0, hist = buf, buf + m, buf + 2 * m
+    work = hist + <size_t>(K + 1) * m
+    G, q = cache.G, cache.q
     for k in range(m):
         gl[k] = g[ws[k]]
         w0[k] = w[ws[k]]
     while result.n_iter < prm.max_iter:
+        for k in range(m):
+            hist[<size_t>n_hist * m + k] = w[ws[k]]
+        n_hist += 1
+        if n_hist == K + 1:
+            _anderson_step(G, m, ws, hist, gl, q, y_norm2, x_norm2, pf, prm, w, work)
+            for k in range(m):
+                hist[k] = w[ws[k]]
+            n_hist = 1
         decrease = _gram_ws_sweep(G, m, gl, ws, x_norm2, pf, prm, w, rng)
         result.n_iter += 1
         it += 1
