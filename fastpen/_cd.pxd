@@ -13,7 +13,8 @@ target, already centred with the weighted mean when an intercept is fitted
 sample weights rescaled to sum to n (an empty array means unit weights),
 ``x_norm2[j] = sum_i s_i (x_ij - xbar_j)^2``.  Scratch arrays are owned by the
 caller, so that a parallel driver can hand each thread its own; on return
-``R`` is the residual and ``g`` = X~^T S R at the returned ``w`` (dense, sparse).  ``n_threads``
+``R`` is the residual and ``g`` = X~^T S R at the returned ``w`` (dense, sparse)
+-- except for the features a caller-owned CDScreen lists as screened.  ``n_threads``
 > 1 parallelises the O(n p) gap scans with OpenMP; pass 1 when calling from
 inside a parallel region.  The Gram solver takes Q = X~^T S X~ (symmetric),
 q = X~^T S y_c, y_norm2 = y_c^T S y_c and x_norm2 = diag(Q), and keeps H = Q w.
@@ -33,6 +34,25 @@ cdef struct WSGram:
     int* slot
     double* G
     double* q
+
+
+cdef struct CDScreen:
+    # Gap-safe screening state of the dense and sparse kernels, kept between
+    # calls along a path (with R and g).  For a screened feature, bounded[j] = 1
+    # and g[j] is not kept up to date; instead
+    #     |x~_j^T S R| <= bound[j] + ||x~_j||_S ||R - r_ref||_S,
+    # which keeps it out of the scans while the right side stays below
+    # a pf_j and bounds its term of the dual norm (so the gap stays a
+    # certificate for the whole problem).  ``norm`` holds ||x~_j||_S once
+    # ``has_norm`` is set (by the first call), and ``act`` is scratch.  Arrays
+    # of p entries, r_ref of n.
+    signed char* bounded
+    double* bound
+    double* r_ref
+    double* norm
+    int* act
+    int n_bounded
+    bint has_norm
 
 
 cdef struct CDParams:
@@ -73,6 +93,10 @@ cdef struct CDParams:
     # Where the dense kernel keeps that Gram matrix: a cache owned by the
     # caller, valid for this X, weights and centring (NULL: one per call).
     WSGram* gram_cache
+    # Screening state owned by the caller (NULL: one per call).  A cold call
+    # (warm = False) starts it afresh.  ``no_screening`` turns screening off.
+    CDScreen* screen
+    bint no_screening
 
 
 cdef struct CDResult:

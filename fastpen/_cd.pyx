@@ -41,9 +41,9 @@ cdef double INNER_GAP_RATIO = 0.1
 cdef long PARALLEL_MIN_WORK = 1 << 18
 
 
-cdef inline bint _parallel(const CDParams* prm, const int* idx, long work) noexcept nogil:
-    """Full scans only (working-set scans are small) and only when they are long."""
-    return prm.n_threads > 1 and idx == NULL and work >= PARALLEL_MIN_WORK
+cdef inline bint _parallel(const CDParams* prm, long work) noexcept nogil:
+    """Only scans long enough to pay for a parallel region."""
+    return prm.n_threads > 1 and work >= PARALLEL_MIN_WORK
 
 
 cdef inline double _inner_tol(double gap, const CDParams* prm) noexcept nogil:
@@ -81,10 +81,10 @@ cdef inline double _feasible(double w, int j, const CDParams* prm) noexcept nogi
 
 cdef inline double _gap(const int* idx, int m, const double[::1] g, const double[::1] w,
                         const double[::1] pf, const double[::1] x_norm2,
-                        const CDParams* prm, double r_norm2,
-                        double r_dot_y) noexcept nogil:
+                        const CDParams* prm, double r_norm2, double r_dot_y,
+                        double dnorm_floor=0.0) noexcept nogil:
     return enet_gap(idx, m, &g[0], &w[0], &pf[0], prm.l2_factor, prm.lower, prm.upper,
-                    &x_norm2[0], prm.a, prm.b, prm.positive, r_norm2, r_dot_y)
+                    &x_norm2[0], prm.a, prm.b, prm.positive, r_norm2, r_dot_y, dnorm_floor)
 
 
 # Working sets hold every nonzero coefficient plus the features violating their
@@ -141,14 +141,20 @@ cdef void _select_largest(int* idx, int m, int k, const double[::1] g,
 
 cdef inline int _working_set(const double[::1] w, const double[::1] g,
                              const double[::1] x_norm2, const double[::1] pf,
-                             const CDParams* prm, int[::1] ws, int* size) noexcept nogil:
-    """Nonzero coefficients, then the strongest violators; ``size`` grows geometrically."""
+                             const CDParams* prm, int[::1] ws, int* size,
+                             const signed char* bounded) noexcept nogil:
+    """Nonzero coefficients, then the strongest violators; ``size`` grows geometrically.
+
+    Screened features (bounded[j], zero and provably no violators) are skipped.
+    """
     cdef int j, m = 0, n_viol = 0, p = w.shape[0], limit
     for j in range(p):                 # nonzeros first
         if x_norm2[j] != 0.0 and w[j] != 0.0:
             ws[m] = j
             m += 1
     for j in range(p):                 # then every violator, after them
+        if bounded != NULL and bounded[j]:
+            continue
         if x_norm2[j] != 0.0 and w[j] == 0.0 and _violation(j, g, x_norm2, pf, prm) > 0.0:
             ws[m + n_viol] = j
             n_viol += 1
@@ -201,6 +207,191 @@ cdef double* _block_delta(const CDParams* prm, const double[::1] g,
     box_qp(m, prm.unpen_inv, buf, buf + m, buf + 2 * m, d, buf + 3 * m)
     free(buf)
     return d
+
+
+# ----------------------------------------------------------------- screening
+# Gap-safe screening (Fercoq, Gramfort and Salmon 2015; Ndiaye et al. 2017).
+# With gap G at w and the dual point theta = c r, the dual optimum lies within
+# sqrt(2 G) of theta (in the S-norm; the dual is 1-strongly concave), so a
+# feature with w_j = 0 and
+#     c |x~_j^T S r| + sqrt(||x~_j||^2 + b pf2_j) sqrt(2 G) < a pf_j
+# is zero at the optimum.  Such a feature leaves the scans: only the bound
+# |x~_j^T S R| <= bound_j + ||x~_j||_S ||R - r_ref||_S (Cauchy-Schwarz) is
+# kept, and it re-enters the scans as soon as that bound reaches a pf_j (a
+# smaller alpha along a path, or a residual that moved far).  The bound also
+# caps its term of the dual norm, so the gap remains a certificate for the
+# whole problem (with a dual point scaled a little more than the exact one:
+# an upper bound of the exact gap).  Not used with box constraints or
+# unpenalised features, whose dual constraints are not of this form.
+
+cdef struct Screening:
+    CDScreen* sc        # the caller's state, or ``local``
+    CDScreen local
+    int* act            # features scanned: the newly readmitted first
+    int p
+    bint on
+    bint own
+
+
+cdef inline bint _screening_applies(const double[::1] x_norm2, const double[::1] pf,
+                                    const CDParams* prm) noexcept nogil:
+    cdef int j
+    cdef bint unpenalised = False
+    if prm.a <= 0.0 or prm.lower != NULL or prm.n_unpen > 0 or prm.no_screening:
+        return False
+    for j in range(x_norm2.shape[0]):
+        unpenalised |= (x_norm2[j] != 0.0) & (pf[j] == 0.0)
+    return not unpenalised
+
+
+cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_norm2,
+                        const double[::1] pf, int n, bint warm) noexcept nogil:
+    """Set up the screening of one call; returns whether ``warm`` can be honoured."""
+    cdef int j, p = x_norm2.shape[0]
+    cdef CDScreen* sc
+    s.p = p
+    s.on = _screening_applies(x_norm2, pf, prm)
+    s.own = prm.screen == NULL
+    if s.own:
+        sc = &s.local
+        sc.n_bounded = 0
+        sc.bounded = NULL
+        sc.bound = NULL
+        sc.r_ref = NULL
+        sc.norm = NULL
+        sc.act = NULL
+        sc.has_norm = False
+        if s.on:
+            sc.bounded = <signed char*> calloc(p, sizeof(signed char))
+            sc.bound = <double*> malloc(p * sizeof(double))
+            sc.norm = <double*> malloc(p * sizeof(double))
+            sc.act = <int*> malloc((p + 1) * sizeof(int))
+            sc.r_ref = <double*> malloc(n * sizeof(double))
+    else:
+        sc = prm.screen
+    s.sc = sc
+    if s.on and (sc.bounded == NULL or sc.bound == NULL or sc.r_ref == NULL
+                 or sc.norm == NULL or sc.act == NULL):
+        s.on = False
+    s.act = sc.act
+    if warm and sc.n_bounded > 0 and not s.on:
+        warm = False        # their g is stale: a full scan is needed
+    if not warm and sc.bounded != NULL:
+        for j in range(p):
+            sc.bounded[j] = 0
+        sc.n_bounded = 0
+    if s.on and not sc.has_norm:
+        for j in range(p):
+            sc.norm[j] = sqrt(x_norm2[j]) * (1.0 + 1e-12)
+        sc.has_norm = True
+    return warm
+
+
+cdef int _screen_unlisted(Screening* s) noexcept nogil:
+    """With a per-call state, list the screened features in s.act (their g is to
+    be brought up to date before returning, as the contract of R and g says)."""
+    cdef int j, k = 0
+    if not (s.on and s.own and s.sc.n_bounded > 0):
+        return 0
+    for j in range(s.p):
+        if s.sc.bounded[j]:
+            s.act[k] = j
+            k += 1
+    return k
+
+
+cdef void _screen_end(Screening* s) noexcept nogil:
+    if s.own:
+        free(s.local.bounded)
+        free(s.local.bound)
+        free(s.local.r_ref)
+        free(s.local.norm)
+        free(s.local.act)
+
+
+cdef double _ref_distance(const CDScreen* sc, const double[::1] sw,
+                          const double[::1] R) noexcept nogil:
+    """||R - r_ref||_S, rounded up."""
+    cdef int i
+    cdef double d, acc = 0.0
+    for i in range(R.shape[0]):
+        d = R[i] - sc.r_ref[i]
+        acc += (sw[i] if sw.shape[0] > 0 else 1.0) * d * d
+    return sqrt(acc) * (1.0 + 1e-12)
+
+
+cdef int _screen_refresh(Screening* s, const double[::1] sw, const double[::1] R,
+                         const double[::1] x_norm2, const double[::1] pf,
+                         const CDParams* prm, int* n_fresh, double* floor) noexcept nogil:
+    """List the features to scan in s.act, readmitting screened ones whose bound
+    reached a pf_j (first, n_fresh of them); return their number.  ``floor``:
+    the largest bound / pf_j of those still screened."""
+    cdef CDScreen* sc = s.sc
+    cdef int j, k = 0, p = x_norm2.shape[0]
+    cdef double delta, ub
+    floor[0] = 0.0
+    if sc.n_bounded > 0:
+        delta = _ref_distance(sc, sw, R)
+        for j in range(p):
+            if not sc.bounded[j]:
+                continue
+            ub = sc.bound[j] + sc.norm[j] * delta
+            if ub >= prm.a * pf[j]:
+                sc.bounded[j] = 2          # readmitted (marked until listed)
+                sc.n_bounded -= 1
+                s.act[k] = j
+                k += 1
+            elif ub / pf[j] > floor[0]:
+                floor[0] = ub / pf[j]
+    n_fresh[0] = k
+    for j in range(p):                 # branch-free (act has p + 1 entries)
+        s.act[k] = j
+        k += (sc.bounded[j] == 0) & (sc.norm[j] > 0.0)
+    for j in range(n_fresh[0]):
+        sc.bounded[s.act[j]] = 0
+    return k
+
+
+cdef void _screen_new(Screening* s, const double[::1] sw, const double[::1] R,
+                      const double[::1] g, const double[::1] w, const double[::1] x_norm2,
+                      const double[::1] pf, const CDParams* prm, int n_act, double gap,
+                      double floor) noexcept nogil:
+    """Screen the features of s.act that the gap-safe sphere test rules out."""
+    cdef CDScreen* sc = s.sc
+    cdef int k, j, p = x_norm2.shape[0], n_new = 0
+    cdef double dnorm = floor, v, c, radius, delta
+    for k in range(n_act):
+        j = s.act[k]
+        v = g[j] - prm.b * _l2_factor(prm, pf, j) * w[j]
+        v = (v if prm.positive else fabs(v)) / pf[j]
+        if v > dnorm:
+            dnorm = v
+    c = prm.a / dnorm if dnorm > prm.a else 1.0
+    radius = sqrt(2.0 * max(gap, 0.0))
+    for k in range(n_act):
+        j = s.act[k]
+        if w[j] != 0.0 or c * fabs(g[j]) >= prm.a * pf[j]:
+            continue
+        if (c * fabs(g[j]) + radius * (sc.norm[j] if prm.b == 0.0 else
+                                       sqrt(x_norm2[j] + prm.b * _l2_factor(prm, pf, j)))
+                < prm.a * pf[j]):
+            sc.bounded[j] = 2              # to be screened
+            n_new += 1
+    if n_new == 0:
+        return
+    if sc.n_bounded > 0:               # move the old bounds onto the current residual
+        delta = _ref_distance(sc, sw, R)
+        for j in range(p):
+            if sc.bounded[j] == 1:
+                sc.bound[j] += sc.norm[j] * delta
+    for k in range(R.shape[0]):
+        sc.r_ref[k] = R[k]
+    for k in range(n_act):
+        j = s.act[k]
+        if sc.bounded[j] == 2:
+            sc.bounded[j] = 1
+            sc.bound[j] = fabs(g[j]) * (1.0 + 1e-12)
+    sc.n_bounded += n_new
 
 
 # --------------------------------------------------------------------- dense
@@ -279,6 +470,17 @@ cdef double _gap_of_scan(const double[::1] y_c, const double[::1] sw,
     return _gap(NULL, x_norm2.shape[0], g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
 
 
+cdef void _dense_scan(const floating[::1, :] X, const double[::1] sw,
+                      const double[::1] x_mean, const double[::1] R, double[::1] g,
+                      const int* idx, int m, const CDParams* prm) noexcept nogil:
+    """g_j = x~_j^T S R for j in idx[:m] (all m features if idx is NULL)."""
+    cdef int k, j
+    for k in prange(m, num_threads=prm.n_threads, schedule="static",
+                    use_threads_if=_parallel(prm, <long>X.shape[0] * m)):
+        j = idx[k] if idx != NULL else k
+        g[j] = _dense_grad(X, sw, x_mean, R, j)
+
+
 cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
                        const double[::1] sw, const double[::1] x_mean,
                        const double[::1] x_norm2, const double[::1] pf,
@@ -286,14 +488,36 @@ cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
                        double[::1] g, const int* idx, int m,
                        CDResult* result) noexcept nogil:
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
-    cdef int k, j
     cdef double r_dot_y
-    for k in prange(m, num_threads=prm.n_threads, schedule="static",
-                    use_threads_if=_parallel(prm, idx, <long>X.shape[0] * m)):
-        j = idx[k] if idx != NULL else k
-        g[j] = _dense_grad(X, sw, x_mean, R, j)
+    _dense_scan(X, sw, x_mean, R, g, idx, m, prm)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
     return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
+
+
+cdef double _dense_full_gap(const floating[::1, :] X, const double[::1] y_c,
+                            const double[::1] sw, const double[::1] x_mean,
+                            const double[::1] x_norm2, const double[::1] pf,
+                            const CDParams* prm, const double[::1] w, const double[::1] R,
+                            double[::1] g, Screening* scr, bint scan_all,
+                            CDResult* result) noexcept nogil:
+    """Gap of the whole problem, screening what it can.
+
+    ``scan_all`` False (a warm start): g is current for the unscreened
+    features and only those readmitted from screening are scanned.
+    """
+    cdef int n_act, n_fresh
+    cdef double r_dot_y, floor, gap
+    if not scr.on:
+        if scan_all:
+            return _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, NULL,
+                              x_norm2.shape[0], result)
+        return _gap_of_scan(y_c, sw, x_norm2, pf, prm, w, R, g, result)
+    n_act = _screen_refresh(scr, sw, R, x_norm2, pf, prm, &n_fresh, &floor)
+    _dense_scan(X, sw, x_mean, R, g, scr.act, n_act if scan_all else n_fresh, prm)
+    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
+    gap = _gap(scr.act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
+    _screen_new(scr, sw, R, g, w, x_norm2, pf, prm, n_act, gap, floor)
+    return gap
 
 
 # Dense working-set solves run on the residual (each coordinate step costs O(n))
@@ -645,6 +869,9 @@ cdef void enet_dense(
     cdef int ws_size = 0
     cdef WSGram local_cache
     cdef WSGram* cache = params.gram_cache
+    cdef Screening scr
+    cdef bint warm = _screen_begin(&scr, params, x_norm2, pf, n,
+                                   params.warm and params.n_unpen == 0)
     if cache == NULL:
         local_cache.m = 0
         local_cache.sweeps = 0
@@ -657,9 +884,7 @@ cdef void enet_dense(
     for i in range(n):
         y_norm2 += (sw[i] if sw.shape[0] > 0 else 1.0) * y_c[i] * y_c[i]
     result.n_iter = 0
-    if params.warm and params.n_unpen == 0:
-        gap = _gap_of_scan(y_c, sw, x_norm2, pf, params, w, R, g, result)
-    else:
+    if not warm:
         for i in range(n):
             R[i] = y_c[i]
         for j in range(p):
@@ -667,9 +892,11 @@ cdef void enet_dense(
             if w[j] != 0.0:
                 axpy_centered(n, -w[j], &X[0, j], x_mean[j], &R[0])
         _dense_block_step(X, sw, x_mean, params, w, R, g)
-        gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
+    gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, not warm,
+                          result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, scr.sc.bounded
+                            if scr.on else NULL)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -703,8 +930,11 @@ cdef void enet_dense(
                             break
         cache.sweeps = max(it, 1)
         _dense_block_step(X, sw, x_mean, params, w, R, g)
-        gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, NULL, p, result)
+        gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, True,
+                              result)
     result.gap = gap
+    _dense_scan(X, sw, x_mean, R, g, scr.act, _screen_unlisted(&scr), params)
+    _screen_end(&scr)
     if cache == &local_cache:
         ws_gram_free(cache)
 
@@ -805,6 +1035,31 @@ cdef void _sparse_block_step(const floating[::1] data, const int[::1] indices,
             R[i] += shift
 
 
+cdef inline long _nnz_of(const int[::1] indptr, const int* idx, int m) noexcept nogil:
+    """Stored entries of the columns idx[:m] (all columns if idx is NULL)."""
+    cdef int k
+    cdef long total = 0
+    if idx == NULL:
+        return indptr[indptr.shape[0] - 1]
+    for k in range(m):
+        total += indptr[idx[k] + 1] - indptr[idx[k]]
+    return total
+
+
+cdef void _sparse_scan(const floating[::1] data, const int[::1] indices,
+                       const int[::1] indptr, const double[::1] sw,
+                       const double[::1] x_mean, const double[::1] R, double[::1] g,
+                       const int* idx, int m, const CDParams* prm) noexcept nogil:
+    """g_j = x~_j^T S R for j in idx[:m] (all m features if idx is NULL)."""
+    cdef int k, j
+    cdef double sum_sr = _weighted_sum(sw, R)
+    # dynamic: column lengths can be very uneven (popular words in text data)
+    for k in prange(m, num_threads=prm.n_threads, schedule="dynamic", chunksize=256,
+                    use_threads_if=_parallel(prm, _nnz_of(indptr, idx, m))):
+        j = idx[k] if idx != NULL else k
+        g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
+
+
 cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
                         const int[::1] indptr, const double[::1] y_c,
                         const double[::1] sw, const double[::1] x_mean,
@@ -813,16 +1068,34 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
                         double[::1] g, const int* idx, int m,
                         CDResult* result) noexcept nogil:
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
-    cdef int i, k, j
-    cdef double r_dot_y, sum_sr = 0.0
-    sum_sr = _weighted_sum(sw, R)
-    # dynamic: column lengths can be very uneven (popular words in text data)
-    for k in prange(m, num_threads=prm.n_threads, schedule="dynamic", chunksize=256,
-                    use_threads_if=_parallel(prm, idx, indptr[indptr.shape[0] - 1])):
-        j = idx[k] if idx != NULL else k
-        g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
+    cdef double r_dot_y
+    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, idx, m, prm)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
     return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
+
+
+cdef double _sparse_full_gap(const floating[::1] data, const int[::1] indices,
+                             const int[::1] indptr, const double[::1] y_c,
+                             const double[::1] sw, const double[::1] x_mean,
+                             const double[::1] x_norm2, const double[::1] pf,
+                             const CDParams* prm, const double[::1] w, const double[::1] R,
+                             double[::1] g, Screening* scr, bint scan_all,
+                             CDResult* result) noexcept nogil:
+    """Gap of the whole problem, screening what it can (see _dense_full_gap)."""
+    cdef int n_act, n_fresh
+    cdef double r_dot_y, floor, gap
+    if not scr.on:
+        if scan_all:
+            return _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, prm, w,
+                               R, g, NULL, x_norm2.shape[0], result)
+        return _gap_of_scan(y_c, sw, x_norm2, pf, prm, w, R, g, result)
+    n_act = _screen_refresh(scr, sw, R, x_norm2, pf, prm, &n_fresh, &floor)
+    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, scr.act,
+                 n_act if scan_all else n_fresh, prm)
+    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
+    gap = _gap(scr.act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
+    _screen_new(scr, sw, R, g, w, x_norm2, pf, prm, n_act, gap, floor)
+    return gap
 
 
 cdef void enet_sparse(
@@ -835,11 +1108,12 @@ cdef void enet_sparse(
     cdef unsigned long long rng = _rng_state(params.seed)
     cdef double gap, inner_tol, decrease, shift = 0.0
     cdef int ws_size = 0
+    cdef Screening scr
+    cdef bint warm = _screen_begin(&scr, params, x_norm2, pf, n,
+                                   params.warm and params.n_unpen == 0)
 
     result.n_iter = 0
-    if params.warm and params.n_unpen == 0:
-        gap = _gap_of_scan(y_c, sw, x_norm2, pf, params, w, R, g, result)
-    else:
+    if not warm:
         for i in range(n):
             R[i] = y_c[i]
         for j in range(p):
@@ -851,10 +1125,11 @@ cdef void enet_sparse(
         for i in range(n):
             R[i] += shift
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
-        gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
-                          w, R, g, NULL, p, result)
+    gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
+                           w, R, g, &scr, not warm, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, scr.sc.bounded
+                            if scr.on else NULL)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -867,12 +1142,15 @@ cdef void enet_sparse(
             if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
                 _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
                 if _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
-                               w, R, g, &ws[0], n_ws, result) <= inner_tol:
+                               w, R, g, &ws[0], n_ws, result) <= inner_tol or decrease == 0.0:
                     break
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
-        gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
-                          w, R, g, NULL, p, result)
+        gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
+                               w, R, g, &scr, True, result)
     result.gap = gap
+    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, scr.act, _screen_unlisted(&scr),
+                 params)
+    _screen_end(&scr)
 
 
 # ---------------------------------------------------------------------- Gram
@@ -969,7 +1247,7 @@ cdef void enet_gram(
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, NULL)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -1018,6 +1296,8 @@ cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint po
     prm.warm = False
     prm.ws_gram = 0
     prm.gram_cache = NULL
+    prm.screen = NULL
+    prm.no_screening = False
     return prm
 
 
@@ -1050,6 +1330,52 @@ cdef class GramCache:
         return self.c.m
 
 
+cdef class ScreenState:
+    """Gap-safe screening state (CDScreen) kept between calls on one problem.
+
+    Pass it with ``R``, ``g`` and ``warm`` to successive :func:`solve_dense` or
+    :func:`solve_sparse` calls along a path; a cold call resets it.
+    """
+    cdef CDScreen c
+    cdef signed char[::1] bounded
+    cdef double[::1] bound
+    cdef double[::1] r_ref
+    cdef double[::1] norm
+    cdef int[::1] act
+
+    def __init__(self, Py_ssize_t n_samples, Py_ssize_t n_features):
+        self.bounded = np.zeros(n_features, dtype=np.int8)
+        self.bound = np.zeros(n_features)
+        self.norm = np.zeros(n_features)
+        self.act = np.zeros(n_features + 1, dtype=np.intc)   # + 1: see _screen_refresh
+        self.r_ref = np.zeros(n_samples)
+        self.c.bounded = &self.bounded[0] if n_features > 0 else NULL
+        self.c.bound = &self.bound[0] if n_features > 0 else NULL
+        self.c.norm = &self.norm[0] if n_features > 0 else NULL
+        self.c.act = &self.act[0] if n_features > 0 else NULL
+        self.c.r_ref = &self.r_ref[0] if n_samples > 0 else NULL
+        self.c.n_bounded = 0
+        self.c.has_norm = False
+
+    @property
+    def n_screened(self):
+        """Features currently screened out of the scans."""
+        return self.c.n_bounded
+
+    @property
+    def screened(self):
+        """Boolean mask of those features (a copy)."""
+        return np.asarray(self.bounded) != 0
+
+
+cdef CDScreen* _screen_ptr(ScreenState state, Py_ssize_t n, Py_ssize_t p) except? NULL:
+    if state is None:
+        return NULL
+    if state.bounded.shape[0] != p or state.r_ref.shape[0] != n or state.act.shape[0] != p + 1:
+        raise ValueError(f"screen: a ScreenState({n}, {p}) is needed")
+    return &state.c
+
+
 cdef tuple _scratch(double[::1] R, double[::1] g, Py_ssize_t n, Py_ssize_t p, bint warm,
                     CDParams* prm):
     """The residual and gradient buffers: the caller's (checked) or new ones."""
@@ -1077,13 +1403,14 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
                 const double[::1] l2_factor=None,
                 const double[::1] lower=None, const double[::1] upper=None,
                 double[::1] R=None, double[::1] g=None, bint warm=False, int ws_gram=0,
-                GramCache cache=None):
+                GramCache cache=None, ScreenState screen=None, bint screening=True):
     """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter).
 
     ``R`` (n,) and ``g`` (p,) may be passed to be kept between calls: with
     ``warm=True`` they hold what the previous call on this ``w`` left there.
-    ``ws_gram``: see CDParams.  ``cache``: a :class:`GramCache` kept between
-    calls on this problem.
+    ``ws_gram``: see CDParams.  ``cache``: a :class:`GramCache`, and
+    ``screen`` a :class:`ScreenState`, kept between calls on this problem;
+    ``screening=False`` turns gap-safe screening off.
     """
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
@@ -1091,6 +1418,8 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
     prm.ws_gram = ws_gram
     if cache is not None:
         prm.gram_cache = &cache.c
+    prm.screen = _screen_ptr(screen, X.shape[0], X.shape[1])
+    prm.no_screening = not screening
     cdef CDResult res
     R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
     cdef int[::1] ws = np.empty(X.shape[1], dtype=np.intc)
@@ -1108,16 +1437,19 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                  const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
                 const double[::1] l2_factor=None,
                  const double[::1] lower=None, const double[::1] upper=None,
-                 double[::1] R=None, double[::1] g=None, bint warm=False):
+                 double[::1] R=None, double[::1] g=None, bint warm=False,
+                 ScreenState screen=None, bint screening=True):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter).
 
-    ``R``, ``g`` and ``warm`` as in :func:`solve_dense`.
+    ``R``, ``g``, ``warm``, ``screen`` and ``screening`` as in :func:`solve_dense`.
     """
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
                                      upper)
     cdef CDResult res
     R, g = _scratch(R, g, y_c.shape[0], x_norm2.shape[0], warm, &prm)
+    prm.screen = _screen_ptr(screen, y_c.shape[0], x_norm2.shape[0])
+    prm.no_screening = not screening
     cdef int[::1] ws = np.empty(x_norm2.shape[0], dtype=np.intc)
     with nogil:
         enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &prm, w,

@@ -131,7 +131,7 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
                             const double* pf, const double* pf2, const double* lower,
                             const double* upper, const double* norm2, double a,
                             double b, bint positive, double r_norm2,
-                            double r_dot_y) noexcept nogil:
+                            double r_dot_y, double dnorm_floor) noexcept nogil:
     """Duality gap of the elastic net from g = X~^T S r (per-sum scaling).
 
     With an L1 part (a > 0) the dual point is the rescaled residual; without
@@ -145,10 +145,13 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
     norm; each adds g_j^2 / (2 ||x~_j||^2) (its projected gradient with a box),
     the decrease one exact update of that coordinate would still give.  Only
     the features ``idx[:m]`` enter (all ``m`` if idx is NULL): with the others
-    at zero, that is the gap of the subproblem restricted to them.
+    at zero, that is the gap of the subproblem restricted to them --
+    or, with ``dnorm_floor`` an upper bound of max_j |g_j| / pf_j over the
+    others (screened features, all at zero, no box), the gap of the whole
+    problem at a dual point scaled at least as much as needed.
     """
     cdef int k, j
-    cdef double l1 = 0.0, l2 = 0.0, dnorm = 0.0, ridge_conj = 0.0, unpen = 0.0
+    cdef double l1 = 0.0, l2 = 0.0, dnorm = dnorm_floor, ridge_conj = 0.0, unpen = 0.0
     cdef double xta, v, c, gap, f2, dnorm_all = 0.0
     cdef bint penalised = a > 0.0 or b > 0.0
     for k in range(m):

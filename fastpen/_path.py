@@ -487,6 +487,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     if prob.xty is not None and gram is None and not w.any():
         R[:], g[:], warm = prob.y_c, prob.xty, True   # the scan of w = 0 is known
     cache = _cd.GramCache()   # the dense kernel's working-set Gram rows, along the path
+    screen = _cd.ScreenState(n, p)   # and the features screened out of its scans
     for k in range(m):
         a, b = float(a_seq[k]), float(b_seq[k])
         iters, block = solver.max_iter, unpenalized
@@ -508,11 +509,12 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
             Xs = prob.X
             res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
                                    prob.x_mean, pen.x_norm2, pen.l1, *args,
-                                   solver.n_threads, R=R, g=g, warm=warm, **kwargs)
+                                   solver.n_threads, R=R, g=g, warm=warm, screen=screen,
+                                   **kwargs)
         else:
             res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, pen.x_norm2,
                                   pen.l1, *args, solver.n_threads, R=R, g=g, warm=warm,
-                                  cache=cache, **kwargs)
+                                  cache=cache, screen=screen, **kwargs)
         warm = True         # the kernel leaves R and g consistent with w
         gaps[k], r_norm2[k], n_iters[k] = res
         coefs[k] = w      # float32: a coefficient at a bound is that bound in float32

@@ -328,3 +328,49 @@ def test_anderson_acceleration_cuts_sweeps_on_an_ill_conditioned_problem():
         coefs[ws_gram] = w
     assert sweeps[1] < 0.5 * sweeps[-1], sweeps
     np.testing.assert_allclose(coefs[1], coefs[-1], atol=1e-4 * np.abs(coefs[-1]).max())
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
+@pytest.mark.parametrize("positive", [False, True])
+def test_screened_path_equals_unscreened_and_stays_certified(kind, l1_ratio, positive):
+    """Gap-safe screening along a warm path: same solutions as without it, and the
+    gap it reports (with bounds standing in for the screened features) is never
+    below the exact gap of the whole problem."""
+    n, p = 60, 500
+    X, y, _ = make_data(n=n, p=p, seed=14, density=0.3 if kind == "sparse" else 1.0,
+                        offset=0.4)
+    sw = make_weights(n)
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, sw, True)
+    tol = 1e-10 * (sc.yt @ sc.yt)
+    g0 = np.abs((X - x_mean).T @ (sw_k * y_c))
+    a_max = g0.max() / l1_ratio
+    state = _cd.ScreenState(n, p)
+    R, g = np.empty(n), np.empty(p)
+    w_scr, w_ref = np.zeros(p), np.zeros(p)
+    screened_seen = 0
+    for k, frac in enumerate(np.geomspace(0.9, 0.02, 15)):
+        a, b = frac * a_max * l1_ratio, frac * a_max * (1 - l1_ratio)
+        common = (y_c, sw_k, x_mean, x_norm2, np.ones(p))
+        if kind == "dense":
+            Xf = np.asfortranarray(X)
+            gap, _, _ = _cd.solve_dense(Xf, *common, w_scr, a, b, tol, 100_000, positive,
+                                        False, 0, 1, R=R, g=g, warm=k > 0, screen=state)
+            _cd.solve_dense(Xf, *common, w_ref, a, b, tol, 100_000, positive, False, 0, 1,
+                            screening=False)
+        else:
+            C = sp.csc_matrix(X)
+            Cd = (C.data, C.indices.astype(np.intc), C.indptr.astype(np.intc))
+            gap, _, _ = _cd.solve_sparse(*Cd, *common, w_scr, a, b, tol, 100_000, positive,
+                                         False, 0, 1, R=R, g=g, warm=k > 0, screen=state)
+            _cd.solve_sparse(*Cd, *common, w_ref, a, b, tol, 100_000, positive, False, 0, 1,
+                             screening=False)
+        screened_seen = max(screened_seen, state.n_screened)
+        assert not np.any(w_scr[state.screened])          # screened features are zero
+        np.testing.assert_allclose(w_scr, w_ref, atol=1e-6 * max(np.abs(w_ref).max(), 1))
+        alpha = (a + b) / n
+        opt = optimality(X, y, w_scr, sc.y_mean - sc.x_mean @ w_scr, alpha=alpha,
+                         l1_ratio=a / (a + b), sample_weight=sw, positive=positive)
+        assert opt.gap <= gap * (1 + 1e-9) + 1e-12 * (sc.yt @ sc.yt)
+        assert gap <= tol
+    assert screened_seen > p // 2      # it did screen most features at some alphas
