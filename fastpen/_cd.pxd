@@ -97,6 +97,9 @@ cdef struct CDParams:
     # (warm = False) starts it afresh.  ``no_screening`` turns screening off.
     CDScreen* screen
     bint no_screening
+    # The previous alpha's L1 strength along a path (0: none), for the
+    # sequential strong rule of the first working set.
+    double a_prev
 
 
 cdef struct CDResult:

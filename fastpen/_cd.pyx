@@ -98,15 +98,21 @@ cdef int WS_MIN = 16
 cdef int WS_GROWTH = 8
 
 
+cdef inline double _excess(int j, const double[::1] g, const double[::1] pf,
+                           const CDParams* prm) noexcept nogil:
+    """|x~_j^T S r| - a pf_j over the directions the constraints allow (> 0: violator)."""
+    cdef double a_j = prm.a * pf[j], v = -INFINITY
+    if prm.lower == NULL or prm.upper[j] > 0.0:
+        v = g[j] - a_j
+    if not prm.positive and (prm.lower == NULL or prm.lower[j] < 0.0):
+        v = max(v, -g[j] - a_j)
+    return v
+
+
 cdef inline double _violation(int j, const double[::1] g, const double[::1] x_norm2,
                               const double[::1] pf, const CDParams* prm) noexcept nogil:
-    """How far feature j, at zero, is from optimal: > 0 for a violator, scaled by its norm."""
-    cdef double a_j = prm.a * pf[j], v = 0.0
-    if g[j] > a_j and (prm.lower == NULL or prm.upper[j] > 0.0):
-        v = g[j] - a_j
-    elif g[j] < -a_j and not prm.positive and (prm.lower == NULL or prm.lower[j] < 0.0):
-        v = -g[j] - a_j
-    return v / sqrt(x_norm2[j])
+    """How far feature j, at zero, is from optimal, scaled by its norm (> 0: violator)."""
+    return _excess(j, g, pf, prm) / sqrt(x_norm2[j])
 
 
 cdef void _select_largest(int* idx, int m, int k, const double[::1] g,
@@ -142,20 +148,26 @@ cdef void _select_largest(int* idx, int m, int k, const double[::1] g,
 cdef inline int _working_set(const double[::1] w, const double[::1] g,
                              const double[::1] x_norm2, const double[::1] pf,
                              const CDParams* prm, int[::1] ws, int* size,
-                             const signed char* bounded) noexcept nogil:
+                             const signed char* bounded, bint first) noexcept nogil:
     """Nonzero coefficients, then the strongest violators; ``size`` grows geometrically.
 
-    Screened features (bounded[j], zero and provably no violators) are skipped.
+    For the ``first`` working set of a fit along a path (``prm.a_prev`` > a,
+    the previous alpha's strength), the sequential strong rule also admits
+    the features with |x~_j^T S r| > (2 a - a_prev) pf_j, likely to enter at
+    this alpha; the full scan that follows the solve re-checks every feature
+    (the KKT check).  Screened
+    features (bounded[j], zero and provably no violators) are skipped.
     """
     cdef int j, m = 0, n_viol = 0, p = w.shape[0], limit
+    cdef double strong = max(prm.a_prev - prm.a, 0.0) if first else 0.0
     for j in range(p):                 # nonzeros first
         if x_norm2[j] != 0.0 and w[j] != 0.0:
             ws[m] = j
             m += 1
-    for j in range(p):                 # then every violator, after them
+    for j in range(p):                 # then every candidate, after them
         if bounded != NULL and bounded[j]:
             continue
-        if x_norm2[j] != 0.0 and w[j] == 0.0 and _violation(j, g, x_norm2, pf, prm) > 0.0:
+        if x_norm2[j] != 0.0 and w[j] == 0.0 and _excess(j, g, pf, prm) > -strong * pf[j]:
             ws[m + n_viol] = j
             n_viol += 1
     limit = max(WS_MIN, WS_GROWTH * m, size[0])
@@ -896,7 +908,7 @@ cdef void enet_dense(
                           result)
     while gap > params.tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, scr.sc.bounded
-                            if scr.on else NULL)
+                            if scr.on else NULL, result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -1129,7 +1141,7 @@ cdef void enet_sparse(
                            w, R, g, &scr, not warm, result)
     while gap > params.tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, scr.sc.bounded
-                            if scr.on else NULL)
+                            if scr.on else NULL, result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -1247,7 +1259,7 @@ cdef void enet_gram(
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, NULL)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, NULL, result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -1298,6 +1310,7 @@ cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint po
     prm.gram_cache = NULL
     prm.screen = NULL
     prm.no_screening = False
+    prm.a_prev = 0.0
     return prm
 
 
@@ -1403,7 +1416,8 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
                 const double[::1] l2_factor=None,
                 const double[::1] lower=None, const double[::1] upper=None,
                 double[::1] R=None, double[::1] g=None, bint warm=False, int ws_gram=0,
-                GramCache cache=None, ScreenState screen=None, bint screening=True):
+                GramCache cache=None, ScreenState screen=None, bint screening=True,
+                double a_prev=0.0):
     """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter).
 
     ``R`` (n,) and ``g`` (p,) may be passed to be kept between calls: with
@@ -1420,6 +1434,7 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
         prm.gram_cache = &cache.c
     prm.screen = _screen_ptr(screen, X.shape[0], X.shape[1])
     prm.no_screening = not screening
+    prm.a_prev = a_prev
     cdef CDResult res
     R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
     cdef int[::1] ws = np.empty(X.shape[1], dtype=np.intc)
@@ -1438,7 +1453,7 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                 const double[::1] l2_factor=None,
                  const double[::1] lower=None, const double[::1] upper=None,
                  double[::1] R=None, double[::1] g=None, bint warm=False,
-                 ScreenState screen=None, bint screening=True):
+                 ScreenState screen=None, bint screening=True, double a_prev=0.0):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter).
 
     ``R``, ``g``, ``warm``, ``screen`` and ``screening`` as in :func:`solve_dense`.
@@ -1450,6 +1465,7 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
     R, g = _scratch(R, g, y_c.shape[0], x_norm2.shape[0], warm, &prm)
     prm.screen = _screen_ptr(screen, y_c.shape[0], x_norm2.shape[0])
     prm.no_screening = not screening
+    prm.a_prev = a_prev
     cdef int[::1] ws = np.empty(x_norm2.shape[0], dtype=np.intc)
     with nogil:
         enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &prm, w,
@@ -1463,10 +1479,15 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                unsigned long long seed, *, const int[::1] unpen_idx=None,
                const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
                 const double[::1] l2_factor=None,
-               const double[::1] lower=None, const double[::1] upper=None):
-    """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``."""
+               const double[::1] lower=None, const double[::1] upper=None,
+               double a_prev=0.0):
+    """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``.
+
+    ``a_prev``: the previous alpha's L1 strength along a path (strong rule).
+    """
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed, 1,
                                      unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower, upper)
+    prm.a_prev = a_prev
     cdef CDResult res
     cdef int p = q.shape[0]
     cdef double[::1] H = np.empty(p)

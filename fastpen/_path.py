@@ -504,7 +504,12 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
         kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1],
                       unpen_boxed=block[2])
         if gram is not None:
-            res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pen.l1, *args, **kwargs)
+            # the sequential strong rule pays in Gram mode (an extra working-set
+            # feature costs O(1) per sweep while at zero); on X it cost more than
+            # it saved, its candidates needing Gram rows or O(n) dots (see
+            # benchmarks/README.md)
+            res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pen.l1, *args,
+                                 a_prev=float(a_seq[k - 1]) if k > 0 else 0.0, **kwargs)
         elif prob.sparse:
             Xs = prob.X
             res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,

@@ -548,8 +548,10 @@ def test_glmnet_path_mapping_to_enet_path(alpha, weighted, fit_intercept):
                           fit_intercept=fit_intercept, penalty_factor=pf,
                           rescale_penalty_factor=True, standardize=True,
                           lower_bounds=lo, upper_bounds=up, tol=1e-12, max_iter=100_000)
-    np.testing.assert_allclose(g.coefs, e.coefs, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(g.intercepts, e.intercepts, rtol=1e-7, atol=1e-9)
+    # two routes to solutions within a gap of 1e-12 ||y||^2: coefficients agree to
+    # about sqrt(1e-12) in their least determined directions
+    np.testing.assert_allclose(g.coefs, e.coefs, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(g.intercepts, e.intercepts, rtol=1e-6, atol=1e-8)
     assert np.all(g.coefs[:, 9] == 0)
 
 

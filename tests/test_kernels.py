@@ -374,3 +374,39 @@ def test_screened_path_equals_unscreened_and_stays_certified(kind, l1_ratio, pos
         assert opt.gap <= gap * (1 + 1e-9) + 1e-12 * (sc.yt @ sc.yt)
         assert gap <= tol
     assert screened_seen > p // 2      # it did screen most features at some alphas
+
+
+@pytest.mark.parametrize("kind", ["gram", "dense", "sparse"])
+def test_strong_rule_first_working_set_changes_only_the_path_taken(kind):
+    """The sequential strong rule (a_prev) only adds candidates to the first working
+    set of a warm fit; the full scan re-checks them, so the solution is the same."""
+    n, p = 70, 150
+    X, y, _ = make_data(n=n, p=p, seed=15, offset=0.2)
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, None, True)
+    tol = 1e-11 * (sc.yt @ sc.yt)
+    a_max = np.abs((X - x_mean).T @ y_c).max()
+    grid = a_max * np.geomspace(0.8, 0.02, 10)
+    Q = np.ascontiguousarray(sc.Xt.T @ sc.Xt)
+    q = sc.Xt.T @ sc.yt
+    C = sp.csc_matrix(X)
+    paths = {}
+    for strong in (False, True):
+        w, coefs = np.zeros(p), []
+        for k, a in enumerate(grid):
+            a_prev = grid[k - 1] if (strong and k > 0) else 0.0
+            common = (x_norm2, np.ones(p), w, a, 0.0, tol, 100_000, False, False, 0)
+            if kind == "gram":
+                gap, _, _ = _cd.solve_gram(Q, q, float(sc.yt @ sc.yt), np.diagonal(Q).copy(),
+                                           np.ones(p), w, a, 0.0, tol, 100_000, False, False,
+                                           0, a_prev=a_prev)
+            elif kind == "dense":
+                gap, _, _ = _cd.solve_dense(np.asfortranarray(X), y_c, sw_k, x_mean, *common,
+                                            1, a_prev=a_prev)
+            else:
+                gap, _, _ = _cd.solve_sparse(C.data, C.indices.astype(np.intc),
+                                             C.indptr.astype(np.intc), y_c, sw_k, x_mean,
+                                             *common, 1, a_prev=a_prev)
+            assert gap <= tol
+            coefs.append(w.copy())
+        paths[strong] = np.array(coefs)
+    np.testing.assert_allclose(paths[True], paths[False], atol=1e-6 * np.abs(paths[False]).max())
