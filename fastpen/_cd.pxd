@@ -16,7 +16,11 @@ caller, so that a parallel driver can hand each thread its own; on return
 ``R`` is the residual and ``g`` = X~^T S R at the returned ``w`` (dense, sparse)
 -- except for the features a caller-owned CDScreen lists as screened.  ``n_threads``
 > 1 parallelises the O(n p) gap scans with OpenMP; pass 1 when calling from
-inside a parallel region.  The Gram solver takes Q = X~^T S X~ (symmetric),
+inside a parallel region: the solver is then serial, except that the dense one
+may build working-set Gram matrices with BLAS (DSYRK/DGEMM), so limit the BLAS
+to one thread there too (threadpoolctl), or set ``ws_gram = -1``.  The solvers
+allocate their own small buffers with malloc and fall back to a plainer
+method when that fails.  The Gram solver takes Q = X~^T S X~ (symmetric),
 q = X~^T S y_c, y_norm2 = y_c^T S y_c and x_norm2 = diag(Q), and keeps H = Q w.
 """
 from cython cimport floating

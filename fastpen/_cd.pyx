@@ -577,17 +577,23 @@ cdef inline bint _gram_ws_pays(long n, long m, long nnz, long sweeps, long missi
     return <double>sweeps * (m + nnz) * n >= build
 
 
+cdef inline void _ws_gram_init(WSGram* c) noexcept nogil:
+    """An empty cache."""
+    c.G = NULL
+    c.q = NULL
+    c.feat = NULL
+    c.slot = NULL
+    c.m = 0
+    c.sweeps = 0
+
+
 cdef void ws_gram_free(WSGram* c) noexcept nogil:
     """Release what a WSGram holds (it is then an empty cache again)."""
     free(c.G)
     free(c.q)
     free(c.feat)
     free(c.slot)
-    c.G = NULL
-    c.q = NULL
-    c.feat = NULL
-    c.slot = NULL
-    c.m = 0
+    _ws_gram_init(c)
 
 
 cdef void _ws_block(const floating[::1, :] X, const double[::1] sw,
@@ -870,14 +876,45 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
     return it
 
 
+cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_c,
+                                  const double[::1] sw, const double[::1] x_mean,
+                                  const double[::1] x_norm2, const double[::1] pf,
+                                  const CDParams* prm, WSGram* cache, double[::1] w,
+                                  double[::1] R, double[::1] g, const int* ws, int m,
+                                  int nnz, int missing, double y_norm2, double inner_tol,
+                                  unsigned long long* rng, CDResult* result) noexcept nogil:
+    """Working-set solve by sweeps on the residual; returns its sweeps.
+
+    Moves on to the working set's Gram matrix once the sweeps spent would have
+    paid for it (rent or buy).
+    """
+    cdef int it = 0, sub
+    cdef double decrease
+    while result.n_iter < prm.max_iter:
+        decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, prm, w, R, ws, m, rng)
+        result.n_iter += 1
+        it += 1
+        if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+            _dense_block_step(X, sw, x_mean, prm, w, R, g)
+            if (_dense_gap(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m, result)
+                    <= inner_tol or decrease == 0.0):
+                break
+            if _gram_ws_pays(X.shape[0], m, nnz, it, missing, prm):   # g[ws] is current
+                sub = _dense_gram_ws_solve(X, y_c, sw, x_mean, x_norm2, pf, prm, cache, w, R,
+                                           g, ws, m, y_norm2, inner_tol, rng, result)
+                if sub >= 0:
+                    return it + sub
+    return it
+
+
 cdef void enet_dense(
     const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
-    cdef int i, j, k, it, sub, n_ws, nnz, missing, n = X.shape[0], p = X.shape[1]
+    cdef int i, j, k, it, n_ws, nnz, missing, n = X.shape[0], p = X.shape[1]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, inner_tol, decrease, y_norm2 = 0.0
+    cdef double gap, inner_tol, y_norm2 = 0.0
     cdef int ws_size = 0
     cdef WSGram local_cache
     cdef WSGram* cache = params.gram_cache
@@ -885,12 +922,7 @@ cdef void enet_dense(
     cdef bint warm = _screen_begin(&scr, params, x_norm2, pf, n,
                                    params.warm and params.n_unpen == 0)
     if cache == NULL:
-        local_cache.m = 0
-        local_cache.sweeps = 0
-        local_cache.feat = NULL
-        local_cache.slot = NULL
-        local_cache.G = NULL
-        local_cache.q = NULL
+        _ws_gram_init(&local_cache)
         cache = &local_cache
 
     for i in range(n):
@@ -922,24 +954,9 @@ cdef void enet_dense(
             it = _dense_gram_ws_solve(X, y_c, sw, x_mean, x_norm2, pf, params, cache, w, R,
                                       g, &ws[0], n_ws, y_norm2, inner_tol, &rng, result)
         if it < 0:
-            it = 0
-            while result.n_iter < params.max_iter:
-                decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, params, w, R, &ws[0],
-                                        n_ws, &rng)
-                result.n_iter += 1
-                it += 1
-                if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
-                    _dense_block_step(X, sw, x_mean, params, w, R, g)
-                    if _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g,
-                                  &ws[0], n_ws, result) <= inner_tol or decrease == 0.0:
-                        break
-                    if _gram_ws_pays(n, n_ws, nnz, it, missing, params):  # g[ws] current
-                        sub = _dense_gram_ws_solve(X, y_c, sw, x_mean, x_norm2, pf, params,
-                                                   cache, w, R, g, &ws[0], n_ws, y_norm2,
-                                                   inner_tol, &rng, result)
-                        if sub >= 0:
-                            it += sub
-                            break
+            it = _dense_residual_ws_solve(X, y_c, sw, x_mean, x_norm2, pf, params, cache, w,
+                                          R, g, &ws[0], n_ws, nnz, missing, y_norm2,
+                                          inner_tol, &rng, result)
         cache.sweeps = max(it, 1)
         _dense_block_step(X, sw, x_mean, params, w, R, g)
         gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, True,
@@ -1327,12 +1344,7 @@ cdef class GramCache:
     cdef WSGram c
 
     def __cinit__(self):
-        self.c.m = 0
-        self.c.sweeps = 0
-        self.c.feat = NULL
-        self.c.slot = NULL
-        self.c.G = NULL
-        self.c.q = NULL
+        _ws_gram_init(&self.c)
 
     def __dealloc__(self):
         ws_gram_free(&self.c)
@@ -1625,12 +1637,7 @@ def dense_gram(const floating[::1, :] X, const double[::1] sw, const double[::1]
     cdef int p = X.shape[1], k, err
     cdef WSGram c
     cdef int[::1] cols = np.arange(p, dtype=np.intc)
-    c.m = 0
-    c.sweeps = 0
-    c.feat = NULL
-    c.slot = NULL
-    c.G = NULL
-    c.q = NULL
+    _ws_gram_init(&c)
     with nogil:
         err = _ws_gram_update(&c, X, sw, x_mean, y_c, &cols[0], p)
     try:
