@@ -47,16 +47,23 @@ cdef struct CDScreen:
     #     |x~_j^T S R| <= bound[j] + ||x~_j||_S ||R - r_ref||_S,
     # which keeps it out of the scans while the right side stays below
     # a pf_j and bounds its term of the dual norm (so the gap stays a
-    # certificate for the whole problem).  ``norm`` holds ||x~_j||_S once
-    # ``has_norm`` is set (by the first call), and ``act`` is scratch.  Arrays
-    # of p entries, r_ref of n.
+    # certificate for the whole problem).  ``act[:n_act]`` lists the features
+    # still scanned (not screened, nonzero norm); m_bound and m_norm bound
+    # bound_j / pf_j and norm_j / pf_j over the screened ones.  ``norm`` holds
+    # ||x~_j||_S and ``pf_ok`` whether every such feature is penalised, once
+    # ``has_norm`` is set (by the first call on the problem).  Arrays of p
+    # entries (act: p + 1), r_ref of n.
     signed char* bounded
     double* bound
     double* r_ref
     double* norm
     int* act
+    int n_act
     int n_bounded
+    double m_bound
+    double m_norm
     bint has_norm
+    bint pf_ok
 
 
 cdef struct CDParams:

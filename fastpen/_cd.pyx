@@ -23,6 +23,7 @@ import numpy as np
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, fabs, sqrt
 from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
     fp_axpy_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
@@ -148,25 +149,27 @@ cdef void _select_largest(int* idx, int m, int k, const double[::1] g,
 cdef inline int _working_set(const double[::1] w, const double[::1] g,
                              const double[::1] x_norm2, const double[::1] pf,
                              const CDParams* prm, int[::1] ws, int* size,
-                             const signed char* bounded, bint first) noexcept nogil:
+                             const int* cand, int n_cand, bint first) noexcept nogil:
     """Nonzero coefficients, then the strongest violators; ``size`` grows geometrically.
 
-    For the ``first`` working set of a fit along a path (``prm.a_prev`` > a,
-    the previous alpha's strength), the sequential strong rule also admits
-    the features with |x~_j^T S r| > (2 a - a_prev) pf_j, likely to enter at
-    this alpha; the full scan that follows the solve re-checks every feature
-    (the KKT check).  Screened
-    features (bounded[j], zero and provably no violators) are skipped.
+    Looks at the features ``cand[:n_cand]`` (all of them if cand is NULL; with
+    screening, those not screened out, which hold every nonzero).  For the
+    ``first`` working set of a fit along a path (``prm.a_prev`` > a, the
+    previous alpha's strength), the sequential strong rule also admits the
+    features with |x~_j^T S r| > (2 a - a_prev) pf_j, likely to enter at this
+    alpha; the full scan that follows the solve re-checks every feature (the
+    KKT check).
     """
-    cdef int j, m = 0, n_viol = 0, p = w.shape[0], limit
+    cdef int k, j, m = 0, n_viol = 0, limit
+    cdef int count = n_cand if cand != NULL else w.shape[0]
     cdef double strong = max(prm.a_prev - prm.a, 0.0) if first else 0.0
-    for j in range(p):                 # nonzeros first
+    for k in range(count):             # nonzeros first
+        j = cand[k] if cand != NULL else k
         if x_norm2[j] != 0.0 and w[j] != 0.0:
             ws[m] = j
             m += 1
-    for j in range(p):                 # then every candidate, after them
-        if bounded != NULL and bounded[j]:
-            continue
+    for k in range(count):             # then every candidate, after them
+        j = cand[k] if cand != NULL else k
         if x_norm2[j] != 0.0 and w[j] == 0.0 and _excess(j, g, pf, prm) > -strong * pf[j]:
             ws[m + n_viol] = j
             n_viol += 1
@@ -235,25 +238,33 @@ cdef double* _block_delta(const CDParams* prm, const double[::1] g,
 # whole problem (with a dual point scaled a little more than the exact one:
 # an upper bound of the exact gap).  Not used with box constraints or
 # unpenalised features, whose dual constraints are not of this form.
+#
+# Bookkeeping stays proportional to the features still scanned (the list
+# ``act``): the screened ones are only visited when the summary bound
+# max_j bound_j/pf_j + max_j norm_j/pf_j ||R - r_ref|| reaches a -- about once
+# per alpha along a path -- and that visit moves their bounds onto the current
+# residual.
 
 cdef struct Screening:
     CDScreen* sc        # the caller's state, or ``local``
     CDScreen local
-    int* act            # features scanned: the newly readmitted first
+    double delta        # ||R - r_ref||_S at the last refresh
     int p
     bint on
     bint own
 
 
-cdef inline bint _screening_applies(const double[::1] x_norm2, const double[::1] pf,
-                                    const CDParams* prm) noexcept nogil:
+cdef void _screen_reset(CDScreen* sc, int p) noexcept nogil:
+    """Nothing screened: every feature of nonzero norm is scanned."""
     cdef int j
-    cdef bint unpenalised = False
-    if prm.a <= 0.0 or prm.lower != NULL or prm.n_unpen > 0 or prm.no_screening:
-        return False
-    for j in range(x_norm2.shape[0]):
-        unpenalised |= (x_norm2[j] != 0.0) & (pf[j] == 0.0)
-    return not unpenalised
+    sc.n_act = 0
+    for j in range(p):
+        sc.bounded[j] = 0
+        sc.act[sc.n_act] = j
+        sc.n_act += sc.norm[j] > 0.0
+    sc.n_bounded = 0
+    sc.m_bound = 0.0
+    sc.m_norm = 0.0
 
 
 cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_norm2,
@@ -261,19 +272,21 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
     """Set up the screening of one call; returns whether ``warm`` can be honoured."""
     cdef int j, p = x_norm2.shape[0]
     cdef CDScreen* sc
+    cdef bint wanted = not (prm.a <= 0.0 or prm.lower != NULL or prm.n_unpen > 0
+                            or prm.no_screening)
     s.p = p
-    s.on = _screening_applies(x_norm2, pf, prm)
+    s.delta = 0.0
     s.own = prm.screen == NULL
     if s.own:
         sc = &s.local
-        sc.n_bounded = 0
         sc.bounded = NULL
         sc.bound = NULL
         sc.r_ref = NULL
         sc.norm = NULL
         sc.act = NULL
+        sc.n_bounded = 0
         sc.has_norm = False
-        if s.on:
+        if wanted:
             sc.bounded = <signed char*> calloc(p, sizeof(signed char))
             sc.bound = <double*> malloc(p * sizeof(double))
             sc.norm = <double*> malloc(p * sizeof(double))
@@ -282,32 +295,36 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
     else:
         sc = prm.screen
     s.sc = sc
-    if s.on and (sc.bounded == NULL or sc.bound == NULL or sc.r_ref == NULL
-                 or sc.norm == NULL or sc.act == NULL):
-        s.on = False
-    s.act = sc.act
+    s.on = wanted and not (sc.bounded == NULL or sc.bound == NULL or sc.r_ref == NULL
+                           or sc.norm == NULL or sc.act == NULL)
+    if s.on and not sc.has_norm:       # once per problem
+        sc.pf_ok = True
+        for j in range(p):
+            sc.norm[j] = sqrt(x_norm2[j]) * (1.0 + 1e-12)
+            sc.pf_ok &= (x_norm2[j] == 0.0) | (pf[j] > 0.0)
+        sc.has_norm = True
+        warm = False
+    s.on = s.on and sc.pf_ok
     if warm and sc.n_bounded > 0 and not s.on:
         warm = False        # their g is stale: a full scan is needed
-    if not warm and sc.bounded != NULL:
+    if not warm and s.on:
+        _screen_reset(sc, p)
+    elif not warm and sc.bounded != NULL:
         for j in range(p):
             sc.bounded[j] = 0
         sc.n_bounded = 0
-    if s.on and not sc.has_norm:
-        for j in range(p):
-            sc.norm[j] = sqrt(x_norm2[j]) * (1.0 + 1e-12)
-        sc.has_norm = True
     return warm
 
 
 cdef int _screen_unlisted(Screening* s) noexcept nogil:
-    """With a per-call state, list the screened features in s.act (their g is to
+    """With a per-call state, list the screened features in sc.act (their g is to
     be brought up to date before returning, as the contract of R and g says)."""
     cdef int j, k = 0
     if not (s.on and s.own and s.sc.n_bounded > 0):
         return 0
     for j in range(s.p):
         if s.sc.bounded[j]:
-            s.act[k] = j
+            s.sc.act[k] = j
             k += 1
     return k
 
@@ -333,77 +350,76 @@ cdef double _ref_distance(const CDScreen* sc, const double[::1] sw,
 
 
 cdef int _screen_refresh(Screening* s, const double[::1] sw, const double[::1] R,
-                         const double[::1] x_norm2, const double[::1] pf,
-                         const CDParams* prm, int* n_fresh, double* floor) noexcept nogil:
-    """List the features to scan in s.act, readmitting screened ones whose bound
-    reached a pf_j (first, n_fresh of them); return their number.  ``floor``:
-    the largest bound / pf_j of those still screened."""
+                         const double[::1] pf, const CDParams* prm,
+                         double* floor) noexcept nogil:
+    """Readmit the screened features whose bound may have reached a pf_j: they are
+    appended to sc.act, and their number is returned.  ``floor``: an upper
+    bound of bound_j / pf_j over the features still screened."""
     cdef CDScreen* sc = s.sc
-    cdef int j, k = 0, p = x_norm2.shape[0]
-    cdef double delta, ub
+    cdef int j, start = sc.n_act
+    cdef double ub, delta
     floor[0] = 0.0
-    if sc.n_bounded > 0:
-        delta = _ref_distance(sc, sw, R)
-        for j in range(p):
-            if not sc.bounded[j]:
-                continue
-            ub = sc.bound[j] + sc.norm[j] * delta
-            if ub >= prm.a * pf[j]:
-                sc.bounded[j] = 2          # readmitted (marked until listed)
-                sc.n_bounded -= 1
-                s.act[k] = j
-                k += 1
-            elif ub / pf[j] > floor[0]:
-                floor[0] = ub / pf[j]
-    n_fresh[0] = k
-    for j in range(p):                 # branch-free (act has p + 1 entries)
-        s.act[k] = j
-        k += (sc.bounded[j] == 0) & (sc.norm[j] > 0.0)
-    for j in range(n_fresh[0]):
-        sc.bounded[s.act[j]] = 0
-    return k
+    s.delta = 0.0
+    if sc.n_bounded == 0:
+        return 0
+    delta = _ref_distance(sc, sw, R)
+    if sc.m_bound + sc.m_norm * delta < prm.a:      # none can have reached it
+        s.delta = delta
+        floor[0] = sc.m_bound + sc.m_norm * delta
+        return 0
+    sc.m_bound = 0.0
+    sc.m_norm = 0.0
+    for j in range(s.p):               # visit them all, and rebase onto R
+        if not sc.bounded[j]:
+            continue
+        ub = sc.bound[j] + sc.norm[j] * delta
+        if ub >= prm.a * pf[j]:
+            sc.bounded[j] = 0
+            sc.n_bounded -= 1
+            sc.act[sc.n_act] = j
+            sc.n_act += 1
+        else:
+            sc.bound[j] = ub
+            sc.m_bound = max(sc.m_bound, ub / pf[j])
+            sc.m_norm = max(sc.m_norm, sc.norm[j] / pf[j])
+    memcpy(sc.r_ref, &R[0], R.shape[0] * sizeof(double))
+    floor[0] = sc.m_bound
+    return sc.n_act - start
 
 
-cdef void _screen_new(Screening* s, const double[::1] sw, const double[::1] R,
-                      const double[::1] g, const double[::1] w, const double[::1] x_norm2,
-                      const double[::1] pf, const CDParams* prm, int n_act, double gap,
-                      double floor) noexcept nogil:
-    """Screen the features of s.act that the gap-safe sphere test rules out."""
+cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
+                      const double[::1] w, const double[::1] x_norm2, const double[::1] pf,
+                      const CDParams* prm, double gap, double floor) noexcept nogil:
+    """Screen the features of sc.act that the gap-safe sphere test rules out."""
     cdef CDScreen* sc = s.sc
-    cdef int k, j, p = x_norm2.shape[0], n_new = 0
-    cdef double dnorm = floor, v, c, radius, delta
-    for k in range(n_act):
-        j = s.act[k]
+    cdef int k, j, kept = 0
+    cdef double dnorm = floor, v, c, radius
+    for k in range(sc.n_act):
+        j = sc.act[k]
         v = g[j] - prm.b * _l2_factor(prm, pf, j) * w[j]
         v = (v if prm.positive else fabs(v)) / pf[j]
         if v > dnorm:
             dnorm = v
     c = prm.a / dnorm if dnorm > prm.a else 1.0
     radius = sqrt(2.0 * max(gap, 0.0))
-    for k in range(n_act):
-        j = s.act[k]
-        if w[j] != 0.0 or c * fabs(g[j]) >= prm.a * pf[j]:
-            continue
-        if (c * fabs(g[j]) + radius * (sc.norm[j] if prm.b == 0.0 else
-                                       sqrt(x_norm2[j] + prm.b * _l2_factor(prm, pf, j)))
-                < prm.a * pf[j]):
-            sc.bounded[j] = 2              # to be screened
-            n_new += 1
-    if n_new == 0:
-        return
-    if sc.n_bounded > 0:               # move the old bounds onto the current residual
-        delta = _ref_distance(sc, sw, R)
-        for j in range(p):
-            if sc.bounded[j] == 1:
-                sc.bound[j] += sc.norm[j] * delta
-    for k in range(R.shape[0]):
-        sc.r_ref[k] = R[k]
-    for k in range(n_act):
-        j = s.act[k]
-        if sc.bounded[j] == 2:
+    for k in range(sc.n_act):
+        j = sc.act[k]
+        if (w[j] == 0.0 and c * fabs(g[j]) < prm.a * pf[j]
+                and c * fabs(g[j]) + radius * (
+                    sc.norm[j] if prm.b == 0.0 else
+                    sqrt(x_norm2[j] + prm.b * _l2_factor(prm, pf, j))) < prm.a * pf[j]):
+            if sc.n_bounded == 0:      # the first one: R becomes the reference
+                memcpy(sc.r_ref, &R[0], R.shape[0] * sizeof(double))
+                s.delta = 0.0
             sc.bounded[j] = 1
-            sc.bound[j] = fabs(g[j]) * (1.0 + 1e-12)
-    sc.n_bounded += n_new
+            sc.bound[j] = fabs(g[j]) * (1.0 + 1e-12) + sc.norm[j] * s.delta
+            sc.m_bound = max(sc.m_bound, sc.bound[j] / pf[j])
+            sc.m_norm = max(sc.m_norm, sc.norm[j] / pf[j])
+            sc.n_bounded += 1
+        else:
+            sc.act[kept] = j
+            kept += 1
+    sc.n_act = kept
 
 
 # --------------------------------------------------------------------- dense
@@ -518,17 +534,22 @@ cdef double _dense_full_gap(const floating[::1, :] X, const double[::1] y_c,
     features and only those readmitted from screening are scanned.
     """
     cdef int n_act, n_fresh
+    cdef int* act
     cdef double r_dot_y, floor, gap
     if not scr.on:
         if scan_all:
             return _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, NULL,
                               x_norm2.shape[0], result)
         return _gap_of_scan(y_c, sw, x_norm2, pf, prm, w, R, g, result)
-    n_act = _screen_refresh(scr, sw, R, x_norm2, pf, prm, &n_fresh, &floor)
-    _dense_scan(X, sw, x_mean, R, g, scr.act, n_act if scan_all else n_fresh, prm)
+    n_fresh = _screen_refresh(scr, sw, R, pf, prm, &floor)
+    act, n_act = scr.sc.act, scr.sc.n_act
+    if scan_all:
+        _dense_scan(X, sw, x_mean, R, g, act, n_act, prm)
+    else:                              # readmitted ones only: the rest is current
+        _dense_scan(X, sw, x_mean, R, g, act + n_act - n_fresh, n_fresh, prm)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    gap = _gap(scr.act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
-    _screen_new(scr, sw, R, g, w, x_norm2, pf, prm, n_act, gap, floor)
+    gap = _gap(act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
+    _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
     return gap
 
 
@@ -939,8 +960,9 @@ cdef void enet_dense(
     gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, not warm,
                           result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, scr.sc.bounded
-                            if scr.on else NULL, result.n_iter == 0)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
+                            scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
+                            result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -962,7 +984,7 @@ cdef void enet_dense(
         gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, True,
                               result)
     result.gap = gap
-    _dense_scan(X, sw, x_mean, R, g, scr.act, _screen_unlisted(&scr), params)
+    _dense_scan(X, sw, x_mean, R, g, scr.sc.act, _screen_unlisted(&scr), params)
     _screen_end(&scr)
     if cache == &local_cache:
         ws_gram_free(cache)
@@ -1112,18 +1134,23 @@ cdef double _sparse_full_gap(const floating[::1] data, const int[::1] indices,
                              CDResult* result) noexcept nogil:
     """Gap of the whole problem, screening what it can (see _dense_full_gap)."""
     cdef int n_act, n_fresh
+    cdef int* act
     cdef double r_dot_y, floor, gap
     if not scr.on:
         if scan_all:
             return _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, prm, w,
                                R, g, NULL, x_norm2.shape[0], result)
         return _gap_of_scan(y_c, sw, x_norm2, pf, prm, w, R, g, result)
-    n_act = _screen_refresh(scr, sw, R, x_norm2, pf, prm, &n_fresh, &floor)
-    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, scr.act,
-                 n_act if scan_all else n_fresh, prm)
+    n_fresh = _screen_refresh(scr, sw, R, pf, prm, &floor)
+    act, n_act = scr.sc.act, scr.sc.n_act
+    if scan_all:
+        _sparse_scan(data, indices, indptr, sw, x_mean, R, g, act, n_act, prm)
+    else:                              # readmitted ones only: the rest is current
+        _sparse_scan(data, indices, indptr, sw, x_mean, R, g, act + n_act - n_fresh,
+                     n_fresh, prm)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    gap = _gap(scr.act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
-    _screen_new(scr, sw, R, g, w, x_norm2, pf, prm, n_act, gap, floor)
+    gap = _gap(act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
+    _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
     return gap
 
 
@@ -1157,8 +1184,9 @@ cdef void enet_sparse(
     gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                            w, R, g, &scr, not warm, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, scr.sc.bounded
-                            if scr.on else NULL, result.n_iter == 0)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
+                            scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
+                            result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -1177,8 +1205,8 @@ cdef void enet_sparse(
         gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                                w, R, g, &scr, True, result)
     result.gap = gap
-    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, scr.act, _screen_unlisted(&scr),
-                 params)
+    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, scr.sc.act,
+                 _screen_unlisted(&scr), params)
     _screen_end(&scr)
 
 
@@ -1276,7 +1304,8 @@ cdef void enet_gram(
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, NULL, result.n_iter == 0)
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, NULL, 0,
+                            result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
@@ -1380,7 +1409,9 @@ cdef class ScreenState:
         self.c.act = &self.act[0] if n_features > 0 else NULL
         self.c.r_ref = &self.r_ref[0] if n_samples > 0 else NULL
         self.c.n_bounded = 0
+        self.c.n_act = 0
         self.c.has_norm = False
+        self.c.pf_ok = False
 
     @property
     def n_screened(self):

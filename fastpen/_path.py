@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import lstsq
+from scipy.linalg import blas, lstsq
 from scipy.optimize import lsq_linear, nnls
 
 from . import _cd
@@ -234,6 +234,27 @@ def _gram_pays(prob, n_alphas):
     return p / (2.0 * _BLAS3_SPEEDUP) < _PASSES_PER_ALPHA * n_alphas
 
 
+def _dense_gram(prob):
+    """(X~^T S X~, X~^T S y_c) for dense X, without a copy of X.
+
+    Unweighted float64 X whose columns have modest means: one DSYRK on X
+    itself and the rank-one centring X~^T X~ = X^T X - n xbar xbar^T, which
+    loses at most two digits when n xbar_j^2 <= 100 ||x~_j||^2 (constant
+    columns, never updated, do not count).  Otherwise the kernels' row-chunked
+    build centres (and weights) each chunk before its DSYRK.
+    """
+    X, n = prob.X, prob.n_samples
+    varying = prob.x_norm2 > 0
+    if (X.dtype == np.float64 and not prob.sw.size and prob.xty is not None
+            and np.all(n * prob.x_mean[varying] ** 2 <= 100.0 * prob.x_norm2[varying])):
+        upper = blas.dsyrk(1.0, X, trans=1, lower=0)
+        Q = np.triu(upper) + np.triu(upper, 1).T
+        if prob.fit_intercept:
+            Q -= n * np.outer(prob.x_mean, prob.x_mean)
+        return np.ascontiguousarray(Q), prob.xty.copy()
+    return _cd.dense_gram(X, prob.sw, prob.x_mean, prob.y_c)
+
+
 def _resolve_gram(precompute, prob, n_threads, n_alphas=1):
     """Return (Q, q, diag) for Gram mode, or None to work on X.
 
@@ -258,7 +279,7 @@ def _resolve_gram(precompute, prob, n_threads, n_alphas=1):
                  + prob.n_samples * np.outer(prob.x_mean, prob.x_mean))
             Q = np.ascontiguousarray(Q, dtype=np.float64)
         else:
-            Q, q = _cd.dense_gram(X, prob.sw, prob.x_mean, prob.y_c)   # no copy of X
+            Q, q = _dense_gram(prob)
     else:
         Q = _check_gram(prob, precompute)
     diag = np.where(prob.x_norm2 > 0, np.maximum(np.diagonal(Q), 0.0), 0.0)
