@@ -48,8 +48,9 @@ cdef struct CDScreen:
     # which keeps it out of the scans while the right side stays below
     # a pf_j and bounds its term of the dual norm (so the gap stays a
     # certificate for the whole problem).  ``act[:n_act]`` lists the features
-    # still scanned (not screened, nonzero norm); m_bound and m_norm bound
-    # bound_j / pf_j and norm_j / pf_j over the screened ones.  ``norm`` holds
+    # still scanned (not screened, nonzero norm); while a == a_ref, none of the
+    # screened ones can come back before ||R - r_ref||_S reaches delta_min;
+    # blist[:n_bounded] lists the screened ones.  ``norm`` holds
     # ||x~_j||_S and ``pf_ok`` whether every such feature is penalised, once
     # ``has_norm`` is set (by the first call on the problem).  Arrays of p
     # entries (act: p + 1), r_ref of n.
@@ -58,10 +59,11 @@ cdef struct CDScreen:
     double* r_ref
     double* norm
     int* act
+    int* blist
     int n_act
     int n_bounded
-    double m_bound
-    double m_norm
+    double a_ref
+    double delta_min
     bint has_norm
     bint pf_ok
 

@@ -240,10 +240,10 @@ cdef double* _block_delta(const CDParams* prm, const double[::1] g,
 # unpenalised features, whose dual constraints are not of this form.
 #
 # Bookkeeping stays proportional to the features still scanned (the list
-# ``act``): the screened ones are only visited when the summary bound
-# max_j bound_j/pf_j + max_j norm_j/pf_j ||R - r_ref|| reaches a -- about once
-# per alpha along a path -- and that visit moves their bounds onto the current
-# residual.
+# ``act``): the screened ones are only visited when the alpha changes or when
+# ||R - r_ref|| reaches delta_min = min_j (a pf_j - bound_j) / ||x~_j||, the
+# distance at which the first of them could come back -- about once per alpha
+# along a path -- and that visit moves their bounds onto the current residual.
 
 cdef struct Screening:
     CDScreen* sc        # the caller's state, or ``local``
@@ -255,7 +255,7 @@ cdef struct Screening:
 
 
 cdef void _screen_reset(CDScreen* sc, int p) noexcept nogil:
-    """Nothing screened: every feature of nonzero norm is scanned."""
+    """Nothing screened: every feature of nonzero norm is scanned (act has p + 1 entries)."""
     cdef int j
     sc.n_act = 0
     for j in range(p):
@@ -263,8 +263,7 @@ cdef void _screen_reset(CDScreen* sc, int p) noexcept nogil:
         sc.act[sc.n_act] = j
         sc.n_act += sc.norm[j] > 0.0
     sc.n_bounded = 0
-    sc.m_bound = 0.0
-    sc.m_norm = 0.0
+    sc.a_ref = -1.0
 
 
 cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_norm2,
@@ -284,6 +283,7 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
         sc.r_ref = NULL
         sc.norm = NULL
         sc.act = NULL
+        sc.blist = NULL
         sc.n_bounded = 0
         sc.has_norm = False
         if wanted:
@@ -291,12 +291,13 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
             sc.bound = <double*> malloc(p * sizeof(double))
             sc.norm = <double*> malloc(p * sizeof(double))
             sc.act = <int*> malloc((p + 1) * sizeof(int))
+            sc.blist = <int*> malloc(p * sizeof(int))
             sc.r_ref = <double*> malloc(n * sizeof(double))
     else:
         sc = prm.screen
     s.sc = sc
     s.on = wanted and not (sc.bounded == NULL or sc.bound == NULL or sc.r_ref == NULL
-                           or sc.norm == NULL or sc.act == NULL)
+                           or sc.norm == NULL or sc.act == NULL or sc.blist == NULL)
     if s.on and not sc.has_norm:       # once per problem
         sc.pf_ok = True
         for j in range(p):
@@ -319,14 +320,12 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
 cdef int _screen_unlisted(Screening* s) noexcept nogil:
     """With a per-call state, list the screened features in sc.act (their g is to
     be brought up to date before returning, as the contract of R and g says)."""
-    cdef int j, k = 0
+    cdef int k
     if not (s.on and s.own and s.sc.n_bounded > 0):
         return 0
-    for j in range(s.p):
-        if s.sc.bounded[j]:
-            s.sc.act[k] = j
-            k += 1
-    return k
+    for k in range(s.sc.n_bounded):
+        s.sc.act[k] = s.sc.blist[k]
+    return s.sc.n_bounded
 
 
 cdef void _screen_end(Screening* s) noexcept nogil:
@@ -336,6 +335,7 @@ cdef void _screen_end(Screening* s) noexcept nogil:
         free(s.local.r_ref)
         free(s.local.norm)
         free(s.local.act)
+        free(s.local.blist)
 
 
 cdef double _ref_distance(const CDScreen* sc, const double[::1] sw,
@@ -354,36 +354,37 @@ cdef int _screen_refresh(Screening* s, const double[::1] sw, const double[::1] R
                          double* floor) noexcept nogil:
     """Readmit the screened features whose bound may have reached a pf_j: they are
     appended to sc.act, and their number is returned.  ``floor``: an upper
-    bound of bound_j / pf_j over the features still screened."""
+    bound of |x~_j^T S R| / pf_j over the features still screened, or ``a``
+    when that is all we know (the same dual point as long as it is below a)."""
     cdef CDScreen* sc = s.sc
-    cdef int j, start = sc.n_act
+    cdef int k, j, kept = 0, start = sc.n_act
     cdef double ub, delta
     floor[0] = 0.0
     s.delta = 0.0
     if sc.n_bounded == 0:
         return 0
     delta = _ref_distance(sc, sw, R)
-    if sc.m_bound + sc.m_norm * delta < prm.a:      # none can have reached it
+    if prm.a == sc.a_ref and delta < sc.delta_min:   # none can have reached a pf_j
         s.delta = delta
-        floor[0] = sc.m_bound + sc.m_norm * delta
+        floor[0] = prm.a
         return 0
-    sc.m_bound = 0.0
-    sc.m_norm = 0.0
-    for j in range(s.p):               # visit them all, and rebase onto R
-        if not sc.bounded[j]:
-            continue
+    sc.a_ref = prm.a
+    sc.delta_min = INFINITY
+    for k in range(sc.n_bounded):      # visit them all, and rebase onto R
+        j = sc.blist[k]
         ub = sc.bound[j] + sc.norm[j] * delta
         if ub >= prm.a * pf[j]:
             sc.bounded[j] = 0
-            sc.n_bounded -= 1
             sc.act[sc.n_act] = j
             sc.n_act += 1
         else:
             sc.bound[j] = ub
-            sc.m_bound = max(sc.m_bound, ub / pf[j])
-            sc.m_norm = max(sc.m_norm, sc.norm[j] / pf[j])
+            sc.delta_min = min(sc.delta_min, (prm.a * pf[j] - ub) / sc.norm[j])
+            sc.blist[kept] = j
+            kept += 1
+    sc.n_bounded = kept
     memcpy(sc.r_ref, &R[0], R.shape[0] * sizeof(double))
-    floor[0] = sc.m_bound
+    floor[0] = prm.a if kept > 0 else 0.0   # each is below a pf_j: the same as exact
     return sc.n_act - start
 
 
@@ -411,10 +412,12 @@ cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
             if sc.n_bounded == 0:      # the first one: R becomes the reference
                 memcpy(sc.r_ref, &R[0], R.shape[0] * sizeof(double))
                 s.delta = 0.0
+                sc.a_ref = prm.a
+                sc.delta_min = INFINITY
             sc.bounded[j] = 1
             sc.bound[j] = fabs(g[j]) * (1.0 + 1e-12) + sc.norm[j] * s.delta
-            sc.m_bound = max(sc.m_bound, sc.bound[j] / pf[j])
-            sc.m_norm = max(sc.m_norm, sc.norm[j] / pf[j])
+            sc.delta_min = min(sc.delta_min, (prm.a * pf[j] - sc.bound[j]) / sc.norm[j])
+            sc.blist[sc.n_bounded] = j
             sc.n_bounded += 1
         else:
             sc.act[kept] = j
@@ -1396,17 +1399,20 @@ cdef class ScreenState:
     cdef double[::1] r_ref
     cdef double[::1] norm
     cdef int[::1] act
+    cdef int[::1] blist
 
     def __init__(self, Py_ssize_t n_samples, Py_ssize_t n_features):
         self.bounded = np.zeros(n_features, dtype=np.int8)
         self.bound = np.zeros(n_features)
         self.norm = np.zeros(n_features)
-        self.act = np.zeros(n_features + 1, dtype=np.intc)   # + 1: see _screen_refresh
+        self.act = np.zeros(n_features + 1, dtype=np.intc)   # + 1: see _screen_reset
+        self.blist = np.zeros(max(n_features, 1), dtype=np.intc)
         self.r_ref = np.zeros(n_samples)
         self.c.bounded = &self.bounded[0] if n_features > 0 else NULL
         self.c.bound = &self.bound[0] if n_features > 0 else NULL
         self.c.norm = &self.norm[0] if n_features > 0 else NULL
         self.c.act = &self.act[0] if n_features > 0 else NULL
+        self.c.blist = &self.blist[0]
         self.c.r_ref = &self.r_ref[0] if n_samples > 0 else NULL
         self.c.n_bounded = 0
         self.c.n_act = 0
