@@ -1438,6 +1438,14 @@ cdef CDScreen* _screen_ptr(ScreenState state, Py_ssize_t n, Py_ssize_t p) except
     return &state.c
 
 
+cdef int[::1] _ws_buffer(int[::1] ws, Py_ssize_t p):
+    if ws is None:
+        return np.empty(p, dtype=np.intc)
+    if ws.shape[0] != p:
+        raise ValueError(f"ws must have shape ({p},)")
+    return ws
+
+
 cdef tuple _scratch(double[::1] R, double[::1] g, Py_ssize_t n, Py_ssize_t p, bint warm,
                     CDParams* prm):
     """The residual and gradient buffers: the caller's (checked) or new ones."""
@@ -1466,14 +1474,15 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
                 const double[::1] lower=None, const double[::1] upper=None,
                 double[::1] R=None, double[::1] g=None, bint warm=False, int ws_gram=0,
                 GramCache cache=None, ScreenState screen=None, bint screening=True,
-                double a_prev=0.0):
+                double a_prev=0.0, int[::1] ws=None):
     """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter).
 
     ``R`` (n,) and ``g`` (p,) may be passed to be kept between calls: with
     ``warm=True`` they hold what the previous call on this ``w`` left there.
     ``ws_gram``: see CDParams.  ``cache``: a :class:`GramCache`, and
     ``screen`` a :class:`ScreenState`, kept between calls on this problem;
-    ``screening=False`` turns gap-safe screening off.
+    ``screening=False`` turns gap-safe screening off.  ``ws``: an int32
+    scratch array of p entries to reuse between calls.
     """
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
@@ -1486,7 +1495,7 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
     prm.a_prev = a_prev
     cdef CDResult res
     R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
-    cdef int[::1] ws = np.empty(X.shape[1], dtype=np.intc)
+    ws = _ws_buffer(ws, X.shape[1])
     with nogil:
         enet_dense(X, y_c, sw, x_mean, x_norm2, pf, &prm, w, R, g, ws, &res)
     return res.gap, res.r_norm2, res.n_iter
@@ -1502,10 +1511,12 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                 const double[::1] l2_factor=None,
                  const double[::1] lower=None, const double[::1] upper=None,
                  double[::1] R=None, double[::1] g=None, bint warm=False,
-                 ScreenState screen=None, bint screening=True, double a_prev=0.0):
+                 ScreenState screen=None, bint screening=True, double a_prev=0.0,
+                 int[::1] ws=None):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter).
 
-    ``R``, ``g``, ``warm``, ``screen`` and ``screening`` as in :func:`solve_dense`.
+    ``R``, ``g``, ``warm``, ``screen``, ``screening`` and ``ws`` as in
+    :func:`solve_dense`.
     """
     cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
@@ -1515,7 +1526,7 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
     prm.screen = _screen_ptr(screen, y_c.shape[0], x_norm2.shape[0])
     prm.no_screening = not screening
     prm.a_prev = a_prev
-    cdef int[::1] ws = np.empty(x_norm2.shape[0], dtype=np.intc)
+    ws = _ws_buffer(ws, x_norm2.shape[0])
     with nogil:
         enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &prm, w,
                     R, g, ws, &res)

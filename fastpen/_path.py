@@ -504,7 +504,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     r_norm2 = np.empty(m)
     # The residual and X~^T S r a fit ends with are where the next alpha starts:
     # kept between calls, they save the first scan over X of every warm fit.
-    R, g, warm = np.empty(n), np.empty(p), False
+    R, g, ws, warm = np.empty(n), np.empty(p), np.empty(p, dtype=np.intc), False
     if prob.xty is not None and gram is None and not w.any():
         R[:], g[:], warm = prob.y_c, prob.xty, True   # the scan of w = 0 is known
     cache = _cd.GramCache()   # the dense kernel's working-set Gram rows, along the path
@@ -536,11 +536,11 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
             res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
                                    prob.x_mean, pen.x_norm2, pen.l1, *args,
                                    solver.n_threads, R=R, g=g, warm=warm, screen=screen,
-                                   **kwargs)
+                                   ws=ws, **kwargs)
         else:
             res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, pen.x_norm2,
                                   pen.l1, *args, solver.n_threads, R=R, g=g, warm=warm,
-                                  cache=cache, screen=screen, **kwargs)
+                                  cache=cache, screen=screen, ws=ws, **kwargs)
         warm = True         # the kernel leaves R and g consistent with w
         gaps[k], r_norm2[k], n_iters[k] = res
         coefs[k] = w      # float32: a coefficient at a bound is that bound in float32
