@@ -10,6 +10,7 @@ it (per-sum scaling): ``a = n alpha l1_ratio``, ``b = n alpha (1 - l1_ratio)``.
 The intercept is never a column of X: targets and residuals are centred with
 the weighted means and the kernels subtract column means on the fly.
 """
+import contextlib
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -476,6 +477,15 @@ class _SolverOptions:
                    warning_category or ConvergenceWarning)
 
 
+def _blas_limited(active):
+    """A context limiting BLAS to one thread when ``active``."""
+    if not active:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_max=None,
                 coef_init=None, precompute=False):
     """Warm-started fits for per-sum strengths (a_seq[k], b_seq[k]); alphas are reported.
@@ -509,48 +519,53 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
         R[:], g[:], warm = prob.y_c, prob.xty, True   # the scan of w = 0 is known
     cache = _cd.GramCache()   # the dense kernel's working-set Gram rows, along the path
     screen = _cd.ScreenState(n, p)   # and the features screened out of its scans
-    for k in range(m):
-        a, b = float(a_seq[k]), float(b_seq[k])
-        iters, block = solver.max_iter, unpenalized
-        if prob.y_norm2 == 0:
-            w[:] = 0.0               # y is constant: w = 0 fits it exactly
-            iters, warm = 0, False
-        elif at_max is not None and at_max[k]:
-            w = w_at_max.copy()      # known solution: penalised coefficients all zero
-            iters, warm = 0, False
-        elif a == 0 and b == 0:                          # (constrained) least squares
-            block = _unpenalized_block(prob, np.flatnonzero(pen.active),
-                                       solver.positive or pen.boxed)
-        args = (w, a, b, tol_abs, iters, solver.positive, solver.random, solver.seed + k)
-        kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1],
-                      unpen_boxed=block[2])
-        if gram is not None:
-            # the sequential strong rule pays in Gram mode (an extra working-set
-            # feature costs O(1) per sweep while at zero); on X it cost more than
-            # it saved, its candidates needing Gram rows or O(n) dots (see
-            # benchmarks/README.md)
-            res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pen.l1, *args,
-                                 a_prev=float(a_seq[k - 1]) if k > 0 else 0.0, **kwargs)
-        elif prob.sparse:
-            Xs = prob.X
-            res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
-                                   prob.x_mean, pen.x_norm2, pen.l1, *args,
-                                   solver.n_threads, R=R, g=g, warm=warm, screen=screen,
-                                   ws=ws, **kwargs)
-        else:
-            res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, pen.x_norm2,
-                                  pen.l1, *args, solver.n_threads, R=R, g=g, warm=warm,
-                                  cache=cache, screen=screen, ws=ws, **kwargs)
-        warm = True         # the kernel leaves R and g consistent with w
-        gaps[k], r_norm2[k], n_iters[k] = res
-        coefs[k] = w      # float32: a coefficient at a bound is that bound in float32
-        if prob.fit_intercept:
-            intercepts[k] = prob.y_mean - prob.x_mean @ w
-        if not (np.isfinite(coefs[k]).all() and np.isfinite(gaps[k])
-                and np.isfinite(intercepts[k])):
-            raise FloatingPointError(
-                f"non-finite coefficients at alpha={alphas[k]:.6g}: the data are too badly "
-                f"scaled for {prob.X.dtype} precision; rescale X and y.")
+    # The dense kernel builds working-set Gram matrices with BLAS: while its own
+    # OpenMP threads run, a multithreaded BLAS's spinning threads only get in
+    # their way (dense-wide path on 2 cores: 0.54 s with BLAS at 1 thread, 1.21 s
+    # at 2), so BLAS runs single-threaded there.
+    with _blas_limited(gram is None and not prob.sparse and solver.n_threads > 1):
+        for k in range(m):
+            a, b = float(a_seq[k]), float(b_seq[k])
+            iters, block = solver.max_iter, unpenalized
+            if prob.y_norm2 == 0:
+                w[:] = 0.0               # y is constant: w = 0 fits it exactly
+                iters, warm = 0, False
+            elif at_max is not None and at_max[k]:
+                w = w_at_max.copy()      # known solution: penalised coefficients all zero
+                iters, warm = 0, False
+            elif a == 0 and b == 0:                          # (constrained) least squares
+                block = _unpenalized_block(prob, np.flatnonzero(pen.active),
+                                           solver.positive or pen.boxed)
+            args = (w, a, b, tol_abs, iters, solver.positive, solver.random, solver.seed + k)
+            kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1],
+                          unpen_boxed=block[2])
+            if gram is not None:
+                # the sequential strong rule pays in Gram mode (an extra working-set
+                # feature costs O(1) per sweep while at zero); on X it cost more than
+                # it saved, its candidates needing Gram rows or O(n) dots (see
+                # benchmarks/README.md)
+                res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pen.l1, *args,
+                                     a_prev=float(a_seq[k - 1]) if k > 0 else 0.0, **kwargs)
+            elif prob.sparse:
+                Xs = prob.X
+                res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
+                                       prob.x_mean, pen.x_norm2, pen.l1, *args,
+                                       solver.n_threads, R=R, g=g, warm=warm, screen=screen,
+                                       ws=ws, **kwargs)
+            else:
+                res = _cd.solve_dense(prob.X, prob.y_c, prob.sw, prob.x_mean, pen.x_norm2,
+                                      pen.l1, *args, solver.n_threads, R=R, g=g, warm=warm,
+                                      cache=cache, screen=screen, ws=ws, **kwargs)
+            warm = True         # the kernel leaves R and g consistent with w
+            gaps[k], r_norm2[k], n_iters[k] = res
+            coefs[k] = w      # float32: a coefficient at a bound is that bound in float32
+            if prob.fit_intercept:
+                intercepts[k] = prob.y_mean - prob.x_mean @ w
+            if not (np.isfinite(coefs[k]).all() and np.isfinite(gaps[k])
+                    and np.isfinite(intercepts[k])):
+                raise FloatingPointError(
+                    f"non-finite coefficients at alpha={alphas[k]:.6g}: the data are too badly "
+                    f"scaled for {prob.X.dtype} precision; rescale X and y.")
 
     _warn_unconverged(alphas, gaps, tol_abs, n, solver.warning_category)
     dev_ratio = 1.0 - r_norm2 / prob.y_norm2 if prob.y_norm2 > 0 else np.zeros(m)

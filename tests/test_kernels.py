@@ -287,6 +287,10 @@ def test_warm_call_needs_its_buffers():
         _cd.solve_dense(*args, warm=True)
     with pytest.raises(ValueError, match="R must have shape"):
         _cd.solve_dense(*args, R=np.empty(19), g=np.empty(5))
+    with pytest.raises(ValueError, match="ws must have shape"):
+        _cd.solve_dense(*args, ws=np.empty(4, dtype=np.intc))
+    with pytest.raises(ValueError, match="screen"):
+        _cd.solve_dense(*args, screen=_cd.ScreenState(20, 6))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
