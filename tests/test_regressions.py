@@ -304,3 +304,30 @@ def test_explicit_grid_above_alpha_max_is_exactly_zero(fmt):
     assert np.all(res.n_iter[:2] == 0)
     assert np.count_nonzero(res.coefs[2]) > 0
     np.testing.assert_allclose(res.intercepts[:2], y.mean())
+
+
+def test_blas_is_single_threaded_inside_the_threaded_dense_kernel(monkeypatch):
+    """The dense kernel's working-set Gram matrices use BLAS; with OpenMP threads
+    running, a multithreaded BLAS doubled the time of a 2-thread path."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from fastpen import _cd
+    import fastpen._path as path_mod
+
+    seen = []
+    original = _cd.solve_dense
+
+    def spy(*args, **kwargs):
+        seen.append(max((p["num_threads"] for p in threadpool_info()
+                         if p["user_api"] == "blas"), default=1))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(path_mod._cd, "solve_dense", spy)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((50, 80)), rng.standard_normal(50)
+    with threadpool_limits(limits=2, user_api="blas"):
+        fastpen.lasso_path(X, y, alphas=3, n_threads=2, precompute=False)
+        assert seen and max(seen) == 1
+        seen.clear()
+        fastpen.lasso_path(X, y, alphas=3, n_threads=1, precompute=False)
+        assert seen    # serial kernel: BLAS left as the caller set it
