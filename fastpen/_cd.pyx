@@ -503,11 +503,15 @@ cdef double _gap_of_scan(const double[::1] y_c, const double[::1] sw,
 
 cdef void _dense_scan(const floating[::1, :] X, const double[::1] sw,
                       const double[::1] x_mean, const double[::1] R, double[::1] g,
-                      const int* idx, int m, const CDParams* prm) noexcept nogil:
-    """g_j = x~_j^T S R for j in idx[:m] (all m features if idx is NULL)."""
+                      const int* idx, int m, const CDParams* prm,
+                      bint full) noexcept nogil:
+    """g_j = x~_j^T S R for j in idx[:m] (all m features if idx is NULL).
+
+    Only ``full`` scans (not the working-set checks between sweeps) are threaded.
+    """
     cdef int k, j
     for k in prange(m, num_threads=prm.n_threads, schedule="static",
-                    use_threads_if=_parallel(prm, <long>X.shape[0] * m)):
+                    use_threads_if=full and _parallel(prm, <long>X.shape[0] * m)):
         j = idx[k] if idx != NULL else k
         g[j] = _dense_grad(X, sw, x_mean, R, j)
 
@@ -520,7 +524,7 @@ cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
                        CDResult* result) noexcept nogil:
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
     cdef double r_dot_y
-    _dense_scan(X, sw, x_mean, R, g, idx, m, prm)
+    _dense_scan(X, sw, x_mean, R, g, idx, m, prm, idx == NULL)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
     return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
 
@@ -547,9 +551,9 @@ cdef double _dense_full_gap(const floating[::1, :] X, const double[::1] y_c,
     n_fresh = _screen_refresh(scr, sw, R, pf, prm, &floor)
     act, n_act = scr.sc.act, scr.sc.n_act
     if scan_all:
-        _dense_scan(X, sw, x_mean, R, g, act, n_act, prm)
+        _dense_scan(X, sw, x_mean, R, g, act, n_act, prm, True)
     else:                              # readmitted ones only: the rest is current
-        _dense_scan(X, sw, x_mean, R, g, act + n_act - n_fresh, n_fresh, prm)
+        _dense_scan(X, sw, x_mean, R, g, act + n_act - n_fresh, n_fresh, prm, True)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
     gap = _gap(act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
     _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
@@ -987,7 +991,7 @@ cdef void enet_dense(
         gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, True,
                               result)
     result.gap = gap
-    _dense_scan(X, sw, x_mean, R, g, scr.sc.act, _screen_unlisted(&scr), params)
+    _dense_scan(X, sw, x_mean, R, g, scr.sc.act, _screen_unlisted(&scr), params, True)
     _screen_end(&scr)
     if cache == &local_cache:
         ws_gram_free(cache)
@@ -1103,13 +1107,17 @@ cdef inline long _nnz_of(const int[::1] indptr, const int* idx, int m) noexcept 
 cdef void _sparse_scan(const floating[::1] data, const int[::1] indices,
                        const int[::1] indptr, const double[::1] sw,
                        const double[::1] x_mean, const double[::1] R, double[::1] g,
-                       const int* idx, int m, const CDParams* prm) noexcept nogil:
-    """g_j = x~_j^T S R for j in idx[:m] (all m features if idx is NULL)."""
+                       const int* idx, int m, const CDParams* prm,
+                       bint full) noexcept nogil:
+    """g_j = x~_j^T S R for j in idx[:m] (all m features if idx is NULL).
+
+    Only ``full`` scans (not the working-set checks between sweeps) are threaded.
+    """
     cdef int k, j
     cdef double sum_sr = _weighted_sum(sw, R)
     # dynamic: column lengths can be very uneven (popular words in text data)
     for k in prange(m, num_threads=prm.n_threads, schedule="dynamic", chunksize=256,
-                    use_threads_if=_parallel(prm, _nnz_of(indptr, idx, m))):
+                    use_threads_if=full and _parallel(prm, _nnz_of(indptr, idx, m))):
         j = idx[k] if idx != NULL else k
         g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
 
@@ -1123,7 +1131,7 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
                         CDResult* result) noexcept nogil:
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
     cdef double r_dot_y
-    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, idx, m, prm)
+    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, idx, m, prm, idx == NULL)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
     return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
 
@@ -1147,10 +1155,10 @@ cdef double _sparse_full_gap(const floating[::1] data, const int[::1] indices,
     n_fresh = _screen_refresh(scr, sw, R, pf, prm, &floor)
     act, n_act = scr.sc.act, scr.sc.n_act
     if scan_all:
-        _sparse_scan(data, indices, indptr, sw, x_mean, R, g, act, n_act, prm)
+        _sparse_scan(data, indices, indptr, sw, x_mean, R, g, act, n_act, prm, True)
     else:                              # readmitted ones only: the rest is current
         _sparse_scan(data, indices, indptr, sw, x_mean, R, g, act + n_act - n_fresh,
-                     n_fresh, prm)
+                     n_fresh, prm, True)
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
     gap = _gap(act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
     _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
@@ -1209,7 +1217,7 @@ cdef void enet_sparse(
                                w, R, g, &scr, True, result)
     result.gap = gap
     _sparse_scan(data, indices, indptr, sw, x_mean, R, g, scr.sc.act,
-                 _screen_unlisted(&scr), params)
+                 _screen_unlisted(&scr), params, True)
     _screen_end(&scr)
 
 
