@@ -491,14 +491,41 @@ cdef double _residual_stats(const double[::1] y_c, const double[::1] sw,
     return rr
 
 
-cdef double _gap_of_scan(const double[::1] y_c, const double[::1] sw,
-                         const double[::1] x_norm2, const double[::1] pf,
-                         const CDParams* prm, const double[::1] w, const double[::1] R,
-                         const double[::1] g, CDResult* result) noexcept nogil:
-    """Full gap from a scan already in ``g`` (a warm call): O(n + p), X is not read."""
-    cdef double r_dot_y
+cdef int _full_scan_list(Screening* scr, const double[::1] sw, const double[::1] R,
+                         const double[::1] pf, const CDParams* prm, bint scan_all,
+                         int** idx, double* floor) noexcept nogil:
+    """The features a full gap has to scan: idx[0][:count] (idx NULL: all of them).
+
+    ``scan_all`` False (a warm start): g is current for the unscreened
+    features, so only those readmitted from screening are listed.
+    """
+    cdef int n_fresh
+    if not scr.on:
+        idx[0] = NULL
+        floor[0] = 0.0
+        return scr.p if scan_all else 0
+    n_fresh = _screen_refresh(scr, sw, R, pf, prm, floor)
+    if scan_all:
+        idx[0] = scr.sc.act
+        return scr.sc.n_act
+    idx[0] = scr.sc.act + scr.sc.n_act - n_fresh
+    return n_fresh
+
+
+cdef double _full_gap_after_scan(Screening* scr, const double[::1] y_c, const double[::1] sw,
+                                 const double[::1] x_norm2, const double[::1] pf,
+                                 const CDParams* prm, const double[::1] w,
+                                 const double[::1] R, const double[::1] g, double floor,
+                                 CDResult* result) noexcept nogil:
+    """The whole problem's gap once g is current, then screening by it."""
+    cdef double r_dot_y, gap
     result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    return _gap(NULL, x_norm2.shape[0], g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
+    if not scr.on:
+        return _gap(NULL, x_norm2.shape[0], g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
+    gap = _gap(scr.sc.act, scr.sc.n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y,
+               floor)
+    _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
+    return gap
 
 
 cdef void _dense_scan(const floating[::1, :] X, const double[::1] sw,
@@ -535,29 +562,12 @@ cdef double _dense_full_gap(const floating[::1, :] X, const double[::1] y_c,
                             const CDParams* prm, const double[::1] w, const double[::1] R,
                             double[::1] g, Screening* scr, bint scan_all,
                             CDResult* result) noexcept nogil:
-    """Gap of the whole problem, screening what it can.
-
-    ``scan_all`` False (a warm start): g is current for the unscreened
-    features and only those readmitted from screening are scanned.
-    """
-    cdef int n_act, n_fresh
-    cdef int* act
-    cdef double r_dot_y, floor, gap
-    if not scr.on:
-        if scan_all:
-            return _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, NULL,
-                              x_norm2.shape[0], result)
-        return _gap_of_scan(y_c, sw, x_norm2, pf, prm, w, R, g, result)
-    n_fresh = _screen_refresh(scr, sw, R, pf, prm, &floor)
-    act, n_act = scr.sc.act, scr.sc.n_act
-    if scan_all:
-        _dense_scan(X, sw, x_mean, R, g, act, n_act, prm, True)
-    else:                              # readmitted ones only: the rest is current
-        _dense_scan(X, sw, x_mean, R, g, act + n_act - n_fresh, n_fresh, prm, True)
-    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    gap = _gap(act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
-    _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
-    return gap
+    """Gap of the whole problem, screening what it can (see _full_scan_list)."""
+    cdef int* idx
+    cdef double floor
+    cdef int m = _full_scan_list(scr, sw, R, pf, prm, scan_all, &idx, &floor)
+    _dense_scan(X, sw, x_mean, R, g, idx, m, prm, True)
+    return _full_gap_after_scan(scr, y_c, sw, x_norm2, pf, prm, w, R, g, floor, result)
 
 
 # Dense working-set solves run on the residual (each coordinate step costs O(n))
@@ -1143,26 +1153,12 @@ cdef double _sparse_full_gap(const floating[::1] data, const int[::1] indices,
                              const CDParams* prm, const double[::1] w, const double[::1] R,
                              double[::1] g, Screening* scr, bint scan_all,
                              CDResult* result) noexcept nogil:
-    """Gap of the whole problem, screening what it can (see _dense_full_gap)."""
-    cdef int n_act, n_fresh
-    cdef int* act
-    cdef double r_dot_y, floor, gap
-    if not scr.on:
-        if scan_all:
-            return _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, prm, w,
-                               R, g, NULL, x_norm2.shape[0], result)
-        return _gap_of_scan(y_c, sw, x_norm2, pf, prm, w, R, g, result)
-    n_fresh = _screen_refresh(scr, sw, R, pf, prm, &floor)
-    act, n_act = scr.sc.act, scr.sc.n_act
-    if scan_all:
-        _sparse_scan(data, indices, indptr, sw, x_mean, R, g, act, n_act, prm, True)
-    else:                              # readmitted ones only: the rest is current
-        _sparse_scan(data, indices, indptr, sw, x_mean, R, g, act + n_act - n_fresh,
-                     n_fresh, prm, True)
-    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    gap = _gap(act, n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
-    _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
-    return gap
+    """Gap of the whole problem, screening what it can (see _full_scan_list)."""
+    cdef int* idx
+    cdef double floor
+    cdef int m = _full_scan_list(scr, sw, R, pf, prm, scan_all, &idx, &floor)
+    _sparse_scan(data, indices, indptr, sw, x_mean, R, g, idx, m, prm, True)
+    return _full_gap_after_scan(scr, y_c, sw, x_norm2, pf, prm, w, R, g, floor, result)
 
 
 cdef void enet_sparse(
