@@ -42,20 +42,24 @@ cdef struct WSGram:
 
 cdef struct CDScreen:
     # Gap-safe screening state of the dense and sparse kernels, kept between
-    # calls along a path (with R and g).  For a screened feature, bounded[j] = 1
-    # and g[j] is not kept up to date; instead
-    #     |x~_j^T S R| <= bound[j] + ||x~_j||_S ||R - r_ref||_S,
+    # calls along a path (with R and g) of one problem (x_norm2 and pf fixed).
+    # blist[:n_bounded] lists the screened features: for j = blist[k],
+    # bounded[j] = 1 and g[j] is not kept up to date; instead
+    #     |x~_j^T S R| <= bound[k] + bnorm[k] ||R - r_ref||_S,
     # which keeps it out of the scans while the right side stays below
-    # a pf_j and bounds its term of the dual norm (so the gap stays a
-    # certificate for the whole problem).  ``act[:n_act]`` lists the features
-    # still scanned (not screened, nonzero norm); while a == a_ref, none of the
-    # screened ones can come back before ||R - r_ref||_S reaches delta_min;
-    # blist[:n_bounded] lists the screened ones.  ``norm`` holds
-    # ||x~_j||_S and ``pf_ok`` whether every such feature is penalised, once
-    # ``has_norm`` is set (by the first call on the problem).  Arrays of p
-    # entries (act: p + 1), r_ref of n.
+    # a bpf[k] (bnorm[k] = norm[j], bpf[k] = pf_j: stored in list order, so
+    # that a visit of the list reads memory in order) and bounds its term of
+    # the dual norm (so the gap stays a certificate for the whole problem).
+    # ``act[:n_act]`` lists the features still scanned (not screened, nonzero
+    # norm); while a == a_ref, none of the screened ones can come back before
+    # ||R - r_ref||_S reaches delta_min.  ``norm`` holds ||x~_j||_S and
+    # ``pf_ok`` whether every such feature is penalised, once ``has_norm`` is
+    # set (by the first call on the problem).  Arrays of p entries (act: p + 1),
+    # r_ref of n.
     signed char* bounded
     double* bound
+    double* bnorm
+    double* bpf
     double* r_ref
     double* norm
     int* act

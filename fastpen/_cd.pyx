@@ -27,7 +27,7 @@ from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
     fp_axpy_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
-    rand_below, wdot_centered,
+    rand_below, sparse_axpy, sparse_dot, wdot_centered,
 )
 
 # Working-set solves check their own (restricted) gap every INNER_GAP_EVERY epochs
@@ -280,6 +280,8 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
         sc = &s.local
         sc.bounded = NULL
         sc.bound = NULL
+        sc.bnorm = NULL
+        sc.bpf = NULL
         sc.r_ref = NULL
         sc.norm = NULL
         sc.act = NULL
@@ -289,6 +291,8 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
         if wanted:
             sc.bounded = <signed char*> calloc(p, sizeof(signed char))
             sc.bound = <double*> malloc(p * sizeof(double))
+            sc.bnorm = <double*> malloc(p * sizeof(double))
+            sc.bpf = <double*> malloc(p * sizeof(double))
             sc.norm = <double*> malloc(p * sizeof(double))
             sc.act = <int*> malloc((p + 1) * sizeof(int))
             sc.blist = <int*> malloc(p * sizeof(int))
@@ -296,7 +300,8 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
     else:
         sc = prm.screen
     s.sc = sc
-    s.on = wanted and not (sc.bounded == NULL or sc.bound == NULL or sc.r_ref == NULL
+    s.on = wanted and not (sc.bounded == NULL or sc.bound == NULL or sc.bnorm == NULL
+                           or sc.bpf == NULL or sc.r_ref == NULL
                            or sc.norm == NULL or sc.act == NULL or sc.blist == NULL)
     if s.on and not sc.has_norm:       # once per problem
         sc.pf_ok = True
@@ -332,6 +337,8 @@ cdef void _screen_end(Screening* s) noexcept nogil:
     if s.own:
         free(s.local.bounded)
         free(s.local.bound)
+        free(s.local.bnorm)
+        free(s.local.bpf)
         free(s.local.r_ref)
         free(s.local.norm)
         free(s.local.act)
@@ -357,8 +364,13 @@ cdef int _screen_refresh(Screening* s, const double[::1] sw, const double[::1] R
     bound of |x~_j^T S R| / pf_j over the features still screened, or ``a``
     when that is all we know (the same dual point as long as it is below a)."""
     cdef CDScreen* sc = s.sc
-    cdef int k, j, kept = 0, start = sc.n_act
-    cdef double ub, delta
+    cdef int k, j, kept = 0, start = sc.n_act, n_act = sc.n_act, n_bounded = sc.n_bounded
+    cdef int* act = sc.act
+    cdef int* blist = sc.blist
+    cdef double* bound = sc.bound
+    cdef double* bnorm = sc.bnorm
+    cdef double* bpf = sc.bpf
+    cdef double ub, thr, delta, a = prm.a, dmin = INFINITY
     floor[0] = 0.0
     s.delta = 0.0
     if sc.n_bounded == 0:
@@ -368,20 +380,27 @@ cdef int _screen_refresh(Screening* s, const double[::1] sw, const double[::1] R
         s.delta = delta
         floor[0] = prm.a
         return 0
-    sc.a_ref = prm.a
-    sc.delta_min = INFINITY
-    for k in range(sc.n_bounded):      # visit them all, and rebase onto R
-        j = sc.blist[k]
-        ub = sc.bound[j] + sc.norm[j] * delta
-        if ub >= prm.a * pf[j]:
+    sc.a_ref = a
+    # Once per alpha along a path, over most features on sparse problems: the
+    # screened list is read in order (no gathers) and the minimum kept in a local.
+    for k in range(n_bounded):      # visit them all, and rebase onto R
+        ub = bound[k] + bnorm[k] * delta
+        thr = a * bpf[k]
+        if ub >= thr:
+            j = blist[k]
             sc.bounded[j] = 0
-            sc.act[sc.n_act] = j
-            sc.n_act += 1
+            act[n_act] = j
+            n_act += 1
         else:
-            sc.bound[j] = ub
-            sc.delta_min = min(sc.delta_min, (prm.a * pf[j] - ub) / sc.norm[j])
-            sc.blist[kept] = j
+            if thr - ub < dmin * bnorm[k]:       # divides only when the minimum moves
+                dmin = (thr - ub) / bnorm[k]
+            bound[kept] = ub
+            bnorm[kept] = bnorm[k]
+            bpf[kept] = bpf[k]
+            blist[kept] = blist[k]
             kept += 1
+    sc.delta_min = dmin
+    sc.n_act = n_act
     sc.n_bounded = kept
     memcpy(sc.r_ref, &R[0], R.shape[0] * sizeof(double))
     floor[0] = prm.a if kept > 0 else 0.0   # each is below a pf_j: the same as exact
@@ -393,7 +412,7 @@ cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
                       const CDParams* prm, double gap, double floor) noexcept nogil:
     """Screen the features of sc.act that the gap-safe sphere test rules out."""
     cdef CDScreen* sc = s.sc
-    cdef int k, j, kept = 0
+    cdef int k, j, k_b, kept = 0
     cdef double dnorm = floor, v, c, radius
     for k in range(sc.n_act):
         j = sc.act[k]
@@ -415,9 +434,12 @@ cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
                 sc.a_ref = prm.a
                 sc.delta_min = INFINITY
             sc.bounded[j] = 1
-            sc.bound[j] = fabs(g[j]) * (1.0 + 1e-12) + sc.norm[j] * s.delta
-            sc.delta_min = min(sc.delta_min, (prm.a * pf[j] - sc.bound[j]) / sc.norm[j])
-            sc.blist[sc.n_bounded] = j
+            k_b = sc.n_bounded
+            sc.blist[k_b] = j
+            sc.bound[k_b] = fabs(g[j]) * (1.0 + 1e-12) + sc.norm[j] * s.delta
+            sc.bnorm[k_b] = sc.norm[j]
+            sc.bpf[k_b] = pf[j]
+            sc.delta_min = min(sc.delta_min, (prm.a * pf[j] - sc.bound[k_b]) / sc.norm[j])
             sc.n_bounded += 1
         else:
             sc.act[kept] = j
@@ -1028,15 +1050,21 @@ cdef inline double _weighted_sum(const double[::1] sw, const double[::1] R) noex
 cdef inline double _sparse_dot(const floating[::1] data, const int[::1] indices,
                                const int[::1] indptr, const double[::1] sw,
                                const double[::1] R, int j) noexcept nogil:
-    cdef int k
-    cdef double acc = 0.0
-    if sw.shape[0] > 0:
-        for k in range(indptr[j], indptr[j + 1]):
-            acc += data[k] * sw[indices[k]] * R[indices[k]]
-    else:
-        for k in range(indptr[j], indptr[j + 1]):
-            acc += data[k] * R[indices[k]]
-    return acc
+    """sum over column j's entries of x s r (vectorised gathers, _simd.h)."""
+    cdef int start = indptr[j], m = indptr[j + 1] - indptr[j]
+    if m == 0:
+        return 0.0
+    return sparse_dot(m, &data[start], &indices[start],
+                      &sw[0] if sw.shape[0] > 0 else NULL, &R[0])
+
+
+cdef inline void _sparse_axpy(const floating[::1] data, const int[::1] indices,
+                              const int[::1] indptr, int j, double alpha,
+                              double[::1] R) noexcept nogil:
+    """R += alpha x_j on column j's entries (vectorised scatter, _simd.h)."""
+    cdef int start = indptr[j], m = indptr[j + 1] - indptr[j]
+    if m > 0:
+        sparse_axpy(m, alpha, &data[start], &indices[start], &R[0])
 
 
 cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
@@ -1062,8 +1090,7 @@ cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
         w_new = _update(z, j, x_norm2, pf, prm)
         if w_new != w_old:
             delta = w_new - w_old
-            for k in range(indptr[j], indptr[j + 1]):
-                R[indices[k]] -= delta * data[k]
+            _sparse_axpy(data, indices, indptr, j, -delta, R)
             shift += delta * x_mean[j]
             w[j] = w_new
             decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * delta * delta
@@ -1094,8 +1121,7 @@ cdef void _sparse_block_step(const floating[::1] data, const int[::1] indices,
         if d[k] != 0.0:
             j = prm.unpen_idx[k]
             w[j] += d[k]
-            for l in range(indptr[j], indptr[j + 1]):
-                R[indices[l]] -= d[k] * data[l]
+            _sparse_axpy(data, indices, indptr, j, -d[k], R)
             shift += d[k] * x_mean[j]
     free(d)
     if shift != 0.0:
@@ -1182,8 +1208,7 @@ cdef void enet_sparse(
         for j in range(p):
             w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
             if w[j] != 0.0:
-                for k in range(indptr[j], indptr[j + 1]):
-                    R[indices[k]] -= w[j] * data[k]
+                _sparse_axpy(data, indices, indptr, j, -w[j], R)
                 shift += w[j] * x_mean[j]
         for i in range(n):
             R[i] += shift
@@ -1400,6 +1425,8 @@ cdef class ScreenState:
     cdef CDScreen c
     cdef signed char[::1] bounded
     cdef double[::1] bound
+    cdef double[::1] bnorm
+    cdef double[::1] bpf
     cdef double[::1] r_ref
     cdef double[::1] norm
     cdef int[::1] act
@@ -1408,12 +1435,16 @@ cdef class ScreenState:
     def __init__(self, Py_ssize_t n_samples, Py_ssize_t n_features):
         self.bounded = np.zeros(n_features, dtype=np.int8)
         self.bound = np.zeros(n_features)
+        self.bnorm = np.zeros(n_features)
+        self.bpf = np.zeros(n_features)
         self.norm = np.zeros(n_features)
         self.act = np.zeros(n_features + 1, dtype=np.intc)   # + 1: see _screen_reset
         self.blist = np.zeros(max(n_features, 1), dtype=np.intc)
         self.r_ref = np.zeros(n_samples)
         self.c.bounded = &self.bounded[0] if n_features > 0 else NULL
         self.c.bound = &self.bound[0] if n_features > 0 else NULL
+        self.c.bnorm = &self.bnorm[0] if n_features > 0 else NULL
+        self.c.bpf = &self.bpf[0] if n_features > 0 else NULL
         self.c.norm = &self.norm[0] if n_features > 0 else NULL
         self.c.act = &self.act[0] if n_features > 0 else NULL
         self.c.blist = &self.blist[0]
@@ -1678,6 +1709,23 @@ def dense_epoch(const floating[::1, :] X, const double[::1] sw, const double[::1
         decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, &prm, w, R, NULL,
                                 X.shape[1], &rng)
     return decrease
+
+
+def store_coef(const double[::1] w, floating[::1] out):
+    """out[:] = w (cast to out's dtype) in one pass; returns the nonzeros of out,
+    or -1 if an entry is not finite (a path stores every alpha's coefficients)."""
+    cdef Py_ssize_t j, nnz = 0
+    cdef bint finite = True
+    cdef floating v
+    if out.shape[0] != w.shape[0]:
+        raise ValueError("w and out differ in length")
+    with nogil:
+        for j in range(w.shape[0]):
+            v = <floating> w[j]
+            out[j] = v
+            nnz += v != 0
+            finite &= (v - v) == 0      # false for inf and NaN
+    return nnz if finite else -1
 
 
 def dense_gram(const floating[::1, :] X, const double[::1] sw, const double[::1] x_mean,

@@ -26,6 +26,10 @@ cdef extern from "_simd.h" nogil:
     double fp_sqdev_f(int n, const float* x, double xbar, const double* s)
     void fp_axpy_d(int n, double alpha, const double* x, double xbar, double* r)
     void fp_axpy_f(int n, double alpha, const float* x, double xbar, double* r)
+    double fp_spdot_d(int n, const double* x, const int* ind, const double* s, const double* r)
+    double fp_spdot_f(int n, const float* x, const int* ind, const double* s, const double* r)
+    void fp_spaxpy_d(int n, double alpha, const double* x, const int* ind, double* r)
+    void fp_spaxpy_f(int n, double alpha, const float* x, const int* ind, double* r)
 
 
 cdef inline double dot_centered(int n, const floating* x, double xbar,
@@ -44,6 +48,24 @@ cdef inline double wdot_centered(int n, const floating* x, double xbar, const do
         return fp_wdot_d(n, x, xbar, s, r)
     else:
         return fp_wdot_f(n, x, xbar, s, r)
+
+
+cdef inline double sparse_dot(int n, const floating* x, const int* ind, const double* s,
+                              const double* r) noexcept nogil:
+    """sum_k x_k s_{ind_k} r_{ind_k} over one CSC column (s NULL: unit weights)."""
+    if floating is double:
+        return fp_spdot_d(n, x, ind, s, r)
+    else:
+        return fp_spdot_f(n, x, ind, s, r)
+
+
+cdef inline void sparse_axpy(int n, double alpha, const floating* x, const int* ind,
+                             double* r) noexcept nogil:
+    """r_{ind_k} += alpha x_k over one CSC column (its row indices distinct)."""
+    if floating is double:
+        fp_spaxpy_d(n, alpha, x, ind, r)
+    else:
+        fp_spaxpy_f(n, alpha, x, ind, r)
 
 
 cdef inline double col_sum(int n, const floating* x, const double* s) noexcept nogil:

@@ -511,6 +511,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     intercepts = np.zeros(m)
     gaps = np.empty(m)
     n_iters = np.empty(m, dtype=np.intp)
+    df = np.empty(m, dtype=np.intp)
     r_norm2 = np.empty(m)
     # The residual and X~^T S r a fit ends with are where the next alpha starts:
     # kept between calls, they save the first scan over X of every warm fit.
@@ -558,11 +559,11 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
                                       cache=cache, screen=screen, ws=ws, **kwargs)
             warm = True         # the kernel leaves R and g consistent with w
             gaps[k], r_norm2[k], n_iters[k] = res
-            coefs[k] = w      # float32: a coefficient at a bound is that bound in float32
+            # float32: a coefficient at a bound is that bound in float32
+            df[k] = _cd.store_coef(w, coefs[k])     # -1: not finite
             if prob.fit_intercept:
                 intercepts[k] = prob.y_mean - prob.x_mean @ w
-            if not (np.isfinite(coefs[k]).all() and np.isfinite(gaps[k])
-                    and np.isfinite(intercepts[k])):
+            if not (df[k] >= 0 and np.isfinite(gaps[k]) and np.isfinite(intercepts[k])):
                 raise FloatingPointError(
                     f"non-finite coefficients at alpha={alphas[k]:.6g}: the data are too badly "
                     f"scaled for {prob.X.dtype} precision; rescale X and y.")
@@ -571,7 +572,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     dev_ratio = 1.0 - r_norm2 / prob.y_norm2 if prob.y_norm2 > 0 else np.zeros(m)
     return PathResult(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                       intercepts=intercepts.astype(prob.X.dtype), dual_gaps=gaps / n,
-                      n_iter=n_iters, df=np.count_nonzero(coefs, axis=1),
+                      n_iter=n_iters, df=df,
                       dev_ratio=dev_ratio)
 
 

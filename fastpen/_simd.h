@@ -16,6 +16,12 @@
  *   fp_sum_{d,f}(n, x)                = sum_i x_i
  *   fp_sqdev_{d,f}(n, x, xbar, s)     = sum_i s_i (x_i - xbar)^2  (s NULL: unit weights)
  *   fp_axpy_{d,f}(n, alpha, x, xbar, r):  r_i += alpha (x_i - xbar)
+ *   fp_spdot_{d,f}(n, x, ind, s, r)   = sum_k x_k s_{ind_k} r_{ind_k}  (s NULL: unit weights)
+ *   fp_spaxpy_{d,f}(n, alpha, x, ind, r): r_{ind_k} += alpha x_k
+ *
+ * The sparse routines gather and scatter through one column's row indices,
+ * which must be distinct (a canonical CSC column): the scatter is vectorised
+ * on that promise.
  *   fp_simd_level()                   = 0 baseline, 2 AVX2+FMA, 3 AVX-512F
  *
  * The environment variable FASTPEN_SIMD=baseline|avx2 caps the choice (tests
@@ -108,6 +114,40 @@
                                         double xbar, double* r) {                        \
         FP_SIMD                                                                           \
         for (int i = 0; i < n; i++) r[i] += alpha * ((double)x[i] - xbar);               \
+    }                                                                                     \
+    ATTR static double fp_spdot_d_##SUFFIX(int n, const double* x, const int* ind,      \
+                                           const double* s, const double* r) {           \
+        double acc = 0.0;                                                                 \
+        if (s == 0) {                                                                     \
+            FP_SIMD_REDUCE                                                                \
+            for (int k = 0; k < n; k++) acc += x[k] * r[ind[k]];                         \
+        } else {                                                                          \
+            FP_SIMD_REDUCE                                                                \
+            for (int k = 0; k < n; k++) acc += x[k] * s[ind[k]] * r[ind[k]];             \
+        }                                                                                 \
+        return acc;                                                                       \
+    }                                                                                     \
+    ATTR static double fp_spdot_f_##SUFFIX(int n, const float* x, const int* ind,       \
+                                           const double* s, const double* r) {           \
+        double acc = 0.0;                                                                 \
+        if (s == 0) {                                                                     \
+            FP_SIMD_REDUCE                                                                \
+            for (int k = 0; k < n; k++) acc += (double)x[k] * r[ind[k]];                 \
+        } else {                                                                          \
+            FP_SIMD_REDUCE                                                                \
+            for (int k = 0; k < n; k++) acc += (double)x[k] * s[ind[k]] * r[ind[k]];     \
+        }                                                                                 \
+        return acc;                                                                       \
+    }                                                                                     \
+    ATTR static void fp_spaxpy_d_##SUFFIX(int n, double alpha, const double* x,         \
+                                          const int* ind, double* r) {                   \
+        FP_SIMD                                                                           \
+        for (int k = 0; k < n; k++) r[ind[k]] += alpha * x[k];                           \
+    }                                                                                     \
+    ATTR static void fp_spaxpy_f_##SUFFIX(int n, double alpha, const float* x,          \
+                                          const int* ind, double* r) {                   \
+        FP_SIMD                                                                           \
+        for (int k = 0; k < n; k++) r[ind[k]] += alpha * (double)x[k];                   \
     }
 
 FP_DEFINE_KERNELS(base, )
@@ -128,6 +168,10 @@ typedef double (*fp_sqdev_d_t)(int, const double*, double, const double*);
 typedef double (*fp_sqdev_f_t)(int, const float*, double, const double*);
 typedef void (*fp_axpy_d_t)(int, double, const double*, double, double*);
 typedef void (*fp_axpy_f_t)(int, double, const float*, double, double*);
+typedef double (*fp_spdot_d_t)(int, const double*, const int*, const double*, const double*);
+typedef double (*fp_spdot_f_t)(int, const float*, const int*, const double*, const double*);
+typedef void (*fp_spaxpy_d_t)(int, double, const double*, const int*, double*);
+typedef void (*fp_spaxpy_f_t)(int, double, const float*, const int*, double*);
 
 typedef struct {
     int level;
@@ -141,12 +185,17 @@ typedef struct {
     fp_sqdev_f_t sqdev_f;
     fp_axpy_d_t axpy_d;
     fp_axpy_f_t axpy_f;
+    fp_spdot_d_t spdot_d;
+    fp_spdot_f_t spdot_f;
+    fp_spaxpy_d_t spaxpy_d;
+    fp_spaxpy_f_t spaxpy_f;
 } fp_simd_table;
 
 #define FP_TABLE(LEVEL, SUFFIX)                                                           \
     {LEVEL, fp_dot_d_##SUFFIX, fp_dot_f_##SUFFIX, fp_wdot_d_##SUFFIX,                     \
      fp_wdot_f_##SUFFIX, fp_sum_d_##SUFFIX, fp_sum_f_##SUFFIX, fp_sqdev_d_##SUFFIX,       \
-     fp_sqdev_f_##SUFFIX, fp_axpy_d_##SUFFIX, fp_axpy_f_##SUFFIX}
+     fp_sqdev_f_##SUFFIX, fp_axpy_d_##SUFFIX, fp_axpy_f_##SUFFIX, fp_spdot_d_##SUFFIX,    \
+     fp_spdot_f_##SUFFIX, fp_spaxpy_d_##SUFFIX, fp_spaxpy_f_##SUFFIX}
 
 static fp_simd_table fp_simd = FP_TABLE(0, base);
 
@@ -199,6 +248,22 @@ static inline void fp_axpy_d(int n, double alpha, const double* x, double xbar, 
 }
 static inline void fp_axpy_f(int n, double alpha, const float* x, double xbar, double* r) {
     fp_simd.axpy_f(n, alpha, x, xbar, r);
+}
+static inline double fp_spdot_d(int n, const double* x, const int* ind, const double* s,
+                                const double* r) {
+    return fp_simd.spdot_d(n, x, ind, s, r);
+}
+static inline double fp_spdot_f(int n, const float* x, const int* ind, const double* s,
+                                const double* r) {
+    return fp_simd.spdot_f(n, x, ind, s, r);
+}
+static inline void fp_spaxpy_d(int n, double alpha, const double* x, const int* ind,
+                               double* r) {
+    fp_simd.spaxpy_d(n, alpha, x, ind, r);
+}
+static inline void fp_spaxpy_f(int n, double alpha, const float* x, const int* ind,
+                               double* r) {
+    fp_simd.spaxpy_f(n, alpha, x, ind, r);
 }
 
 #endif

@@ -14,7 +14,8 @@ import json, sys
 import numpy as np
 from fastpen import _cd, lasso_path
 rng = np.random.default_rng(0)
-out = {"level": _cd.simd_level(), "dots": [], "coefs": None}
+import scipy.sparse as sp
+out = {"level": _cd.simd_level(), "dots": [], "coefs": None, "sparse_coefs": None}
 for dtype in (np.float64, np.float32):
     for n in range(0, 35):
         X = np.asfortranarray(rng.standard_normal((n, 3)).astype(dtype) + 2.0)
@@ -26,6 +27,10 @@ X = np.asfortranarray(rng.standard_normal((61, 30)))
 y = X[:, :3] @ [1.0, -2.0, 0.5] + 0.1 * rng.standard_normal(61)
 res = lasso_path(X, y, n_alphas=5, tol=1e-10, n_threads=1)
 out["coefs"] = res.coefs.tolist()
+Xs = sp.random(200, 40, density=0.2, format="csc", random_state=1)
+ys = Xs[:, :4] @ np.array([1.0, -2.0, 0.5, 1.5]) + 0.1 * rng.standard_normal(200)
+res = lasso_path(Xs, ys, n_alphas=5, tol=1e-10, n_threads=1)
+out["sparse_coefs"] = res.coefs.tolist()
 json.dump(out, sys.stdout)
 """
 
@@ -57,6 +62,30 @@ def test_dot_products_all_lengths_match_numpy():
                 assert np.all(np.abs(got - expected) <= rtol * scale), (dtype, n)
 
 
+def test_sparse_gathers_all_column_lengths_match_scipy():
+    """The gather dot (vector bodies and tails: columns of 0 to 69 entries)."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(4)
+    n = 80
+    lengths = np.arange(70)
+    cols = [rng.choice(n, size=m, replace=False) for m in lengths]
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.intc)
+    indices = np.concatenate([np.sort(c) for c in cols]).astype(np.intc)
+    for dtype, rtol in ((np.float64, 1e-13), (np.float32, 1e-6)):
+        data = (rng.standard_normal(indptr[-1]) + 1.0).astype(dtype)
+        X = sp.csc_matrix((data, indices, indptr), shape=(n, lengths.size))
+        r = rng.standard_normal(n)
+        mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+        for sw in (np.empty(0), rng.uniform(0.1, 3.0, n)):
+            s = sw if sw.size else np.ones(n)
+            Xd = X.toarray().astype(np.float64)
+            expected = (Xd - mean).T @ (s * r)
+            got = _cd.sparse_xt_r(data, indices, indptr, sw, mean, r)
+            scale = np.abs(Xd - mean).T @ np.abs(s * r) + 1e-300
+            assert np.all(np.abs(got - expected) <= rtol * scale), dtype
+
+
 def test_simd_name_is_reported():
     assert simd_name() in {"baseline (no runtime dispatch)", "AVX2+FMA", "AVX-512F"}
 
@@ -72,3 +101,5 @@ def test_every_dispatch_level_gives_the_same_answers():
             np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5, err_msg=str(cap))
         np.testing.assert_allclose(run["coefs"], base["coefs"], rtol=1e-6, atol=1e-8,
                                    err_msg=str(cap))
+        np.testing.assert_allclose(run["sparse_coefs"], base["sparse_coefs"], rtol=1e-6,
+                                   atol=1e-8, err_msg=str(cap))
