@@ -40,34 +40,49 @@ cdef struct WSGram:
     double* q
 
 
+cdef struct ScreenedList:
+    # Screened features in list order: feature j[k], the constant c[k] of its
+    # bound, norm[k] = ||x~_j||_S and pf[k] = pf_j (read in order by a visit).
+    int* j
+    double* c
+    double* norm
+    double* pf
+    int n
+
+
 cdef struct CDScreen:
     # Gap-safe screening state of the dense and sparse kernels, kept between
     # calls along a path (with R and g) of one problem (x_norm2 and pf fixed).
-    # blist[:n_bounded] lists the screened features: for j = blist[k],
-    # bounded[j] = 1 and g[j] is not kept up to date; instead
-    #     |x~_j^T S R| <= bound[k] + bnorm[k] ||R - r_ref||_S,
-    # which keeps it out of the scans while the right side stays below
-    # a bpf[k] (bnorm[k] = norm[j], bpf[k] = pf_j: stored in list order, so
-    # that a visit of the list reads memory in order) and bounds its term of
-    # the dual norm (so the gap stays a certificate for the whole problem).
-    # ``act[:n_act]`` lists the features still scanned (not screened, nonzero
-    # norm); while a == a_ref, none of the screened ones can come back before
-    # ||R - r_ref||_S reaches delta_min.  ``norm`` holds ||x~_j||_S and
-    # ``pf_ok`` whether every such feature is penalised, once ``has_norm`` is
-    # set (by the first call on the problem).  Arrays of p entries (act: p + 1),
-    # r_ref of n.
+    # For a screened feature j (bounded[j] = 1), g[j] is not kept up to date;
+    # instead, with its entry k in the near or far list,
+    #     |x~_j^T S R| <= c[k] + norm[k] D,   D = d_ref + ||R - r_ref||_S
+    # (D: a length of the residual's path, which only grows), which keeps it
+    # out of the scans while the right side stays below a pf[k] and bounds
+    # its term of the dual norm (so the gap stays a certificate for the whole
+    # problem).  None of the far list can come back while
+    # a > far_a + far_rho (D - far_d); while a == a_ref, none of either list
+    # can come back before D reaches d_next.  ``act[:n_act]`` lists the
+    # features still scanned (not screened, nonzero norm).  ``norm`` holds
+    # ||x~_j||_S and ``pf_ok`` whether every such feature is penalised, once
+    # ``has_norm`` is set (by the first call on the problem).  Made by
+    # screen_alloc (arrays of p entries, act p + 1, r_ref n), freed by
+    # screen_free.
     signed char* bounded
-    double* bound
-    double* bnorm
-    double* bpf
     double* r_ref
     double* norm
     int* act
-    int* blist
+    ScreenedList near
+    ScreenedList far
+    int n
+    int p
     int n_act
-    int n_bounded
+    int n_bounded       # near.n + far.n
     double a_ref
-    double delta_min
+    double d_ref
+    double d_next
+    double far_a
+    double far_rho
+    double far_d
     bint has_norm
     bint pf_ok
 
@@ -126,6 +141,8 @@ cdef struct CDResult:
 
 
 cdef void ws_gram_free(WSGram* cache) noexcept nogil
+cdef bint screen_alloc(CDScreen* sc, int n, int p) noexcept nogil
+cdef void screen_free(CDScreen* sc) noexcept nogil
 
 
 cdef void enet_dense(

@@ -23,7 +23,8 @@ import numpy as np
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, fabs, sqrt
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy
+from libc.limits cimport INT_MAX
+from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
     fp_axpy_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
@@ -239,11 +240,23 @@ cdef double* _block_delta(const CDParams* prm, const double[::1] g,
 # an upper bound of the exact gap).  Not used with box constraints or
 # unpenalised features, whose dual constraints are not of this form.
 #
+# The bound is kept in the form |x~_j^T S R| <= c_j + ||x~_j||_S D, where D, a
+# length of the residual's path (D = d_ref + ||R - r_ref||_S, d_ref adding the
+# lengths of the legs between the successive references r_ref), only grows;
+# c_j is set when j is screened and never rebased.  j can come back at
+# strength a only once alpha_j(D) = (c_j + ||x~_j|| D) / pf_j reaches a.
+#
 # Bookkeeping stays proportional to the features still scanned (the list
-# ``act``): the screened ones are only visited when the alpha changes or when
-# ||R - r_ref|| reaches delta_min = min_j (a pf_j - bound_j) / ||x~_j||, the
-# distance at which the first of them could come back -- about once per alpha
-# along a path -- and that visit moves their bounds onto the current residual.
+# ``act``) plus a "near" tier of the screened ones.  Along a path, a visit of
+# all screened features sorts them into the near tier (alpha_j >= a / 2: those
+# that may come back soon) and a "far" tier, of which only two maxima are
+# kept (far_a of alpha_j and far_rho of ||x~_j|| / pf_j at D = far_d): none of
+# the far ones can come back while a > far_a + far_rho (D - far_d).  A new
+# alpha visits the near tier only; the far tier once that test fails (a few
+# times along a path).  Within one alpha, no feature is visited before D
+# reaches d_next, the path length at which the first one could come back.
+
+cdef double FAR_RATIO = 0.5     # far tier: alpha_j(D) below FAR_RATIO * a at a sorting visit
 
 cdef struct Screening:
     CDScreen* sc        # the caller's state, or ``local``
@@ -254,6 +267,77 @@ cdef struct Screening:
     bint own
 
 
+cdef inline double _screen_ub(double c, double norm, double dist) noexcept nogil:
+    """c + norm dist, rounded up (a relative margin well above its rounding error)."""
+    return c + norm * dist + 1e-12 * (fabs(c) + norm * dist)
+
+
+cdef void _screen_clear(CDScreen* sc) noexcept nogil:
+    """No feature screened (the lists emptied, the path length back to 0)."""
+    sc.n_bounded = 0
+    sc.near.n = 0
+    sc.far.n = 0
+    sc.a_ref = -1.0
+    sc.d_ref = 0.0
+    sc.d_next = INFINITY
+    sc.far_a = -INFINITY
+    sc.far_rho = 0.0
+    sc.far_d = 0.0
+
+
+cdef inline bint _list_alloc(ScreenedList* lst, int p) noexcept nogil:
+    lst.j = <int*> malloc(max(p, 1) * sizeof(int))
+    lst.c = <double*> malloc(max(p, 1) * sizeof(double))
+    lst.norm = <double*> malloc(max(p, 1) * sizeof(double))
+    lst.pf = <double*> malloc(max(p, 1) * sizeof(double))
+    lst.n = 0
+    return not (lst.j == NULL or lst.c == NULL or lst.norm == NULL or lst.pf == NULL)
+
+
+cdef inline void _list_free(ScreenedList* lst) noexcept nogil:
+    free(lst.j)
+    free(lst.c)
+    free(lst.norm)
+    free(lst.pf)
+    lst.j = NULL
+    lst.c = NULL
+    lst.norm = NULL
+    lst.pf = NULL
+
+
+cdef bint screen_alloc(CDScreen* sc, int n, int p) noexcept nogil:
+    """Allocate the arrays of a screening state for n samples and p features
+    (False if out of memory: free it with screen_free all the same)."""
+    cdef bint ok
+    sc.n = n
+    sc.p = p
+    sc.bounded = <signed char*> calloc(max(p, 1), sizeof(signed char))
+    sc.r_ref = <double*> malloc(max(n, 1) * sizeof(double))
+    sc.norm = <double*> malloc(max(p, 1) * sizeof(double))
+    sc.act = <int*> malloc((p + 1) * sizeof(int))     # + 1: see _screen_reset
+    ok = _list_alloc(&sc.near, p)
+    ok = _list_alloc(&sc.far, p) and ok
+    _screen_clear(sc)
+    sc.n_act = 0
+    sc.has_norm = False
+    sc.pf_ok = False
+    return ok and not (sc.bounded == NULL or sc.r_ref == NULL or sc.norm == NULL
+                       or sc.act == NULL)
+
+
+cdef void screen_free(CDScreen* sc) noexcept nogil:
+    free(sc.bounded)
+    free(sc.r_ref)
+    free(sc.norm)
+    free(sc.act)
+    sc.bounded = NULL
+    sc.r_ref = NULL
+    sc.norm = NULL
+    sc.act = NULL
+    _list_free(&sc.near)
+    _list_free(&sc.far)
+
+
 cdef void _screen_reset(CDScreen* sc, int p) noexcept nogil:
     """Nothing screened: every feature of nonzero norm is scanned (act has p + 1 entries)."""
     cdef int j
@@ -262,8 +346,7 @@ cdef void _screen_reset(CDScreen* sc, int p) noexcept nogil:
         sc.bounded[j] = 0
         sc.act[sc.n_act] = j
         sc.n_act += sc.norm[j] > 0.0
-    sc.n_bounded = 0
-    sc.a_ref = -1.0
+    _screen_clear(sc)
 
 
 cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_norm2,
@@ -276,33 +359,17 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
     s.p = p
     s.delta = 0.0
     s.own = prm.screen == NULL
+    s.on = wanted
     if s.own:
         sc = &s.local
-        sc.bounded = NULL
-        sc.bound = NULL
-        sc.bnorm = NULL
-        sc.bpf = NULL
-        sc.r_ref = NULL
-        sc.norm = NULL
-        sc.act = NULL
-        sc.blist = NULL
-        sc.n_bounded = 0
-        sc.has_norm = False
         if wanted:
-            sc.bounded = <signed char*> calloc(p, sizeof(signed char))
-            sc.bound = <double*> malloc(p * sizeof(double))
-            sc.bnorm = <double*> malloc(p * sizeof(double))
-            sc.bpf = <double*> malloc(p * sizeof(double))
-            sc.norm = <double*> malloc(p * sizeof(double))
-            sc.act = <int*> malloc((p + 1) * sizeof(int))
-            sc.blist = <int*> malloc(p * sizeof(int))
-            sc.r_ref = <double*> malloc(n * sizeof(double))
+            s.on = screen_alloc(sc, n, p)
+        else:
+            memset(sc, 0, sizeof(CDScreen))
     else:
         sc = prm.screen
+        s.on = wanted and sc.p == p and sc.n == n
     s.sc = sc
-    s.on = wanted and not (sc.bounded == NULL or sc.bound == NULL or sc.bnorm == NULL
-                           or sc.bpf == NULL or sc.r_ref == NULL
-                           or sc.norm == NULL or sc.act == NULL or sc.blist == NULL)
     if s.on and not sc.has_norm:       # once per problem
         sc.pf_ok = True
         for j in range(p):
@@ -318,31 +385,27 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
     elif not warm and sc.bounded != NULL:
         for j in range(p):
             sc.bounded[j] = 0
-        sc.n_bounded = 0
+        _screen_clear(sc)
     return warm
 
 
 cdef int _screen_unlisted(Screening* s) noexcept nogil:
     """With a per-call state, list the screened features in sc.act (their g is to
     be brought up to date before returning, as the contract of R and g says)."""
+    cdef CDScreen* sc = s.sc
     cdef int k
-    if not (s.on and s.own and s.sc.n_bounded > 0):
+    if not (s.on and s.own and sc.n_bounded > 0):
         return 0
-    for k in range(s.sc.n_bounded):
-        s.sc.act[k] = s.sc.blist[k]
-    return s.sc.n_bounded
+    for k in range(sc.near.n):
+        sc.act[k] = sc.near.j[k]
+    for k in range(sc.far.n):
+        sc.act[sc.near.n + k] = sc.far.j[k]
+    return sc.n_bounded
 
 
 cdef void _screen_end(Screening* s) noexcept nogil:
     if s.own:
-        free(s.local.bounded)
-        free(s.local.bound)
-        free(s.local.bnorm)
-        free(s.local.bpf)
-        free(s.local.r_ref)
-        free(s.local.norm)
-        free(s.local.act)
-        free(s.local.blist)
+        screen_free(&s.local)
 
 
 cdef double _ref_distance(const CDScreen* sc, const double[::1] sw,
@@ -356,6 +419,79 @@ cdef double _ref_distance(const CDScreen* sc, const double[::1] sw,
     return sqrt(acc) * (1.0 + 1e-12)
 
 
+cdef inline double _far_limit(const CDScreen* sc, double a) noexcept nogil:
+    """Path length up to which no far feature can come back at strength a."""
+    if sc.far.n == 0:
+        return INFINITY
+    return sc.far_d + (a - sc.far_a) / sc.far_rho * (1.0 - 1e-12)
+
+
+cdef inline void _list_move(ScreenedList* dst, int to, const ScreenedList* src,
+                            int k) noexcept nogil:
+    dst.j[to] = src.j[k]
+    dst.c[to] = src.c[k]
+    dst.norm[to] = src.norm[k]
+    dst.pf[to] = src.pf[k]
+
+
+cdef inline void _readmit(CDScreen* sc, int j) noexcept nogil:
+    sc.bounded[j] = 0
+    sc.act[sc.n_act] = j
+    sc.n_act += 1
+
+
+cdef void _sort_far_tier(CDScreen* sc, double a, double dist) noexcept nogil:
+    """Visit the far tier: readmit, keep (compacted) or move to the near tier; its
+    maxima are recomputed at path length ``dist``."""
+    cdef ScreenedList* far = &sc.far
+    cdef int k, kept = 0
+    cdef double ub, thr, far_a = -INFINITY, far_rho = 0.0
+    for k in range(far.n):
+        ub = _screen_ub(far.c[k], far.norm[k], dist)
+        thr = a * far.pf[k]
+        if ub >= thr:
+            _readmit(sc, far.j[k])
+        elif ub >= FAR_RATIO * thr:
+            _list_move(&sc.near, sc.near.n, far, k)
+            sc.near.n += 1
+        else:
+            far_a = max(far_a, ub / far.pf[k])
+            far_rho = max(far_rho, far.norm[k] / far.pf[k])
+            _list_move(far, kept, far, k)
+            kept += 1
+    far.n = kept
+    sc.far_a = far_a
+    sc.far_rho = far_rho
+    sc.far_d = dist
+
+
+cdef double _visit_near_tier(CDScreen* sc, double a, double dist, bint sort) noexcept nogil:
+    """Visit the near tier: readmit, keep (compacted) or, when ``sort``, move to the
+    far tier.  Returns the path length at which a kept one could come back."""
+    cdef ScreenedList* near = &sc.near
+    cdef int k, kept = 0
+    cdef double ub, thr, d_next = INFINITY, far_a = sc.far_a, far_rho = sc.far_rho
+    for k in range(near.n):
+        ub = _screen_ub(near.c[k], near.norm[k], dist)
+        thr = a * near.pf[k]
+        if ub >= thr:
+            _readmit(sc, near.j[k])
+        elif sort and ub < FAR_RATIO * thr:
+            far_a = max(far_a, ub / near.pf[k])
+            far_rho = max(far_rho, near.norm[k] / near.pf[k])
+            _list_move(&sc.far, sc.far.n, near, k)
+            sc.far.n += 1
+        else:
+            if thr - ub < (d_next - dist) * near.norm[k]:     # divides only when it moves
+                d_next = dist + (thr - ub) / near.norm[k]
+            _list_move(near, kept, near, k)
+            kept += 1
+    near.n = kept
+    sc.far_a = far_a
+    sc.far_rho = far_rho
+    return d_next
+
+
 cdef int _screen_refresh(Screening* s, const double[::1] sw, const double[::1] R,
                          const double[::1] pf, const CDParams* prm,
                          double* floor) noexcept nogil:
@@ -364,56 +500,40 @@ cdef int _screen_refresh(Screening* s, const double[::1] sw, const double[::1] R
     bound of |x~_j^T S R| / pf_j over the features still screened, or ``a``
     when that is all we know (the same dual point as long as it is below a)."""
     cdef CDScreen* sc = s.sc
-    cdef int k, j, kept = 0, start = sc.n_act, n_act = sc.n_act, n_bounded = sc.n_bounded
-    cdef int* act = sc.act
-    cdef int* blist = sc.blist
-    cdef double* bound = sc.bound
-    cdef double* bnorm = sc.bnorm
-    cdef double* bpf = sc.bpf
-    cdef double ub, thr, delta, a = prm.a, dmin = INFINITY
+    cdef int start = sc.n_act
+    cdef double dist, a = prm.a, d_next
+    cdef bint sort
     floor[0] = 0.0
     s.delta = 0.0
     if sc.n_bounded == 0:
         return 0
-    delta = _ref_distance(sc, sw, R)
-    if prm.a == sc.a_ref and delta < sc.delta_min:   # none can have reached a pf_j
-        s.delta = delta
-        floor[0] = prm.a
+    s.delta = _ref_distance(sc, sw, R)
+    dist = sc.d_ref + s.delta
+    if a == sc.a_ref and dist < sc.d_next:   # none can have reached a pf_j
+        floor[0] = a
         return 0
     sc.a_ref = a
-    # Once per alpha along a path, over most features on sparse problems: the
-    # screened list is read in order (no gathers) and the minimum kept in a local.
-    for k in range(n_bounded):      # visit them all, and rebase onto R
-        ub = bound[k] + bnorm[k] * delta
-        thr = a * bpf[k]
-        if ub >= thr:
-            j = blist[k]
-            sc.bounded[j] = 0
-            act[n_act] = j
-            n_act += 1
-        else:
-            if thr - ub < dmin * bnorm[k]:       # divides only when the minimum moves
-                dmin = (thr - ub) / bnorm[k]
-            bound[kept] = ub
-            bnorm[kept] = bnorm[k]
-            bpf[kept] = bpf[k]
-            blist[kept] = blist[k]
-            kept += 1
-    sc.delta_min = dmin
-    sc.n_act = n_act
-    sc.n_bounded = kept
-    memcpy(sc.r_ref, &R[0], R.shape[0] * sizeof(double))
-    floor[0] = prm.a if kept > 0 else 0.0   # each is below a pf_j: the same as exact
+    # sort the tiers anew when the far one is empty or may hold one that comes back
+    sort = sc.far.n == 0 or dist >= _far_limit(sc, a)
+    if sort:
+        _sort_far_tier(sc, a, dist)
+    d_next = _visit_near_tier(sc, a, dist, sort)
+    sc.n_bounded = sc.near.n + sc.far.n
+    sc.d_next = min(d_next, _far_limit(sc, a))
+    floor[0] = a if sc.n_bounded > 0 else 0.0   # each is below a pf_j: the same as exact
     return sc.n_act - start
 
 
 cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
                       const double[::1] w, const double[::1] x_norm2, const double[::1] pf,
                       const CDParams* prm, double gap, double floor) noexcept nogil:
-    """Screen the features of sc.act that the gap-safe sphere test rules out."""
+    """Screen the features of sc.act that the gap-safe sphere test rules out
+    (into the near tier)."""
     cdef CDScreen* sc = s.sc
+    cdef ScreenedList* near = &sc.near
     cdef int k, j, k_b, kept = 0
-    cdef double dnorm = floor, v, c, radius
+    cdef double dnorm = floor, v, c, radius, ub
+    cdef bint moved = False
     for k in range(sc.n_act):
         j = sc.act[k]
         v = g[j] - prm.b * _l2_factor(prm, pf, j) * w[j]
@@ -428,18 +548,28 @@ cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
                 and c * fabs(g[j]) + radius * (
                     sc.norm[j] if prm.b == 0.0 else
                     sqrt(x_norm2[j] + prm.b * _l2_factor(prm, pf, j))) < prm.a * pf[j]):
-            if sc.n_bounded == 0:      # the first one: R becomes the reference
+            if not moved:
+                # R becomes the reference (a new leg of the path), so that the new
+                # bounds start from |g_j| itself
+                if sc.n_bounded == 0:
+                    _screen_clear(sc)
+                    sc.a_ref = prm.a
+                else:
+                    sc.d_ref += s.delta
                 memcpy(sc.r_ref, &R[0], R.shape[0] * sizeof(double))
                 s.delta = 0.0
-                sc.a_ref = prm.a
-                sc.delta_min = INFINITY
+                moved = True
             sc.bounded[j] = 1
-            k_b = sc.n_bounded
-            sc.blist[k_b] = j
-            sc.bound[k_b] = fabs(g[j]) * (1.0 + 1e-12) + sc.norm[j] * s.delta
-            sc.bnorm[k_b] = sc.norm[j]
-            sc.bpf[k_b] = pf[j]
-            sc.delta_min = min(sc.delta_min, (prm.a * pf[j] - sc.bound[k_b]) / sc.norm[j])
+            k_b = near.n
+            near.j[k_b] = j
+            # |x~_j^T S R'| <= |g_j| + ||x~_j|| ||R' - R|| <= |g_j| + ||x~_j|| (D' - d_ref)
+            near.c[k_b] = fabs(g[j]) * (1.0 + 1e-12) - sc.norm[j] * sc.d_ref
+            near.norm[k_b] = sc.norm[j]
+            near.pf[k_b] = pf[j]
+            if prm.a == sc.a_ref:
+                ub = _screen_ub(near.c[k_b], sc.norm[j], sc.d_ref)
+                sc.d_next = min(sc.d_next, sc.d_ref + (prm.a * pf[j] - ub) / sc.norm[j])
+            near.n += 1
             sc.n_bounded += 1
         else:
             sc.act[kept] = j
@@ -1423,36 +1553,16 @@ cdef class ScreenState:
     :func:`solve_sparse` calls along a path; a cold call resets it.
     """
     cdef CDScreen c
-    cdef signed char[::1] bounded
-    cdef double[::1] bound
-    cdef double[::1] bnorm
-    cdef double[::1] bpf
-    cdef double[::1] r_ref
-    cdef double[::1] norm
-    cdef int[::1] act
-    cdef int[::1] blist
 
-    def __init__(self, Py_ssize_t n_samples, Py_ssize_t n_features):
-        self.bounded = np.zeros(n_features, dtype=np.int8)
-        self.bound = np.zeros(n_features)
-        self.bnorm = np.zeros(n_features)
-        self.bpf = np.zeros(n_features)
-        self.norm = np.zeros(n_features)
-        self.act = np.zeros(n_features + 1, dtype=np.intc)   # + 1: see _screen_reset
-        self.blist = np.zeros(max(n_features, 1), dtype=np.intc)
-        self.r_ref = np.zeros(n_samples)
-        self.c.bounded = &self.bounded[0] if n_features > 0 else NULL
-        self.c.bound = &self.bound[0] if n_features > 0 else NULL
-        self.c.bnorm = &self.bnorm[0] if n_features > 0 else NULL
-        self.c.bpf = &self.bpf[0] if n_features > 0 else NULL
-        self.c.norm = &self.norm[0] if n_features > 0 else NULL
-        self.c.act = &self.act[0] if n_features > 0 else NULL
-        self.c.blist = &self.blist[0]
-        self.c.r_ref = &self.r_ref[0] if n_samples > 0 else NULL
-        self.c.n_bounded = 0
-        self.c.n_act = 0
-        self.c.has_norm = False
-        self.c.pf_ok = False
+    def __cinit__(self, Py_ssize_t n_samples, Py_ssize_t n_features):
+        if n_samples < 0 or n_features < 0 or n_samples > INT_MAX or n_features >= INT_MAX:
+            raise ValueError("ScreenState: bad dimensions")
+        if not screen_alloc(&self.c, <int> n_samples, <int> n_features):
+            screen_free(&self.c)
+            raise MemoryError(f"cannot allocate the screening state of {n_features} features")
+
+    def __dealloc__(self):
+        screen_free(&self.c)
 
     @property
     def n_screened(self):
@@ -1460,15 +1570,22 @@ cdef class ScreenState:
         return self.c.n_bounded
 
     @property
+    def n_far(self):
+        """Of those, the features in the far tier (see CDScreen)."""
+        return self.c.far.n
+
+    @property
     def screened(self):
         """Boolean mask of those features (a copy)."""
-        return np.asarray(self.bounded) != 0
+        if self.c.p == 0:
+            return np.zeros(0, dtype=bool)
+        return np.asarray(<signed char[:self.c.p]> self.c.bounded) != 0
 
 
 cdef CDScreen* _screen_ptr(ScreenState state, Py_ssize_t n, Py_ssize_t p) except? NULL:
     if state is None:
         return NULL
-    if state.bounded.shape[0] != p or state.r_ref.shape[0] != n or state.act.shape[0] != p + 1:
+    if state.c.p != p or state.c.n != n:
         raise ValueError(f"screen: a ScreenState({n}, {p}) is needed")
     return &state.c
 

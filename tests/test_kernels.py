@@ -380,6 +380,45 @@ def test_screened_path_equals_unscreened_and_stays_certified(kind, l1_ratio, pos
     assert screened_seen > p // 2      # it did screen most features at some alphas
 
 
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_screened_features_bounds_hold_along_a_long_path(kind):
+    """Every screened feature's true |x~_j^T S r| stays below a pf_j at every alpha of
+    a long path, while features move between the near and far tiers and come
+    back from screening (penalty factors varied)."""
+    n, p = 80, 400
+    X, y, _ = make_data(n=n, p=p, seed=21, density=0.2 if kind == "sparse" else 1.0,
+                        offset=0.3)
+    sw = make_weights(n)
+    pf = np.random.default_rng(5).uniform(0.5, 2.0, p)
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, sw, True)
+    s = rescaled_weights(sw, n)
+    Xc = X - x_mean
+    tol = 1e-9 * (sc.yt @ sc.yt)
+    a_max = (np.abs(Xc.T @ (s * y_c)) / pf).max()
+    state = _cd.ScreenState(n, p)
+    R, g, w = np.empty(n), np.empty(p), np.zeros(p)
+    far_seen, came_back, was_screened = 0, 0, np.zeros(p, dtype=bool)
+    for k, frac in enumerate(np.geomspace(0.95, 0.005, 80)):
+        a = frac * a_max
+        common = (y_c, sw_k, x_mean, x_norm2, pf, w, a, 0.0, tol, 100_000, False, False, 0, 1)
+        if kind == "dense":
+            gap, _, _ = _cd.solve_dense(np.asfortranarray(X), *common, R=R, g=g,
+                                        warm=k > 0, screen=state)
+        else:
+            C = sp.csc_matrix(X)
+            gap, _, _ = _cd.solve_sparse(C.data, C.indices.astype(np.intc),
+                                         C.indptr.astype(np.intc), *common, R=R, g=g,
+                                         warm=k > 0, screen=state)
+        assert gap <= tol
+        r = y_c - Xc @ w
+        mask = state.screened
+        assert np.all(np.abs(Xc[:, mask].T @ (s * r)) < a * pf[mask])
+        far_seen = max(far_seen, state.n_far)
+        came_back += np.count_nonzero(was_screened & ~mask & (w != 0))
+        was_screened = mask
+    assert far_seen > 0 and came_back > 0, (far_seen, came_back)
+
+
 @pytest.mark.parametrize("kind", ["gram", "dense", "sparse"])
 def test_strong_rule_first_working_set_changes_only_the_path_taken(kind):
     """The sequential strong rule (a_prev) only adds candidates to the first working
