@@ -632,15 +632,13 @@ cdef void _dense_block_step(const floating[::1, :] X, const double[::1] sw,
 
 cdef double _residual_stats(const double[::1] y_c, const double[::1] sw,
                             const double[::1] R, double* r_dot_y) noexcept nogil:
-    """Return sum s r^2 and store sum s r y_c."""
-    cdef int i
-    cdef double rr = 0.0, ry = 0.0, s
-    for i in range(R.shape[0]):
-        s = sw[i] if sw.shape[0] > 0 else 1.0
-        rr += s * R[i] * R[i]
-        ry += s * R[i] * y_c[i]
-    r_dot_y[0] = ry
-    return rr
+    """Return sum s r^2 and store sum s r y_c (vectorised)."""
+    cdef int n = R.shape[0]
+    if sw.shape[0] > 0:
+        r_dot_y[0] = wdot_centered(n, &R[0], 0.0, &sw[0], &y_c[0])
+        return wdot_centered(n, &R[0], 0.0, &sw[0], &R[0])
+    r_dot_y[0] = dot_centered(n, &R[0], 0.0, &y_c[0])
+    return dot_centered(n, &R[0], 0.0, &R[0])
 
 
 cdef int _full_scan_list(Screening* scr, const double[::1] sw, const double[::1] R,
@@ -1160,16 +1158,8 @@ cdef void enet_dense(
 
 
 cdef inline double _weighted_sum(const double[::1] sw, const double[::1] R) noexcept nogil:
-    """sum_i s_i r_i (unit weights when sw is empty)."""
-    cdef int i
-    cdef double acc = 0.0
-    if sw.shape[0] > 0:
-        for i in range(R.shape[0]):
-            acc += sw[i] * R[i]
-    else:
-        for i in range(R.shape[0]):
-            acc += R[i]
-    return acc
+    """sum_i s_i r_i (unit weights when sw is empty), vectorised."""
+    return col_sum(R.shape[0], &R[0], &sw[0] if sw.shape[0] > 0 else NULL)
 
 
 # -------------------------------------------------------------------- sparse
@@ -1829,8 +1819,14 @@ def dense_epoch(const floating[::1, :] X, const double[::1] sw, const double[::1
 
 
 def store_coef(const double[::1] w, floating[::1] out):
-    """out[:] = w (cast to out's dtype) in one pass; returns the nonzeros of out,
-    or -1 if an entry is not finite (a path stores every alpha's coefficients)."""
+    """Write the nonzero entries of w (cast to out's dtype) into ``out``, which must
+    hold zeros; returns their number, or -1 if an entry is not finite.
+
+    A path stores every alpha's coefficients this way into an array from
+    ``np.zeros``: the pages of a large, sparse result that stay zero are never
+    written, so the system never has to clear them (on a 100 x 100000 path,
+    clearing 80 MB cost more than a tenth of the fit).
+    """
     cdef Py_ssize_t j, nnz = 0
     cdef bint finite = True
     cdef floating v
@@ -1839,9 +1835,10 @@ def store_coef(const double[::1] w, floating[::1] out):
     with nogil:
         for j in range(w.shape[0]):
             v = <floating> w[j]
-            out[j] = v
-            nnz += v != 0
-            finite &= (v - v) == 0      # false for inf and NaN
+            if v != 0:
+                out[j] = v
+                nnz += 1
+            finite &= (v - v) == 0      # false for inf and NaN (also after the cast)
     return nnz if finite else -1
 
 

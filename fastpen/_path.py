@@ -507,7 +507,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
 
     tol_abs = solver.tol * prob.y_norm2
     m = alphas.shape[0]
-    coefs = np.empty((m, p), dtype=prob.X.dtype)
+    coefs = np.zeros((m, p), dtype=prob.X.dtype)     # zero pages: see _cd.store_coef
     intercepts = np.zeros(m)
     gaps = np.empty(m)
     n_iters = np.empty(m, dtype=np.intp)

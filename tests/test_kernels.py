@@ -455,15 +455,15 @@ def test_strong_rule_first_working_set_changes_only_the_path_taken(kind):
     np.testing.assert_allclose(paths[True], paths[False], atol=1e-6 * np.abs(paths[False]).max())
 
 
-def test_store_coef_copies_counts_and_flags_non_finite():
+def test_store_coef_writes_nonzeros_counts_and_flags_non_finite():
     w = np.array([0.0, 1.5, -2.0, 1e-50, 0.0])
-    out64 = np.full(5, 7.0)
+    out64 = np.zeros(5)
     assert _cd.store_coef(w, out64) == 3
     np.testing.assert_array_equal(out64, w)
-    out32 = np.empty(5, dtype=np.float32)
+    out32 = np.zeros(5, dtype=np.float32)
     assert _cd.store_coef(w, out32) == 2          # 1e-50 is 0 in float32: counted on out
     np.testing.assert_array_equal(out32, w.astype(np.float32))
     for bad in (np.inf, -np.inf, np.nan):
-        assert _cd.store_coef(np.array([1.0, bad]), np.empty(2)) == -1
+        assert _cd.store_coef(np.array([1.0, bad]), np.zeros(2)) == -1
     with pytest.raises(ValueError, match="length"):
         _cd.store_coef(w, np.empty(4))
