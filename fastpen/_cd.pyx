@@ -1368,7 +1368,7 @@ cdef double _gram_sweep(const floating[:, ::1] Q, const double[::1] q,
                         const double[::1] x_norm2, const double[::1] pf,
                         const CDParams* prm, double[::1] w, double[::1] H,
                         const int* idx, int m, unsigned long long* rng) noexcept nogil:
-    cdef int t, k, j, l, p = q.shape[0]
+    cdef int t, k, j, p = q.shape[0]
     cdef double w_old, w_new, z, delta, decrease = 0.0
     for t in range(m):
         k = rand_below(rng, m) if prm.random else t
@@ -1380,8 +1380,7 @@ cdef double _gram_sweep(const floating[:, ::1] Q, const double[::1] q,
         w_new = _update(z, j, x_norm2, pf, prm)
         if w_new != w_old:
             delta = w_new - w_old
-            for l in range(p):
-                H[l] += delta * Q[j, l]
+            axpy_centered(p, delta, &Q[j, 0], 0.0, &H[0])
             w[j] = w_new
             decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * delta * delta
     return decrease
@@ -1390,20 +1389,19 @@ cdef double _gram_sweep(const floating[:, ::1] Q, const double[::1] q,
 cdef void _gram_refresh(const floating[:, ::1] Q, const double[::1] w,
                         double[::1] H) noexcept nogil:
     """H = Q w from scratch, so that rounding in the updates never accumulates."""
-    cdef int j, l, p = H.shape[0]
+    cdef int j, p = H.shape[0]
     for l in range(p):
         H[l] = 0.0
     for j in range(p):
         if w[j] != 0.0:
-            for l in range(p):
-                H[l] += w[j] * Q[j, l]
+            axpy_centered(p, w[j], &Q[j, 0], 0.0, &H[0])
 
 
 cdef void _gram_block_step(const floating[:, ::1] Q, const double[::1] q,
                            const CDParams* prm, double[::1] w, double[::1] H,
                            double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
-    cdef int k, l, j, p = q.shape[0]
+    cdef int k, j, p = q.shape[0]
     cdef double* d
     for k in range(prm.n_unpen):
         j = prm.unpen_idx[k]
@@ -1415,8 +1413,7 @@ cdef void _gram_block_step(const floating[:, ::1] Q, const double[::1] q,
         if d[k] != 0.0:
             j = prm.unpen_idx[k]
             w[j] += d[k]
-            for l in range(p):
-                H[l] += d[k] * Q[j, l]
+            axpy_centered(p, d[k], &Q[j, 0], 0.0, &H[0])
     free(d)
 
 
