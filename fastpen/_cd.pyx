@@ -1389,7 +1389,7 @@ cdef double _gram_sweep(const floating[:, ::1] Q, const double[::1] q,
 cdef void _gram_refresh(const floating[:, ::1] Q, const double[::1] w,
                         double[::1] H) noexcept nogil:
     """H = Q w from scratch, so that rounding in the updates never accumulates."""
-    cdef int j, p = H.shape[0]
+    cdef int j, l, p = H.shape[0]
     for l in range(p):
         H[l] = 0.0
     for j in range(p):
