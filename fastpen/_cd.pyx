@@ -28,7 +28,7 @@ from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
     fp_axpy_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
-    rand_below, sparse_axpy, sparse_dot, wdot_centered,
+    col_sq_dev_dot, rand_below, sparse_axpy, sparse_dot, wdot_centered,
 )
 
 # Working-set solves check their own (restricted) gap every INNER_GAP_EVERY epochs
@@ -1734,12 +1734,12 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
                         use_threads_if=<long>n * p >= PARALLEL_MIN_WORK):
             if center:
                 mean[j] = col_sum(n, &X[0, j], s) / n
-            if center and _col_constant(n, &X[0, j], s):
-                norm2[j] = 0.0
+            if with_g:      # one pass for both, the column still in cache
+                norm2[j] = col_sq_dev_dot(n, &X[0, j], mean[j], s, &y_c[0], &g[j])
             else:
                 norm2[j] = col_sq_dev(n, &X[0, j], mean[j], s)
-            if with_g:
-                g[j] = _dense_grad(X, sw, mean, y_c, j)
+            if center and _col_constant(n, &X[0, j], s):
+                norm2[j] = 0.0
     if with_g:
         return np.asarray(mean), np.asarray(norm2), np.asarray(g)
     return np.asarray(mean), np.asarray(norm2)

@@ -24,6 +24,10 @@ cdef extern from "_simd.h" nogil:
     double fp_sum_f(int n, const float* x)
     double fp_sqdev_d(int n, const double* x, double xbar, const double* s)
     double fp_sqdev_f(int n, const float* x, double xbar, const double* s)
+    double fp_sqdev_dot_d(int n, const double* x, double xbar, const double* s,
+                          const double* r, double* dot)
+    double fp_sqdev_dot_f(int n, const float* x, double xbar, const double* s,
+                          const double* r, double* dot)
     void fp_axpy_d(int n, double alpha, const double* x, double xbar, double* r)
     void fp_axpy_f(int n, double alpha, const float* x, double xbar, double* r)
     double fp_spdot_d(int n, const double* x, const int* ind, const double* s, const double* r)
@@ -85,6 +89,15 @@ cdef inline double col_sq_dev(int n, const floating* x, double mean,
         return fp_sqdev_d(n, x, mean, s)
     else:
         return fp_sqdev_f(n, x, mean, s)
+
+
+cdef inline double col_sq_dev_dot(int n, const floating* x, double mean, const double* s,
+                                  const double* r, double* dot) noexcept nogil:
+    """col_sq_dev, and dot = sum_i (x_i - mean) s_i r_i, in one pass."""
+    if floating is double:
+        return fp_sqdev_dot_d(n, x, mean, s, r, dot)
+    else:
+        return fp_sqdev_dot_f(n, x, mean, s, r, dot)
 
 
 cdef inline void axpy_centered(int n, double alpha, const floating* x, double xbar,

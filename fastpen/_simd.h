@@ -15,6 +15,8 @@
  *   fp_wdot_{d,f}(n, x, xbar, s, r)   = sum_i (x_i - xbar) s_i r_i
  *   fp_sum_{d,f}(n, x)                = sum_i x_i
  *   fp_sqdev_{d,f}(n, x, xbar, s)     = sum_i s_i (x_i - xbar)^2  (s NULL: unit weights)
+ *   fp_sqdev_dot_{d,f}(n, x, xbar, s, r, &dot) = fp_sqdev, and stores
+ *                                     dot = sum_i (x_i - xbar) s_i r_i  (one pass)
  *   fp_axpy_{d,f}(n, alpha, x, xbar, r):  r_i += alpha (x_i - xbar)
  *   fp_spdot_{d,f}(n, x, ind, s, r)   = sum_k x_k s_{ind_k} r_{ind_k}  (s NULL: unit weights)
  *   fp_spaxpy_{d,f}(n, alpha, x, ind, r): r_{ind_k} += alpha x_k
@@ -32,9 +34,11 @@
 
 #if defined(_OPENMP) || defined(__clang__) || defined(__GNUC__)
 #define FP_SIMD_REDUCE _Pragma("omp simd reduction(+:acc)")
+#define FP_SIMD_REDUCE2 _Pragma("omp simd reduction(+:acc,acc2)")
 #define FP_SIMD _Pragma("omp simd")
 #else
 #define FP_SIMD_REDUCE
+#define FP_SIMD_REDUCE2
 #define FP_SIMD
 #endif
 
@@ -105,6 +109,50 @@
         }                                                                                 \
         return acc;                                                                       \
     }                                                                                     \
+    ATTR static double fp_sqdev_dot_d_##SUFFIX(int n, const double* x, double xbar,     \
+                                               const double* s, const double* r,         \
+                                               double* dot) {                            \
+        double acc = 0.0, acc2 = 0.0;                                                     \
+        if (s == 0) {                                                                     \
+            FP_SIMD_REDUCE2                                                               \
+            for (int i = 0; i < n; i++) {                                                 \
+                double d = x[i] - xbar;                                                   \
+                acc += d * d;                                                             \
+                acc2 += d * r[i];                                                         \
+            }                                                                             \
+        } else {                                                                          \
+            FP_SIMD_REDUCE2                                                               \
+            for (int i = 0; i < n; i++) {                                                 \
+                double d = x[i] - xbar;                                                   \
+                acc += s[i] * d * d;                                                      \
+                acc2 += d * s[i] * r[i];                                                  \
+            }                                                                             \
+        }                                                                                 \
+        *dot = acc2;                                                                      \
+        return acc;                                                                       \
+    }                                                                                     \
+    ATTR static double fp_sqdev_dot_f_##SUFFIX(int n, const float* x, double xbar,      \
+                                               const double* s, const double* r,         \
+                                               double* dot) {                            \
+        double acc = 0.0, acc2 = 0.0;                                                     \
+        if (s == 0) {                                                                     \
+            FP_SIMD_REDUCE2                                                               \
+            for (int i = 0; i < n; i++) {                                                 \
+                double d = (double)x[i] - xbar;                                           \
+                acc += d * d;                                                             \
+                acc2 += d * r[i];                                                         \
+            }                                                                             \
+        } else {                                                                          \
+            FP_SIMD_REDUCE2                                                               \
+            for (int i = 0; i < n; i++) {                                                 \
+                double d = (double)x[i] - xbar;                                           \
+                acc += s[i] * d * d;                                                      \
+                acc2 += d * s[i] * r[i];                                                  \
+            }                                                                             \
+        }                                                                                 \
+        *dot = acc2;                                                                      \
+        return acc;                                                                       \
+    }                                                                                     \
     ATTR static void fp_axpy_d_##SUFFIX(int n, double alpha, const double* x,           \
                                         double xbar, double* r) {                        \
         FP_SIMD                                                                           \
@@ -166,6 +214,10 @@ typedef double (*fp_sum_d_t)(int, const double*);
 typedef double (*fp_sum_f_t)(int, const float*);
 typedef double (*fp_sqdev_d_t)(int, const double*, double, const double*);
 typedef double (*fp_sqdev_f_t)(int, const float*, double, const double*);
+typedef double (*fp_sqdev_dot_d_t)(int, const double*, double, const double*, const double*,
+                                   double*);
+typedef double (*fp_sqdev_dot_f_t)(int, const float*, double, const double*, const double*,
+                                   double*);
 typedef void (*fp_axpy_d_t)(int, double, const double*, double, double*);
 typedef void (*fp_axpy_f_t)(int, double, const float*, double, double*);
 typedef double (*fp_spdot_d_t)(int, const double*, const int*, const double*, const double*);
@@ -183,6 +235,8 @@ typedef struct {
     fp_sum_f_t sum_f;
     fp_sqdev_d_t sqdev_d;
     fp_sqdev_f_t sqdev_f;
+    fp_sqdev_dot_d_t sqdev_dot_d;
+    fp_sqdev_dot_f_t sqdev_dot_f;
     fp_axpy_d_t axpy_d;
     fp_axpy_f_t axpy_f;
     fp_spdot_d_t spdot_d;
@@ -194,7 +248,7 @@ typedef struct {
 #define FP_TABLE(LEVEL, SUFFIX)                                                           \
     {LEVEL, fp_dot_d_##SUFFIX, fp_dot_f_##SUFFIX, fp_wdot_d_##SUFFIX,                     \
      fp_wdot_f_##SUFFIX, fp_sum_d_##SUFFIX, fp_sum_f_##SUFFIX, fp_sqdev_d_##SUFFIX,       \
-     fp_sqdev_f_##SUFFIX, fp_axpy_d_##SUFFIX, fp_axpy_f_##SUFFIX, fp_spdot_d_##SUFFIX,    \
+     fp_sqdev_f_##SUFFIX, fp_sqdev_dot_d_##SUFFIX, fp_sqdev_dot_f_##SUFFIX, fp_axpy_d_##SUFFIX, fp_axpy_f_##SUFFIX, fp_spdot_d_##SUFFIX,    \
      fp_spdot_f_##SUFFIX, fp_spaxpy_d_##SUFFIX, fp_spaxpy_f_##SUFFIX}
 
 static fp_simd_table fp_simd = FP_TABLE(0, base);
@@ -242,6 +296,14 @@ static inline double fp_sqdev_d(int n, const double* x, double xbar, const doubl
 }
 static inline double fp_sqdev_f(int n, const float* x, double xbar, const double* s) {
     return fp_simd.sqdev_f(n, x, xbar, s);
+}
+static inline double fp_sqdev_dot_d(int n, const double* x, double xbar, const double* s,
+                                    const double* r, double* dot) {
+    return fp_simd.sqdev_dot_d(n, x, xbar, s, r, dot);
+}
+static inline double fp_sqdev_dot_f(int n, const float* x, double xbar, const double* s,
+                                    const double* r, double* dot) {
+    return fp_simd.sqdev_dot_f(n, x, xbar, s, r, dot);
 }
 static inline void fp_axpy_d(int n, double alpha, const double* x, double xbar, double* r) {
     fp_simd.axpy_d(n, alpha, x, xbar, r);

@@ -66,6 +66,27 @@ def test_column_stats(dtype, weighted, center):
         assert np.all(m == 0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_column_stats_with_y_match_separate_passes(dtype, weighted):
+    """With y_c, norms and X~^T S y_c come from one fused pass: the same values as
+    the separate computations, including a constant and a large-offset column."""
+    n = 53
+    X, y, _ = make_data(n=n, p=6, seed=3, offset=0.4, dtype=dtype)
+    X[:, 2] = 3.0
+    X[:, 4] += 1e4
+    sw = make_weights(n) if weighted else None
+    y_c, sw_k, x_mean, x_norm2, _ = _inputs(X, y, sw, True)
+    s = rescaled_weights(sw, n)
+    m, nrm, g = _cd.dense_column_stats(np.asfortranarray(X), sw_k, True, 1, y_c)
+    np.testing.assert_allclose(m, x_mean, rtol=1e-12)
+    np.testing.assert_allclose(nrm, x_norm2, rtol=1e-10, atol=1e-20)
+    assert nrm[2] == 0.0        # constant: exactly zero, not the centring's rounding
+    Xc = X.astype(np.float64) - x_mean
+    np.testing.assert_allclose(g, Xc.T @ (s * y_c), rtol=1e-9,
+                               atol=1e-12 * np.abs(Xc).sum() * np.abs(y_c).max())
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("center", [False, True])
 def test_xt_r(weighted, center):
