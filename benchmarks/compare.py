@@ -144,13 +144,18 @@ def worst_gap(X, y, coefs, alphas):
     return max(relative_gap(X, y, c, a) for c, a in zip(coefs, alphas))
 
 
-def time_at_target(fit, X, y, alphas, target, repeat, budget):
+def time_at_target(fit, X, y, alphas, target, repeat, budget, start_tol=None):
     """(median seconds, tol used, worst rel gap) of the first tol reaching the target.
 
     A solver whose single run exceeds ``budget`` seconds is not timed further.
+    ``start_tol`` skips the ladder's steps above it (a shortcut for slow solvers
+    whose step is known from an earlier run; the step above it must be
+    checked not to reach the target there).
     """
     best = np.inf
     for tol in TOL_LADDER:
+        if start_tol is not None and tol > start_tol * (1 + 1e-9):
+            continue
         start = time.perf_counter()
         coefs = fit(X, y, alphas, tol)
         elapsed = time.perf_counter() - start
@@ -179,7 +184,11 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--budget", type=float, default=60.0,
                         help="seconds after which a solver's tol ladder stops")
+    parser.add_argument("--start-tol", default="",
+                        help="'solver=tol,...': start those solvers' ladders at tol")
     args = parser.parse_args(argv)
+    start_tol = {k: float(v) for k, v in
+                 (item.rsplit("=", 1) for item in args.start_tol.split(",") if item)}
 
     n_threads = 1 if args.threads == "1" else -1
     blas_limit = 1 if args.threads == "1" else None
@@ -199,7 +208,8 @@ def main(argv=None):
                 for fit in fits.values():  # warm-up: numba compiles, caches fill
                     fit(X, y, alphas[:1], 1e-2)
                 rows = {s: time_at_target(f, X, y, alphas, args.target, args.repeat,
-                                          args.budget) for s, f in fits.items()}
+                                          args.budget, start_tol.get(s))
+                        for s, f in fits.items()}
                 reached = {s: r[0] for s, r in rows.items()
                            if r[0] is not None and not s.startswith("fastpen")}
                 fastest = min(reached, key=reached.get) if reached else None

@@ -248,11 +248,11 @@ def _dense_gram(prob):
     varying = prob.x_norm2 > 0
     if (X.dtype == np.float64 and not prob.sw.size and prob.xty is not None
             and np.all(n * prob.x_mean[varying] ** 2 <= 100.0 * prob.x_norm2[varying])):
-        upper = blas.dsyrk(1.0, X, trans=1, lower=0)
-        Q = np.triu(upper) + np.triu(upper, 1).T
+        Q = blas.dsyrk(1.0, X, trans=1, lower=0)     # upper triangle; zeros below
         if prob.fit_intercept:
-            Q -= n * np.outer(prob.x_mean, prob.x_mean)
-        return np.ascontiguousarray(Q), prob.xty.copy()
+            Q = blas.dsyr(-float(n), prob.x_mean, a=Q, lower=0, overwrite_a=True)
+        Q += np.triu(Q, 1).T
+        return Q.T, prob.xty.copy()       # symmetric: its C-ordered view
     return _cd.dense_gram(X, prob.sw, prob.x_mean, prob.y_c)
 
 

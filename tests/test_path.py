@@ -891,3 +891,22 @@ def test_precompute_auto_cost_model():
     assert not _gram_pays(prob(1000, 5000), 100)      # wide: Q would exceed X
     assert not _gram_pays(prob(40000, 400, sparse=True), 100)
     assert not _gram_pays(prob(100000, 5000), 100)    # p^2 n / 12 > 300 n p
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_direct_gram_route_is_exact_and_c_ordered(fit_intercept):
+    """Unweighted float64: one DSYRK on X plus a rank-one centring, symmetrised in
+    place; the kernels read Q row by row (C order)."""
+    from fastpen._path import _dense_gram, _prepare
+
+    rng = np.random.default_rng(7)
+    X = np.asfortranarray(rng.standard_normal((300, 25)) + 0.3)
+    y = rng.standard_normal(300)
+    prob = _prepare(X, y, None, fit_intercept, 1)
+    Q, q = _dense_gram(prob)
+    Xc = X - X.mean(axis=0) if fit_intercept else X
+    assert Q.flags.c_contiguous
+    np.testing.assert_array_equal(Q, Q.T)
+    np.testing.assert_allclose(Q, Xc.T @ Xc, rtol=1e-12, atol=1e-12 * np.abs(Q).max())
+    np.testing.assert_allclose(q, Xc.T @ (y - (y.mean() if fit_intercept else 0.0)),
+                               rtol=1e-12, atol=1e-12 * np.abs(q).max())
