@@ -38,14 +38,21 @@ cdef int INNER_GAP_EVERY = 5
 cdef double INNER_GAP_RATIO = 0.1
 
 
-# Below this many multiply-adds a scan runs serially: an OpenMP region costs
-# microseconds on idle cores, and milliseconds when another process holds one.
-cdef long PARALLEL_MIN_WORK = 1 << 18
+# A scan gets one thread per WORK_PER_THREAD multiply-adds (at most n_threads):
+# waking a thread costs microseconds on idle cores (tens under some
+# hypervisors), and its spinning afterwards slows the serial sweeps that follow
+# when it shares a core with them.  Measured on a 16-core machine, a sparse
+# path whose ~0.3 M-entry scans used all 16 threads ran 3x slower than with one.
+cdef long WORK_PER_THREAD = 1 << 18
 
 
-cdef inline bint _parallel(const CDParams* prm, long work) noexcept nogil:
-    """Only scans long enough to pay for a parallel region."""
-    return prm.n_threads > 1 and work >= PARALLEL_MIN_WORK
+cdef inline int scan_threads(int n_threads, long work) noexcept nogil:
+    """Threads for a scan of ``work`` multiply-adds (1: run it serially).
+
+    Each column's result does not depend on the count, only the speed does.
+    """
+    cdef long t = work // WORK_PER_THREAD
+    return <int> max(1, min(<long> n_threads, t))
 
 
 cdef inline double _inner_tol(double gap, const CDParams* prm) noexcept nogil:
@@ -687,8 +694,8 @@ cdef void _dense_scan(const floating[::1, :] X, const double[::1] sw,
     Only ``full`` scans (not the working-set checks between sweeps) are threaded.
     """
     cdef int k, j
-    for k in prange(m, num_threads=prm.n_threads, schedule="static",
-                    use_threads_if=full and _parallel(prm, <long>X.shape[0] * m)):
+    cdef int nt = scan_threads(prm.n_threads, <long>X.shape[0] * m) if full else 1
+    for k in prange(m, num_threads=nt, schedule="static", use_threads_if=nt > 1):
         j = idx[k] if idx != NULL else k
         g[j] = _dense_grad(X, sw, x_mean, R, j)
 
@@ -1271,9 +1278,10 @@ cdef void _sparse_scan(const floating[::1] data, const int[::1] indices,
     """
     cdef int k, j
     cdef double sum_sr = _weighted_sum(sw, R)
+    cdef int nt = scan_threads(prm.n_threads, _nnz_of(indptr, idx, m)) if full else 1
     # dynamic: column lengths can be very uneven (popular words in text data)
-    for k in prange(m, num_threads=prm.n_threads, schedule="dynamic", chunksize=256,
-                    use_threads_if=full and _parallel(prm, _nnz_of(indptr, idx, m))):
+    for k in prange(m, num_threads=nt, schedule="dynamic", chunksize=256,
+                    use_threads_if=nt > 1):
         j = idx[k] if idx != NULL else k
         g[j] = _sparse_dot(data, indices, indptr, sw, R, j) - x_mean[j] * sum_sr
 
@@ -1727,11 +1735,11 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
     cdef double[::1] g = np.empty(p if y_c is not None else 0)
     cdef const double* s = &sw[0] if sw.shape[0] > 0 else NULL
     cdef bint with_g = y_c is not None
+    cdef int nt = scan_threads(n_threads, <long>n * p)
     if with_g and y_c.shape[0] != n:
         raise ValueError(f"y_c must have {n} entries")
     with nogil:
-        for j in prange(p, num_threads=max(n_threads, 1), schedule="static",
-                        use_threads_if=<long>n * p >= PARALLEL_MIN_WORK):
+        for j in prange(p, num_threads=nt, schedule="static", use_threads_if=nt > 1):
             if center:
                 mean[j] = col_sum(n, &X[0, j], s) / n
             if with_g:      # one pass for both, the column still in cache
@@ -1824,18 +1832,31 @@ def store_coef(const double[::1] w, floating[::1] out):
     written, so the system never has to clear them (on a 100 x 100000 path,
     clearing 80 MB cost more than a tenth of the fit).
     """
-    cdef Py_ssize_t j, nnz = 0
+    cdef Py_ssize_t j, b, end, nnz = 0, p = w.shape[0]
     cdef bint finite = True
     cdef floating v
-    if out.shape[0] != w.shape[0]:
+    cdef const unsigned long long* bits
+    cdef unsigned long long acc
+    if out.shape[0] != p:
         raise ValueError("w and out differ in length")
+    if p == 0:
+        return 0
+    bits = <const unsigned long long*> &w[0]
     with nogil:
-        for j in range(w.shape[0]):
-            v = <floating> w[j]
-            if v != 0:
-                out[j] = v
-                nnz += 1
-            finite &= (v - v) == 0      # false for inf and NaN (also after the cast)
+        # blocks of 8 whose bits are all those of +-0.0 are skipped whole
+        for b in range(0, p, 8):
+            end = min(b + 8, p)
+            acc = 0
+            for j in range(b, end):
+                acc |= bits[j]
+            if (acc << 1) == 0:
+                continue
+            for j in range(b, end):
+                v = <floating> w[j]
+                if v != 0:
+                    out[j] = v
+                    nnz += 1
+                finite &= (v - v) == 0      # false for inf and NaN (also after the cast)
     return nnz if finite else -1
 
 
@@ -1866,9 +1887,9 @@ def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1]
     """g_j = sum_i s_i (x_ij - mean_j) r_i for every column."""
     cdef int j, p = X.shape[1]
     cdef double[::1] g = np.empty(p)
+    cdef int nt = scan_threads(n_threads, <long>X.shape[0] * p)
     with nogil:
-        for j in prange(p, num_threads=max(n_threads, 1), schedule="static",
-                        use_threads_if=<long>X.shape[0] * p >= PARALLEL_MIN_WORK):
+        for j in prange(p, num_threads=nt, schedule="static", use_threads_if=nt > 1):
             g[j] = _dense_grad(X, sw, x_mean, r, j)
     return np.asarray(g)
 

@@ -488,3 +488,14 @@ def test_store_coef_writes_nonzeros_counts_and_flags_non_finite():
         assert _cd.store_coef(np.array([1.0, bad]), np.zeros(2)) == -1
     with pytest.raises(ValueError, match="length"):
         _cd.store_coef(w, np.empty(4))
+    # every length (blocks of 8 and tails), sparse patterns, -0.0, one NaN anywhere
+    rng = np.random.default_rng(0)
+    for p in range(0, 41):
+        w = np.where(rng.random(p) < 0.2, rng.standard_normal(p), 0.0)
+        w[rng.random(p) < 0.1] = -0.0
+        out = np.zeros(p)
+        assert _cd.store_coef(w, out) == np.count_nonzero(w)
+        np.testing.assert_array_equal(out, w)
+        if p:
+            w[rng.integers(p)] = np.nan
+            assert _cd.store_coef(w, np.zeros(p)) == -1
