@@ -4,10 +4,19 @@ The functional API (:func:`enet_path`, :func:`lasso_path`) imports NumPy and
 SciPy only; the scikit-learn estimators (:class:`Lasso`, :class:`ElasticNet`)
 are loaded on first access.
 """
-from ._glmnet import glmnet_path
-from ._info import show_config
-from ._openmp import effective_n_threads, openmp_enabled
-from ._path import ConvergenceWarning, PathResult, enet_path, lasso_path
+import os as _os
+
+# Before the OpenMP runtime loads (with ._openmp below): unless the user chose,
+# idle OpenMP threads sleep instead of spinning.  libgomp's workers otherwise
+# spin for milliseconds after each parallel scan, beside the sequential sweeps
+# that follow it; where cores are shared (SMT siblings, small VMs, sandboxes)
+# that made a 2-thread sparse path 3x slower than 1 thread (README, Threads).
+_os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+from ._glmnet import glmnet_path  # noqa: E402
+from ._info import show_config  # noqa: E402
+from ._openmp import effective_n_threads, openmp_enabled  # noqa: E402
+from ._path import ConvergenceWarning, PathResult, enet_path, lasso_path  # noqa: E402
 
 __version__ = "0.1.0"
 

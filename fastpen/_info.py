@@ -1,4 +1,5 @@
 """Build and runtime information."""
+import os
 import platform
 import sys
 
@@ -40,6 +41,7 @@ def show_config(file=None):
     print(f"python {platform.python_version()} on {platform.platform()}", file=file)
     print(f"OpenMP compiled in: {'yes' if openmp_enabled() else 'no'}", file=file)
     print(f"threads used by default: {effective_n_threads(None)}", file=file)
+    print(f"OpenMP wait policy: {os.environ.get('OMP_WAIT_POLICY', 'default')}", file=file)
     print(f"vector instructions of the kernels: {simd_name()}", file=file)
     for line in _blas_info():
         print(f"BLAS: {line}", file=file)
