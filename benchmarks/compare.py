@@ -97,17 +97,18 @@ def solvers(n_threads, dense):
     from sklearn.linear_model import Lasso
 
     def fit_fastpen(X, y, alphas, tol):
-        return fastpen.lasso_path(X, y, alphas=alphas, tol=tol, max_iter=100000,
-                                  n_threads=n_threads).coefs.astype(np.float64)
+        # float64 already (the problems are float64): asarray, as for the peers, no copy
+        return np.asarray(fastpen.lasso_path(X, y, alphas=alphas, tol=tol, max_iter=100000,
+                                             n_threads=n_threads).coefs, dtype=np.float64)
 
     out = {"fastpen": fit_fastpen,
            "scikit-learn": _warm_path(lambda tol: Lasso(tol=tol, max_iter=100000,
                                                         warm_start=True))}
     if dense:
         def fit_fastpen_gram(X, y, alphas, tol):
-            return fastpen.lasso_path(X, y, alphas=alphas, tol=tol, max_iter=100000,
-                                      n_threads=n_threads,
-                                      precompute=True).coefs.astype(np.float64)
+            return np.asarray(fastpen.lasso_path(X, y, alphas=alphas, tol=tol,
+                                                 max_iter=100000, n_threads=n_threads,
+                                                 precompute=True).coefs, dtype=np.float64)
         out["fastpen (Gram)"] = fit_fastpen_gram
         out["scikit-learn (Gram)"] = _sklearn_gram_path
     try:

@@ -1828,9 +1828,11 @@ def store_coef(const double[::1] w, floating[::1] out):
     hold zeros; returns their number, or -1 if an entry is not finite.
 
     A path stores every alpha's coefficients this way into an array from
-    ``np.zeros``: the pages of a large, sparse result that stay zero are never
-    written, so the system never has to clear them (on a 100 x 100000 path,
-    clearing 80 MB cost more than a tenth of the fit).
+    ``np.zeros`` (which the system fills lazily): on sparse problems most of a
+    100 x 100000 result stays zero, and blocks of 8 zeros are skipped whole.
+    (An anonymous mapping whose untouched pages were never faulted in made the
+    writes cheaper, but any later full read of the result then faulted in
+    every 4 KiB page: 60 ms more on that path, where compare.py converts it.)
     """
     cdef Py_ssize_t j, b, end, nnz = 0, p = w.shape[0]
     cdef bint finite = True

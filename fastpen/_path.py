@@ -11,7 +11,6 @@ The intercept is never a column of X: targets and residuals are centred with
 the weighted means and the kernels subtract column means on the fly.
 """
 import contextlib
-import mmap
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -478,21 +477,6 @@ class _SolverOptions:
                    warning_category or ConvergenceWarning)
 
 
-def _lazy_zeros(shape, dtype):
-    """Zeros whose pages cost nothing until written.
-
-    A path's coefficients are mostly zeros on sparse problems (100 alphas x
-    100000 features: 80 MB for a few thousand nonzeros); only their nonzeros
-    are written.  An anonymous mapping gives pages the system fills on first
-    write, one small page at a time; np.zeros asks for huge pages on large
-    arrays, and each first write then clears 2 MB (8 ms for such a path).
-    """
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    if nbytes < (4 << 20):
-        return np.zeros(shape, dtype=dtype)
-    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype).reshape(shape)
-
-
 _BLAS_CONTROLLER = None
 
 
@@ -533,7 +517,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
 
     tol_abs = solver.tol * prob.y_norm2
     m = alphas.shape[0]
-    coefs = _lazy_zeros((m, p), prob.X.dtype)        # see _cd.store_coef
+    coefs = np.zeros((m, p), dtype=prob.X.dtype)     # see _cd.store_coef
     intercepts = np.zeros(m)
     gaps = np.empty(m)
     n_iters = np.empty(m, dtype=np.intp)

@@ -910,16 +910,3 @@ def test_direct_gram_route_is_exact_and_c_ordered(fit_intercept):
     np.testing.assert_allclose(Q, Xc.T @ Xc, rtol=1e-12, atol=1e-12 * np.abs(Q).max())
     np.testing.assert_allclose(q, Xc.T @ (y - (y.mean() if fit_intercept else 0.0)),
                                rtol=1e-12, atol=1e-12 * np.abs(q).max())
-
-
-@pytest.mark.parametrize("shape, dtype", [((3, 4), np.float64), ((100, 100000), np.float64),
-                                          ((100, 100000), np.float32), ((0, 7), np.float64)])
-def test_lazy_zeros_are_writable_zeros(shape, dtype):
-    from fastpen._path import _lazy_zeros
-
-    a = _lazy_zeros(shape, dtype)
-    assert a.shape == shape and a.dtype == dtype and a.flags.writeable
-    assert a.flags.c_contiguous and not a.any()
-    if a.size:
-        a[-1, -1] = 2.5
-        assert a.sum() == 2.5
