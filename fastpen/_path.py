@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas, lstsq
+from scipy.linalg import lstsq
 from scipy.optimize import lsq_linear, nnls
 
 from . import _cd
@@ -248,11 +248,14 @@ def _dense_gram(prob):
     varying = prob.x_norm2 > 0
     if (X.dtype == np.float64 and not prob.sw.size and prob.xty is not None
             and np.all(n * prob.x_mean[varying] ** 2 <= 100.0 * prob.x_norm2[varying])):
-        Q = blas.dsyrk(1.0, X, trans=1, lower=0)     # upper triangle; zeros below
+        # NumPy's matmul runs DSYRK for X^T X (exactly symmetric), with NumPy's BLAS:
+        # the pool the other large products of a fit use.  With SciPy's own BLAS (a
+        # second OpenBLAS in the wheels) the pool NumPy had just woken spun beside
+        # it: 2 threads on 2 cores ran it at the 1-thread speed.
+        Q = X.T @ X
         if prob.fit_intercept:
-            Q = blas.dsyr(-float(n), prob.x_mean, a=Q, lower=0, overwrite_a=True)
-        Q += np.triu(Q, 1).T
-        return Q.T, prob.xty.copy()       # symmetric: its C-ordered view
+            Q -= n * np.outer(prob.x_mean, prob.x_mean)
+        return Q, prob.xty.copy()
     return _cd.dense_gram(X, prob.sw, prob.x_mean, prob.y_c)
 
 
