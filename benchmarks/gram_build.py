@@ -1,9 +1,11 @@
 """Gram matrix build rate against the machine's own DSYRK.
 
-fastpen builds Q = X~^T S X~ (centred, weighted) by row chunks of at most 8 MiB
-with DSYRK, without a centred copy of X.  The reference is one DSYRK call on X
-itself (no centring, no weights, nothing copied): the best a BLAS can do.
-Both single-threaded by default.
+fastpen builds Q = X~^T S X~ without a centred copy of X: for unweighted float64
+data with modest column means, by one DSYRK on X (NumPy's X.T @ X) and a rank-one
+centring ("direct"); otherwise by row chunks of at most 8 MiB, centred and
+weighted, each with DSYRK.  The reference is one DSYRK call on X itself (no
+centring, no weights, nothing copied): the best a BLAS can do.  All
+single-threaded by default.
 
     python benchmarks/gram_build.py [--n 40000 --p 400] [--threads all]
 """
@@ -22,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bandwidth import best_of  # noqa: E402
 
 from fastpen import _cd  # noqa: E402
+from fastpen._path import _dense_gram, _prepare  # noqa: E402
 
 
 def main(argv=None):
@@ -41,6 +44,9 @@ def main(argv=None):
     with threadpool_limits(limits=1 if args.threads == "1" else None):
         ref = best_of(lambda: blas.dsyrk(1.0, X, trans=1), args.repeat)
         rows = [("DSYRK on X (reference)", ref)]
+        prob = _prepare(X, y, None, True, 1)
+        rows.append(("fastpen, direct (enet_path)", best_of(lambda: _dense_gram(prob),
+                                                             args.repeat)))
         for label, sw in (("fastpen, centred", np.empty(0)),
                           ("fastpen, centred + weighted", weights)):
             rows.append((label, best_of(lambda: _cd.dense_gram(X, sw, mean, y - y.mean()),
