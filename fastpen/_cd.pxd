@@ -140,6 +140,11 @@ cdef struct CDResult:
     int n_iter          # coordinate sweeps done
 
 
+cdef CDParams make_params(double a, double b, double tol, int max_iter, bint positive,
+                          bint random, unsigned long long seed, int n_threads,
+                          const int[::1] unpen_idx, const double[:, ::1] unpen_inv,
+                          bint unpen_boxed, const double[::1] l2_factor,
+                          const double[::1] lower, const double[::1] upper) except *
 cdef void ws_gram_free(WSGram* cache) noexcept nogil
 cdef bint screen_alloc(CDScreen* sc, int n, int p) noexcept nogil
 cdef void screen_free(CDScreen* sc) noexcept nogil

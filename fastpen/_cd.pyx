@@ -1484,11 +1484,11 @@ cdef void enet_gram(
 
 # ------------------------------------------------------------ Python wrappers
 
-cdef CDParams _make_params(double a, double b, double tol, int max_iter, bint positive,
+cdef CDParams make_params(double a, double b, double tol, int max_iter, bint positive,
                            bint random, unsigned long long seed, int n_threads,
                            const int[::1] unpen_idx, const double[:, ::1] unpen_inv,
                            bint unpen_boxed, const double[::1] l2_factor,
-                           const double[::1] lower, const double[::1] upper):
+                           const double[::1] lower, const double[::1] upper) except *:
     """Scalars, and the optional arrays (None: not used)."""
     cdef CDParams prm
     if (lower is None) != (upper is None):
@@ -1631,7 +1631,7 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
     ``screening=False`` turns gap-safe screening off.  ``ws``: an int32
     scratch array of p entries to reuse between calls.
     """
-    cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
+    cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
                                      upper)
     prm.ws_gram = ws_gram
@@ -1665,7 +1665,7 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
     ``R``, ``g``, ``warm``, ``screen``, ``screening`` and ``ws`` as in
     :func:`solve_dense`.
     """
-    cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed,
+    cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
                                      upper)
     cdef CDResult res
@@ -1692,7 +1692,7 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
 
     ``a_prev``: the previous alpha's L1 strength along a path (strong rule).
     """
-    cdef CDParams prm = _make_params(a, b, tol, max_iter, positive, random, seed, 1,
+    cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed, 1,
                                      unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower, upper)
     prm.a_prev = a_prev
     cdef CDResult res
@@ -1813,7 +1813,7 @@ def dense_epoch(const floating[::1, :] X, const double[::1] sw, const double[::1
     The plain epoch the working-set solves are made of (benchmarks measure
     its bandwidth); returns the objective decrease.
     """
-    cdef CDParams prm = _make_params(a, b, 0.0, 1, False, False, 0, 1, None, None, False,
+    cdef CDParams prm = make_params(a, b, 0.0, 1, False, False, 0, 1, None, None, False,
                                      None, None, None)
     cdef unsigned long long rng = 1
     cdef double decrease
