@@ -157,6 +157,8 @@ cdef void enet_dense(
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil
 
 
+# enet_sparse: CSC columns with distinct row indices (canonical; the residual
+# updates scatter through them with vector stores).
 cdef void enet_sparse(
     const floating[::1] data, const int[::1] indices, const int[::1] indptr,
     const double[::1] y_c, const double[::1] sw,

@@ -385,14 +385,19 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
         sc.has_norm = True
         warm = False
     s.on = s.on and sc.pf_ok
-    if warm and sc.n_bounded > 0 and not s.on:
+    if s.on:
+        if not warm:
+            _screen_reset(sc, p)
+        return warm
+    if warm and sc.n_bounded > 0:
         warm = False        # their g is stale: a full scan is needed
-    if not warm and s.on:
-        _screen_reset(sc, p)
-    elif not warm and sc.bounded != NULL:
-        for j in range(p):
+    if not s.own and sc.bounded != NULL:
+        # this call does not keep a caller's state up to date (its act list
+        # included): the next call that screens starts it afresh
+        for j in range(sc.p):
             sc.bounded[j] = 0
         _screen_clear(sc)
+        sc.has_norm = False
     return warm
 
 
@@ -427,8 +432,17 @@ cdef double _ref_distance(const CDScreen* sc, const double[::1] sw,
 
 
 cdef inline double _far_limit(const CDScreen* sc, double a) noexcept nogil:
-    """Path length up to which no far feature can come back at strength a."""
+    """Path length up to which no far feature can come back at strength a.
+
+    The tier's summary bounds alpha_j(D) by far_a + far_rho (D - far_d) for
+    D >= far_d only; below far_d (D can shrink back when R returns towards
+    r_ref), by far_a.  So a <= far_a proves nothing at any D.
+    """
     if sc.far.n == 0:
+        return INFINITY
+    if not a > sc.far_a:        # (also NaN)
+        return -INFINITY
+    if sc.far_rho == 0.0:
         return INFINITY
     return sc.far_d + (a - sc.far_a) / sc.far_rho * (1.0 - 1e-12)
 
@@ -1662,8 +1676,10 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                  int[::1] ws=None):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter).
 
-    ``R``, ``g``, ``warm``, ``screen``, ``screening`` and ``ws`` as in
-    :func:`solve_dense`.
+    The columns must be canonical (each row index at most once per column, as
+    after scipy's ``sum_duplicates``): the residual updates scatter through a
+    column's row indices with vector stores.  ``R``, ``g``, ``warm``,
+    ``screen``, ``screening`` and ``ws`` as in :func:`solve_dense`.
     """
     cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,

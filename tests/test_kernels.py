@@ -499,3 +499,34 @@ def test_store_coef_writes_nonzeros_counts_and_flags_non_finite():
         if p:
             w[rng.integers(p)] = np.nan
             assert _cd.store_coef(w, np.zeros(p)) == -1
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_a_call_without_screening_does_not_leave_a_stale_screening_state(kind):
+    """Regression: a warm call with screening off cleared the screened marks but not
+    the list of scanned features; the next warm call that screened then never
+    scanned the features screened before, and stopped short of the optimum."""
+    n, p = 80, 40
+    X, y, _ = make_data(n=n, p=p, seed=3)
+    y_c, sw_k, x_mean, x_norm2, sc = _inputs(X, y, None, True)
+    pf = np.ones(p)
+    a_max = np.abs((X - x_mean).T @ y_c).max()
+    tol = 1e-12 * (y_c @ y_c)
+    state = _cd.ScreenState(n, p)
+    R, g, w = np.empty(n), np.empty(p), np.zeros(p)
+    C = sp.csc_matrix(X)
+
+    def solve(w, a, **kw):
+        common = (y_c, sw_k, x_mean, x_norm2, pf, w, a, 0.0, tol, 100_000, False, False, 0, 1)
+        if kind == "dense":
+            return _cd.solve_dense(np.asfortranarray(X), *common, **kw)
+        return _cd.solve_sparse(C.data, C.indices.astype(np.intc), C.indptr.astype(np.intc),
+                                *common, **kw)
+
+    solve(w, 0.5 * a_max, R=R, g=g, warm=False, screen=state)
+    assert state.n_screened > 0
+    solve(w, 0.4 * a_max, R=R, g=g, warm=True, screen=state, screening=False)
+    solve(w, 0.01 * a_max, R=R, g=g, warm=True, screen=state)
+    w_ref = np.zeros(p)
+    solve(w_ref, 0.01 * a_max, screening=False)
+    np.testing.assert_allclose(w, w_ref, atol=1e-8 * np.abs(w_ref).max())
