@@ -32,6 +32,8 @@ def solve_gram_batch(const floating[:, ::1] Q, const double[:, ::1] QY,
     a[t] and b[t], absolute tolerance tol[t], and starts from W[t].  The
     options are those of :func:`fastpen._cd.solve_gram`, shared by all; the
     coordinate order of problem t (``random``) is seeded with ``seed + t``.
+    ``n_threads`` is a count already resolved by the caller (see
+    :func:`fastpen.effective_n_threads`); below 1 it means one thread.
 
     Returns (gaps, r_norm2, n_iter), arrays of k entries.
     """
