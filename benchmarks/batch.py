@@ -17,7 +17,6 @@ of one-target fits, like the peers, and its Gram batch kernel
 import argparse
 import os
 import sys
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -25,7 +24,7 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import TOL_LADDER  # noqa: E402
+from compare import time_at_target  # noqa: E402
 from gap import relative_gap  # noqa: E402
 
 import fastpen  # noqa: E402
@@ -113,29 +112,6 @@ def worst_gap(X, Y, coefs, alphas):
     return max(relative_gap(X, Y[:, t], coefs[t], a) for t, a in enumerate(alphas))
 
 
-def time_at_target(fit, X, Y, alphas, target, repeat, budget):
-    """(median seconds, tol, worst gap) of the first ladder tol reaching the target."""
-    best = np.inf
-    for tol in TOL_LADDER:
-        start = time.perf_counter()
-        coefs = fit(X, Y, alphas, tol)
-        elapsed = time.perf_counter() - start
-        rel = worst_gap(X, Y, coefs, alphas)
-        best = min(best, rel)
-        if rel <= target:
-            times = [elapsed] + [_timed(fit, X, Y, alphas, tol) for _ in range(repeat - 1)]
-            return float(np.median(times)), tol, rel
-        if elapsed > budget:
-            break
-    return None, None, best
-
-
-def _timed(fit, X, Y, alphas, tol):
-    start = time.perf_counter()
-    fit(X, Y, alphas, tol)
-    return time.perf_counter() - start
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, default=200)
@@ -155,7 +131,8 @@ def main(argv=None):
         for fit in fits.values():      # warm-up (imports, numba, caches)
             fit(X, Y[:, :2], alphas[:2], 1e-2)
         rows = {name: time_at_target(fit, X, Y, alphas, args.target, args.repeat,
-                                     args.budget) for name, fit in fits.items()}
+                                     args.budget, score=worst_gap)
+                for name, fit in fits.items()}
     base = rows.get("fastpen (loop)", (None,))[0]
     for name, (sec, tol, rel) in rows.items():
         if sec is None:
