@@ -42,6 +42,49 @@
 #define FP_SIMD
 #endif
 
+/* The newer routines, written once for double and float data (x). */
+#define FP_SQDEV_DOT(NAME, T, ATTR)                                                       \
+    ATTR static double NAME(int n, const T* x, double xbar, const double* s,             \
+                            const double* r, double* dot) {                              \
+        double acc = 0.0, acc2 = 0.0;                                                     \
+        if (s == 0) {                                                                     \
+            FP_SIMD_REDUCE2                                                               \
+            for (int i = 0; i < n; i++) {                                                 \
+                double d = (double)x[i] - xbar;                                           \
+                acc += d * d;                                                             \
+                acc2 += d * r[i];                                                         \
+            }                                                                             \
+        } else {                                                                          \
+            FP_SIMD_REDUCE2                                                               \
+            for (int i = 0; i < n; i++) {                                                 \
+                double d = (double)x[i] - xbar;                                           \
+                acc += s[i] * d * d;                                                      \
+                acc2 += d * s[i] * r[i];                                                  \
+            }                                                                             \
+        }                                                                                 \
+        *dot = acc2;                                                                      \
+        return acc;                                                                       \
+    }
+
+#define FP_SPARSE(TAG, T, ATTR)                                                           \
+    ATTR static double fp_spdot_##TAG(int n, const T* x, const int* ind, const double* s, \
+                                      const double* r) {                                 \
+        double acc = 0.0;                                                                 \
+        if (s == 0) {                                                                     \
+            FP_SIMD_REDUCE                                                                \
+            for (int k = 0; k < n; k++) acc += (double)x[k] * r[ind[k]];                 \
+        } else {                                                                          \
+            FP_SIMD_REDUCE                                                                \
+            for (int k = 0; k < n; k++) acc += (double)x[k] * s[ind[k]] * r[ind[k]];     \
+        }                                                                                 \
+        return acc;                                                                       \
+    }                                                                                     \
+    ATTR static void fp_spaxpy_##TAG(int n, double alpha, const T* x, const int* ind,     \
+                                     double* r) {                                        \
+        FP_SIMD                                                                           \
+        for (int k = 0; k < n; k++) r[ind[k]] += alpha * (double)x[k];                   \
+    }
+
 #define FP_DEFINE_KERNELS(SUFFIX, ATTR)                                                   \
     ATTR static double fp_dot_d_##SUFFIX(int n, const double* x, double xbar,           \
                                          const double* r) {                              \
@@ -109,50 +152,8 @@
         }                                                                                 \
         return acc;                                                                       \
     }                                                                                     \
-    ATTR static double fp_sqdev_dot_d_##SUFFIX(int n, const double* x, double xbar,     \
-                                               const double* s, const double* r,         \
-                                               double* dot) {                            \
-        double acc = 0.0, acc2 = 0.0;                                                     \
-        if (s == 0) {                                                                     \
-            FP_SIMD_REDUCE2                                                               \
-            for (int i = 0; i < n; i++) {                                                 \
-                double d = x[i] - xbar;                                                   \
-                acc += d * d;                                                             \
-                acc2 += d * r[i];                                                         \
-            }                                                                             \
-        } else {                                                                          \
-            FP_SIMD_REDUCE2                                                               \
-            for (int i = 0; i < n; i++) {                                                 \
-                double d = x[i] - xbar;                                                   \
-                acc += s[i] * d * d;                                                      \
-                acc2 += d * s[i] * r[i];                                                  \
-            }                                                                             \
-        }                                                                                 \
-        *dot = acc2;                                                                      \
-        return acc;                                                                       \
-    }                                                                                     \
-    ATTR static double fp_sqdev_dot_f_##SUFFIX(int n, const float* x, double xbar,      \
-                                               const double* s, const double* r,         \
-                                               double* dot) {                            \
-        double acc = 0.0, acc2 = 0.0;                                                     \
-        if (s == 0) {                                                                     \
-            FP_SIMD_REDUCE2                                                               \
-            for (int i = 0; i < n; i++) {                                                 \
-                double d = (double)x[i] - xbar;                                           \
-                acc += d * d;                                                             \
-                acc2 += d * r[i];                                                         \
-            }                                                                             \
-        } else {                                                                          \
-            FP_SIMD_REDUCE2                                                               \
-            for (int i = 0; i < n; i++) {                                                 \
-                double d = (double)x[i] - xbar;                                           \
-                acc += s[i] * d * d;                                                      \
-                acc2 += d * s[i] * r[i];                                                  \
-            }                                                                             \
-        }                                                                                 \
-        *dot = acc2;                                                                      \
-        return acc;                                                                       \
-    }                                                                                     \
+    FP_SQDEV_DOT(fp_sqdev_dot_d_##SUFFIX, double, ATTR)                                 \
+    FP_SQDEV_DOT(fp_sqdev_dot_f_##SUFFIX, float, ATTR)                                  \
     ATTR static void fp_axpy_d_##SUFFIX(int n, double alpha, const double* x,           \
                                         double xbar, double* r) {                        \
         FP_SIMD                                                                           \
@@ -163,40 +164,8 @@
         FP_SIMD                                                                           \
         for (int i = 0; i < n; i++) r[i] += alpha * ((double)x[i] - xbar);               \
     }                                                                                     \
-    ATTR static double fp_spdot_d_##SUFFIX(int n, const double* x, const int* ind,      \
-                                           const double* s, const double* r) {           \
-        double acc = 0.0;                                                                 \
-        if (s == 0) {                                                                     \
-            FP_SIMD_REDUCE                                                                \
-            for (int k = 0; k < n; k++) acc += x[k] * r[ind[k]];                         \
-        } else {                                                                          \
-            FP_SIMD_REDUCE                                                                \
-            for (int k = 0; k < n; k++) acc += x[k] * s[ind[k]] * r[ind[k]];             \
-        }                                                                                 \
-        return acc;                                                                       \
-    }                                                                                     \
-    ATTR static double fp_spdot_f_##SUFFIX(int n, const float* x, const int* ind,       \
-                                           const double* s, const double* r) {           \
-        double acc = 0.0;                                                                 \
-        if (s == 0) {                                                                     \
-            FP_SIMD_REDUCE                                                                \
-            for (int k = 0; k < n; k++) acc += (double)x[k] * r[ind[k]];                 \
-        } else {                                                                          \
-            FP_SIMD_REDUCE                                                                \
-            for (int k = 0; k < n; k++) acc += (double)x[k] * s[ind[k]] * r[ind[k]];     \
-        }                                                                                 \
-        return acc;                                                                       \
-    }                                                                                     \
-    ATTR static void fp_spaxpy_d_##SUFFIX(int n, double alpha, const double* x,         \
-                                          const int* ind, double* r) {                   \
-        FP_SIMD                                                                           \
-        for (int k = 0; k < n; k++) r[ind[k]] += alpha * x[k];                           \
-    }                                                                                     \
-    ATTR static void fp_spaxpy_f_##SUFFIX(int n, double alpha, const float* x,          \
-                                          const int* ind, double* r) {                   \
-        FP_SIMD                                                                           \
-        for (int k = 0; k < n; k++) r[ind[k]] += alpha * (double)x[k];                   \
-    }
+    FP_SPARSE(d_##SUFFIX, double, ATTR)                                                 \
+    FP_SPARSE(f_##SUFFIX, float, ATTR)
 
 FP_DEFINE_KERNELS(base, )
 
