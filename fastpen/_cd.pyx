@@ -651,15 +651,31 @@ cdef void _dense_block_step(const floating[::1, :] X, const double[::1] sw,
     free(d)
 
 
+cdef inline double _wdot(const double[::1] sw, const double[::1] u,
+                         const double[::1] v) noexcept nogil:
+    """sum_i s_i u_i v_i (unit weights when sw is empty), vectorised."""
+    if sw.shape[0] > 0:
+        return wdot_centered(u.shape[0], &u[0], 0.0, &sw[0], &v[0])
+    return dot_centered(u.shape[0], &u[0], 0.0, &v[0])
+
+
 cdef double _residual_stats(const double[::1] y_c, const double[::1] sw,
                             const double[::1] R, double* r_dot_y) noexcept nogil:
-    """Return sum s r^2 and store sum s r y_c (vectorised)."""
-    cdef int n = R.shape[0]
-    if sw.shape[0] > 0:
-        r_dot_y[0] = wdot_centered(n, &R[0], 0.0, &sw[0], &y_c[0])
-        return wdot_centered(n, &R[0], 0.0, &sw[0], &R[0])
-    r_dot_y[0] = dot_centered(n, &R[0], 0.0, &y_c[0])
-    return dot_centered(n, &R[0], 0.0, &R[0])
+    """Return sum s r^2 and store sum s r y_c."""
+    r_dot_y[0] = _wdot(sw, R, y_c)
+    return _wdot(sw, R, R)
+
+
+cdef double _gap_after_scan(const double[::1] y_c, const double[::1] sw,
+                            const double[::1] x_norm2, const double[::1] pf,
+                            const CDParams* prm, const double[::1] w, const double[::1] R,
+                            const double[::1] g, const int* idx, int m,
+                            CDResult* result, double floor=0.0) noexcept nogil:
+    """Gap of the problem restricted to ``idx[:m]`` (all if NULL) once g is current
+    there; ``floor``: see enet_gap's dnorm_floor."""
+    cdef double r_dot_y
+    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
+    return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
 
 
 cdef int _full_scan_list(Screening* scr, const double[::1] sw, const double[::1] R,
@@ -689,12 +705,12 @@ cdef double _full_gap_after_scan(Screening* scr, const double[::1] y_c, const do
                                  const double[::1] R, const double[::1] g, double floor,
                                  CDResult* result) noexcept nogil:
     """The whole problem's gap once g is current, then screening by it."""
-    cdef double r_dot_y, gap
-    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
+    cdef double gap
     if not scr.on:
-        return _gap(NULL, x_norm2.shape[0], g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
-    gap = _gap(scr.sc.act, scr.sc.n_act, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y,
-               floor)
+        return _gap_after_scan(y_c, sw, x_norm2, pf, prm, w, R, g, NULL, x_norm2.shape[0],
+                               result)
+    gap = _gap_after_scan(y_c, sw, x_norm2, pf, prm, w, R, g, scr.sc.act, scr.sc.n_act,
+                          result, floor)
     _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
     return gap
 
@@ -721,10 +737,8 @@ cdef double _dense_gap(const floating[::1, :] X, const double[::1] y_c,
                        double[::1] g, const int* idx, int m,
                        CDResult* result) noexcept nogil:
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
-    cdef double r_dot_y
     _dense_scan(X, sw, x_mean, R, g, idx, m, prm, idx == NULL)
-    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
+    return _gap_after_scan(y_c, sw, x_norm2, pf, prm, w, R, g, idx, m, result)
 
 
 cdef double _dense_full_gap(const floating[::1, :] X, const double[::1] y_c,
@@ -1123,7 +1137,7 @@ cdef void enet_dense(
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
     cdef int i, j, k, it, n_ws, nnz, missing, n = X.shape[0], p = X.shape[1]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, inner_tol, y_norm2 = 0.0
+    cdef double gap, inner_tol, y_norm2
     cdef int ws_size = 0
     cdef WSGram local_cache
     cdef WSGram* cache = params.gram_cache
@@ -1134,8 +1148,7 @@ cdef void enet_dense(
         _ws_gram_init(&local_cache)
         cache = &local_cache
 
-    for i in range(n):
-        y_norm2 += (sw[i] if sw.shape[0] > 0 else 1.0) * y_c[i] * y_c[i]
+    y_norm2 = _wdot(sw, y_c, y_c)
     result.n_iter = 0
     if not warm:
         for i in range(n):
@@ -1292,7 +1305,9 @@ cdef void _sparse_scan(const floating[::1] data, const int[::1] indices,
     """
     cdef int k, j
     cdef double sum_sr = _weighted_sum(sw, R)
-    cdef int nt = scan_threads(prm.n_threads, _nnz_of(indptr, idx, m)) if full else 1
+    # (counting the entries is O(m): only when threads could be used)
+    cdef int nt = (scan_threads(prm.n_threads, _nnz_of(indptr, idx, m))
+                   if full and prm.n_threads > 1 else 1)
     # dynamic: column lengths can be very uneven (popular words in text data)
     for k in prange(m, num_threads=nt, schedule="dynamic", chunksize=256,
                     use_threads_if=nt > 1):
@@ -1308,10 +1323,8 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
                         double[::1] g, const int* idx, int m,
                         CDResult* result) noexcept nogil:
     """Gap of the problem restricted to ``idx[:m]`` (all features if idx is NULL)."""
-    cdef double r_dot_y
     _sparse_scan(data, indices, indptr, sw, x_mean, R, g, idx, m, prm, idx == NULL)
-    result.r_norm2 = _residual_stats(y_c, sw, R, &r_dot_y)
-    return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y)
+    return _gap_after_scan(y_c, sw, x_norm2, pf, prm, w, R, g, idx, m, result)
 
 
 cdef double _sparse_full_gap(const floating[::1] data, const int[::1] indices,

@@ -255,7 +255,7 @@ def _dense_gram(prob):
         Q = X.T @ X
         if prob.fit_intercept:
             Q -= n * np.outer(prob.x_mean, prob.x_mean)
-        return Q, prob.xty.copy()
+        return Q, prob.xty
     return _cd.dense_gram(X, prob.sw, prob.x_mean, prob.y_c)
 
 
