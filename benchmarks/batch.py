@@ -8,9 +8,9 @@ float64 gap, benchmarks/gap.py); the median of ``--repeat`` timings of that run
 is reported.  Single-threaded by default (OMP_NUM_THREADS=1, BLAS at one
 thread), except the joblib row, which uses every core by design.
 
-This records the starting point of the batch driver: fastpen as a Python loop
-of one-target fits, like the peers, and its Gram batch kernel
-(fastpen._batch.solve_gram_batch) called directly on X^T X and X^T Y.
+fastpen runs as a Python loop of one-target fits, like the peers, and as one
+``Lasso(alpha=alphas).fit(X, Y)`` call (the batch driver: one Gram matrix and
+one X^T Y product for all targets, then the targets spread over the threads).
 
     python benchmarks/batch.py [--k 200] [--repeat 3]
 """
@@ -70,30 +70,18 @@ def solvers():
             return np.array(Parallel(n_jobs=-1, prefer="threads")(
                 delayed(fit)(t) for t in range(len(alphas))))
 
-    def fastpen_gram_kernel(X, Y, alphas, tol, n_threads=1):
-        # the batch driver's building block, called directly: one Gram matrix and
-        # one GEMM for all targets, then the per-target Gram solves in one prange
-        from fastpen._batch import solve_gram_batch
+    def fastpen_batch(X, Y, alphas, tol, n_threads=1):
+        # the public entry point: one call, one alpha per target
+        return fastpen.Lasso(alpha=alphas, tol=tol, max_iter=100000,
+                             n_threads=n_threads).fit(X, Y).coef_
 
-        n, p = X.shape
-        x_mean = X.mean(axis=0)
-        Yc = Y - Y.mean(axis=0)
-        Q = X.T @ X - n * np.outer(x_mean, x_mean)
-        QY = np.ascontiguousarray((X.T @ Yc).T)       # Yc sums to 0: no centring of X
-        y_norm2 = np.einsum("ik,ik->k", Yc, Yc)
-        W = np.zeros((Y.shape[1], p))
-        solve_gram_batch(Q, QY, y_norm2, np.diagonal(Q).copy(), np.ones(p), W, n * alphas,
-                         np.zeros_like(alphas), tol * y_norm2, 100000, False, False, 0,
-                         n_threads)
-        return W
-
-    def fastpen_gram_kernel_2(X, Y, alphas, tol):
+    def fastpen_batch_all(X, Y, alphas, tol):
         with threadpool_limits(limits=None):
-            return fastpen_gram_kernel(X, Y, alphas, tol, n_threads=2)
+            return fastpen_batch(X, Y, alphas, tol, n_threads=-1)
 
     out = {"fastpen (loop)": fastpen_loop,
-           "fastpen (Gram batch kernel)": fastpen_gram_kernel,
-           "fastpen (Gram batch kernel) 2 threads": fastpen_gram_kernel_2,
+           "fastpen (batch, 1 thread)": fastpen_batch,
+           "fastpen (batch, all threads)": fastpen_batch_all,
            "scikit-learn (loop)": sklearn_loop,
            "scikit-learn (joblib threads)": sklearn_joblib}
     try:

@@ -1,83 +1,309 @@
 # cython: language_level=3
-"""Parallel drivers over independent problems that share one design.
+"""Parallel driver over independent elastic-net paths that share one design X.
 
-Each problem is solved by the same serial, GIL-free one-problem kernel as a
-single fit (``fastpen._cd``), inside a ``prange`` over problems with dynamic
-scheduling and one workspace per thread.  A problem's result does not depend
-on the thread that solves it, nor on the thread count: its coordinate order is
-seeded by the problem's index, and the kernels overwrite their workspaces
-before reading them.  The kernels call no BLAS and start no OpenMP region of
-their own (``n_threads`` = 1 inside), so nothing is nested.
+A *problem* is one target column fitted under one *group*: a weighting of
+the rows (sample weights; a cross-validation fold is the weighting that is
+zero on its held-out rows) with its own column means and norms, penalty
+factors and, optionally, the Gram matrix.  Each problem runs a whole path --
+its alphas in order, each warm-started from the previous one -- with the same
+serial, GIL-free one-problem kernel as a single fit (``fastpen._cd``), inside
+a ``prange`` over problems with dynamic scheduling and one workspace per
+thread.  X is only read.
+
+A problem's result does not depend on the thread that solves it, nor on the
+thread count: its coordinate order is seeded by its index and alpha index, and
+the kernels overwrite their workspaces before reading them.  Inside the
+parallel region the kernels start no OpenMP region of their own (their
+``n_threads`` is 1) -- the dense one may still call BLAS for working-set Gram
+matrices, so the caller limits BLAS to one thread.  A call with a single
+problem runs no ``prange`` and gives the kernel all threads for its scans.
 """
 import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport prange, threadid
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 
-from fastpen._cd cimport CDParams, CDResult, enet_gram, make_params
+from fastpen._cd cimport (
+    CDParams, CDResult, CDScreen, WSGram, enet_dense, enet_gram, enet_sparse,
+    make_params, screen_alloc, screen_free, ws_gram_free,
+)
+
+# kinds of design
+DEF GRAM = 0
+DEF DENSE = 1
+DEF SPARSE = 2
 
 
-def solve_gram_batch(const floating[:, ::1] Q, const double[:, ::1] QY,
-                     const double[::1] y_norm2, const double[::1] x_norm2,
-                     const double[::1] pf, double[:, ::1] W, const double[::1] a,
-                     const double[::1] b, const double[::1] tol, int max_iter, bint positive,
-                     bint random, unsigned long long seed, int n_threads, *,
-                     const int[::1] unpen_idx=None, const double[:, ::1] unpen_inv=None,
-                     bint unpen_boxed=False, const double[::1] l2_factor=None,
-                     const double[::1] lower=None, const double[::1] upper=None):
-    """Solve k problems sharing the Gram matrix Q, in place on the rows of ``W``.
+cdef class PathBatch:
+    """The problems of one call and where their results go (all float64 but X, Q).
 
-    Problem t has q = QY[t] (X~^T S y_c of its target), y_norm2[t], strengths
-    a[t] and b[t], absolute tolerance tol[t], and starts from W[t].  The
-    options are those of :func:`fastpen._cd.solve_gram`, shared by all; the
-    coordinate order of problem t (``random``) is seeded with ``seed + t``.
-    ``n_threads`` is a count already resolved by the caller (see
-    :func:`fastpen.effective_n_threads`); below 1 it means one thread.
-
-    Returns (gaps, r_norm2, n_iter), arrays of k entries.
+    Parameters
+    ----------
+    YT : ndarray (n_targets, n) -- the targets, uncentred, one per row.
+    YM : ndarray (n_groups, n_targets) -- each target's (weighted) mean in each group.
+    SW : ndarray (n_groups, n) or (n_groups, 0) -- weights summing to n (0: unit).
+    XM, XN2, PF : ndarray (n_groups, p) -- column means, column norms (0 for
+        features left out), L1 penalty factors.
+    L2F : ndarray (n_groups, p) or (n_groups, 0) -- L2 factors (0: as PF).
+    group, target : int32 (n_problems,) -- each problem's group and target column.
+    A, B : ndarray (n_problems, n_alphas) -- per-sum strengths along each path.
+    TOL, YN2 : ndarray (n_problems,) -- absolute gap tolerance; y_c^T S y_c.
+    QY : ndarray (n_problems, p) or (0, p) -- X~^T S y_c of each problem (Gram kind).
+    W : ndarray (n_problems, p) -- starting coefficients, overwritten by the
+        last alpha's.
+    gaps, r_norm2 : ndarray (n_problems, n_alphas); n_iter : int32, same shape.
+    test_ptr, test_rows, test_w -- held-out rows of group g:
+        test_rows[test_ptr[g]:test_ptr[g + 1]], weighted by test_w (same
+        slice); test_err (n_problems, n_alphas) receives the weighted mean
+        squared error there (test_ptr of length 0: none).
+    UIDX (n_unpen,), UINV (n_groups, n_unpen, n_unpen), unpen_boxed -- the
+        exactly solved unpenalised block (see fastpen._cd.CDParams).
+    lower, upper : ndarray (p,) or (0,) -- box constraints.
     """
-    cdef Py_ssize_t k = QY.shape[0], p = Q.shape[0]
-    cdef Py_ssize_t t
-    cdef int tid, nt = max(1, min(n_threads, k))
-    if Q.shape[1] != p or QY.shape[1] != p or W.shape[1] != p or x_norm2.shape[0] != p \
-            or pf.shape[0] != p:
-        raise ValueError("Q, QY, W, x_norm2 and pf must agree on the number of features")
-    if W.shape[0] != k or y_norm2.shape[0] != k or a.shape[0] != k or b.shape[0] != k \
-            or tol.shape[0] != k:
-        raise ValueError("QY, W, y_norm2, a, b and tol must agree on the number of problems")
-    cdef CDParams base = make_params(0.0, 0.0, 0.0, max_iter, positive, random, seed, 1,
-                                     unpen_idx, unpen_inv, unpen_boxed, l2_factor,
-                                     lower, upper)
-    cdef double[:, ::1] H = np.empty((nt, p))
-    cdef double[:, ::1] G = np.empty((nt, p))
+    cdef const double[:, ::1] YT, YM, SW, XM, XN2, PF, L2F, A, B, QY
+    cdef const int[::1] group, target, test_ptr, test_rows, UIDX
+    cdef const double[::1] TOL, YN2, test_w, lower, upper
+    cdef const double[:, :, ::1] UINV
+    cdef double[:, ::1] W, gaps, r_norm2, test_err
+    cdef int[:, ::1] n_iter
+    cdef bint unpen_boxed
+    cdef int max_iter
+    cdef bint positive, random
+    cdef unsigned long long seed
+
+    def __init__(self, YT, YM, SW, XM, XN2, PF, L2F, group, target, A, B, TOL, YN2, QY, W,
+                 gaps, r_norm2, n_iter, test_ptr, test_rows, test_w, test_err, UIDX, UINV,
+                 unpen_boxed, lower, upper, int max_iter, bint positive, bint random,
+                 unsigned long long seed):
+        self.YT, self.YM, self.SW, self.XM, self.XN2 = YT, YM, SW, XM, XN2
+        self.PF, self.L2F, self.group, self.target, self.A, self.B = PF, L2F, group, target, A, B
+        self.TOL, self.YN2, self.W, self.gaps, self.r_norm2 = TOL, YN2, W, gaps, r_norm2
+        self.QY = QY
+        self.n_iter, self.test_ptr, self.test_rows = n_iter, test_ptr, test_rows
+        self.test_w, self.test_err, self.UIDX, self.UINV = test_w, test_err, UIDX, UINV
+        self.unpen_boxed, self.lower, self.upper = unpen_boxed, lower, upper
+        self.max_iter, self.positive, self.random, self.seed = max_iter, positive, random, seed
+        self._check()
+
+    cdef _check(self):
+        cdef Py_ssize_t G = self.XM.shape[0], p = self.XM.shape[1], n = self.YT.shape[1]
+        cdef Py_ssize_t P = self.A.shape[0], m = self.A.shape[1], nu = self.UIDX.shape[0]
+        cdef Py_ssize_t t
+        if (self.XN2.shape[0] != G or self.PF.shape[0] != G or self.SW.shape[0] != G
+                or self.YM.shape[0] != G or self.L2F.shape[0] != G
+                or self.XN2.shape[1] != p or self.PF.shape[1] != p
+                or self.L2F.shape[1] not in (0, p) or self.SW.shape[1] not in (0, n)
+                or self.YM.shape[1] != self.YT.shape[0]):
+            raise ValueError("PathBatch: inconsistent group arrays")
+        if (self.B.shape[0] != P or self.B.shape[1] != m or self.group.shape[0] != P
+                or self.target.shape[0] != P or self.TOL.shape[0] != P
+                or self.YN2.shape[0] != P or self.W.shape[0] != P or self.W.shape[1] != p
+                or self.gaps.shape[0] != P or self.gaps.shape[1] != m
+                or self.r_norm2.shape[0] != P or self.r_norm2.shape[1] != m
+                or self.n_iter.shape[0] != P or self.n_iter.shape[1] != m
+                or self.QY.shape[0] not in (0, P) or self.QY.shape[1] != p):
+            raise ValueError("PathBatch: inconsistent problem arrays")
+        for t in range(P):
+            if not (0 <= self.group[t] < G and 0 <= self.target[t] < self.YT.shape[0]):
+                raise ValueError("PathBatch: group or target index out of range")
+        if self.test_ptr.shape[0] > 0:
+            if (self.test_ptr.shape[0] != G + 1 or self.test_ptr[0] != 0
+                    or self.test_ptr[G] != self.test_rows.shape[0]
+                    or self.test_w.shape[0] != self.test_rows.shape[0]
+                    or self.test_err.shape[0] != P or self.test_err.shape[1] != m):
+                raise ValueError("PathBatch: inconsistent held-out rows")
+            for t in range(G):
+                if self.test_ptr[t] > self.test_ptr[t + 1]:
+                    raise ValueError("PathBatch: test_ptr must not decrease")
+            for t in range(self.test_rows.shape[0]):
+                if not 0 <= self.test_rows[t] < n:
+                    raise ValueError("PathBatch: held-out row out of range")
+        if nu > 0 and (self.UINV.shape[0] != G or self.UINV.shape[1] != nu
+                       or self.UINV.shape[2] != nu):
+            raise ValueError("PathBatch: inconsistent unpenalised block")
+        for t in range(nu):
+            if not 0 <= self.UIDX[t] < p:
+                raise ValueError("PathBatch: unpenalised index out of range")
+        if self.lower.shape[0] not in (0, p) or self.upper.shape[0] != self.lower.shape[0]:
+            raise ValueError("PathBatch: bounds must both have n_features entries or none")
+
+
+cdef double _held_out_error(const double[::1] R, const int* rows, const double* u,
+                            Py_ssize_t m) noexcept nogil:
+    """sum_i u_i R_i^2 / sum_i u_i over the held-out rows."""
+    cdef Py_ssize_t k
+    cdef double num = 0.0, den = 0.0
+    for k in range(m):
+        num += u[k] * R[rows[k]] * R[rows[k]]
+        den += u[k]
+    return num / den if den > 0.0 else 0.0
+
+
+cdef void _gram_residual(const floating[::1, :] X, const double[::1] y_c,
+                         const double[::1] x_mean, const double[::1] w, const int* rows,
+                         Py_ssize_t m, double[::1] R) noexcept nogil:
+    """R_i = y_c_i - (x_i - x_mean)^T w on the held-out rows (Gram kind: no residual)."""
+    cdef Py_ssize_t k, j
+    cdef double wj
+    for k in range(m):
+        R[rows[k]] = y_c[rows[k]]
+    for j in range(w.shape[0]):
+        wj = w[j]
+        if wj != 0.0:
+            for k in range(m):
+                R[rows[k]] -= wj * (X[rows[k], j] - x_mean[j])
+
+
+def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
+                const int[::1] indices, const int[::1] indptr, const double[:, :, ::1] Q,
+                floating[:, :, ::1] coefs, PathBatch bt, Py_ssize_t start, Py_ssize_t stop,
+                int n_threads):
+    """Run the paths of problems ``start:stop`` of ``bt``.
+
+    ``kind``: 0 Gram (Q of shape (n_groups, p, p); X, dense, read only for
+    held-out errors), 1 dense X (Fortran order), 2 CSC X (data, indices,
+    indptr; canonical columns).  Arrays a kind does not use may be empty.
+    ``coefs`` (n_alphas, n_problems, p) receives every alpha's coefficients,
+    unless it is empty.  ``n_threads`` is a count already resolved by the
+    caller (see :func:`fastpen.effective_n_threads`); below 1 it means one.
+    """
+    cdef Py_ssize_t n = bt.YT.shape[1], p = bt.XM.shape[1], M = bt.A.shape[1]
+    cdef Py_ssize_t count = stop - start, t, j, i, mi
+    cdef int tid, gi, ci, nu = bt.UIDX.shape[0]
+    cdef int nt = max(1, min(n_threads, count))
+    cdef int inner_nt = max(1, n_threads) if count == 1 else 1
+    cdef bint has_test = bt.test_ptr.shape[0] > 0, store = coefs.shape[0] > 0
+    cdef bint has_l2 = bt.L2F.shape[1] > 0
+    cdef const int* rows
+    cdef const double* u
+    cdef Py_ssize_t n_rows
+    if not (0 <= start <= stop <= bt.A.shape[0]):
+        raise ValueError("solve_paths: bad problem range")
+    if kind == GRAM:
+        if Q.shape[0] != bt.XM.shape[0] or Q.shape[1] != p or Q.shape[2] != p:
+            raise ValueError("solve_paths: Q must have shape (n_groups, p, p)")
+        if has_test and (X.shape[0] != n or X.shape[1] != p):
+            raise ValueError("solve_paths: held-out errors in Gram mode need X")
+    elif kind == DENSE:
+        if X.shape[0] != n or X.shape[1] != p:
+            raise ValueError("solve_paths: X must have shape (n, p)")
+    elif kind == SPARSE:
+        if indptr.shape[0] != p + 1 or indptr[0] != 0 or indptr[p] > data.shape[0] \
+                or indices.shape[0] < indptr[p]:
+            raise ValueError("solve_paths: bad CSC arrays")
+    else:
+        raise ValueError("solve_paths: kind must be 0, 1 or 2")
+    if store and (coefs.shape[0] != M or coefs.shape[1] != bt.A.shape[0]
+                  or coefs.shape[2] != p):
+        raise ValueError("solve_paths: coefs must have shape (n_alphas, n_problems, p)")
+    if count <= 0:
+        return
+
+    cdef CDParams base = make_params(0.0, 0.0, 0.0, bt.max_iter, bt.positive, bt.random,
+                                     bt.seed, inner_nt, None, None, bt.unpen_boxed, None,
+                                     None, None)
+    base.n_unpen = nu
+    base.unpen_idx = &bt.UIDX[0] if nu > 0 else NULL
+    if bt.lower.shape[0] > 0:
+        base.lower = &bt.lower[0]
+        base.upper = &bt.upper[0]
+    if kind == GRAM and bt.QY.shape[0] != bt.A.shape[0]:
+        raise ValueError("solve_paths: the Gram kind needs QY")
+    # the batch's arrays as locals (what the parallel region reads and writes)
+    cdef const double[:, ::1] YT = bt.YT, YM = bt.YM, SW = bt.SW, XM = bt.XM
+    cdef const double[:, ::1] XN2 = bt.XN2, PF = bt.PF, L2F = bt.L2F, A = bt.A, B = bt.B
+    cdef const double[:, ::1] QY = bt.QY
+    cdef const double[:, :, ::1] UINV = bt.UINV
+    cdef const int[::1] group = bt.group, target = bt.target
+    cdef const int[::1] test_ptr = bt.test_ptr, test_rows = bt.test_rows
+    cdef const double[::1] TOL = bt.TOL, YN2 = bt.YN2, test_w = bt.test_w
+    cdef double[:, ::1] W = bt.W, gaps = bt.gaps, r_norm2 = bt.r_norm2
+    cdef double[:, ::1] test_err = bt.test_err
+    cdef int[:, ::1] n_iter = bt.n_iter
+    cdef unsigned long long seed = bt.seed
+    # per-thread workspaces
+    cdef double[:, ::1] YC = np.empty((nt, n))
+    cdef double[:, ::1] RB = np.empty((nt, n))
+    cdef double[:, ::1] HB = np.empty((nt, p))
+    cdef double[:, ::1] GB = np.empty((nt, p))
     cdef int[:, ::1] WS = np.empty((nt, p), dtype=np.intc)
-    cdef double[::1] gaps = np.empty(k)
-    cdef double[::1] r_norm2 = np.empty(k)
-    cdef Py_ssize_t[::1] n_iter = np.empty(k, dtype=np.intp)
-    # per thread: its parameters and result (the prange body only writes through these)
     cdef CDParams* params = <CDParams*> malloc(nt * sizeof(CDParams))
     cdef CDResult* results = <CDResult*> malloc(nt * sizeof(CDResult))
-    if params == NULL or results == NULL:
-        free(params)
-        free(results)
-        raise MemoryError("solve_gram_batch: cannot allocate the thread workspaces")
+    cdef CDScreen* screens = <CDScreen*> calloc(nt, sizeof(CDScreen))
+    cdef WSGram* caches = <WSGram*> calloc(nt, sizeof(WSGram))
+    cdef bint ok = params != NULL and results != NULL and screens != NULL and caches != NULL
     try:
+        for tid in range(nt if ok and kind != GRAM else 0):
+            ok = screen_alloc(&screens[tid], <int> n, <int> p)
+            if not ok:
+                break
+        if not ok:
+            raise MemoryError("solve_paths: cannot allocate the thread workspaces")
         with nogil:
-            for t in prange(k, num_threads=nt, schedule="dynamic", chunksize=1,
+            for t in prange(start, stop, num_threads=nt, schedule="dynamic", chunksize=1,
                             use_threads_if=nt > 1):
                 tid = threadid()
+                gi = group[t]
+                ci = target[t]
+                for i in range(n):
+                    YC[tid, i] = YT[ci, i] - YM[gi, ci]
                 params[tid] = base
-                params[tid].a = a[t]
-                params[tid].b = b[t]
-                params[tid].tol = tol[t]
-                params[tid].seed = seed + <unsigned long long> t
-                enet_gram(Q, QY[t], y_norm2[t], x_norm2, pf, &params[tid], W[t], H[tid],
-                          G[tid], WS[tid], &results[tid])
-                gaps[t] = results[tid].gap
-                r_norm2[t] = results[tid].r_norm2
-                n_iter[t] = results[tid].n_iter
+                params[tid].tol = TOL[t]
+                if nu > 0:
+                    params[tid].unpen_inv = &UINV[gi, 0, 0]
+                if has_l2:
+                    params[tid].l2_factor = &L2F[gi, 0]
+                if kind == DENSE:
+                    ws_gram_free(&caches[tid])       # it holds X_ws^T S y_c of the last problem
+                    params[tid].gram_cache = &caches[tid]
+                if kind != GRAM:
+                    screens[tid].has_norm = False    # norms and factors are the group's
+                    params[tid].screen = &screens[tid]
+                if has_test:
+                    rows = &test_rows[test_ptr[gi]]
+                    u = &test_w[test_ptr[gi]]
+                    n_rows = test_ptr[gi + 1] - test_ptr[gi]
+                for mi in range(M):
+                    params[tid].a = A[t, mi]
+                    params[tid].b = B[t, mi]
+                    params[tid].seed = seed + <unsigned long long> (t * M + mi)
+                    params[tid].warm = mi > 0
+                    if YN2[t] == 0.0:      # constant target: w = 0 fits it exactly
+                        for j in range(p):
+                            W[t, j] = 0.0
+                        results[tid].gap = 0.0
+                        results[tid].r_norm2 = 0.0
+                        results[tid].n_iter = 0
+                        for i in range(n):
+                            RB[tid, i] = YC[tid, i]
+                    elif kind == GRAM:
+                        params[tid].a_prev = A[t, mi - 1] if mi > 0 else 0.0
+                        enet_gram(Q[gi], QY[t], YN2[t], XN2[gi], PF[gi], &params[tid], W[t],
+                                  HB[tid], GB[tid], WS[tid], &results[tid])
+                        if has_test:
+                            _gram_residual(X, YC[tid], XM[gi], W[t], rows, n_rows, RB[tid])
+                    elif kind == DENSE:
+                        enet_dense(X, YC[tid], SW[gi], XM[gi], XN2[gi], PF[gi], &params[tid],
+                                   W[t], RB[tid], GB[tid], WS[tid], &results[tid])
+                    else:
+                        enet_sparse(data, indices, indptr, YC[tid], SW[gi], XM[gi], XN2[gi],
+                                    PF[gi], &params[tid], W[t], RB[tid], GB[tid], WS[tid],
+                                    &results[tid])
+                    gaps[t, mi] = results[tid].gap
+                    r_norm2[t, mi] = results[tid].r_norm2
+                    n_iter[t, mi] = results[tid].n_iter
+                    if store:
+                        for j in range(p):
+                            coefs[mi, t, j] = <floating> W[t, j]
+                    if has_test:
+                        test_err[t, mi] = _held_out_error(RB[tid], rows, u, n_rows)
     finally:
+        for tid in range(nt if screens != NULL else 0):
+            screen_free(&screens[tid])
+        for tid in range(nt if caches != NULL else 0):
+            ws_gram_free(&caches[tid])
         free(params)
         free(results)
-    return np.asarray(gaps), np.asarray(r_norm2), np.asarray(n_iter)
+        free(screens)
+        free(caches)

@@ -88,7 +88,7 @@ class _Problem:
     x_mean: np.ndarray        # weighted column means, zeros without intercept
     x_norm2: np.ndarray       # sum_i s_i (x_ij - mean_j)^2
     y_norm2: float            # sum_i s_i y_c_i^2
-    fit_intercept: bool
+    fit_intercept: bool       # (y_c is None for a design shared by several targets)
     xty: np.ndarray = None    # X~^T S y_c when computed with the statistics (dense X)
 
     @property
@@ -134,19 +134,34 @@ def _prepare(X, y, sample_weight, fit_intercept, n_threads):
     else:
         y_mean = 0.0
     y_c = y - y_mean
-    if sp.issparse(X):
-        x_mean, x_norm2 = _cd.sparse_column_stats(X.data, X.indices, X.indptr, n, sw,
-                                                  fit_intercept)
-        xty = None
-    else:
-        x_mean, x_norm2, xty = _cd.dense_column_stats(X, sw, fit_intercept, n_threads, y_c)
+    x_mean, x_norm2, xty = column_stats(X, sw, fit_intercept, n_threads, y_c)
     y_norm2 = float(np.dot(sw * y_c, y_c)) if sw.size else float(np.dot(y_c, y_c))
-    if not np.isfinite(x_norm2).all():   # a NaN or inf in column j makes x_norm2[j] one
-        check_finite(X.data if sp.issparse(X) else X, "X")
-    if not (np.isfinite(x_norm2).all() and np.isfinite(y_norm2)):
+    if not np.isfinite(y_norm2):
         raise ValueError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
     return _Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2, bool(fit_intercept), xty)
+
+
+def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
+    """(x_mean, x_norm2, X~^T S y_c or None) of validated X under weights ``sw``.
+
+    Raises a ValueError naming X when it holds NaN or infinity, or when its
+    sums of squares overflow.
+    """
+    n = X.shape[0]
+    xty = None
+    if sp.issparse(X):
+        x_mean, x_norm2 = _cd.sparse_column_stats(X.data, X.indices, X.indptr, n, sw,
+                                                  fit_intercept)
+    elif y_c is None:
+        x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
+    else:
+        x_mean, x_norm2, xty = _cd.dense_column_stats(X, sw, fit_intercept, n_threads, y_c)
+    if not np.isfinite(x_norm2).all():   # a NaN or inf in column j makes x_norm2[j] one
+        check_finite(X.data if sp.issparse(X) else X, "X")
+        raise ValueError("X or y is too large in magnitude: sums of squares overflow "
+                         "double precision; rescale the data.")
+    return x_mean, x_norm2, xty
 
 
 def _unpenalized_block(prob, cols, constrained=False):
@@ -170,14 +185,16 @@ def _unpenalized_block(prob, cols, constrained=False):
             constrained)
 
 
-def _fit_unpenalized(prob, pen):
-    """Least-squares fit of the unpenalised features alone, within their constraints."""
+def _fit_unpenalized(prob, pen, y_c=None):
+    """Least-squares fit of the unpenalised features alone to ``y_c`` (default: the
+    problem's), within their constraints."""
+    y_c = prob.y_c if y_c is None else y_c
     w0 = np.zeros(prob.x_norm2.shape[0])
     cols = np.flatnonzero(pen.unpenalized)
     if cols.size:
         root_s = np.sqrt(prob._weights())
         A = prob.columns_centered(cols) * root_s[:, None]
-        rhs = prob.y_c * root_s
+        rhs = y_c * root_s
         if pen.boxed:
             lo, hi = pen.lower[cols], pen.upper[cols]
             fit = lsq_linear(A, rhs, bounds=(lo, hi))
@@ -236,17 +253,19 @@ def _gram_pays(prob, n_alphas):
 
 
 def _dense_gram(prob):
-    """(X~^T S X~, X~^T S y_c) for dense X, without a copy of X.
+    """(X~^T S X~, X~^T S y_c or None) for dense X, without a copy of X.
 
     Unweighted float64 X whose columns have modest means: one DSYRK on X
     itself and the rank-one centring X~^T X~ = X^T X - n xbar xbar^T, which
     loses at most two digits when n xbar_j^2 <= 100 ||x~_j||^2 (constant
     columns, never updated, do not count).  Otherwise the kernels' row-chunked
-    build centres (and weights) each chunk before its DSYRK.
+    build centres (and weights) each chunk before its DSYRK.  The second
+    entry is ``prob.xty`` on the first route, X~^T S y_c on the second (None
+    when the problem has no single target).
     """
     X, n = prob.X, prob.n_samples
     varying = prob.x_norm2 > 0
-    if (X.dtype == np.float64 and not prob.sw.size and prob.xty is not None
+    if (X.dtype == np.float64 and not prob.sw.size
             and np.all(n * prob.x_mean[varying] ** 2 <= 100.0 * prob.x_norm2[varying])):
         # NumPy's matmul runs DSYRK for X^T X (exactly symmetric), with NumPy's BLAS:
         # the pool the other large products of a fit use.  With SciPy's own BLAS (a
@@ -256,7 +275,22 @@ def _dense_gram(prob):
         if prob.fit_intercept:
             Q -= n * np.outer(prob.x_mean, prob.x_mean)
         return Q, prob.xty
-    return _cd.dense_gram(X, prob.sw, prob.x_mean, prob.y_c)
+    single = prob.y_c is not None
+    Q, q = _cd.dense_gram(X, prob.sw, prob.x_mean, prob.y_c if single else np.zeros(n))
+    return Q, q if single else None
+
+
+def gram_matrix(prob):
+    """(Q, q or None): Q = X~^T S X~ as float64, and X~^T S y_c when it came with it."""
+    if not prob.sparse:
+        return _dense_gram(prob)
+    X = prob.X
+    root_s = np.sqrt(prob._weights())
+    Xs = sp.csc_matrix(X.multiply(root_s[:, None]))
+    m = prob.n_samples * prob.x_mean   # = X^T s with the weighted means
+    Q = ((Xs.T @ Xs).toarray() - np.outer(prob.x_mean, m) - np.outer(m, prob.x_mean)
+         + prob.n_samples * np.outer(prob.x_mean, prob.x_mean))
+    return np.ascontiguousarray(Q, dtype=np.float64), None
 
 
 def _resolve_gram(precompute, prob, n_threads, n_alphas=1):
@@ -265,29 +299,27 @@ def _resolve_gram(precompute, prob, n_threads, n_alphas=1):
     Q = X~^T S X~ (float64 when computed; a user's float32 Q stays float32),
     q = X~^T S y_c and diag its diagonal, zero for constant columns.
     """
-    X = prob.X
     q = None
-    if isinstance(precompute, str):
-        if precompute != "auto":
-            raise ValueError(f"precompute must be 'auto', True, False or an array, "
-                             f"got {precompute!r}.")
-        precompute = _gram_pays(prob, n_alphas)
-    if precompute is None or isinstance(precompute, (bool, np.bool_)):
-        if not precompute:
-            return None
-        if prob.sparse:
-            root_s = np.sqrt(prob._weights())
-            Xs = sp.csc_matrix(X.multiply(root_s[:, None]))
-            m = prob.n_samples * prob.x_mean   # = X^T s with the weighted means
-            Q = ((Xs.T @ Xs).toarray() - np.outer(prob.x_mean, m) - np.outer(m, prob.x_mean)
-                 + prob.n_samples * np.outer(prob.x_mean, prob.x_mean))
-            Q = np.ascontiguousarray(Q, dtype=np.float64)
-        else:
-            Q, q = _dense_gram(prob)
+    if use_gram(precompute, prob, n_alphas) is None:
+        return None
+    if isinstance(precompute, (str, bool, np.bool_)) or precompute is None:
+        Q, q = gram_matrix(prob)
     else:
         Q = _check_gram(prob, precompute)
     diag = np.where(prob.x_norm2 > 0, np.maximum(np.diagonal(Q), 0.0), 0.0)
     return Q, prob.xt_r(prob.y_c, n_threads) if q is None else q, diag
+
+
+def use_gram(precompute, prob, n_fits):
+    """None to work on X, else True: ``precompute`` resolved for ``n_fits`` fits."""
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(f"precompute must be 'auto', True, False or an array, "
+                             f"got {precompute!r}.")
+        precompute = _gram_pays(prob, n_fits)
+    if precompute is None or isinstance(precompute, (bool, np.bool_)):
+        return True if precompute else None
+    return True
 
 
 def _check_gram(prob, precompute):
@@ -338,7 +370,8 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
               positive=False, penalty_factor=None, exclude=None,
               rescale_penalty_factor=False, lower_bounds=None, upper_bounds=None,
               standardize=False, coef_init=None, n_threads=None, precompute="auto",
-              selection="cyclic", random_state=None, _warning_category=None):
+              selection="cyclic", random_state=None, verbose=False,
+              _warning_category=None):
     """Elastic-net regularisation path by coordinate descent.
 
     Minimises, for each alpha,
@@ -352,12 +385,18 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
         float32 stays float32, other numeric dtypes become float64.  C-ordered
         dense input is copied once to Fortran order; non-CSC sparse input is
         converted to CSC (a copy).
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        A 2-D y is k independent problems sharing X (not a multi-task
+        penalty), solved in parallel over targets (OpenMP threads, one path
+        per thread at a time); every per-alpha result then has a target axis
+        after the alpha axis.
     l1_ratio : float in [0, 1], default=0.5
         Mix of L1 (1) and L2 (0) penalties.
     alphas : int or array-like, default=100
         Number of alphas on an automatic log grid from alpha_max down to
-        ``eps * alpha_max``, or an explicit grid (sorted decreasingly).
+        ``eps * alpha_max`` (with a 2-D y, each target's own alpha_max), or an
+        explicit grid (sorted decreasingly): of shape (n_alphas,), or
+        (n_targets, n_alphas) for one grid per target.
     eps : float in (0, 1], default=1e-3
         Length of the automatic grid.
     n_alphas : int, optional
@@ -405,12 +444,18 @@ default='auto'
     selection : {'cyclic', 'random'}, default='cyclic'
     random_state : int, RandomState or Generator, optional
         Seed of the random coordinate order.
+    verbose : bool, default=False
+        With a 2-D y, report progress on stderr (paths done, rate, time left).
+        A Ctrl-C interrupts a 2-D fit between chunks of targets.
 
     Returns
     -------
     PathResult
         Named tuple ``(alphas, coefs, intercepts, dual_gaps, n_iter, df,
-        dev_ratio)``; ``coefs`` has shape (n_alphas, n_features).
+        dev_ratio)``; ``coefs`` has shape (n_alphas, n_features).  With a 2-D
+        y: ``coefs`` (n_alphas, n_targets, n_features), the other per-alpha
+        arrays (n_alphas, n_targets), and ``alphas`` (n_alphas,) for an
+        explicit shared grid or (n_targets, n_alphas) otherwise.
 
     Warns
     -----
@@ -424,10 +469,21 @@ default='auto'
     if isinstance(alphas, numbers.Integral):
         grid_size = check_scalar(alphas, "alphas", "int", low=1)
         eps = check_scalar(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
-    else:
+    elif np.ndim(y) < 2:
         alphas = check_alphas(alphas)
     solver = _SolverOptions.check(tol, max_iter, selection, random_state, n_threads,
                                   positive, _warning_category)
+    if np.ndim(y) >= 2:
+        from ._multi import multi_target_path
+
+        return multi_target_path(
+            X, y, l1_ratio=l1_ratio, alphas=alphas, eps=eps, fit_intercept=fit_intercept,
+            sample_weight=sample_weight, solver=solver, penalty=dict(
+                penalty_factor=penalty_factor, exclude=exclude,
+                rescale=rescale_penalty_factor, standardize=standardize,
+                lower_bounds=lower_bounds, upper_bounds=upper_bounds,
+                positive=solver.positive),
+            coef_init=coef_init, precompute=precompute, verbose=verbose)
     prob = _prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
     pen = make_penalty(prob, penalty_factor, exclude, rescale_penalty_factor,
                        standardize, lower_bounds, upper_bounds,

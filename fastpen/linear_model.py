@@ -14,6 +14,20 @@ from ._validation import check_scalar
 __all__ = ["ElasticNet", "Lasso"]
 
 
+def _check_alpha(alpha, n_targets):
+    """alpha as (1,) for one target, (n_targets,) otherwise: a scalar, or one per target."""
+    if np.ndim(alpha) == 0:
+        return np.full(n_targets, check_scalar(alpha, "alpha", low=0.0))
+    arr = np.asarray(alpha)
+    if arr.dtype.kind not in "iuf" or arr.shape != (n_targets,):
+        raise ValueError(f"alpha must be a non-negative number or an array of shape "
+                         f"({n_targets},) (one per target), got {arr.dtype} {arr.shape}.")
+    arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all() or np.any(arr < 0):
+        raise ValueError("alpha must be finite and non-negative.")
+    return arr
+
+
 def _store_params(estimator, params):
     """Keep every constructor argument as an attribute, unchanged (scikit-learn's rule)."""
     for name, value in params.items():
@@ -32,8 +46,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    alpha : float, default=1.0
-        Overall penalty strength (≥ 0).
+    alpha : float or array-like of shape (n_targets,), default=1.0
+        Overall penalty strength (≥ 0); with a 2-D y, a scalar or one per
+        target.
     l1_ratio : float in [0, 1], default=0.5
     fit_intercept : bool, default=True
     precompute : {'auto', True, False} or ndarray of shape (n_features, n_features), \
@@ -71,7 +86,12 @@ default=False
         scale.
     n_threads : int, optional
         OpenMP threads: None = what OpenMP allows, -1 = all cores, -k = all
-        but k - 1.  The result does not depend on it.
+        but k - 1.  The result does not depend on it.  With a 2-D y the
+        targets are spread over the threads.
+    verbose : bool, default=False
+        With a 2-D y, report progress on stderr (targets done, rate, time
+        left).  Ctrl-C interrupts such a fit between chunks of targets and
+        leaves the estimator as it was.
 
     Attributes
     ----------
@@ -88,7 +108,7 @@ default=False
                  max_iter=1000, copy_X=True, tol=1e-4, warm_start=False, positive=False,
                  random_state=None, selection="cyclic", penalty_factor=None,
                  exclude=None, rescale_penalty_factor=False, lower_bounds=None,
-                 upper_bounds=None, standardize=False, n_threads=None):
+                 upper_bounds=None, standardize=False, n_threads=None, verbose=False):
         _store_params(self, locals())
 
     def _l1_ratio(self):
@@ -109,43 +129,38 @@ default=False
         -------
         self
         """
-        alpha = check_scalar(self.alpha, "alpha", low=0.0)
         X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=True)
-        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
-        n_targets = y2.shape[1]
+        n_targets = 1 if y.ndim == 1 else y.shape[1]
+        alpha = _check_alpha(self.alpha, n_targets)
         coef_init = self._warm_start_coef(n_targets, X.shape[1])
-
-        coefs, intercepts, gaps, n_iters = [], [], [], []
-        for k in range(n_targets):
-            res = enet_path(
-                X, y2[:, k], l1_ratio=self._l1_ratio(), alphas=[alpha],
-                fit_intercept=self.fit_intercept, sample_weight=sample_weight,
-                tol=self.tol, max_iter=self.max_iter, positive=self.positive,
-                penalty_factor=self.penalty_factor, exclude=self.exclude,
-                rescale_penalty_factor=self.rescale_penalty_factor,
-                lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds,
-                standardize=self.standardize,
-                coef_init=None if coef_init is None else coef_init[k],
-                n_threads=self.n_threads, precompute=self.precompute,
-                selection=self.selection, random_state=self.random_state,
-                _warning_category=SklearnConvergenceWarning)
-            coefs.append(res.coefs[0])
-            intercepts.append(res.intercepts[0])
-            gaps.append(res.dual_gaps[0])
-            n_iters.append(int(res.n_iter[0]))
-
-        self.coef_ = np.asarray(coefs)
-        self.dual_gap_ = np.asarray(gaps)
-        self.n_iter_ = n_iters
-        intercept = np.asarray(intercepts, dtype=X.dtype)
+        options = dict(
+            l1_ratio=self._l1_ratio(), fit_intercept=self.fit_intercept,
+            sample_weight=sample_weight, tol=self.tol, max_iter=self.max_iter,
+            positive=self.positive, penalty_factor=self.penalty_factor, exclude=self.exclude,
+            rescale_penalty_factor=self.rescale_penalty_factor,
+            lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds,
+            standardize=self.standardize, n_threads=self.n_threads,
+            precompute=self.precompute, selection=self.selection,
+            random_state=self.random_state, _warning_category=SklearnConvergenceWarning)
+        if y.ndim == 1:
+            res = enet_path(X, y, alphas=alpha, coef_init=coef_init, **options)
+            self.coef_ = res.coefs[0]
+            self.intercept_ = res.intercepts[0] if self.fit_intercept else 0.0
+            self.dual_gap_ = res.dual_gaps[0]
+            self.n_iter_ = int(res.n_iter[0])
+            return self
+        # k targets: one parallel call, each target its own alpha
+        res = enet_path(X, y, alphas=alpha[:, None], coef_init=coef_init,
+                        verbose=self.verbose, **options)
+        self.coef_ = res.coefs[0]
+        self.intercept_ = res.intercepts[0] if self.fit_intercept else 0.0
+        self.dual_gap_ = res.dual_gaps[0]
+        self.n_iter_ = [int(i) for i in res.n_iter[0]]
         if n_targets == 1:
             self.coef_ = self.coef_[0]
             self.dual_gap_ = self.dual_gap_[0]
-            self.n_iter_ = n_iters[0]
-            if y.ndim == 1:
-                intercept = intercept[0]
-        self.intercept_ = intercept if self.fit_intercept else 0.0
+            self.n_iter_ = self.n_iter_[0]
         return self
 
     def _warm_start_coef(self, n_targets, n_features):
@@ -155,7 +170,7 @@ default=False
         if coef.shape != (n_targets, n_features):
             raise ValueError(f"warm_start: the previous coef_ has shape {coef.shape}, "
                              f"this fit needs ({n_targets}, {n_features}).")
-        return coef
+        return coef[0] if n_targets == 1 and np.ndim(self.coef_) == 1 else coef
 
     @property
     def sparse_coef_(self):
@@ -199,7 +214,7 @@ class Lasso(ElasticNet):
                  max_iter=1000, tol=1e-4, warm_start=False, positive=False,
                  random_state=None, selection="cyclic", penalty_factor=None,
                  exclude=None, rescale_penalty_factor=False, lower_bounds=None,
-                 upper_bounds=None, standardize=False, n_threads=None):
+                 upper_bounds=None, standardize=False, n_threads=None, verbose=False):
         _store_params(self, locals())
 
     def _l1_ratio(self):

@@ -1,113 +1,213 @@
-"""The parallel driver over problems sharing one design (fastpen._batch)."""
+"""Many targets on one design: enet_path with a 2-D y and the estimators (fastpen._batch).
+
+Every multi-target fit is also checked target by target against the duality
+gap and KKT conditions by the autouse fixture of conftest.py.
+"""
+import _thread
+import threading
+import time
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from fastpen import _batch, _cd
-from _helpers import make_weights, optimality, rescaled_weights
+import fastpen
+from fastpen import _batch
+from _helpers import assert_optimal, make_weights
 
 
-def _gram_batch(k=7, n=80, p=30, dtype=np.float64, weighted=True, seed=0):
-    """Q, QY (k, p), y_norm2 (k,) of k targets on one centred, weighted design."""
+def _targets(n=90, p=30, k=6, seed=0, dtype=np.float64, sparse=False):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p)) + 0.3
-    W_true = np.where(rng.random((p, k)) < 0.2, rng.standard_normal((p, k)), 0.0)
-    Y = X @ W_true + 0.3 * rng.standard_normal((n, k))
-    sw = make_weights(n) if weighted else None
-    s = rescaled_weights(sw, n)
-    x_mean = s @ X / n
-    y_mean = s @ Y / n
-    Xc, Yc = X - x_mean, Y - y_mean
-    Q = np.ascontiguousarray((Xc.T * s) @ Xc, dtype=dtype)
-    QY = np.ascontiguousarray(((Xc.T * s) @ Yc).T)
-    y_norm2 = np.einsum("ik,i,ik->k", Yc, s, Yc)
-    return X, Y, sw, Q, QY, y_norm2
+    if sparse:
+        X = np.where(rng.random((n, p)) < 0.3, X, 0.0)
+    W = np.where(rng.random((p, k)) < 0.2, rng.standard_normal((p, k)), 0.0)
+    Y = X @ W + 0.4 * rng.standard_normal((n, k)) + rng.standard_normal(k)
+    X = X.astype(dtype)
+    return (sp.csc_matrix(X) if sparse else X), Y
 
 
-def _strengths(QY, pf, frac):
-    a = frac * np.max(np.abs(QY) / pf, axis=1)
-    return a, 0.3 * a
+MODES = [("dense", False), ("dense", True), ("sparse", False)]   # (format, precompute)
 
 
+@pytest.mark.parametrize("fmt,precompute", MODES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("random", [False, True])
-@pytest.mark.parametrize("positive", [False, True])
-def test_batch_equals_one_solve_per_target(dtype, random, positive):
-    """Problem t of the batch is solve_gram on its own target, to the bit (its
-    coordinate order seeded with seed + t)."""
-    X, Y, sw, Q, QY, y_norm2 = _gram_batch(dtype=dtype)
-    k, p = QY.shape
-    pf = np.random.default_rng(3).uniform(0.5, 2.0, p)
-    diag = np.diagonal(Q).astype(np.float64)
-    a, b = _strengths(QY, pf, np.linspace(0.05, 0.5, k))
-    tol = 1e-10 * y_norm2
-    W = np.zeros((k, p))
-    gaps, r2, iters = _batch.solve_gram_batch(Q, QY, y_norm2, diag, pf, W, a, b, tol, 100000,
-                                              positive, random, 11, 2)
-    for t in range(k):
-        w = np.zeros(p)
-        ref = _cd.solve_gram(Q, QY[t], y_norm2[t], diag, pf, w, a[t], b[t], tol[t], 100000,
-                             positive, random, 11 + t)
-        np.testing.assert_array_equal(W[t], w)
-        assert (gaps[t], r2[t], iters[t]) == ref
-        assert gaps[t] <= tol[t]
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_k_targets_equal_k_single_paths(fmt, precompute, dtype, weighted, fit_intercept):
+    X, Y = _targets(dtype=dtype, sparse=fmt == "sparse")
+    n, k = Y.shape
+    sw = make_weights(n) if weighted else None
+    res = fastpen.enet_path(X, Y, l1_ratio=0.8, alphas=8, eps=1e-2, tol=1e-10,
+                            sample_weight=sw, fit_intercept=fit_intercept,
+                            precompute=precompute, n_threads=2)
+    assert res.coefs.shape == (8, k, X.shape[1]) and res.coefs.dtype == dtype
+    assert res.alphas.shape == (k, 8)
+    for field in ("intercepts", "dual_gaps", "n_iter", "df", "dev_ratio"):
+        assert getattr(res, field).shape == (8, k)
+    atol = 2e-4 if dtype == np.float32 else 1e-7
+    for c in range(k):
+        one = fastpen.enet_path(X, Y[:, c], l1_ratio=0.8, alphas=8, eps=1e-2, tol=1e-10,
+                                sample_weight=sw, fit_intercept=fit_intercept,
+                                precompute=precompute)
+        np.testing.assert_allclose(res.alphas[c], one.alphas, rtol=1e-10)
+        np.testing.assert_allclose(res.coefs[:, c], one.coefs, atol=atol,
+                                   rtol=1e-3 if dtype == np.float32 else 1e-7)
+        np.testing.assert_allclose(res.intercepts[:, c], one.intercepts, atol=10 * atol)
+        np.testing.assert_array_equal(res.df[:, c], np.count_nonzero(res.coefs[:, c], axis=1))
 
 
-def test_batch_results_do_not_depend_on_the_thread_count():
-    X, Y, sw, Q, QY, y_norm2 = _gram_batch(k=23)
-    k, p = QY.shape
-    pf, diag = np.ones(p), np.diagonal(Q).copy()
-    a, b = _strengths(QY, pf, np.geomspace(0.02, 0.6, k))
-    runs = []
-    for n_threads in (1, 2, 3, 8):
-        W = np.zeros((k, p))
-        out = _batch.solve_gram_batch(Q, QY, y_norm2, diag, pf, W, a, b, 1e-9 * y_norm2,
-                                      100000, False, True, 5, n_threads)
-        runs.append((W, *out))
-    for W, gaps, r2, iters in runs[1:]:
-        np.testing.assert_array_equal(W, runs[0][0])
-        np.testing.assert_array_equal(gaps, runs[0][1])
-        np.testing.assert_array_equal(iters, runs[0][3])
+@pytest.mark.parametrize("fmt,precompute", MODES)
+def test_results_do_not_depend_on_the_thread_count(fmt, precompute):
+    """Bitwise, for every target: each is solved by one thread, seeded by its index."""
+    X, Y = _targets(k=13, sparse=fmt == "sparse")
+    runs = [fastpen.enet_path(X, Y, alphas=6, eps=1e-2, precompute=precompute, tol=1e-8,
+                              selection="random", random_state=3, n_threads=t)
+            for t in (1, 2, 3, 7)]
+    for other in runs[1:]:
+        for a, b in zip(runs[0], other):
+            np.testing.assert_array_equal(a, b)
 
 
-def test_batch_solutions_are_optimal_for_each_target():
-    """Each row of W solves its own weighted lasso (gap and KKT on X itself)."""
-    X, Y, sw, Q, QY, y_norm2 = _gram_batch(k=5)
-    k, p = QY.shape
+def test_shared_and_per_target_explicit_grids():
+    X, Y = _targets(k=4)
+    grid = [0.5, 0.1, 0.02]
+    shared = fastpen.lasso_path(X, Y, alphas=grid, tol=1e-10)
+    assert shared.alphas.shape == (3,)
+    per = fastpen.lasso_path(X, Y, alphas=np.tile(grid, (4, 1)), tol=1e-10)
+    assert per.alphas.shape == (4, 3)
+    np.testing.assert_array_equal(shared.coefs, per.coefs)
+    # each target's row is sorted decreasingly, like a 1-D grid
+    rev = fastpen.lasso_path(X, Y, alphas=np.tile(grid[::-1], (4, 1)), tol=1e-10)
+    np.testing.assert_array_equal(rev.coefs, per.coefs)
+
+
+def test_automatic_grid_starts_at_each_targets_alpha_max():
+    X, Y = _targets(k=5)
+    Y[:, 2] *= 10.0
+    res = fastpen.lasso_path(X, Y, alphas=5, tol=1e-8)
     n = X.shape[0]
-    pf, diag = np.ones(p), np.diagonal(Q).copy()
-    a, _ = _strengths(QY, pf, np.array([0.05, 0.1, 0.2, 0.4, 0.8]))
-    W = np.zeros((k, p))
-    _batch.solve_gram_batch(Q, QY, y_norm2, diag, pf, W, a, np.zeros(k), 1e-12 * y_norm2,
-                            100000, False, False, 0, 2)
-    s = rescaled_weights(sw, n)
-    for t in range(k):
-        b0 = (s @ (Y[:, t] - X @ W[t])) / n
-        opt = optimality(X, Y[:, t], W[t], b0, alpha=a[t] / n, sample_weight=sw)
-        assert opt.kkt < 1e-6
-        assert opt.gap <= 1e-10 * y_norm2[t] / n
+    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+    np.testing.assert_allclose(res.alphas[:, 0], np.abs(Xc.T @ Yc).max(0) / n, rtol=1e-10)
+    assert np.all(res.df[0] == 0) and np.all(res.df[1] > 0)
 
 
-def test_batch_warm_starts_from_the_rows_of_w():
-    X, Y, sw, Q, QY, y_norm2 = _gram_batch(k=4)
-    k, p = QY.shape
-    pf, diag = np.ones(p), np.diagonal(Q).copy()
-    a, b = _strengths(QY, pf, np.full(k, 0.1))
-    tol = 1e-11 * y_norm2
-    W = np.zeros((k, p))
-    _, _, cold = _batch.solve_gram_batch(Q, QY, y_norm2, diag, pf, W, a, b, tol, 100000,
-                                         False, False, 0, 2)
-    _, _, warm = _batch.solve_gram_batch(Q, QY, y_norm2, diag, pf, W, a, b, tol, 100000,
-                                         False, False, 0, 2)
-    assert np.all(warm <= 1) and np.all(cold > 1)
+def test_estimator_per_target_alpha_and_attributes():
+    X, Y = _targets(k=5)
+    alpha = np.array([0.01, 0.05, 0.1, 0.2, 0.5])
+    est = fastpen.ElasticNet(alpha=alpha, l1_ratio=0.6, tol=1e-10).fit(X, Y)
+    assert est.coef_.shape == (5, X.shape[1]) and est.intercept_.shape == (5,)
+    assert est.dual_gap_.shape == (5,) and len(est.n_iter_) == 5
+    for c in range(5):
+        one = fastpen.ElasticNet(alpha=alpha[c], l1_ratio=0.6, tol=1e-10).fit(X, Y[:, c])
+        np.testing.assert_allclose(est.coef_[c], one.coef_, atol=1e-8)
+        np.testing.assert_allclose(est.intercept_[c], one.intercept_, atol=1e-8)
+        assert_optimal(X, Y[:, c], est.coef_[c], est.intercept_[c], alpha=alpha[c],
+                       l1_ratio=0.6, gap_tol=1e-9)
+    np.testing.assert_allclose(est.predict(X), X @ est.coef_.T + est.intercept_)
+    # a scalar alpha is every target's
+    both = fastpen.Lasso(alpha=0.1).fit(X, Y)
+    np.testing.assert_allclose(both.coef_, fastpen.Lasso(alpha=[0.1] * 5).fit(X, Y).coef_)
 
 
-def test_batch_rejects_mismatched_shapes():
-    X, Y, sw, Q, QY, y_norm2 = _gram_batch(k=3)
-    k, p = QY.shape
-    ones, diag = np.ones(p), np.diagonal(Q).copy()
-    args = (y_norm2, diag, ones, np.zeros((k, p)), np.ones(k), np.zeros(k), np.ones(k), 10,
-            False, False, 0, 1)
-    with pytest.raises(ValueError, match="number of features"):
-        _batch.solve_gram_batch(Q, QY[:, :-1].copy(), *args)
-    with pytest.raises(ValueError, match="number of problems"):
-        _batch.solve_gram_batch(Q, QY[:-1].copy(), *args)
+@pytest.mark.parametrize("alpha", [np.ones(3), np.array([0.1, -1, 0.1, 0.1, 0.1]),
+                                   np.array([0.1, np.nan, 0.1, 0.1, 0.1]),
+                                   np.array(["a"] * 5)])
+def test_estimator_rejects_bad_per_target_alpha(alpha):
+    X, Y = _targets(k=5)
+    with pytest.raises(ValueError, match="alpha"):
+        fastpen.Lasso(alpha=alpha).fit(X, Y)
+
+
+def test_warm_start_with_several_targets():
+    X, Y = _targets(k=3)
+    est = fastpen.Lasso(alpha=0.05, warm_start=True, tol=1e-10).fit(X, Y)
+    first = est.n_iter_
+    est.fit(X, Y)
+    assert sum(est.n_iter_) <= sum(first)
+    with pytest.raises(ValueError, match="warm_start"):
+        est.fit(X, Y[:, :2])
+
+
+def test_constant_and_zero_targets():
+    X, Y = _targets(k=3)
+    Y[:, 1] = 4.0
+    res = fastpen.enet_path(X, Y, alphas=[1.0, 0.1, 0.01], tol=1e-10)
+    assert np.all(res.coefs[:, 1] == 0) and np.all(res.intercepts[:, 1] == 4.0)
+    assert np.all(res.dual_gaps[:, 1] == 0)
+    with pytest.raises(ValueError, match="An automatic alpha grid"):
+        fastpen.enet_path(X, Y, l1_ratio=0.0)
+
+
+def test_multi_target_input_is_not_modified_and_nan_is_rejected():
+    X, Y = _targets(k=3)
+    X0, Y0 = X.copy(), Y.copy()
+    fastpen.enet_path(X, Y, alphas=4, sample_weight=make_weights(X.shape[0]))
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+    Y[3, 1] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN"):
+        fastpen.enet_path(X, Y)
+    with pytest.raises(ValueError, match="alpha=0"):
+        fastpen.enet_path(X, Y0, alphas=[1.0, 0.0])
+
+
+@pytest.mark.parametrize("fmt,precompute", MODES)
+def test_penalty_options_with_several_targets(fmt, precompute):
+    """Unpenalised features (the exact block), bounds and standardisation, per target."""
+    X, Y = _targets(k=4, sparse=fmt == "sparse")
+    p = X.shape[1]
+    pf = np.ones(p)
+    pf[[0, 3]] = 0.0
+    kw = dict(l1_ratio=0.7, alphas=[0.3, 0.05], tol=1e-10, penalty_factor=pf,
+              lower_bounds=-0.5, upper_bounds=np.full(p, 2.0), standardize=True,
+              precompute=precompute)
+    res = fastpen.enet_path(X, Y, **kw)
+    for c in range(4):
+        one = fastpen.enet_path(X, Y[:, c], **kw)
+        np.testing.assert_allclose(res.coefs[:, c], one.coefs, atol=1e-7)
+
+
+def test_verbose_reports_progress(capsys):
+    X, Y = _targets(k=20)
+    fastpen.enet_path(X, Y, alphas=5, verbose=True, n_threads=1)
+    err = capsys.readouterr().err
+    assert "20/20 paths" in err and "left" in err
+
+
+def test_ctrl_c_interrupts_a_batch_fit_between_chunks():
+    """A SIGINT during a long multi-target fit raises KeyboardInterrupt soon after,
+    and the estimator keeps its previous state."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 300))
+    Y = X[:, :40] @ rng.standard_normal((40, 3000)) + rng.standard_normal((400, 3000))
+    est = fastpen.Lasso(alpha=0.5).fit(X, Y[:, :2])
+    before = est.coef_.copy()
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    started = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        est.set_params(alpha=0.01, tol=1e-12, precompute=False).fit(X, Y)
+    assert time.perf_counter() - started < 5.0
+    np.testing.assert_array_equal(est.coef_, before)
+
+
+def test_path_batch_rejects_inconsistent_arrays():
+    X, Y = _targets(k=2)
+    n, p = X.shape
+    e = np.empty
+    args = dict(YT=np.ascontiguousarray(Y.T), YM=np.zeros((1, 2)), SW=e((1, 0)),
+                XM=np.zeros((1, p)), XN2=np.ones((1, p)), PF=np.ones((1, p)), L2F=e((1, 0)),
+                group=np.zeros(2, np.intc), target=np.arange(2, dtype=np.intc),
+                A=np.ones((2, 1)), B=np.zeros((2, 1)), TOL=np.ones(2), YN2=np.ones(2),
+                QY=e((0, p)), W=np.zeros((2, p)), gaps=e((2, 1)), r_norm2=e((2, 1)),
+                n_iter=e((2, 1), np.intc), test_ptr=e(0, np.intc), test_rows=e(0, np.intc),
+                test_w=e(0), test_err=e((0, 0)), UIDX=e(0, np.intc), UINV=e((0, 0, 0)),
+                unpen_boxed=False, lower=e(0), upper=e(0), max_iter=10, positive=False,
+                random=False, seed=0)
+    _batch.PathBatch(**args)
+    for key, bad in [("target", np.array([0, 2], np.intc)), ("XN2", np.ones((1, p + 1))),
+                     ("W", np.zeros((3, p))), ("lower", np.zeros(p)),
+                     ("test_ptr", np.array([0, 5], np.intc))]:
+        with pytest.raises(ValueError, match="PathBatch"):
+            _batch.PathBatch(**dict(args, **{key: bad}))

@@ -123,12 +123,18 @@ def test_mismatched_lengths(Xy):
 
 def test_y_shapes(Xy):
     X, y = Xy
-    # (n, 1) is accepted as a column, (n, 2) is not (enet_path is single-target)
-    a = fastpen.enet_path(X, y[:, None], alphas=3)
-    b = fastpen.enet_path(X, y, alphas=3)
-    np.testing.assert_array_equal(a.coefs, b.coefs)
-    with pytest.raises(ValueError, match="y"):
-        fastpen.enet_path(X, np.column_stack([y, y]))
+    # a 2-D y is one problem per column: (n, 1) gives the single path with a target axis
+    a = fastpen.enet_path(X, y[:, None], alphas=3, tol=1e-10)
+    b = fastpen.enet_path(X, y, alphas=3, tol=1e-10)
+    assert a.coefs.shape == (3, 1, X.shape[1]) and a.alphas.shape == (1, 3)
+    np.testing.assert_allclose(a.alphas[0], b.alphas, rtol=1e-12)
+    np.testing.assert_allclose(a.coefs[:, 0], b.coefs, atol=1e-8)
+    with pytest.raises(ValueError, match="y must be 1- or 2-dimensional"):
+        fastpen.enet_path(X, y[:, None, None])
+    with pytest.raises(ValueError, match="y has no target column"):
+        fastpen.enet_path(X, y[:, None][:, :0])
+    with pytest.raises(ValueError, match="alphas must have shape"):
+        fastpen.enet_path(X, np.column_stack([y, y]), alphas=np.ones((3, 2)))
 
 
 # ------------------------------------------------------- sample_weight

@@ -1,0 +1,359 @@
+"""Many elastic-net paths on one design in one parallel call.
+
+A *group* is one weighting of the rows of X -- the user's sample weights, or
+a cross-validation fold's training rows (the held-out rows get weight 0, so X
+is never copied per fold) -- with the statistics the kernels need under it.
+A *problem* is one target fitted under one group along its own alpha
+sequence.  :func:`run_paths` hands all problems to ``fastpen._batch`` in
+chunks, between which progress is reported and Ctrl-C is honoured.
+"""
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _batch
+from ._path import (
+    _EMPTY,
+    _Problem,
+    _blas_limited,
+    _check_gram,
+    _fit_unpenalized,
+    _unpenalized_block,
+    column_stats,
+    gram_matrix,
+)
+from ._penalty import make_penalty
+
+_GRAM, _DENSE, _SPARSE = 0, 1, 2
+# Chunks of problems between two returns to Python are sized to take about this
+# long (progress reports, Ctrl-C); the results do not depend on the chunking.
+_CHUNK_SECONDS = 0.5
+
+
+@dataclass
+class Group:
+    """A weighting of the rows of X and what the kernels need under it."""
+
+    prob: _Problem              # design statistics (its y_c is None)
+    pen: object                 # fastpen._penalty.Penalty
+    y_mean: np.ndarray          # (k,) weighted target means (0 without intercept)
+    y_norm2: np.ndarray         # (k,) sum_i s_i (y_i - y_mean)^2
+    test_rows: np.ndarray       # held-out rows (int32), empty for none
+    test_w: np.ndarray          # their weights in the held-out error
+
+
+def make_group(X, Y, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None):
+    """Statistics of X and the targets Y (n, k) under weights ``sw`` (summing to n, or empty).
+
+    ``penalty``: keyword arguments of :func:`fastpen._penalty.make_penalty`.
+    """
+    x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
+    n = X.shape[0]
+    prob = _Problem(X, None, sw, 0.0, x_mean, x_norm2, 0.0, fit_intercept)
+    if fit_intercept:
+        y_mean = (sw @ Y if sw.size else Y.sum(axis=0)) / n
+    else:
+        y_mean = np.zeros(Y.shape[1])
+    Yc2 = (Y - y_mean) ** 2
+    y_norm2 = sw @ Yc2 if sw.size else Yc2.sum(axis=0)
+    if not np.isfinite(y_norm2).all():
+        raise ValueError("y is too large in magnitude: sums of squares overflow double "
+                         "precision; rescale the data.")
+    if test_rows is None:
+        test_rows, test_w = np.empty(0, dtype=np.intc), _EMPTY
+    return Group(prob, make_penalty(prob, **penalty), y_mean, y_norm2,
+                 np.ascontiguousarray(test_rows, dtype=np.intc),
+                 np.ascontiguousarray(test_w, dtype=np.float64))
+
+
+def targets_gradient(group, Y, fit_unpenalized=True):
+    """(G, W0): G = X~^T S (Y - y_mean - X~ W0), (p, k), where W0 fits the unpenalised
+    features alone (``fit_unpenalized``; otherwise W0 = 0)."""
+    prob, pen = group.prob, group.pen
+    Yc = Y - group.y_mean
+    W0 = np.zeros((prob.x_norm2.shape[0], Y.shape[1]))
+    cols = np.flatnonzero(pen.unpenalized)
+    if cols.size and fit_unpenalized:
+        for c in range(Y.shape[1]):     # per target: constrained fits take one rhs
+            W0[:, c] = _fit_unpenalized(prob, pen, Yc[:, c])
+        Yc = Yc - prob.columns_centered(cols) @ W0[cols]
+    SR = Yc * prob.sw[:, None] if prob.sw.size else Yc
+    G = np.asarray(prob.X.T @ SR) - np.outer(prob.x_mean, SR.sum(axis=0))
+    return G, W0
+
+
+def alpha_max(group, Y, l1_ratio):
+    """Per target, the smallest alpha at which every penalised coefficient is zero."""
+    pen = group.pen
+    penalised = pen.active & (pen.l1 > 0)
+    G, _ = targets_gradient(group, Y)
+    g = np.abs(G) if not (pen.positive or pen.boxed) else np.stack(
+        [pen.feasible_gradient(G[:, c]) for c in range(G.shape[1])], axis=1)
+    ratio = g[penalised] / pen.l1[penalised][:, None]
+    return ratio.max(axis=0) / (group.prob.n_samples * l1_ratio)
+
+
+@dataclass
+class PathsResult:
+    """Per problem (rows) and alpha (columns); coefs (n_alphas, n_problems, p) if stored."""
+
+    coefs: np.ndarray
+    gaps: np.ndarray
+    r_norm2: np.ndarray
+    n_iter: np.ndarray
+    test_err: np.ndarray
+    W: np.ndarray               # the last alpha's coefficients, float64 (n_problems, p)
+    tol_abs: np.ndarray         # (n_problems,)
+    y_norm2: np.ndarray         # (n_problems,)
+
+
+def _stack(arrays, p):
+    """Rows of a (n_groups, p) array, or (n_groups, 0) when every entry is None/empty."""
+    if all(a is None or a.size == 0 for a in arrays):
+        return np.empty((len(arrays), 0))
+    return np.ascontiguousarray(np.stack([np.broadcast_to(a, (p,)) for a in arrays]),
+                                dtype=np.float64)
+
+
+def _gram_stack(groups, precompute):
+    """(n_groups, p, p) float64 Gram matrices, the user's when given (one group)."""
+    if isinstance(precompute, (str, bool, np.bool_)) or precompute is None:
+        return np.stack([gram_matrix(g.prob)[0] for g in groups])
+    if len(groups) != 1:
+        raise ValueError("precompute: a Gram matrix cannot be given for cross-validation "
+                         "(each fold has its own); pass 'auto', True or False.")
+    Q = _check_gram(groups[0].prob, precompute)
+    return np.ascontiguousarray(Q[None], dtype=np.float64)
+
+
+def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
+              precompute=None, coef_init=None, store=True, verbose=False):
+    """Solve every problem's path; see :class:`PathsResult`.
+
+    Problem t fits target ``Y[:, target[t]]`` under ``groups[group[t]]`` with
+    per-sum strengths ``A[t]``, ``B[t]`` (alphas in order, warm-started),
+    stopping at a gap of ``tol`` times its y_c^T S y_c.  ``gram``: solve from
+    each group's Gram matrix (``precompute``: how to get it).
+    """
+    n, p = X.shape
+    group = np.ascontiguousarray(group, dtype=np.intc)
+    target = np.ascontiguousarray(target, dtype=np.intc)
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    B = np.ascontiguousarray(B, dtype=np.float64)
+    P, M = A.shape
+    pens = [g.pen for g in groups]
+    blocks = [_group_block(g, solver.positive) for g in groups]
+    uidx = blocks[0][0]
+    if any(not np.array_equal(b[0], uidx) for b in blocks):
+        raise ValueError("The unpenalised features must be non-constant in every fold "
+                         "(a fold left one of them constant); use fewer folds.")
+    uinv = (np.ascontiguousarray(np.stack([b[1] for b in blocks])) if uidx.size
+            else np.empty((0, 0, 0)))
+    y_norm2 = np.array([groups[g].y_norm2[c] for g, c in zip(group, target)])
+    tol_abs = tol * y_norm2
+    test = any(g.test_rows.size for g in groups)
+    test_ptr = (np.concatenate([[0], np.cumsum([g.test_rows.size for g in groups])])
+                .astype(np.intc) if test else np.empty(0, dtype=np.intc))
+    W = (np.zeros((P, p)) if coef_init is None
+         else np.array(np.broadcast_to(coef_init, (P, p)), dtype=np.float64))
+    out = PathsResult(
+        coefs=(np.zeros((M, P, p), dtype=X.dtype) if store
+               else np.empty((0, 0, 0), dtype=X.dtype)),
+        gaps=np.empty((P, M)), r_norm2=np.empty((P, M)),
+        n_iter=np.empty((P, M), dtype=np.intc),
+        test_err=np.empty((P, M) if test else (0, 0)), W=W, tol_abs=tol_abs,
+        y_norm2=y_norm2)
+    Q = QY = None
+    kind = _SPARSE if sp.issparse(X) else _DENSE
+    if gram:
+        kind = _GRAM
+        Q = _gram_stack(groups, precompute)
+        QY = np.empty((P, p))
+        for gi, g in enumerate(groups):
+            mine = group == gi
+            if mine.any():
+                cols = np.unique(target[mine])
+                G, _ = targets_gradient(g, Y[:, cols], fit_unpenalized=False)
+                QY[mine] = G.T[np.searchsorted(cols, target[mine])]
+    batch = _batch.PathBatch(
+        np.ascontiguousarray(Y.T, dtype=np.float64),
+        np.ascontiguousarray([g.y_mean for g in groups]),
+        _stack([g.prob.sw for g in groups], n),
+        _stack([g.prob.x_mean for g in groups], p),
+        _stack([pen.x_norm2 if Q is None else
+                np.where(pen.active, np.maximum(np.diagonal(Q[i]), 0.0), 0.0)
+                for i, pen in enumerate(pens)], p),
+        _stack([pen.l1 for pen in pens], p),
+        _stack([pen.l2 for pen in pens], p),
+        group, target, A, B, tol_abs, y_norm2,
+        QY if QY is not None else np.empty((0, p)), W, out.gaps, out.r_norm2, out.n_iter,
+        test_ptr, np.concatenate([g.test_rows for g in groups]).astype(np.intc),
+        np.concatenate([g.test_w for g in groups]), out.test_err, uidx, uinv,
+        blocks[0][2], pens[0].lower if pens[0].boxed else _EMPTY,
+        pens[0].upper if pens[0].boxed else _EMPTY,
+        solver.max_iter, solver.positive, solver.random, solver.seed)
+    if kind == _SPARSE:
+        Xd = np.empty((0, 0), dtype=X.dtype, order="F")
+        data, indices, indptr = X.data, X.indices, X.indptr
+    else:
+        Xd = X
+        data = np.empty(0, dtype=X.dtype)
+        indices = indptr = np.zeros(1, dtype=np.intc)
+    Qarg = Q if Q is not None else np.empty((0, 0, 0))
+    nt = solver.n_threads
+    progress = _Progress(P, verbose)
+    # the dense kernel's working-set Gram matrices call BLAS from every thread
+    with _blas_limited(kind == _DENSE and nt > 1):
+        done, chunk = 0, min(P, max(nt, 1))
+        while done < P:
+            stop = min(P, done + chunk)
+            started = time.perf_counter()
+            _batch.solve_paths(kind, Xd, data, indices, indptr, Qarg, out.coefs, batch,
+                               done, stop, nt)
+            per_problem = (time.perf_counter() - started) / (stop - done)
+            done = stop
+            progress.update(done)
+            chunk = max(nt, int(_CHUNK_SECONDS / max(per_problem, 1e-9)) // nt * nt)
+    return out
+
+
+def _group_block(group, positive):
+    pen = group.pen
+    cols = np.flatnonzero(pen.unpenalized)
+    constrained = positive or (pen.boxed and not np.all(
+        np.isinf(pen.lower[cols]) & np.isinf(pen.upper[cols])))
+    return _unpenalized_block(group.prob, cols, constrained)
+
+
+class _Progress:
+    """``verbose``: paths done / total, rate and time left, on stderr."""
+
+    def __init__(self, total, verbose):
+        self.total, self.verbose = total, bool(verbose)
+        self.start = time.perf_counter()
+
+    def update(self, done):
+        if not self.verbose:
+            return
+        elapsed = time.perf_counter() - self.start
+        rate = done / elapsed if elapsed > 0 else float("inf")
+        left = (self.total - done) / rate if rate > 0 else float("nan")
+        print(f"[fastpen] {done}/{self.total} paths, {rate:.1f} paths/s, "
+              f"{elapsed:.1f} s elapsed, ~{left:.1f} s left", file=sys.stderr, flush=True)
+
+
+def check_targets(Y, n_samples):
+    """Validate a 2-D target array (n_samples, n_targets); return it as float64."""
+    from ._validation import _as_numeric, check_finite
+
+    arr = _as_numeric(Y, "y")
+    if arr.ndim != 2:
+        raise ValueError(f"y must be 1- or 2-dimensional, got shape {arr.shape}.")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"y has {arr.shape[0]} samples but X has {n_samples}.")
+    if arr.shape[1] == 0:
+        raise ValueError("y has no target column.")
+    arr = np.asarray(arr, dtype=np.float64)
+    check_finite(arr, "y")
+    return arr
+
+
+def check_target_alphas(alphas, n_targets):
+    """An explicit grid: (n_alphas,) shared, or (n_targets, n_alphas), each row sorted
+    decreasingly (returned as float64 (n_targets, n_alphas), and whether it was shared)."""
+    from ._validation import _as_numeric, check_alphas
+
+    arr = _as_numeric(alphas, "alphas")
+    if arr.ndim <= 1:
+        grid = check_alphas(arr)
+        return np.tile(grid, (n_targets, 1)), True
+    if arr.ndim != 2 or arr.shape[0] != n_targets or arr.shape[1] == 0:
+        raise ValueError(f"alphas must have shape (n_alphas,) or (n_targets, n_alphas) = "
+                         f"({n_targets}, n_alphas), got {arr.shape}.")
+    return np.stack([check_alphas(row) for row in arr]), False
+
+
+def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight,
+                      solver, penalty, coef_init, precompute, verbose=False):
+    """:func:`fastpen.enet_path` for a 2-D y: one path per target column, in parallel.
+
+    ``alphas`` is a grid size (each target's own automatic grid) or an explicit
+    grid.  Returns a PathResult whose per-alpha arrays have a target axis
+    after the alpha axis.
+    """
+    from ._path import PathResult, use_gram
+    from ._validation import check_array_2d, check_bool, check_sample_weight
+
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+    X = check_array_2d(X, require_finite=False)
+    Y = check_targets(Y, X.shape[0])
+    n, p = X.shape
+    k = Y.shape[1]
+    sw = check_sample_weight(sample_weight, n)
+    group = make_group(X, Y, _EMPTY if sw is None else sw, fit_intercept, solver.n_threads,
+                       penalty)
+    pen = group.pen
+    shared = True
+    if isinstance(alphas, (int, np.integer)):
+        if l1_ratio == 0 or not np.any(pen.active & (pen.l1 > 0)):
+            raise ValueError(
+                "An automatic alpha grid needs an L1 penalty on at least one feature "
+                "(alpha_max is infinite with l1_ratio=0 or all penalty factors 0); "
+                "pass an explicit array of alphas.")
+        top = alpha_max(group, Y, l1_ratio)
+        resolution = np.finfo(np.float64).resolution
+        grid = np.stack([np.full(alphas, resolution) if a <= resolution
+                         else np.geomspace(a, a * eps, num=alphas) for a in top])
+        shared = False
+    else:
+        grid, shared = check_target_alphas(alphas, k)
+    if np.any(grid == 0):
+        raise ValueError("alpha=0 (least squares) is not supported with several targets; "
+                         "fit each target separately or use scipy.linalg.lstsq.")
+    if coef_init is not None:
+        coef_init = np.asarray(coef_init, dtype=np.float64)
+        if coef_init.shape not in ((p,), (k, p)):
+            raise ValueError(f"coef_init must have shape ({p},) or ({k}, {p}), "
+                             f"got {coef_init.shape}.")
+        from ._validation import check_finite
+
+        check_finite(coef_init, "coef_init")
+    m = grid.shape[1]
+    prob = group.prob
+    gram = use_gram(precompute, prob, m * k) is not None
+    res = run_paths(X, Y, [group], np.zeros(k), np.arange(k), n * grid * l1_ratio,
+                    n * grid * (1.0 - l1_ratio), solver.tol, solver, gram=gram,
+                    precompute=precompute, coef_init=coef_init, verbose=verbose)
+    coefs = res.coefs                                       # (m, k, p)
+    intercepts = np.zeros((m, k), dtype=X.dtype)
+    if fit_intercept:
+        intercepts[:] = group.y_mean - coefs @ prob.x_mean
+    gaps = res.gaps.T
+    if not (np.isfinite(coefs).all() and np.isfinite(gaps).all()):
+        raise FloatingPointError(
+            f"non-finite coefficients: the data are too badly scaled for {X.dtype} "
+            "precision; rescale X and y.")
+    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev_ratio = np.where(res.y_norm2[:, None] > 0, 1.0 - res.r_norm2 / res.y_norm2[:, None], 0.0)
+    return PathResult(alphas=grid[0].copy() if shared else grid, coefs=coefs,
+                      intercepts=intercepts, dual_gaps=gaps / n,
+                      n_iter=res.n_iter.T.astype(np.intp),
+                      df=np.count_nonzero(coefs, axis=2), dev_ratio=dev_ratio.T)
+
+
+def warn_unconverged(gaps, tol_abs, category, stacklevel=4):
+    """One warning for all the fits (rows: problems, columns: alphas) above tolerance."""
+    failed = gaps > tol_abs[:, None]
+    if failed.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            worst = np.max(np.where(failed, gaps / tol_abs[:, None], 0.0))
+        warnings.warn(
+            f"Objective did not converge for {int(failed.sum())} of {failed.size} fits "
+            f"(problem x alpha): the worst duality gap is {worst:.3g} times its tolerance. "
+            "Increase max_iter, scale the features, or increase the regularisation.",
+            category, stacklevel=stacklevel)
