@@ -23,7 +23,9 @@ __version__ = "0.1.0"
 __all__ = [
     "ConvergenceWarning",
     "ElasticNet",
+    "ElasticNetCV",
     "Lasso",
+    "LassoCV",
     "PathResult",
     "effective_n_threads",
     "enet_path",
@@ -33,7 +35,7 @@ __all__ = [
     "show_config",
 ]
 
-_ESTIMATORS = {"Lasso", "ElasticNet"}
+_ESTIMATORS = {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV"}
 
 
 def __getattr__(name):

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._path import enet_path
 from ._validation import check_scalar
 
-__all__ = ["ElasticNet", "Lasso"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV"]
 
 
 def _check_alpha(alpha, n_targets):
@@ -35,7 +35,39 @@ def _store_params(estimator, params):
             setattr(estimator, name, value)
 
 
-class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class _LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """predict, sparse_coef_ and tags shared by the estimators."""
+
+    @property
+    def sparse_coef_(self):
+        """Sparse representation of ``coef_``."""
+        check_is_fitted(self)
+        return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+    def predict(self, X):
+        """Predict with the fitted linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=True, dtype=[np.float64, np.float32],
+                          reset=False)
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class ElasticNet(_LinearModel):
     """Linear regression with combined L1 and L2 penalties (scikit-learn's objective).
 
     Minimises ``1/(2n) ||y - Xw - b0||^2_s + alpha * sum_j pf_j (l1_ratio |w_j|
@@ -172,35 +204,7 @@ default=False
                              f"this fit needs ({n_targets}, {n_features}).")
         return coef[0] if n_targets == 1 and np.ndim(self.coef_) == 1 else coef
 
-    @property
-    def sparse_coef_(self):
-        """Sparse representation of ``coef_``."""
-        check_is_fitted(self)
-        return sp.csr_matrix(np.atleast_2d(self.coef_))
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=True, dtype=[np.float64, np.float32],
-                          reset=False)
-        return np.asarray(X @ self.coef_.T) + self.intercept_
-
     path = staticmethod(enet_path)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
 
 
 class Lasso(ElasticNet):
@@ -218,4 +222,174 @@ class Lasso(ElasticNet):
         _store_params(self, locals())
 
     def _l1_ratio(self):
+        return 1.0
+
+
+class ElasticNetCV(_LinearModel):
+    """Elastic net with the penalty chosen by cross-validation (scikit-learn's ElasticNetCV).
+
+    Every (l1_ratio x fold x target) path runs in one parallel call: the
+    folds are row weightings of X (no copy per fold), the held-out error is
+    computed inside the kernels after each alpha.  The alpha grid comes from
+    the whole data; the chosen model is refitted on the whole data.  A 2-D y
+    fits one independent problem per column.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float in [0, 1], default=0.5
+        Candidate mixes of L1 and L2 penalties.
+    eps : float, default=1e-3
+        Length of the automatic grid (alpha_min / alpha_max).
+    alphas : int or array-like, default=100
+        Number of alphas on the automatic grid, or the alphas to try.
+    n_alphas : int, optional
+        Alias of an integer ``alphas`` (scikit-learn < 1.7 spelling).
+    fit_intercept : bool, default=True
+    precompute : {'auto', True, False}, default='auto'
+        Solve from each fold's Gram matrix ('auto': when that is expected to
+        be faster and the matrices take at most half of X's memory).
+    max_iter : int, default=1000
+    tol : float, default=1e-4
+        Each fit stops at a duality gap ≤ ``tol * ||y_c||^2_s / n``.
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn: None is 5-fold ``KFold``.
+    copy_X : bool, default=True
+        Accepted for compatibility; X is never modified nor copied per fold.
+    verbose : bool, default=False
+        Report progress on stderr (paths done, rate, time left).
+    n_jobs : int, optional
+        Accepted for compatibility; use ``n_threads``.
+    positive : bool, default=False
+    random_state : int, RandomState instance or None
+    selection : {'cyclic', 'random'}, default='cyclic'
+    alpha_per_target : bool, default=False
+        With a 2-D y: choose (alpha, l1_ratio) per target (each target on its
+        own grid) rather than one minimising the mean error over targets.
+    penalty_factor, exclude, standardize, lower_bounds, upper_bounds
+        As in :class:`fastpen.ElasticNet` (standardisation is per fold).
+    n_threads : int, optional
+        OpenMP threads (None: what OpenMP allows, -1: all cores).  Results do
+        not depend on it.
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+    l1_ratio_ : float or ndarray of shape (n_targets,)
+    alpha_1se_ : float or ndarray of shape (n_targets,)
+        The largest alpha (for the chosen l1_ratio) whose mean CV error is
+        within one standard error of the minimum (glmnet's ``lambda.1se``).
+    alphas_ : ndarray of shape (n_l1_ratio, n_alphas)
+        The grids (the l1_ratio axis dropped when there is one l1_ratio; a
+        trailing target axis with ``alpha_per_target`` and a 2-D y).
+    mse_path_ : ndarray of shape (n_l1_ratio, n_alphas, n_folds)
+        Held-out mean squared errors (same axis conventions; a trailing target
+        axis with a 2-D y of more than one column).
+    coef_, intercept_, dual_gap_, n_iter_ : as in :class:`fastpen.ElasticNet`
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    """
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, n_alphas=None,
+                 fit_intercept=True, precompute="auto", max_iter=1000, tol=1e-4, cv=None,
+                 copy_X=True, verbose=False, n_jobs=None, positive=False, random_state=None,
+                 selection="cyclic", alpha_per_target=False, penalty_factor=None,
+                 exclude=None, standardize=False, lower_bounds=None, upper_bounds=None,
+                 n_threads=None):
+        _store_params(self, locals())
+
+    def _l1_ratios(self):
+        return self.l1_ratio
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """Cross-validate the path, choose the penalty, refit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the fits and of the held-out errors; also passed to
+            the splitter when its ``split`` accepts them.
+        **params
+            Passed to the splitter's ``split`` (e.g. ``groups``).
+
+        Returns
+        -------
+        self
+        """
+        import inspect
+
+        from sklearn.model_selection import check_cv
+
+        from ._cv import cv_paths, refit, select_alpha
+        from ._path import _SolverOptions
+
+        X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
+                             multi_output=True, y_numeric=True)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        alphas = self.alphas if self.n_alphas is None else self.n_alphas
+        per_target = bool(self.alpha_per_target)
+        solver = _SolverOptions.check(self.tol, self.max_iter, self.selection,
+                                      self.random_state, self.n_threads, self.positive,
+                                      SklearnConvergenceWarning)
+        cv = check_cv(self.cv)
+        split_params = dict(params)
+        if sample_weight is not None and "sample_weight" in inspect.signature(
+                cv.split).parameters:
+            split_params["sample_weight"] = sample_weight
+        folds = list(cv.split(X, y, **split_params))
+        penalty = dict(penalty_factor=self.penalty_factor, exclude=self.exclude,
+                       standardize=self.standardize, lower_bounds=self.lower_bounds,
+                       upper_bounds=self.upper_bounds, positive=solver.positive)
+        l1_ratios = np.atleast_1d(np.asarray(self._l1_ratios(), dtype=np.float64))
+        cvp = cv_paths(X, Y, folds, l1_ratios=l1_ratios, alphas=alphas, eps=self.eps,
+                       fit_intercept=self.fit_intercept, sample_weight=sample_weight,
+                       solver=solver, penalty=penalty, precompute=self.precompute,
+                       shared_grid=not per_target, verbose=self.verbose)
+        li, ai, one = select_alpha(cvp.mse, per_target)
+        k = Y.shape[1]
+        best = cvp.alphas[li, np.arange(k), ai]
+        coefs, intercepts, gaps, n_iter = refit(cvp, best, l1_ratios[li], solver,
+                                                self.precompute)
+
+        single = y.ndim == 1
+        squeeze_l1 = l1_ratios.size == 1
+        mse = cvp.mse[..., 0] if single or k == 1 else cvp.mse   # (L, m, F[, k])
+        grids = cvp.alphas[:, 0] if not per_target or k == 1 else cvp.alphas.transpose(0, 2, 1)
+        self.mse_path_ = mse[0] if squeeze_l1 else mse
+        self.alphas_ = grids[0] if squeeze_l1 else grids
+        scalar = single or not per_target
+        pick = (lambda v: v[0]) if scalar else (lambda v: v)
+        self.alpha_ = float(best[0]) if scalar else best
+        self.l1_ratio_ = float(l1_ratios[li[0]]) if scalar else l1_ratios[li]
+        self.alpha_1se_ = pick(cvp.alphas[li, np.arange(k), one])
+        if scalar:
+            self.alpha_1se_ = float(self.alpha_1se_)
+        self.coef_ = coefs[0] if single else coefs
+        self.intercept_ = (intercepts[0] if single else intercepts) if self.fit_intercept \
+            else 0.0
+        self.dual_gap_ = gaps[0] if single else gaps
+        self.n_iter_ = int(n_iter[0]) if single else [int(i) for i in n_iter]
+        return self
+
+    path = staticmethod(enet_path)
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with alpha chosen by cross-validation (scikit-learn's LassoCV).
+
+    :class:`ElasticNetCV` with ``l1_ratio=1``; see it for the parameters and
+    attributes (``alphas_`` of shape (n_alphas,), ``mse_path_`` of shape
+    (n_alphas, n_folds), each with a trailing target axis where it applies).
+    """
+
+    def __init__(self, *, eps=1e-3, alphas=100, n_alphas=None, fit_intercept=True,
+                 precompute="auto", max_iter=1000, tol=1e-4, copy_X=True, cv=None,
+                 verbose=False, n_jobs=None, positive=False, random_state=None,
+                 selection="cyclic", alpha_per_target=False, penalty_factor=None,
+                 exclude=None, standardize=False, lower_bounds=None, upper_bounds=None,
+                 n_threads=None):
+        _store_params(self, locals())
+
+    def _l1_ratios(self):
         return 1.0

@@ -1,0 +1,192 @@
+"""Cross-validated elastic-net paths: every (l1_ratio x fold x target) path in one call.
+
+A fold is a weighting of the rows of X: its training rows keep their sample
+weights (rescaled to sum to n), its held-out rows get weight 0, and the
+kernels report the weighted mean squared error on the held-out rows after
+every alpha from the residual they keep anyway (in Gram mode, from the
+coefficients).  So X is never copied per fold, and no coefficients are kept
+per fold.  scikit-learn's conventions: the alpha grid comes from the whole
+data, the error is ``np.average(residual**2, weights=sample_weight[test])``.
+"""
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._multi import alpha_max, check_targets, make_group, run_paths, warn_unconverged
+from ._path import use_gram
+from ._validation import check_alphas, check_array_2d, check_bool, check_sample_weight
+
+__all__ = ["CVPaths", "cv_paths", "select_alpha"]
+
+
+@dataclass
+class CVPaths:
+    """Grids and held-out errors of a cross-validated fit (L l1_ratios, F folds, k targets).
+
+    alphas : (L, k, m) -- each target's grid for each l1_ratio
+    mse : (L, m, F, k) -- weighted held-out mean squared errors
+    """
+
+    alphas: np.ndarray
+    mse: np.ndarray
+    full: object            # the whole-data group (fastpen._multi.Group)
+    X: object               # X as validated (Fortran or CSC)
+    Y: np.ndarray           # (n, k) float64
+
+
+def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True,
+             sample_weight=None, solver, penalty, precompute="auto", shared_grid=True,
+             verbose=False):
+    """Held-out errors along every path; see :class:`CVPaths`.
+
+    ``folds``: a sequence of (train, test) row-index arrays.  ``shared_grid``:
+    with several targets, one automatic grid for all (from the largest
+    alpha_max), as needed to pick one alpha for all targets; otherwise each
+    target's own.
+    """
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+    X = check_array_2d(X, require_finite=False)
+    Y = check_targets(Y, X.shape[0])
+    n, p = X.shape
+    k = Y.shape[1]
+    sw = check_sample_weight(sample_weight, n)
+    base = np.ones(n) if sw is None else sw
+    l1_ratios = np.atleast_1d(np.asarray(l1_ratios, dtype=np.float64))
+    if l1_ratios.ndim != 1 or l1_ratios.size == 0 or not np.all(
+            (l1_ratios >= 0) & (l1_ratios <= 1)):
+        raise ValueError("l1_ratio must be a number or a list of numbers in [0, 1].")
+    full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
+                      solver.n_threads, penalty)
+    grids = _grids(full, Y, l1_ratios, alphas, eps, shared_grid)        # (L, k, m)
+    L, m = l1_ratios.size, grids.shape[2]
+
+    groups = []
+    for train, test in folds:
+        train, test = _rows(train, n, "train"), _rows(test, n, "test")
+        w = np.zeros(n)
+        w[train] = base[train]
+        if not w.sum() > 0:
+            raise ValueError("A cross-validation fold has no training row of positive "
+                             "weight.")
+        if not base[test].sum() > 0:
+            raise ValueError("A cross-validation fold has no held-out row of positive "
+                             "weight.")
+        groups.append(make_group(X, Y, w * (n / w.sum()), fit_intercept, solver.n_threads,
+                                 penalty, test_rows=test, test_w=base[test]))
+    F = len(groups)
+    if F < 2:
+        raise ValueError(f"Cross-validation needs at least 2 folds, got {F}.")
+    # problems in (l1_ratio, fold, target) order
+    li, fi, ci = np.meshgrid(np.arange(L), np.arange(F), np.arange(k), indexing="ij")
+    li, fi, ci = li.ravel(), fi.ravel(), ci.ravel()
+    a = grids[li, ci]                                       # (P, m)
+    l1 = l1_ratios[li][:, None]
+    gram = (use_gram(precompute, full.prob, L * m * k) is not None
+            and not _gram_too_big(X, F))
+    res = run_paths(X, Y, groups, fi, ci, n * a * l1, n * a * (1.0 - l1), solver.tol,
+                    solver, gram=gram, precompute=precompute, store=False, verbose=verbose)
+    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, stacklevel=4)
+    mse = res.test_err.reshape(L, F, k, m).transpose(0, 3, 1, 2)
+    return CVPaths(alphas=grids, mse=mse, full=full, X=X, Y=Y)
+
+
+def _gram_too_big(X, n_folds):
+    """One Gram matrix per fold must stay within half of X's memory."""
+    n, p = X.shape
+    return n_folds * p * p * 8 > 0.5 * n * p * X.dtype.itemsize
+
+
+def _rows(idx, n, name):
+    idx = np.asarray(idx)
+    if idx.dtype == bool:
+        if idx.shape != (n,):
+            raise ValueError(f"A boolean {name} mask must have {n} entries.")
+        idx = np.flatnonzero(idx)
+    if idx.dtype.kind not in "iu" or idx.ndim != 1:
+        raise TypeError(f"The {name} rows of a fold must be integer indices.")
+    if idx.size == 0 or idx.min() < -n or idx.max() >= n:
+        raise ValueError(f"The {name} rows of a fold must be non-empty indices in "
+                         f"[0, {n}).")
+    return np.unique(np.where(idx < 0, idx + n, idx))
+
+
+def _grids(full, Y, l1_ratios, alphas, eps, shared):
+    """(L, k, m) alpha grids, decreasing: automatic (from the whole data) or given."""
+    k, L = Y.shape[1], l1_ratios.size
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
+        if alphas < 1:
+            raise ValueError(f"alphas must be ≥ 1 when an integer, got {alphas}.")
+        if not 0 < eps <= 1:
+            raise ValueError(f"eps must be in (0, 1], got {eps}.")
+        if np.any(l1_ratios == 0):
+            raise ValueError("An automatic alpha grid needs l1_ratio > 0 (alpha_max is "
+                             "infinite without an L1 penalty); pass explicit alphas.")
+        pen = full.pen
+        if not np.any(pen.active & (pen.l1 > 0)):
+            raise ValueError("An automatic alpha grid needs an L1 penalty on at least one "
+                             "non-constant feature; pass explicit alphas.")
+        top = alpha_max(full, Y, 1.0)                        # (k,), l1_ratio = 1
+        if shared:
+            top = np.full(k, top.max())
+        tiny = np.finfo(np.float64).resolution
+        out = np.empty((L, k, alphas))
+        for li, r in enumerate(l1_ratios):
+            for c in range(k):
+                a = top[c] / r
+                out[li, c] = (np.full(alphas, tiny) if a <= tiny
+                              else np.geomspace(a, a * eps, num=alphas))
+        return out
+    grid = check_alphas(alphas)
+    return np.broadcast_to(grid, (L, k, grid.size)).copy()
+
+
+def select_alpha(mse, per_target):
+    """Index (l1_ratio, alpha) of the smallest mean held-out error, and the 1-SE alpha.
+
+    ``mse`` (L, m, F, k).  Returns arrays (k,) of l1_ratio indices, alpha
+    indices and 1-SE alpha indices: per target, or the same for every target
+    when the mean error over targets is minimised (``per_target=False``).
+    The 1-SE alpha is the largest alpha (smallest index) of the chosen
+    l1_ratio whose mean error is within one standard error (over the folds) of
+    the minimum (glmnet's lambda.1se).
+    """
+    L, m, F, k = mse.shape
+    mean = mse.mean(axis=2)                                  # (L, m, k)
+    se = mse.std(axis=2, ddof=1) / np.sqrt(F)
+    if not per_target:
+        crit = mean.mean(axis=2)
+        li, ai = np.unravel_index(np.argmin(crit), crit.shape)
+        se_curve = mse.mean(axis=3).std(axis=2, ddof=1)[li] / np.sqrt(F)
+        one = np.flatnonzero(crit[li] <= crit[li, ai] + se_curve[ai])[0]
+        return np.full(k, li), np.full(k, ai), np.full(k, one)
+    li, ai, one = np.empty(k, dtype=int), np.empty(k, dtype=int), np.empty(k, dtype=int)
+    for c in range(k):
+        li[c], ai[c] = np.unravel_index(np.argmin(mean[:, :, c]), (L, m))
+        one[c] = np.flatnonzero(mean[li[c], :, c] <= mean[li[c], ai[c], c]
+                                + se[li[c], ai[c], c])[0]
+    return li, ai, one
+
+
+def refit(cvp, alphas, l1_ratios, solver, precompute="auto"):
+    """Fit every target on the whole data at its chosen (alpha, l1_ratio), in one call.
+
+    Returns (coefs (k, p), intercepts (k,), gaps (k,) on the 1/n scale, n_iter (k,)).
+    """
+    X, Y, full = cvp.X, cvp.Y, cvp.full
+    n, k = Y.shape
+    alphas = np.asarray(alphas, dtype=np.float64)[:, None]
+    l1 = np.asarray(l1_ratios, dtype=np.float64)[:, None]
+    gram = use_gram(precompute, full.prob, k) is not None
+    res = run_paths(X, Y, [full], np.zeros(k), np.arange(k), n * alphas * l1,
+                    n * alphas * (1.0 - l1), solver.tol, solver, gram=gram,
+                    precompute=precompute)
+    coefs = res.coefs[0]
+    intercepts = (full.y_mean - coefs @ full.prob.x_mean if full.prob.fit_intercept
+                  else np.zeros(k)).astype(X.dtype)
+    if not (np.isfinite(coefs).all() and np.isfinite(res.gaps).all()):
+        raise FloatingPointError(
+            f"non-finite coefficients: the data are too badly scaled for {X.dtype} "
+            "precision; rescale X and y.")
+    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, stacklevel=3)
+    return coefs, intercepts, res.gaps[:, 0] / n, res.n_iter[:, 0].astype(int)
