@@ -73,7 +73,7 @@ def solvers():
     def fastpen_batch(X, Y, alphas, tol, n_threads=1):
         # the public entry point: one call, one alpha per target
         return fastpen.Lasso(alpha=alphas, tol=tol, max_iter=100000,
-                             n_threads=n_threads).fit(X, Y).coef_
+                             n_threads=n_threads).fit(X, Y).coef_    # precompute='auto': Gram
 
     def fastpen_batch_all(X, Y, alphas, tol):
         with threadpool_limits(limits=None):

@@ -23,12 +23,10 @@ import os
 import sys
 import time
 
-if __name__ == "__main__" and "--threads" in sys.argv:
-    _threads = sys.argv[sys.argv.index("--threads") + 1]
-else:
-    _threads = "1"
-if _threads == "1":  # before NumPy loads its BLAS and before any OpenMP runtime starts
-    os.environ["OMP_NUM_THREADS"] = "1"
+if __name__ == "__main__":
+    _threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
+    if _threads == "1":  # before NumPy loads its BLAS and before any OpenMP runtime starts
+        os.environ["OMP_NUM_THREADS"] = "1"
 
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402

@@ -48,7 +48,9 @@ cdef class PathBatch:
     L2F : ndarray (n_groups, p) or (n_groups, 0) -- L2 factors (0: as PF).
     group, target : int32 (n_problems,) -- each problem's group and target column.
     A, B : ndarray (n_problems, n_alphas) -- per-sum strengths along each path.
-    TOL, YN2 : ndarray (n_problems,) -- absolute gap tolerance; y_c^T S y_c.
+    TOL : ndarray (n_problems,) -- relative gap tolerance: problem t stops at a gap
+        of TOL[t] * y_c^T S y_c.
+    YN2 : ndarray (n_problems,) -- receives y_c^T S y_c of each problem.
     QY : ndarray (n_problems, p) or (0, p) -- X~^T S y_c of each problem (Gram kind).
     W : ndarray (n_problems, p) -- starting coefficients, overwritten by the
         last alpha's.
@@ -63,7 +65,8 @@ cdef class PathBatch:
     """
     cdef const double[:, ::1] YT, YM, SW, XM, XN2, PF, L2F, A, B, QY
     cdef const int[::1] group, target, test_ptr, test_rows, UIDX
-    cdef const double[::1] TOL, YN2, test_w, lower, upper
+    cdef const double[::1] TOL, test_w, lower, upper
+    cdef double[::1] YN2
     cdef const double[:, :, ::1] UINV
     cdef double[:, ::1] W, gaps, r_norm2, test_err
     cdef int[:, ::1] n_iter
@@ -217,7 +220,9 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
     cdef const double[:, :, ::1] UINV = bt.UINV
     cdef const int[::1] group = bt.group, target = bt.target
     cdef const int[::1] test_ptr = bt.test_ptr, test_rows = bt.test_rows
-    cdef const double[::1] TOL = bt.TOL, YN2 = bt.YN2, test_w = bt.test_w
+    cdef const double[::1] TOL = bt.TOL, test_w = bt.test_w
+    cdef double[::1] YN2 = bt.YN2
+    cdef double yn2
     cdef double[:, ::1] W = bt.W, gaps = bt.gaps, r_norm2 = bt.r_norm2
     cdef double[:, ::1] test_err = bt.test_err
     cdef int[:, ::1] n_iter = bt.n_iter
@@ -246,10 +251,18 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                 tid = threadid()
                 gi = group[t]
                 ci = target[t]
+                yn2 = 0.0
                 for i in range(n):
                     YC[tid, i] = YT[ci, i] - YM[gi, ci]
+                if SW.shape[1] > 0:
+                    for i in range(n):
+                        yn2 = yn2 + SW[gi, i] * YC[tid, i] * YC[tid, i]
+                else:
+                    for i in range(n):
+                        yn2 = yn2 + YC[tid, i] * YC[tid, i]
+                YN2[t] = yn2
                 params[tid] = base
-                params[tid].tol = TOL[t]
+                params[tid].tol = TOL[t] * yn2
                 if nu > 0:
                     params[tid].unpen_inv = &UINV[gi, 0, 0]
                 if has_l2:

@@ -31,7 +31,7 @@ from ._penalty import make_penalty
 _GRAM, _DENSE, _SPARSE = 0, 1, 2
 # Chunks of problems between two returns to Python are sized to take about this
 # long (progress reports, Ctrl-C); the results do not depend on the chunking.
-_CHUNK_SECONDS = 0.5
+_CHUNK_SECONDS = 1.0
 
 
 @dataclass
@@ -41,7 +41,6 @@ class Group:
     prob: _Problem              # design statistics (its y_c is None)
     pen: object                 # fastpen._penalty.Penalty
     y_mean: np.ndarray          # (k,) weighted target means (0 without intercept)
-    y_norm2: np.ndarray         # (k,) sum_i s_i (y_i - y_mean)^2
     test_rows: np.ndarray       # held-out rows (int32), empty for none
     test_w: np.ndarray          # their weights in the held-out error
 
@@ -58,14 +57,9 @@ def make_group(X, Y, sw, fit_intercept, n_threads, penalty, test_rows=None, test
         y_mean = (sw @ Y if sw.size else Y.sum(axis=0)) / n
     else:
         y_mean = np.zeros(Y.shape[1])
-    Yc2 = (Y - y_mean) ** 2
-    y_norm2 = sw @ Yc2 if sw.size else Yc2.sum(axis=0)
-    if not np.isfinite(y_norm2).all():
-        raise ValueError("y is too large in magnitude: sums of squares overflow double "
-                         "precision; rescale the data.")
     if test_rows is None:
         test_rows, test_w = np.empty(0, dtype=np.intc), _EMPTY
-    return Group(prob, make_penalty(prob, **penalty), y_mean, y_norm2,
+    return Group(prob, make_penalty(prob, **penalty), y_mean,
                  np.ascontiguousarray(test_rows, dtype=np.intc),
                  np.ascontiguousarray(test_w, dtype=np.float64))
 
@@ -153,8 +147,6 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
                          "(a fold left one of them constant); use fewer folds.")
     uinv = (np.ascontiguousarray(np.stack([b[1] for b in blocks])) if uidx.size
             else np.empty((0, 0, 0)))
-    y_norm2 = np.array([groups[g].y_norm2[c] for g, c in zip(group, target)])
-    tol_abs = tol * y_norm2
     test = any(g.test_rows.size for g in groups)
     test_ptr = (np.concatenate([[0], np.cumsum([g.test_rows.size for g in groups])])
                 .astype(np.intc) if test else np.empty(0, dtype=np.intc))
@@ -165,8 +157,8 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
                else np.empty((0, 0, 0), dtype=X.dtype)),
         gaps=np.empty((P, M)), r_norm2=np.empty((P, M)),
         n_iter=np.empty((P, M), dtype=np.intc),
-        test_err=np.empty((P, M) if test else (0, 0)), W=W, tol_abs=tol_abs,
-        y_norm2=y_norm2)
+        test_err=np.empty((P, M) if test else (0, 0)), W=W, tol_abs=np.empty(P),
+        y_norm2=np.empty(P))
     Q = QY = None
     kind = _SPARSE if sp.issparse(X) else _DENSE
     if gram:
@@ -189,7 +181,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
                 for i, pen in enumerate(pens)], p),
         _stack([pen.l1 for pen in pens], p),
         _stack([pen.l2 for pen in pens], p),
-        group, target, A, B, tol_abs, y_norm2,
+        group, target, A, B, np.full(P, float(tol)), out.y_norm2,
         QY if QY is not None else np.empty((0, p)), W, out.gaps, out.r_norm2, out.n_iter,
         test_ptr, np.concatenate([g.test_rows for g in groups]).astype(np.intc),
         np.concatenate([g.test_w for g in groups]), out.test_err, uidx, uinv,
@@ -208,7 +200,8 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     progress = _Progress(P, verbose)
     # the dense kernel's working-set Gram matrices call BLAS from every thread
     with _blas_limited(kind == _DENSE and nt > 1):
-        done, chunk = 0, min(P, max(nt, 1))
+        # chunks of at least 4 problems a thread: each chunk ends with a barrier
+        done, chunk = 0, 4 * max(nt, 1)
         while done < P:
             stop = min(P, done + chunk)
             started = time.perf_counter()
@@ -217,7 +210,11 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
             per_problem = (time.perf_counter() - started) / (stop - done)
             done = stop
             progress.update(done)
-            chunk = max(nt, int(_CHUNK_SECONDS / max(per_problem, 1e-9)) // nt * nt)
+            chunk = max(4 * nt, int(_CHUNK_SECONDS / max(per_problem, 1e-9)) // nt * nt)
+    if not np.isfinite(out.y_norm2).all():
+        raise ValueError("y is too large in magnitude: sums of squares overflow double "
+                         "precision; rescale the data.")
+    out.tol_abs[:] = tol * out.y_norm2
     return out
 
 
@@ -274,7 +271,12 @@ def check_target_alphas(alphas, n_targets):
     if arr.ndim != 2 or arr.shape[0] != n_targets or arr.shape[1] == 0:
         raise ValueError(f"alphas must have shape (n_alphas,) or (n_targets, n_alphas) = "
                          f"({n_targets}, n_alphas), got {arr.shape}.")
-    return np.stack([check_alphas(row) for row in arr]), False
+    arr = np.asarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError("alphas must be finite.")
+    if np.any(arr < 0):
+        raise ValueError("alphas must be non-negative.")
+    return -np.sort(-arr, axis=1), False
 
 
 def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight,
@@ -311,9 +313,6 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
         shared = False
     else:
         grid, shared = check_target_alphas(alphas, k)
-    if np.any(grid == 0):
-        raise ValueError("alpha=0 (least squares) is not supported with several targets; "
-                         "fit each target separately or use scipy.linalg.lstsq.")
     if coef_init is not None:
         coef_init = np.asarray(coef_init, dtype=np.float64)
         if coef_init.shape not in ((p,), (k, p)):
@@ -324,6 +323,10 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
         check_finite(coef_init, "coef_init")
     m = grid.shape[1]
     prob = group.prob
+    if np.any(grid == 0):
+        # least squares needs the single path's exact block of all features
+        return _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight,
+                                solver, penalty, coef_init, precompute)
     gram = use_gram(precompute, prob, m * k) is not None
     res = run_paths(X, Y, [group], np.zeros(k), np.arange(k), n * grid * l1_ratio,
                     n * grid * (1.0 - l1_ratio), solver.tol, solver, gram=gram,
@@ -357,3 +360,25 @@ def warn_unconverged(gaps, tol_abs, category, stacklevel=4):
             f"(problem x alpha): the worst duality gap is {worst:.3g} times its tolerance. "
             "Increase max_iter, scale the features, or increase the regularisation.",
             category, stacklevel=stacklevel)
+
+
+def _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,
+                     penalty, coef_init, precompute):
+    """One single-target path per column (grids with alpha = 0), stacked like the batch's."""
+    from ._path import PathResult, enet_path
+
+    k = Y.shape[1]
+    inits = np.broadcast_to(coef_init, (k, X.shape[1])) if coef_init is not None else [None] * k
+    runs = [enet_path(X, Y[:, c], l1_ratio=l1_ratio, alphas=grid[c],
+                      fit_intercept=fit_intercept, sample_weight=sample_weight, tol=solver.tol,
+                      max_iter=solver.max_iter, positive=solver.positive,
+                      penalty_factor=penalty["penalty_factor"], exclude=penalty["exclude"],
+                      rescale_penalty_factor=penalty["rescale"],
+                      lower_bounds=penalty["lower_bounds"],
+                      upper_bounds=penalty["upper_bounds"], standardize=penalty["standardize"],
+                      coef_init=inits[c], n_threads=solver.n_threads, precompute=precompute,
+                      selection="random" if solver.random else "cyclic",
+                      random_state=solver.seed + c, _warning_category=solver.warning_category)
+            for c in range(k)]
+    fields = {f: np.stack([getattr(r, f) for r in runs], axis=1) for f in PathResult._fields[1:]}
+    return PathResult(alphas=grid[0].copy() if shared else grid, **fields)

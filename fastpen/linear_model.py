@@ -84,12 +84,14 @@ class ElasticNet(_LinearModel):
     l1_ratio : float in [0, 1], default=0.5
     fit_intercept : bool, default=True
     precompute : {'auto', True, False} or ndarray of shape (n_features, n_features), \
-default=False
+default='auto'
         Solve from the Gram matrix (computed, or given: it must equal
         X~^T S X~ with X centred by the weighted means when fitting an
-        intercept and scaled by sqrt(sample_weight)).  'auto' uses it when
-        building it is expected to cost less than working on X (see
-        :func:`fastpen.enet_path`; for one fit, only when n_features < 36).
+        intercept and scaled by sqrt(sample_weight)).  'auto' (scikit-learn's
+        default is False) uses it when building it is expected to cost less
+        than working on X (see :func:`fastpen.enet_path`): for one target only
+        when n_features < 36, for k targets (one Gram matrix for all) when
+        n_samples >= n_features and n_features < 36 k.
     max_iter : int, default=1000
         Maximum number of coordinate sweeps (over the working set).
     copy_X : bool, default=True
@@ -136,7 +138,7 @@ default=False
     feature_names_in_ : ndarray of str
     """
 
-    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute=False,
+    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute="auto",
                  max_iter=1000, copy_X=True, tol=1e-4, warm_start=False, positive=False,
                  random_state=None, selection="cyclic", penalty_factor=None,
                  exclude=None, rescale_penalty_factor=False, lower_bounds=None,
@@ -214,7 +216,7 @@ class Lasso(ElasticNet):
     :class:`ElasticNet` for the parameters and attributes.
     """
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True,
+    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute="auto", copy_X=True,
                  max_iter=1000, tol=1e-4, warm_start=False, positive=False,
                  random_state=None, selection="cyclic", penalty_factor=None,
                  exclude=None, rescale_penalty_factor=False, lower_bounds=None,

@@ -148,8 +148,13 @@ def test_multi_target_input_is_not_modified_and_nan_is_rejected():
     Y[3, 1] = np.nan
     with pytest.raises(ValueError, match="y contains NaN"):
         fastpen.enet_path(X, Y)
-    with pytest.raises(ValueError, match="alpha=0"):
-        fastpen.enet_path(X, Y0, alphas=[1.0, 0.0])
+
+    # alpha = 0 (least squares) takes the single path's exact solve, target by target
+    with pytest.warns(UserWarning, match="alpha=0"):
+        res = fastpen.enet_path(X, Y0, alphas=[1.0, 0.0])
+    for c in range(3):
+        ls = np.linalg.lstsq(np.c_[X, np.ones(len(X))], Y0[:, c], rcond=None)[0]
+        np.testing.assert_allclose(res.coefs[1, c], ls[:-1], atol=1e-8)
 
 
 @pytest.mark.parametrize("fmt,precompute", MODES)

@@ -290,7 +290,7 @@ def test_penalty_factor_estimator(data):
     X, y, _ = data
     pf = np.linspace(0.0, 2.0, X.shape[1])
     est = fastpen.Lasso(alpha=0.1, penalty_factor=pf, **TIGHT).fit(X, y)
-    res = fastpen.lasso_path(X, y, alphas=[0.1], penalty_factor=pf, precompute=False,
+    res = fastpen.lasso_path(X, y, alphas=[0.1], penalty_factor=pf, precompute="auto",
                              **TIGHT)
     np.testing.assert_array_equal(est.coef_, res.coefs[0])   # the same code path
     assert_estimator_optimal(est, X, y)
