@@ -80,6 +80,28 @@ def targets_gradient(group, Y, fit_unpenalized=True):
     return G, W0
 
 
+def _gram_rhs(group, Y):
+    """X~^T S (Y - y_mean) as (k, p) rows, one per target (the q of each Gram problem).
+
+    Unweighted dense X whose columns and targets have modest means: one GEMM on
+    X and Y themselves and a rank-one correction (as the Gram matrix, see
+    fastpen._path._dense_gram); otherwise on the centred (and weighted) targets.
+    """
+    prob = group.prob
+    X, n, y_mean = prob.X, prob.n_samples, group.y_mean
+    if not (prob.sparse or prob.sw.size):
+        varying = prob.x_norm2 > 0
+        spread = np.einsum("ij,ij->j", Y, Y) - n * y_mean ** 2
+        if (np.all(n * prob.x_mean[varying] ** 2 <= 100.0 * prob.x_norm2[varying])
+                and np.all(n * y_mean ** 2 <= 100.0 * spread)):
+            GT = Y.T @ X
+            if prob.fit_intercept:
+                GT -= n * np.outer(y_mean, prob.x_mean)
+            return GT
+    G, _ = targets_gradient(group, Y, fit_unpenalized=False)
+    return np.ascontiguousarray(G.T)
+
+
 def alpha_max(group, Y, l1_ratio):
     """Per target, the smallest alpha at which every penalised coefficient is zero."""
     pen = group.pen
@@ -166,11 +188,15 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
         Q = _gram_stack(groups, precompute)
         QY = np.empty((P, p))
         for gi, g in enumerate(groups):
-            mine = group == gi
-            if mine.any():
+            mine = np.flatnonzero(group == gi)
+            if mine.size == Y.shape[1] and np.array_equal(target[mine], np.arange(mine.size)):
+                if mine.size == P:
+                    QY = _gram_rhs(g, Y)          # the usual case: no copy
+                else:
+                    QY[mine] = _gram_rhs(g, Y)
+            elif mine.size:
                 cols = np.unique(target[mine])
-                G, _ = targets_gradient(g, Y[:, cols], fit_unpenalized=False)
-                QY[mine] = G.T[np.searchsorted(cols, target[mine])]
+                QY[mine] = _gram_rhs(g, Y[:, cols])[np.searchsorted(cols, target[mine])]
     batch = _batch.PathBatch(
         np.ascontiguousarray(Y.T, dtype=np.float64),
         np.ascontiguousarray([g.y_mean for g in groups]),
