@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._multi import alpha_max, check_targets, make_group, run_paths, warn_unconverged
+from ._multi import alpha_max, check_inputs, make_group, run_paths, warn_unconverged
 from ._path import use_gram
-from ._validation import check_alphas, check_array_2d, check_bool, check_sample_weight
+from ._validation import check_alphas
 
 __all__ = ["CVPaths", "cv_paths", "select_alpha"]
 
@@ -45,12 +45,9 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     alpha_max), as needed to pick one alpha for all targets; otherwise each
     target's own.
     """
-    fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    X = check_array_2d(X, require_finite=False)
-    Y = check_targets(Y, X.shape[0])
+    X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
     n, p = X.shape
     k = Y.shape[1]
-    sw = check_sample_weight(sample_weight, n)
     base = np.ones(n) if sw is None else sw
     l1_ratios = np.atleast_1d(np.asarray(l1_ratios, dtype=np.float64))
     if l1_ratios.ndim != 1 or l1_ratios.size == 0 or not np.all(

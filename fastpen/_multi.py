@@ -269,6 +269,16 @@ class _Progress:
               f"{elapsed:.1f} s elapsed, ~{left:.1f} s left", file=sys.stderr, flush=True)
 
 
+def check_inputs(X, Y, sample_weight, fit_intercept):
+    """(X, Y, sample weights or None, fit_intercept) validated for a 2-D target."""
+    from ._validation import check_array_2d, check_bool, check_sample_weight
+
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+    X = check_array_2d(X, require_finite=False)    # checked with the column statistics
+    Y = check_targets(Y, X.shape[0])
+    return X, Y, check_sample_weight(sample_weight, X.shape[0]), fit_intercept
+
+
 def check_targets(Y, n_samples):
     """Validate a 2-D target array (n_samples, n_targets); return it as float64."""
     from ._validation import _as_numeric, check_finite
@@ -314,14 +324,10 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     after the alpha axis.
     """
     from ._path import PathResult, use_gram
-    from ._validation import check_array_2d, check_bool, check_sample_weight
 
-    fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    X = check_array_2d(X, require_finite=False)
-    Y = check_targets(Y, X.shape[0])
+    X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
     n, p = X.shape
     k = Y.shape[1]
-    sw = check_sample_weight(sample_weight, n)
     group = make_group(X, Y, _EMPTY if sw is None else sw, fit_intercept, solver.n_threads,
                        penalty)
     pen = group.pen
@@ -368,7 +374,8 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
             "precision; rescale X and y.")
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category)
     with np.errstate(invalid="ignore", divide="ignore"):
-        dev_ratio = np.where(res.y_norm2[:, None] > 0, 1.0 - res.r_norm2 / res.y_norm2[:, None], 0.0)
+        y2 = res.y_norm2[:, None]
+        dev_ratio = np.where(y2 > 0, 1.0 - res.r_norm2 / y2, 0.0)
     return PathResult(alphas=grid[0].copy() if shared else grid, coefs=coefs,
                       intercepts=intercepts, dual_gaps=gaps / n,
                       n_iter=res.n_iter.T.astype(np.intp),
