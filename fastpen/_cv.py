@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._multi import alpha_max, check_inputs, make_group, run_paths, warn_unconverged
+from ._multi import (
+    alpha_max,
+    blas_single_threaded,
+    check_inputs,
+    make_group,
+    run_paths,
+    warn_unconverged,
+)
 from ._path import use_gram
 from ._validation import check_alphas
 
@@ -35,6 +42,7 @@ class CVPaths:
     Y: np.ndarray           # (n, k) float64
 
 
+@blas_single_threaded
 def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True,
              sample_weight=None, solver, penalty, precompute="auto", shared_grid=True,
              verbose=False):
@@ -55,7 +63,7 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
         raise ValueError("l1_ratio must be a number or a list of numbers in [0, 1].")
     full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
                       solver.n_threads, penalty)
-    grids = _grids(full, Y, l1_ratios, alphas, eps, shared_grid)        # (L, k, m)
+    grids = _grids(full, Y, l1_ratios, alphas, eps, shared_grid, solver.n_threads)  # (L, k, m)
     L, m = l1_ratios.size, grids.shape[2]
 
     groups = []
@@ -108,7 +116,7 @@ def _rows(idx, n, name):
     return np.unique(np.where(idx < 0, idx + n, idx))
 
 
-def _grids(full, Y, l1_ratios, alphas, eps, shared):
+def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
     """(L, k, m) alpha grids, decreasing: automatic (from the whole data) or given."""
     k, L = Y.shape[1], l1_ratios.size
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
@@ -123,7 +131,7 @@ def _grids(full, Y, l1_ratios, alphas, eps, shared):
         if not np.any(pen.active & (pen.l1 > 0)):
             raise ValueError("An automatic alpha grid needs an L1 penalty on at least one "
                              "non-constant feature; pass explicit alphas.")
-        top = alpha_max(full, Y, 1.0)                        # (k,), l1_ratio = 1
+        top = alpha_max(full, Y, 1.0, n_threads)            # (k,), l1_ratio = 1
         if shared:
             top = np.full(k, top.max())
         tiny = np.finfo(np.float64).resolution
@@ -165,6 +173,7 @@ def select_alpha(mse, per_target):
     return li, ai, one
 
 
+@blas_single_threaded
 def refit(cvp, alphas, l1_ratios, solver, precompute="auto"):
     """Fit every target on the whole data at its chosen (alpha, l1_ratio), in one call.
 

@@ -24,11 +24,13 @@ from ._path import (
     _fit_unpenalized,
     _unpenalized_block,
     column_stats,
+    direct_gram,
     gram_matrix,
 )
 from ._penalty import make_penalty
 
 _GRAM, _DENSE, _SPARSE = 0, 1, 2
+_BLOCK = 128          # rows or columns per block of the shared products
 # Chunks of problems between two returns to Python are sized to take about this
 # long (progress reports, Ctrl-C); the results do not depend on the chunking.
 _CHUNK_SECONDS = 1.0
@@ -64,7 +66,7 @@ def make_group(X, Y, sw, fit_intercept, n_threads, penalty, test_rows=None, test
                  np.ascontiguousarray(test_w, dtype=np.float64))
 
 
-def targets_gradient(group, Y, fit_unpenalized=True):
+def targets_gradient(group, Y, fit_unpenalized=True, n_threads=1):
     """(G, W0): G = X~^T S (Y - y_mean - X~ W0), (p, k), where W0 fits the unpenalised
     features alone (``fit_unpenalized``; otherwise W0 = 0)."""
     prob, pen = group.prob, group.pen
@@ -76,37 +78,113 @@ def targets_gradient(group, Y, fit_unpenalized=True):
             W0[:, c] = _fit_unpenalized(prob, pen, Yc[:, c])
         Yc = Yc - prob.columns_centered(cols) @ W0[cols]
     SR = Yc * prob.sw[:, None] if prob.sw.size else Yc
-    G = np.asarray(prob.X.T @ SR) - np.outer(prob.x_mean, SR.sum(axis=0))
-    return G, W0
+    if prob.sparse:
+        G = np.asarray(prob.X.T @ SR)
+    else:      # by blocks of columns: a float32 X is converted a block at a time
+        X, p = prob.X, prob.x_norm2.shape[0]
+        G = np.empty((p, Y.shape[1]))
+
+        def columns(start):
+            stop = min(start + _BLOCK, p)
+            np.matmul(X[:, start:stop].T.astype(np.float64, copy=False), SR,
+                      out=G[start:stop])
+        _blocked(columns, range(0, p, _BLOCK), n_threads)
+    return G - np.outer(prob.x_mean, SR.sum(axis=0)), W0
 
 
-def _gram_rhs(group, Y):
+def blas_single_threaded(func):
+    """Run ``func`` with BLAS at one thread throughout.
+
+    The fits' own threads do the parallel work, the shared products included
+    (:func:`_blocked`).  Held over the whole fit, not product by product:
+    each time a limit is lifted, OpenBLAS wakes its pool, whose threads then
+    spin for a while beside the fits' (on 2 cores, 2 threads then ran the
+    batch benchmark no faster than one).
+    """
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with _blas_limited(True):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def _blocked(task, starts, n_threads):
+    """Run ``task(start)`` for every block start on ``n_threads`` Python threads, BLAS at
+    one thread each (NumPy releases the GIL in its products).
+
+    The large products the parallel fits share are cut into blocks of a fixed
+    size, whatever the thread count (so the results are too), and spread over
+    the fit's threads: a multithreaded BLAS scaled worse, and its pool, still
+    spinning when the fits started, took a core from them (2 threads on 2
+    cores: no gain at all over one).
+    """
+    starts = list(starts)
+    with _blas_limited(True):
+        if n_threads <= 1 or len(starts) <= 1:
+            for start in starts:
+                task(start)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(n_threads, len(starts))) as pool:
+            for _ in pool.map(task, starts):
+                pass
+
+
+def blocked_gram(prob, n_threads):
+    """X^T X - n xbar xbar^T (unweighted dense float64 X, modest column means: see
+    fastpen._path._dense_gram), by fixed blocks of columns on ``n_threads`` threads."""
+    X, n = prob.X, prob.n_samples
+    p = X.shape[1]
+    Q = np.empty((p, p))
+
+    def columns(start):             # the upper triangle of a block of columns
+        stop = min(start + _BLOCK, p)
+        np.matmul(X[:, :stop].T, X[:, start:stop], out=Q[:stop, start:stop])
+    _blocked(columns, range(0, p, _BLOCK)[::-1], n_threads)    # the largest first
+    upper = np.triu_indices(p, 1)
+    Q[upper[1], upper[0]] = Q[upper]
+    if prob.fit_intercept:
+        Q -= n * np.outer(prob.x_mean, prob.x_mean)
+    return Q
+
+
+def _gram_rhs(group, Y, n_threads):
     """X~^T S (Y - y_mean) as (k, p) rows, one per target (the q of each Gram problem).
 
     Unweighted dense X whose columns and targets have modest means: one GEMM on
-    X and Y themselves and a rank-one correction (as the Gram matrix, see
-    fastpen._path._dense_gram); otherwise on the centred (and weighted) targets.
+    X and Y themselves (by blocks of targets, see :func:`_blocked`) and a
+    rank-one correction (as the Gram matrix, see fastpen._path._dense_gram);
+    otherwise on the centred (and weighted) targets.
     """
     prob = group.prob
     X, n, y_mean = prob.X, prob.n_samples, group.y_mean
-    if not (prob.sparse or prob.sw.size):
+    if not (prob.sparse or prob.sw.size) and X.dtype == np.float64:
         varying = prob.x_norm2 > 0
         spread = np.einsum("ij,ij->j", Y, Y) - n * y_mean ** 2
         if (np.all(n * prob.x_mean[varying] ** 2 <= 100.0 * prob.x_norm2[varying])
                 and np.all(n * y_mean ** 2 <= 100.0 * spread)):
-            GT = Y.T @ X
+            k = Y.shape[1]
+            GT = np.empty((k, X.shape[1]))
+
+            def rows(start):
+                stop = min(start + _BLOCK, k)
+                np.matmul(Y[:, start:stop].T, X, out=GT[start:stop])
+            _blocked(rows, range(0, k, _BLOCK), n_threads)
             if prob.fit_intercept:
                 GT -= n * np.outer(y_mean, prob.x_mean)
             return GT
-    G, _ = targets_gradient(group, Y, fit_unpenalized=False)
+    G, _ = targets_gradient(group, Y, fit_unpenalized=False, n_threads=n_threads)
     return np.ascontiguousarray(G.T)
 
 
-def alpha_max(group, Y, l1_ratio):
+def alpha_max(group, Y, l1_ratio, n_threads=1):
     """Per target, the smallest alpha at which every penalised coefficient is zero."""
     pen = group.pen
     penalised = pen.active & (pen.l1 > 0)
-    G, _ = targets_gradient(group, Y)
+    G, _ = targets_gradient(group, Y, n_threads=n_threads)
     g = np.abs(G) if not (pen.positive or pen.boxed) else np.stack(
         [pen.feasible_gradient(G[:, c]) for c in range(G.shape[1])], axis=1)
     ratio = g[penalised] / pen.l1[penalised][:, None]
@@ -135,10 +213,11 @@ def _stack(arrays, p):
                                 dtype=np.float64)
 
 
-def _gram_stack(groups, precompute):
+def _gram_stack(groups, precompute, n_threads):
     """(n_groups, p, p) float64 Gram matrices, the user's when given (one group)."""
     if isinstance(precompute, (str, bool, np.bool_)) or precompute is None:
-        return np.stack([gram_matrix(g.prob)[0] for g in groups])
+        return np.stack([blocked_gram(g.prob, n_threads) if direct_gram(g.prob)
+                         else gram_matrix(g.prob)[0] for g in groups])
     if len(groups) != 1:
         raise ValueError("precompute: a Gram matrix cannot be given for cross-validation "
                          "(each fold has its own); pass 'auto', True or False.")
@@ -185,18 +264,19 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     kind = _SPARSE if sp.issparse(X) else _DENSE
     if gram:
         kind = _GRAM
-        Q = _gram_stack(groups, precompute)
+        Q = _gram_stack(groups, precompute, solver.n_threads)
         QY = np.empty((P, p))
         for gi, g in enumerate(groups):
             mine = np.flatnonzero(group == gi)
             if mine.size == Y.shape[1] and np.array_equal(target[mine], np.arange(mine.size)):
                 if mine.size == P:
-                    QY = _gram_rhs(g, Y)          # the usual case: no copy
+                    QY = _gram_rhs(g, Y, solver.n_threads)     # the usual case: no copy
                 else:
-                    QY[mine] = _gram_rhs(g, Y)
+                    QY[mine] = _gram_rhs(g, Y, solver.n_threads)
             elif mine.size:
                 cols = np.unique(target[mine])
-                QY[mine] = _gram_rhs(g, Y[:, cols])[np.searchsorted(cols, target[mine])]
+                QY[mine] = _gram_rhs(g, Y[:, cols], solver.n_threads)[
+                    np.searchsorted(cols, target[mine])]
     batch = _batch.PathBatch(
         np.ascontiguousarray(Y.T, dtype=np.float64),
         np.ascontiguousarray([g.y_mean for g in groups]),
@@ -225,7 +305,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     nt = solver.n_threads
     progress = _Progress(P, verbose)
     # the dense kernel's working-set Gram matrices call BLAS from every thread
-    with _blas_limited(kind == _DENSE and nt > 1):
+    with _blas_limited(True):
         # chunks of at least 4 problems a thread: each chunk ends with a barrier
         done, chunk = 0, 4 * max(nt, 1)
         while done < P:
@@ -315,6 +395,7 @@ def check_target_alphas(alphas, n_targets):
     return -np.sort(-arr, axis=1), False
 
 
+@blas_single_threaded
 def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight,
                       solver, penalty, coef_init, precompute, verbose=False):
     """:func:`fastpen.enet_path` for a 2-D y: one path per target column, in parallel.
@@ -338,7 +419,7 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
                 "An automatic alpha grid needs an L1 penalty on at least one feature "
                 "(alpha_max is infinite with l1_ratio=0 or all penalty factors 0); "
                 "pass an explicit array of alphas.")
-        top = alpha_max(group, Y, l1_ratio)
+        top = alpha_max(group, Y, l1_ratio, solver.n_threads)
         resolution = np.finfo(np.float64).resolution
         grid = np.stack([np.full(alphas, resolution) if a <= resolution
                          else np.geomspace(a, a * eps, num=alphas) for a in top])

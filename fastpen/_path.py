@@ -264,9 +264,7 @@ def _dense_gram(prob):
     when the problem has no single target).
     """
     X, n = prob.X, prob.n_samples
-    varying = prob.x_norm2 > 0
-    if (X.dtype == np.float64 and not prob.sw.size
-            and np.all(n * prob.x_mean[varying] ** 2 <= 100.0 * prob.x_norm2[varying])):
+    if direct_gram(prob):
         # NumPy's matmul runs DSYRK for X^T X (exactly symmetric), with NumPy's BLAS:
         # the pool the other large products of a fit use.  With SciPy's own BLAS (a
         # second OpenBLAS in the wheels) the pool NumPy had just woken spun beside
@@ -278,6 +276,14 @@ def _dense_gram(prob):
     single = prob.y_c is not None
     Q, q = _cd.dense_gram(X, prob.sw, prob.x_mean, prob.y_c if single else np.zeros(n))
     return Q, q if single else None
+
+
+def direct_gram(prob):
+    """Whether X~^T X~ may be computed as X^T X - n xbar xbar^T (see _dense_gram)."""
+    varying = prob.x_norm2 > 0
+    return (not prob.sparse and prob.X.dtype == np.float64 and not prob.sw.size
+            and bool(np.all(prob.n_samples * prob.x_mean[varying] ** 2
+                            <= 100.0 * prob.x_norm2[varying])))
 
 
 def gram_matrix(prob):
