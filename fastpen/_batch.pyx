@@ -56,9 +56,9 @@ cdef class PathBatch:
         last alpha's.
     gaps, r_norm2 : ndarray (n_problems, n_alphas); n_iter : int32, same shape.
     test_ptr, test_rows, test_w -- held-out rows of group g:
-        test_rows[test_ptr[g]:test_ptr[g + 1]], weighted by test_w (same
-        slice); test_err (n_problems, n_alphas) receives the weighted mean
-        squared error there (test_ptr of length 0: none).
+        test_rows[test_ptr[g]:test_ptr[g + 1]] (distinct), weighted by test_w
+        (same slice); test_err (n_problems, n_alphas) receives the weighted
+        mean squared error there (test_ptr of length 0: none).
     UIDX (n_unpen,), UINV (n_groups, n_unpen, n_unpen), unpen_boxed -- the
         exactly solved unpenalised block (see fastpen._cd.CDParams).
     lower, upper : ndarray (p,) or (0,) -- box constraints.
@@ -166,7 +166,9 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
 
     ``kind``: 0 Gram (Q of shape (n_groups, p, p); X, dense, read only for
     held-out errors), 1 dense X (Fortran order), 2 CSC X (data, indices,
-    indptr; canonical columns).  Arrays a kind does not use may be empty.
+    indptr): canonical columns, row indices in [0, n) -- as
+    fastpen._validation.check_array_2d makes them; only the array sizes are
+    checked here.  Arrays a kind does not use may be empty.
     ``coefs`` (n_alphas, n_problems, p) receives every alpha's coefficients,
     unless it is empty.  ``n_threads`` is a count already resolved by the
     caller (see :func:`fastpen.effective_n_threads`); below 1 it means one.
@@ -274,9 +276,9 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                     screens[tid].has_norm = False    # norms and factors are the group's
                     params[tid].screen = &screens[tid]
                 if has_test:
-                    rows = &test_rows[test_ptr[gi]]
-                    u = &test_w[test_ptr[gi]]
                     n_rows = test_ptr[gi + 1] - test_ptr[gi]
+                    rows = &test_rows[test_ptr[gi]] if n_rows > 0 else NULL
+                    u = &test_w[test_ptr[gi]] if n_rows > 0 else NULL
                 for mi in range(M):
                     params[tid].a = A[t, mi]
                     params[tid].b = B[t, mi]

@@ -22,7 +22,7 @@ from ._multi import (
     warn_unconverged,
 )
 from ._path import use_gram
-from ._validation import check_alphas
+from ._validation import check_alphas, check_scalar
 
 __all__ = ["CVPaths", "cv_paths", "select_alpha"]
 
@@ -66,19 +66,22 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     grids = _grids(full, Y, l1_ratios, alphas, eps, shared_grid, solver.n_threads)  # (L, k, m)
     L, m = l1_ratios.size, grids.shape[2]
 
+    if not (isinstance(precompute, (str, bool, np.bool_)) or precompute is None):
+        raise ValueError("precompute: a Gram matrix cannot be given for cross-validation "
+                         "(each fold has its own); pass 'auto', True or False.")
     groups = []
     for train, test in folds:
-        train, test = _rows(train, n, "train"), _rows(test, n, "test")
-        w = np.zeros(n)
-        w[train] = base[train]
+        # a row listed twice in a fold counts twice, as in scikit-learn's fits
+        w = np.bincount(_rows(train, n, "train"), minlength=n) * base
+        rows, count = np.unique(_rows(test, n, "test"), return_counts=True)
         if not w.sum() > 0:
             raise ValueError("A cross-validation fold has no training row of positive "
                              "weight.")
-        if not base[test].sum() > 0:
+        if not base[rows].sum() > 0:
             raise ValueError("A cross-validation fold has no held-out row of positive "
                              "weight.")
         groups.append(make_group(X, Y, w * (n / w.sum()), fit_intercept, solver.n_threads,
-                                 penalty, test_rows=test, test_w=base[test]))
+                                 penalty, test_rows=rows, test_w=base[rows] * count))
     F = len(groups)
     if F < 2:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {F}.")
@@ -113,17 +116,19 @@ def _rows(idx, n, name):
     if idx.size == 0 or idx.min() < -n or idx.max() >= n:
         raise ValueError(f"The {name} rows of a fold must be non-empty indices in "
                          f"[0, {n}).")
-    return np.unique(np.where(idx < 0, idx + n, idx))
+    return np.where(idx < 0, idx + n, idx)
 
 
 def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
     """(L, k, m) alpha grids, decreasing: automatic (from the whole data) or given."""
     k, L = Y.shape[1], l1_ratios.size
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
-        if alphas < 1:
-            raise ValueError(f"alphas must be ≥ 1 when an integer, got {alphas}.")
-        if not 0 < eps <= 1:
-            raise ValueError(f"eps must be in (0, 1], got {eps}.")
+    if isinstance(alphas, (bool, np.bool_)) or (
+            np.ndim(alphas) == 0 and not isinstance(alphas, numbers.Integral)):
+        raise TypeError(f"alphas must be an int (grid size) or an array of alphas, "
+                        f"got {alphas!r}.")
+    if isinstance(alphas, numbers.Integral):
+        check_scalar(alphas, "alphas", "int", low=1)
+        check_scalar(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
         if np.any(l1_ratios == 0):
             raise ValueError("An automatic alpha grid needs l1_ratio > 0 (alpha_max is "
                              "infinite without an L1 penalty); pass explicit alphas.")

@@ -27,7 +27,8 @@ def _targets(n=90, p=30, k=6, seed=0, dtype=np.float64, sparse=False):
     return (sp.csc_matrix(X) if sparse else X), Y
 
 
-MODES = [("dense", False), ("dense", True), ("sparse", False)]   # (format, precompute)
+MODES = [("dense", False), ("dense", True), ("sparse", False), ("sparse", True)]
+# (format, precompute)
 
 
 @pytest.mark.parametrize("fmt,precompute", MODES)

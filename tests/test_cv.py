@@ -62,6 +62,32 @@ def test_elasticnetcv_equals_scikit_learn(precompute):
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gram_mode_held_out_errors_equal_scikit_learn(weighted):
+    """Tall data: each fold solved from its Gram matrix, held-out errors from X."""
+    X, y = _data(n=400, p=10)
+    sw = make_weights(400) if weighted else None
+    kw = dict(cv=FOLDS, tol=1e-10, max_iter=100000)
+    ours = fastpen.LassoCV(precompute=True, **kw).fit(X, y, sample_weight=sw)
+    ref = sklm.LassoCV(**kw).fit(X, y, sample_weight=sw)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
+    # a sparse X falls back to the sparse kernels (held-out rows need X)
+    sparse = fastpen.LassoCV(precompute=True, **kw).fit(sp.csc_matrix(X), y, sample_weight=sw)
+    np.testing.assert_allclose(sparse.mse_path_, ours.mse_path_, rtol=1e-7)
+
+
+def test_rows_repeated_in_a_fold_count_as_often_as_scikit_learn_counts_them():
+    X, y = _data(n=60, p=8)
+    rng = np.random.default_rng(5)
+    folds = [(rng.integers(0, 60, 50), rng.integers(0, 60, 20)) for _ in range(3)]
+    ours = fastpen.LassoCV(cv=folds, tol=1e-10, alphas=20).fit(X, y)
+    ref = sklm.LassoCV(cv=folds, tol=1e-10, alphas=20).fit(X, y)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-6)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+
+
 def test_explicit_alphas_float32_and_n_alphas_alias():
     X, y = _data(dtype=np.float32)
     grid = np.geomspace(1.0, 1e-3, 12)
@@ -160,6 +186,15 @@ def test_cv_bad_input():
         fastpen.ElasticNetCV(l1_ratio=[1.5]).fit(X, y)
     with pytest.raises(ValueError, match="test rows"):
         fastpen.LassoCV(cv=[(np.arange(60), np.array([], int))] * 2).fit(X, y)
+    with pytest.raises(TypeError, match="eps"):
+        fastpen.LassoCV(eps="a").fit(X, y)
+    with pytest.raises(ValueError, match="eps"):
+        fastpen.LassoCV(eps=0.0).fit(X, y)
+    for bad in (True, 2.5):
+        with pytest.raises(TypeError, match="alphas"):
+            fastpen.LassoCV(alphas=bad).fit(X, y)
+    with pytest.raises(ValueError, match="precompute"):
+        fastpen.LassoCV(precompute=np.eye(X.shape[1])).fit(X, y)
     X[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         fastpen.LassoCV().fit(X, y)
