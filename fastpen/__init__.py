@@ -17,6 +17,7 @@ from ._glmnet import glmnet_path  # noqa: E402
 from ._info import show_config  # noqa: E402
 from ._openmp import effective_n_threads, openmp_enabled  # noqa: E402
 from ._path import ConvergenceWarning, PathResult, enet_path, lasso_path  # noqa: E402
+from ._ridge import RidgePath, ridge_path  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -27,15 +28,18 @@ __all__ = [
     "Lasso",
     "LassoCV",
     "PathResult",
+    "Ridge",
+    "RidgePath",
     "effective_n_threads",
     "enet_path",
     "glmnet_path",
     "lasso_path",
+    "ridge_path",
     "openmp_enabled",
     "show_config",
 ]
 
-_ESTIMATORS = {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV"}
+_ESTIMATORS = {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV", "Ridge"}
 
 
 def __getattr__(name):

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._path import enet_path
 from ._validation import check_scalar
 
-__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge"]
 
 
 def _check_alpha(alpha, n_targets):
@@ -395,3 +395,120 @@ class LassoCV(ElasticNetCV):
 
     def _l1_ratios(self):
         return 1.0
+
+
+class Ridge(_LinearModel):
+    """Linear least squares with an L2 penalty (scikit-learn's Ridge).
+
+    Minimises ``sum_i s_i (y_i - x_i^T w - b)^2 + alpha ||w||^2`` with the raw
+    sample weights s.  One decomposition serves every target: a Cholesky
+    factorisation for one alpha, an eigendecomposition of X~^T X~ (n >= p)
+    or X~ X~^T (p > n) when the targets have their own alphas, LSQR on the
+    centred operator for a sparse X too large for either (never densified),
+    and coordinate descent for ``positive=True``.  A 2-D y fits one problem
+    per column.
+
+    Parameters
+    ----------
+    alpha : float or array-like of shape (n_targets,), default=1.0
+    fit_intercept : bool, default=True
+    copy_X : bool, default=True
+        Accepted for compatibility; X is never modified.
+    max_iter : int, optional
+        Iterations of LSQR or coordinate descent (their defaults if None).
+    tol : float, default=1e-4
+        Tolerance of the iterative solvers (LSQR, coordinate descent).
+    solver : {'auto', 'cholesky', 'eigh', 'lsqr', 'cd'}, default='auto'
+    positive : bool, default=False
+        Non-negative coefficients (coordinate descent).
+    random_state : None
+        Accepted for compatibility.
+    n_threads : int, optional
+        Threads of fastpen's own products (None: what OpenMP allows).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    solver_ : str
+        The solver used ('cholesky', 'eigh', 'lsqr' or 'cd').
+    n_iter_ : None or ndarray of shape (n_targets,)
+        Iterations of the iterative solvers (LSQR, coordinate sweeps); None
+        for the direct ones, as in scikit-learn.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    """
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, copy_X=True, max_iter=None,
+                 tol=1e-4, solver="auto", positive=False, random_state=None,
+                 n_threads=None):
+        _store_params(self, locals())
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        from ._openmp import effective_n_threads
+        from ._ridge import _Design, _mode, fit_cholesky, fit_ridge
+        from ._validation import check_array_2d
+
+        if self.solver not in ("auto", "cholesky", "eigh", "lsqr", "cd"):
+            raise ValueError(f"solver must be 'auto', 'cholesky', 'eigh', 'lsqr' or 'cd', "
+                             f"got {self.solver!r}.")
+        X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
+                             multi_output=True, y_numeric=True)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else np.asarray(y, dtype=np.float64)
+        k = Y.shape[1]
+        alpha = _check_alpha(self.alpha, k)
+        if isinstance(sample_weight, (int, float)):
+            sample_weight = np.full(X.shape[0], float(sample_weight))
+        solver = "cd" if self.positive else self.solver
+        n_iter = None
+        if solver == "cd":
+            coef, intercept, n_iter = self._fit_cd(X, Y, alpha, sample_weight)
+        else:
+            Xc = check_array_2d(X)
+            n_threads = effective_n_threads(self.n_threads)
+            design = _Design(Xc, Y, sample_weight, bool(self.fit_intercept), n_threads)
+            shared = bool(np.all(alpha == alpha[0]) and alpha[0] > 0)
+            if solver == "auto":
+                solver = ("lsqr" if _mode(design) == "lsqr"
+                          else "cholesky" if shared else "eigh")
+            coef = None
+            if solver == "cholesky" and shared:
+                coef = fit_cholesky(design, Y, alpha[0], n_threads)
+            if coef is None:
+                if solver == "cholesky":     # per-target alphas, or numerically singular
+                    solver = "eigh"
+                n, p = Xc.shape
+                mode = "lsqr" if solver == "lsqr" else "primal" if n >= p else "dual"
+                coef = fit_ridge(design, Y, alpha[None, :], n_threads, mode=mode)[0]
+                if mode == "lsqr":
+                    n_iter = np.asarray(design.lsqr_iterations)
+            intercept = (design.y_mean - coef @ design.x_mean if self.fit_intercept
+                         else np.zeros(k)).astype(X.dtype)
+        self.solver_ = solver
+        self.n_iter_ = n_iter[0] if n_iter is not None and y.ndim == 1 else n_iter
+        self.coef_ = coef[0] if y.ndim == 1 else coef
+        self.intercept_ = (intercept[0] if y.ndim == 1 else intercept) \
+            if self.fit_intercept else 0.0
+        return self
+
+    def _fit_cd(self, X, Y, alpha, sample_weight):
+        """ElasticNet(l1_ratio=0) at alpha / sum(s): the same objective, scaled by 1/(2 sum s)."""
+        total = float(np.sum(sample_weight)) if sample_weight is not None else X.shape[0]
+        res = enet_path(X, Y, l1_ratio=0.0, alphas=(alpha / total)[:, None],
+                        fit_intercept=self.fit_intercept, sample_weight=sample_weight,
+                        tol=self.tol, max_iter=self.max_iter or 1000,
+                        positive=self.positive, n_threads=self.n_threads,
+                        _warning_category=SklearnConvergenceWarning)
+        return res.coefs[0], res.intercepts[0], res.n_iter[0]

@@ -1,0 +1,277 @@
+"""Ridge regression in closed form: one decomposition for all alphas and all targets.
+
+The objective is scikit-learn's ``Ridge``:
+
+    sum_i s_i (y_i - x_i^T w - b)^2 + alpha ||w||^2
+
+with the raw sample weights s (not rescaled).  The intercept is eliminated by
+centring with the weighted means, which is never done in memory: the
+products below carry the centring as rank-one corrections.  With
+``X~ = S^(1/2) (X - 1 xbar^T)`` and ``Y~ = S^(1/2) (Y - 1 ybar^T)``:
+
+- n >= p: eigendecomposition ``X~^T X~ = V diag(lam) V^T`` (the Gram matrix of
+  the Lasso paths), then ``W(alpha) = V diag(1/(lam + alpha)) V^T X~^T Y~``;
+- p > n: eigendecomposition ``X~ X~^T = U diag(mu) U^T`` (n x n), then
+  ``W(alpha) = X~^T U diag(1/(mu + alpha)) U^T Y~``;
+- sparse X too large for either: LSQR on the centred operator, per target
+  and alpha (``damp = sqrt(alpha)``), X never densified.
+
+The decompositions are float64 whatever X's dtype; results come back in X's
+dtype.  Targets are processed in blocks, so the memory beyond X and the
+coefficients is O(min(n, p)^2 + block * max(n, p)).
+"""
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ._multi import blocked_gram
+from ._openmp import effective_n_threads
+from ._path import _Problem, column_stats, direct_gram, gram_matrix
+from ._validation import check_array_2d, check_bool, check_sample_weight, check_target
+
+__all__ = ["RidgePath", "ridge_path"]
+
+_TARGET_BLOCK = 4096          # targets per block of the products with Y
+_MAX_DENSE_DECOMPOSITION = 8000   # largest min(n, p) decomposed for sparse X
+
+
+class RidgePath(NamedTuple):
+    """Result of :func:`ridge_path`.
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_alphas, n_features) or (n_alphas, n_targets, n_features)
+    intercepts : ndarray of shape (n_alphas,) or (n_alphas, n_targets)
+    """
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+
+
+class _Design:
+    """X with its weighted column statistics, and the targets centred the same way."""
+
+    def __init__(self, X, Y, sample_weight, fit_intercept, n_threads):
+        self.X = X
+        n = X.shape[0]
+        sw = check_sample_weight(sample_weight, n)     # rescaled to sum to n
+        self.scale = 1.0
+        if sample_weight is not None:
+            raw = np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n,))
+            # sum_i s_i r_i^2 = (sum s / n) sum_i s'_i r_i^2 with s' the rescaled weights
+            self.scale = float(raw.sum()) / n
+        self.sw = np.empty(0) if sw is None else sw
+        self.fit_intercept = fit_intercept
+        x_mean, x_norm2, _ = column_stats(X, self.sw, fit_intercept, n_threads)
+        self.prob = _Problem(X, None, self.sw, 0.0, x_mean, x_norm2, 0.0, fit_intercept)
+        if fit_intercept:
+            self.y_mean = (self.sw @ Y if self.sw.size else Y.sum(axis=0)) / n
+        else:
+            self.y_mean = np.zeros(Y.shape[1])
+        self.root_s = np.sqrt(self.sw) if self.sw.size else None
+        self.lsqr_iterations = []      # LSQR's iteration count of each solve, in order
+
+    @property
+    def x_mean(self):
+        return self.prob.x_mean
+
+    def centred_targets(self, Y):
+        """Y~ = S^(1/2) (Y - ybar) (float64, a copy)."""
+        Yc = Y - self.y_mean
+        return Yc * self.root_s[:, None] if self.root_s is not None else Yc
+
+    def xt(self, M):
+        """X~^T M for M (n, m): X^T S^(1/2) M - xbar (1^T S^(1/2) M)."""
+        SM = M * self.root_s[:, None] if self.root_s is not None else M
+        out = np.asarray(self.X.T @ SM, dtype=np.float64)
+        if self.fit_intercept:
+            out -= np.outer(self.x_mean, SM.sum(axis=0))
+        return out
+
+    def x(self, V):
+        """X~ V for V (p, m): S^(1/2) (X V - 1 xbar^T V)."""
+        out = np.asarray(self.X @ V, dtype=np.float64)
+        if self.fit_intercept:
+            out -= self.x_mean @ V
+        return out * self.root_s[:, None] if self.root_s is not None else out
+
+    def gram(self, n_threads):
+        """X~^T X~ (p x p, float64)."""
+        if direct_gram(self.prob):
+            return blocked_gram(self.prob, n_threads)
+        return gram_matrix(self.prob)[0]
+
+    def kernel(self):
+        """X~ X~^T (n x n, float64), by rank-one corrections of X X^T."""
+        X = self.X
+        K = X @ X.T
+        K = K.toarray() if sp.issparse(K) else np.asarray(K, dtype=np.float64)
+        if self.fit_intercept:
+            m = np.asarray(X @ self.x_mean, dtype=np.float64).ravel()
+            K -= m[:, None] + m[None, :]
+            K += self.x_mean @ self.x_mean
+        if self.root_s is not None:
+            K *= self.root_s[:, None]
+            K *= self.root_s[None, :]
+        return K
+
+
+def check_targets_any(y, n):
+    """(Y (n, k) float64, whether y was 1-D)."""
+    from ._multi import check_targets
+
+    if np.ndim(y) == 1:
+        return check_target(y, n)[:, None], True
+    return check_targets(y, n), False
+
+
+def _check_ridge_alphas(alphas):
+    arr = np.asarray(alphas)
+    if arr.dtype.kind not in "iuf" or arr.ndim > 1 or arr.size == 0:
+        raise ValueError(f"alphas must be a non-empty 1-D array of numbers, got {alphas!r}.")
+    arr = np.atleast_1d(arr.astype(np.float64))
+    if not np.isfinite(arr).all() or np.any(arr < 0):
+        raise ValueError("alphas must be finite and non-negative.")
+    return arr
+
+
+class Decomposition:
+    """One eigendecomposition of a design, solving ridge for any alphas and targets.
+
+    ``mode`` is 'primal' (X~^T X~, n >= p) or 'dual' (X~ X~^T, p > n).
+    """
+
+    def __init__(self, design, mode, n_threads):
+        self.design, self.mode = design, mode
+        M = design.gram(n_threads) if mode == "primal" else design.kernel()
+        self.eigvals, self.vectors = scipy.linalg.eigh(M, overwrite_a=True, check_finite=False)
+        np.maximum(self.eigvals, 0.0, out=self.eigvals)   # rounding: a PSD matrix
+
+    def project(self, Yt):
+        """The targets in the eigenbasis: V^T X~^T Y~ (primal) or U^T Y~ (dual)."""
+        if self.mode == "primal":
+            return self.vectors.T @ self.design.xt(Yt)
+        return self.vectors.T @ Yt
+
+    def coefs(self, Z, alpha):
+        """W (p, m) for alpha (scalar or one per column of Z)."""
+        denom = self.eigvals[:, None] + np.asarray(alpha, dtype=np.float64)
+        # alpha = 0 (least squares): the minimum-norm solution, null directions dropped
+        floor = 1e-12 * max(self.eigvals[-1], np.finfo(float).tiny)
+        with np.errstate(divide="ignore"):
+            shrink = np.where(denom > floor, 1.0 / denom, 0.0)
+        if self.mode == "primal":
+            return self.vectors @ (Z * shrink)
+        return self.design.xt(self.vectors @ (Z * shrink))
+
+
+def _mode(design):
+    n, p = design.X.shape
+    if sp.issparse(design.X) and min(n, p) > _MAX_DENSE_DECOMPOSITION:
+        return "lsqr"
+    return "primal" if n >= p else "dual"
+
+
+def _lsqr(design, Yt, alpha, tol=1e-10, max_iter=None):
+    """W (p, k) by LSQR per target on the centred, weighted operator (sparse X)."""
+    n, p = design.X.shape
+    op = spla.LinearOperator((n, p), matvec=lambda v: design.x(v[:, None]).ravel(),
+                             rmatvec=lambda r: design.xt(r[:, None]).ravel(),
+                             dtype=np.float64)
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (Yt.shape[1],))
+    W = np.empty((p, Yt.shape[1]))
+    for c in range(Yt.shape[1]):
+        out = spla.lsqr(op, Yt[:, c], damp=np.sqrt(alpha[c]), atol=tol, btol=tol,
+                        iter_lim=max_iter)
+        W[:, c] = out[0]
+        design.lsqr_iterations.append(int(out[2]))
+    return W
+
+
+def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_threads=None):
+    """Ridge solutions for every alpha from one decomposition.
+
+    Minimises ``sum_i s_i (y_i - x_i^T w - b)^2 + alpha ||w||^2`` (scikit-learn's
+    ``Ridge`` scaling) for each alpha and each target column.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    alphas : array-like of shape (n_alphas,)
+        Non-negative penalties, in the order given.
+    fit_intercept : bool, default=True
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weights, used as given (not rescaled).
+    n_threads : int, optional
+        Threads for the products (None: what OpenMP allows, -1: all cores).
+
+    Returns
+    -------
+    RidgePath
+        ``(alphas, coefs, intercepts)``: coefs (n_alphas, n_features), or
+        (n_alphas, n_targets, n_features) for a 2-D y; X's dtype.
+    """
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+    alphas = _check_ridge_alphas(alphas)
+    X = check_array_2d(X)
+    Y, one = check_targets_any(y, X.shape[0])
+    n_threads = effective_n_threads(n_threads)
+    design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
+    coefs = fit_ridge(design, Y, alphas[:, None] * np.ones(Y.shape[1]), n_threads)
+    intercepts = (design.y_mean - coefs @ design.x_mean if fit_intercept
+                  else np.zeros(coefs.shape[:2])).astype(X.dtype)
+    if one:
+        coefs, intercepts = coefs[:, 0], intercepts[:, 0]
+    return RidgePath(alphas=alphas, coefs=coefs, intercepts=intercepts)
+
+
+def fit_ridge(design, Y, alphas, n_threads, mode=None):
+    """Coefficients (m, k, p) in X's dtype for per-target alphas of shape (m, k)."""
+    X = design.X
+    n, p = X.shape
+    m, k = alphas.shape
+    alphas = alphas / design.scale          # to the rescaled weights' scale
+    out = np.empty((m, k, p), dtype=X.dtype)
+    mode = mode or _mode(design)
+    dec = Decomposition(design, mode, n_threads) if mode != "lsqr" else None
+    for start in range(0, k, _TARGET_BLOCK):
+        stop = min(start + _TARGET_BLOCK, k)
+        Yt = design.centred_targets(Y[:, start:stop])
+        Z = dec.project(Yt) if dec is not None else None
+        for i in range(m):
+            a = alphas[i, start:stop]
+            W = dec.coefs(Z, a) if dec is not None else _lsqr(design, Yt, a)
+            out[i, start:stop] = W.T
+    return out
+
+
+def fit_cholesky(design, Y, alpha, n_threads):
+    """Coefficients (k, p) in X's dtype for one alpha shared by all targets.
+
+    One Cholesky factorisation of X~^T X~ + alpha I (n >= p) or of
+    X~ X~^T + alpha I (p > n); alpha must be positive.
+    """
+    n, p = design.X.shape
+    alpha = alpha / design.scale
+    Yt = design.centred_targets(Y)
+    if n >= p:
+        M, rhs = design.gram(n_threads), design.xt(Yt)
+    else:
+        M, rhs = design.kernel(), Yt
+    M.flat[::M.shape[0] + 1] += alpha
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+            sol = scipy.linalg.solve(M, rhs, assume_a="pos", overwrite_a=True,
+                                     overwrite_b=True, check_finite=False)
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
+        return None        # numerically singular: the eigendecomposition copes
+    W = sol if n >= p else design.xt(sol)
+    return W.T.astype(design.X.dtype)

@@ -1,0 +1,134 @@
+"""Ridge: one decomposition for all alphas and targets (fastpen._ridge), and the estimator."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import linear_model as sklm
+from sklearn.utils.estimator_checks import check_estimator
+
+import fastpen
+from _helpers import make_weights
+
+
+def _data(n, p, k=3, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((n, p)) + 0.5).astype(dtype)
+    Y = X @ rng.standard_normal((p, k)) + rng.standard_normal((n, k)) + 2.0
+    return X, Y
+
+
+def _closed_form(X, y, alpha, sw=None, fit_intercept=True):
+    """The normal equations of sum_i s_i (y_i - x_i w - b)^2 + alpha ||w||^2."""
+    X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+    s = np.ones(len(X)) if sw is None else sw
+    if fit_intercept:
+        xm, ym = s @ X / s.sum(), s @ y / s.sum()
+    else:
+        xm, ym = np.zeros(X.shape[1]), np.zeros(y.shape[1:])
+    Xc, yc = X - xm, y - ym
+    w = np.linalg.solve((Xc.T * s) @ Xc + alpha * np.eye(X.shape[1]), (Xc.T * s) @ yc)
+    return w.T, ym - xm @ w
+
+
+SHAPES = [(120, 30), (30, 120)]          # the primal (X^T X) and dual (X X^T) routes
+
+
+@pytest.mark.parametrize("n,p", SHAPES)
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ridge_path_equals_the_closed_form(n, p, sparse, weighted, fit_intercept):
+    X, Y = _data(n, p)
+    Xin = sp.csr_matrix(np.where(np.abs(X - 0.5) > 0.8, X, 0.0)) if sparse else X
+    sw = make_weights(n) if weighted else None
+    alphas = [1e-2, 1.0, 30.0]
+    res = fastpen.ridge_path(Xin, Y, alphas, sample_weight=sw, fit_intercept=fit_intercept)
+    assert res.coefs.shape == (3, 3, p) and res.intercepts.shape == (3, 3)
+    for i, a in enumerate(alphas):
+        w, b = _closed_form(Xin, Y, a, sw, fit_intercept)
+        np.testing.assert_allclose(res.coefs[i], w, atol=1e-9, rtol=1e-8)
+        np.testing.assert_allclose(res.intercepts[i], b, atol=1e-9, rtol=1e-8)
+    one = fastpen.ridge_path(Xin, Y[:, 0], alphas, sample_weight=sw,
+                             fit_intercept=fit_intercept)
+    assert one.coefs.shape == (3, p)
+    np.testing.assert_allclose(one.coefs, res.coefs[:, 0], atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["auto", "cholesky", "eigh", "lsqr", "cd"])
+@pytest.mark.parametrize("n,p", SHAPES)
+def test_ridge_estimator_equals_scikit_learn(solver, n, p):
+    X, Y = _data(n, p)
+    sw = make_weights(n)
+    for alpha in (2.0, np.array([0.1, 2.0, 50.0])):
+        ours = fastpen.Ridge(alpha=alpha, solver=solver, tol=1e-13, max_iter=100000).fit(
+            X, Y, sample_weight=sw)
+        ref = sklm.Ridge(alpha=alpha, solver="svd").fit(X, Y, sample_weight=sw)
+        atol = 1e-4 if solver == "cd" else 1e-9    # cd: to its duality-gap tolerance
+        np.testing.assert_allclose(ours.coef_, ref.coef_, atol=atol)
+        np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=atol)
+        np.testing.assert_allclose(ours.predict(X), ref.predict(X), atol=10 * atol)
+
+
+def test_float32_stays_float32():
+    X, Y = _data(80, 20, dtype=np.float32)
+    res = fastpen.ridge_path(X, Y, [1.0])
+    assert res.coefs.dtype == np.float32 and res.intercepts.dtype == np.float32
+    est = fastpen.Ridge(alpha=1.0).fit(X, Y)
+    assert est.coef_.dtype == np.float32
+    ref = fastpen.Ridge(alpha=1.0).fit(X.astype(np.float64), Y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("n,p", [(80, 20), (20, 80)])
+def test_regularisation_limits(n, p):
+    X, Y = _data(n, p)
+    sw = make_weights(n)
+    tiny = fastpen.ridge_path(X, Y, [0.0], sample_weight=sw)
+    r = np.sqrt(sw)[:, None]
+    Xc, Yc = X - sw @ X / sw.sum(), Y - sw @ Y / sw.sum()
+    ls = np.linalg.lstsq(Xc * r, Yc * r, rcond=None)[0]   # the minimum-norm w
+    np.testing.assert_allclose(tiny.coefs[0], ls.T, atol=1e-7)
+    huge = fastpen.ridge_path(X, Y, [1e12], sample_weight=sw)
+    assert np.abs(huge.coefs).max() < 1e-8
+    np.testing.assert_allclose(huge.intercepts[0], sw @ Y / sw.sum(), atol=1e-7)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_elastic_net_at_l1_ratio_0_is_ridge(weighted):
+    """ElasticNet(l1_ratio=0, alpha=a / sum(s)) minimises Ridge(alpha=a)'s objective / (2 sum s)."""
+    X, Y = _data(100, 15)
+    y = Y[:, 0]
+    sw = make_weights(100) if weighted else None
+    total = sw.sum() if weighted else 100
+    enet = fastpen.ElasticNet(alpha=3.0 / total, l1_ratio=0.0, tol=1e-14,
+                              max_iter=100000).fit(X, y, sample_weight=sw)
+    ridge = fastpen.Ridge(alpha=3.0).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(enet.coef_, ridge.coef_, atol=1e-7)
+    np.testing.assert_allclose(enet.intercept_, ridge.intercept_, atol=1e-7)
+
+
+def test_ridge_bad_input_and_no_modification():
+    X, Y = _data(40, 10)
+    X0, Y0 = X.copy(), Y.copy()
+    fastpen.Ridge(alpha=[1.0, 2.0, 3.0]).fit(X, Y, sample_weight=make_weights(40))
+    fastpen.ridge_path(X, Y, [1.0, 2.0])
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+    with pytest.raises(ValueError, match="alpha"):
+        fastpen.Ridge(alpha=-1.0).fit(X, Y)
+    with pytest.raises(ValueError, match="alpha"):
+        fastpen.Ridge(alpha=[1.0, 2.0]).fit(X, Y)
+    with pytest.raises(ValueError, match="solver"):
+        fastpen.Ridge(solver="sag").fit(X, Y)
+    with pytest.raises(ValueError, match="alphas"):
+        fastpen.ridge_path(X, Y, [1.0, np.nan])
+    with pytest.raises(ValueError, match="alphas"):
+        fastpen.ridge_path(X, Y, [])
+    X[0, 0] = np.inf
+    with pytest.raises(ValueError, match="X"):
+        fastpen.ridge_path(X, Y, [1.0])
+
+
+def test_ridge_check_estimator():
+    # as scikit-learn's own Ridge: the direct solvers run no iterations
+    check_estimator(fastpen.Ridge(), expected_failed_checks={
+        "check_non_transformer_estimators_n_iter": "n_iter_ is None for direct solvers"})
