@@ -29,6 +29,7 @@ __all__ = [
     "LassoCV",
     "PathResult",
     "Ridge",
+    "RidgeCV",
     "RidgePath",
     "effective_n_threads",
     "enet_path",
@@ -39,7 +40,7 @@ __all__ = [
     "show_config",
 ]
 
-_ESTIMATORS = {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV", "Ridge"}
+_ESTIMATORS = {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV", "Ridge", "RidgeCV"}
 
 
 def __getattr__(name):

@@ -275,3 +275,98 @@ def fit_cholesky(design, Y, alpha, n_threads):
         return None        # numerically singular: the eigendecomposition copes
     W = sol if n >= p else design.xt(sol)
     return W.T.astype(design.X.dtype)
+
+
+class LeaveOneOut:
+    """Exact leave-one-out (or GCV) errors of ridge for many alphas and targets.
+
+    In the sqrt(s)-weighted space the fit is a linear smoother
+    ``H = r r^T / r^T r + U diag(d) U^T`` (r = sqrt(s), the unpenalised
+    intercept; U, d from one eigendecomposition: d = mu / (mu + alpha)), so
+    the leave-one-out residual of row i is ``(y~_i - (H y~)_i) / (1 - H_ii)``
+    and GCV replaces ``H_ii`` by ``trace(H) / n``.
+    """
+
+    def __init__(self, design, n_threads):
+        n, p = design.X.shape
+        self.design = design
+        if n >= p:    # U = X~ V diag(1/sqrt(lam)) from X~^T X~ = V diag(lam) V^T
+            dec = Decomposition(design, "primal", n_threads)
+            keep = dec.eigvals > 1e-12 * max(dec.eigvals[-1], np.finfo(float).tiny)
+            self.mu = dec.eigvals[keep]
+            self.U = design.x(dec.vectors[:, keep] / np.sqrt(self.mu))
+        else:
+            dec = Decomposition(design, "dual", n_threads)
+            self.mu, self.U = dec.eigvals, dec.vectors
+        self.U2 = self.U ** 2
+        s = design.sw if design.sw.size else np.ones(n)
+        self.lever0 = s / s.sum() if design.fit_intercept else np.zeros(n)
+        # 1 - H_ii = base_i + sum_j U_ij^2 alpha / (mu_j + alpha), base_i the part of row
+        # i outside the intercept and U's span; written so, nothing cancels at small alpha
+        self.base = 1.0 - self.lever0 - self.U2.sum(axis=1)
+
+    def errors(self, Yt, alphas, gcv=False):
+        """Squared LOO (or GCV) residuals (n, k, m) of the centred weighted targets Yt."""
+        alphas = np.asarray(alphas, dtype=np.float64) / self.design.scale
+        Z = self.U.T @ Yt
+        outside = Yt - self.U @ Z          # the residual no alpha changes
+        n, k = Yt.shape
+        out = np.empty((n, k, alphas.size))
+        for i, a in enumerate(alphas):
+            keep = a / (self.mu + a)               # 1 - mu / (mu + alpha)
+            R = outside + self.U @ (Z * keep[:, None])
+            if gcv:
+                trace = self.lever0.sum() + (self.mu / (self.mu + a)).sum()
+                out[:, :, i] = (R / (1.0 - trace / n)) ** 2
+            else:
+                out[:, :, i] = (R / (self.base + self.U2 @ keep)[:, None]) ** 2
+        return out
+
+
+def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads,
+                    gcv=False, keep=False):
+    """(score (k, n_alphas), per-sample squared errors or None, the whole-data design).
+
+    The score is higher for better alphas, as scikit-learn's RidgeCV has it.
+    ``folds`` None: minus the mean (weighted) squared leave-one-out (or GCV)
+    error, from one decomposition.  Otherwise ``folds`` is a list of (train,
+    test) row indices: one decomposition per fold (the fold's training rows
+    weighted, the others at weight 0: X is not copied) and the score is the
+    mean over folds of the R^2 on the held-out rows, per target (what
+    scikit-learn's RidgeCV(cv=K) averages through GridSearchCV).
+    """
+    n = X.shape[0]
+    design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
+    k, m = Y.shape[1], alphas.size
+    if folds is None:
+        loo = LeaveOneOut(design, n_threads)
+        score = np.empty((k, m))
+        errors = np.empty((n, k, m)) if keep else None
+        for start in range(0, k, _TARGET_BLOCK):
+            stop = min(start + _TARGET_BLOCK, k)
+            # s'_i e_i^2 with the rescaled weights; scikit-learn's are s_i e_i^2
+            sq = loo.errors(design.centred_targets(Y[:, start:stop]), alphas, gcv=gcv)
+            sq *= design.scale
+            score[start:stop] = -sq.mean(axis=0)
+            if keep:
+                errors[:, start:stop] = sq
+        return score, errors, design
+    raw = (np.ones(n) if sample_weight is None
+           else np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n,)))
+    total = np.zeros((k, m))
+    for train, test in folds:
+        w = np.bincount(np.asarray(train), minlength=n) * raw
+        fold = _Design(X, Y, w, fit_intercept, n_threads)
+        coefs = fit_ridge(fold, Y, alphas[:, None] * np.ones(k), n_threads)   # (m, k, p)
+        test = np.asarray(test)
+        Xt, Yt = X[test], Y[test]
+        spread = ((Yt - Yt.mean(axis=0)) ** 2).sum(axis=0)
+        for i in range(m):
+            pred = np.asarray(Xt @ coefs[i].T, dtype=np.float64)
+            if fit_intercept:
+                pred += fold.y_mean - coefs[i] @ fold.x_mean
+            resid = ((Yt - pred) ** 2).sum(axis=0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                total[:, i] += np.where(spread > 0, 1.0 - resid / spread,
+                                        np.where(resid == 0, 1.0, 0.0))
+    return total / len(folds), None, design

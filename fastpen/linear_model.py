@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._path import enet_path
 from ._validation import check_scalar
 
-__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge", "RidgeCV"]
 
 
 def _check_alpha(alpha, n_targets):
@@ -512,3 +512,103 @@ class Ridge(_LinearModel):
                         positive=self.positive, n_threads=self.n_threads,
                         _warning_category=SklearnConvergenceWarning)
         return res.coefs[0], res.intercepts[0], res.n_iter[0]
+
+
+class RidgeCV(_LinearModel):
+    """Ridge with alpha chosen by cross-validation (scikit-learn's RidgeCV).
+
+    ``cv=None``: exact leave-one-out from one eigendecomposition shared by all
+    alphas and targets (``gcv=True``: generalised cross-validation instead).
+    An int or a splitter: K-fold, one decomposition per fold (the fold a row
+    weighting of X), shared by all targets and alphas.  The score is the
+    (weighted) mean squared leave-one-out error, or with K folds the mean
+    held-out R^2 (scikit-learn's choices); the chosen model is refitted on
+    all data.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+    fit_intercept : bool, default=True
+    scoring : None
+        Only the mean squared error (scikit-learn's default) is supported.
+    cv : int, cross-validation generator or iterable, optional
+    gcv : bool, default=False
+        With ``cv=None``, generalised instead of exact leave-one-out.
+    store_cv_results : bool, default=False
+        Keep the per-sample squared LOO errors in ``cv_results_`` (cv=None).
+    alpha_per_target : bool, default=False
+    n_threads : int, optional
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+    best_score_ : float or ndarray of shape (n_targets,)
+        With cv=None, minus the mean squared LOO error (weighted as
+        scikit-learn's) at the chosen alpha; with K folds, the mean R^2 over
+        the folds (scikit-learn's through GridSearchCV).
+    cv_results_ : ndarray of shape (n_samples, n_alphas) or (n_samples, n_targets, n_alphas)
+    coef_, intercept_, n_features_in_, feature_names_in_
+    """
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None,
+                 cv=None, gcv=False, store_cv_results=False, alpha_per_target=False,
+                 n_threads=None):
+        _store_params(self, locals())
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """Choose alpha by cross-validation, then refit on all data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), optional
+        **params
+            Passed to the splitter's ``split`` (e.g. ``groups``).
+
+        Returns
+        -------
+        self
+        """
+        from ._openmp import effective_n_threads
+        from ._ridge import _check_ridge_alphas, fit_ridge, ridge_cv_scores
+        from ._validation import check_array_2d
+
+        if self.scoring not in (None, "neg_mean_squared_error"):
+            raise ValueError("scoring: only None (the mean squared error) is supported.")
+        X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
+                             multi_output=True, y_numeric=True)
+        alphas = _check_ridge_alphas(self.alphas)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else np.asarray(y, dtype=np.float64)
+        if isinstance(sample_weight, (int, float)):
+            sample_weight = np.full(X.shape[0], float(sample_weight))
+        Xc = check_array_2d(X)
+        n_threads = effective_n_threads(self.n_threads)
+        folds = None
+        if self.cv is not None:
+            from sklearn.model_selection import check_cv
+
+            folds = list(check_cv(self.cv).split(X, y, **params))
+        score, errors, design = ridge_cv_scores(
+            Xc, Y, alphas, folds, sample_weight, bool(self.fit_intercept), n_threads,
+            gcv=bool(self.gcv), keep=bool(self.store_cv_results) and folds is None)
+        # score (k, m): higher is better (minus the LOO error, or the mean R^2 over folds)
+        k = Y.shape[1]
+        if self.alpha_per_target:
+            best = np.argmax(score, axis=1)
+        else:
+            best = np.full(k, np.argmax(score.mean(axis=0)))
+        chosen = alphas[best]
+        coef = fit_ridge(design, Y, chosen[None, :], n_threads)[0]
+        intercept = (design.y_mean - coef @ design.x_mean).astype(X.dtype) \
+            if self.fit_intercept else np.zeros(k)
+        scalar = y.ndim == 1 or not self.alpha_per_target
+        self.alpha_ = float(chosen[0]) if scalar else chosen
+        self.best_score_ = (float(score.mean(axis=0)[best[0]]) if scalar
+                            else score[np.arange(k), best])
+        if errors is not None:
+            self.cv_results_ = errors[:, 0] if y.ndim == 1 else errors
+        self.coef_ = coef[0] if y.ndim == 1 else coef
+        self.intercept_ = (intercept[0] if y.ndim == 1 else intercept) \
+            if self.fit_intercept else 0.0
+        return self

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn import linear_model as sklm
+from sklearn.model_selection import KFold
 from sklearn.utils.estimator_checks import check_estimator
 
 import fastpen
@@ -132,3 +133,82 @@ def test_ridge_check_estimator():
     # as scikit-learn's own Ridge: the direct solvers run no iterations
     check_estimator(fastpen.Ridge(), expected_failed_checks={
         "check_non_transformer_estimators_n_iter": "n_iter_ is None for direct solvers"})
+
+
+# ------------------------------------------------------------------ RidgeCV
+
+ALPHAS = np.geomspace(1e-3, 1e3, 13)
+
+
+@pytest.mark.parametrize("n,p", [(80, 20), (20, 60)])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("per_target", [False, True])
+def test_ridgecv_leave_one_out_equals_scikit_learn(n, p, weighted, per_target):
+    X, Y = _data(n, p, seed=3)
+    Y += 2.0 * np.random.default_rng(4).standard_normal(Y.shape)
+    sw = make_weights(n) if weighted else None
+    kw = dict(alphas=ALPHAS, alpha_per_target=per_target, store_cv_results=True)
+    ours = fastpen.RidgeCV(**kw).fit(X, Y, sample_weight=sw)
+    ref = sklm.RidgeCV(**kw).fit(X, Y, sample_weight=sw)
+    np.testing.assert_array_equal(ours.alpha_, ref.alpha_)
+    # p > n at alpha = 1e-3 nearly interpolates: 1 - H_ii ~ 1e-5, and the two
+    # eigendecompositions' LOO errors agree to ~1e-5 there (1e-12 elsewhere)
+    rtol = 2e-5 if p > n else 1e-8
+    np.testing.assert_allclose(ours.best_score_, ref.best_score_, rtol=rtol)
+    np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=rtol, atol=1e-9)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-9)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-9)
+
+
+def test_leave_one_out_errors_equal_refits_without_each_row():
+    X, Y = _data(25, 8, k=2)
+    y = Y[:, 0]
+    sw = make_weights(25)
+    est = fastpen.RidgeCV(alphas=[0.5, 5.0], store_cv_results=True).fit(X, y, sample_weight=sw)
+    for j, a in enumerate([0.5, 5.0]):
+        for i in range(25):
+            keep = np.arange(25) != i
+            w, b = _closed_form(X[keep], y[keep], a, sw[keep])
+            e = y[i] - X[i] @ w - b
+            assert est.cv_results_[i, j] == pytest.approx(sw[i] * e ** 2, rel=1e-8)
+
+
+def test_gcv_matches_its_formula():
+    X, Y = _data(30, 10, k=1)
+    y = Y[:, 0]
+    est = fastpen.RidgeCV(alphas=[0.3, 3.0, 30.0], gcv=True, store_cv_results=True).fit(X, y)
+    Xc = X - X.mean(0)
+    for j, a in enumerate([0.3, 3.0, 30.0]):
+        H = np.full((30, 30), 1 / 30) + Xc @ np.linalg.solve(Xc.T @ Xc + a * np.eye(10), Xc.T)
+        r = y - H @ y
+        np.testing.assert_allclose(est.cv_results_[:, j], (r / (1 - np.trace(H) / 30)) ** 2,
+                                   rtol=1e-8)
+
+
+def test_ridgecv_k_fold_equals_scikit_learn():
+    X, Y = _data(90, 15, seed=5)
+    Y += 3.0 * np.random.default_rng(6).standard_normal(Y.shape)
+    folds = list(KFold(4, shuffle=True, random_state=0).split(X))
+    ours = fastpen.RidgeCV(alphas=ALPHAS, cv=folds).fit(X, Y[:, 0])
+    ref = sklm.RidgeCV(alphas=ALPHAS, cv=folds).fit(X, Y[:, 0])
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-9)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-9)
+    # per target, each its own alpha: the same as one RidgeCV per target
+    per = fastpen.RidgeCV(alphas=ALPHAS, cv=folds, alpha_per_target=True).fit(X, Y)
+    for c in range(3):
+        one = sklm.RidgeCV(alphas=ALPHAS, cv=folds).fit(X, Y[:, c])
+        assert per.alpha_[c] == one.alpha_
+        np.testing.assert_allclose(per.coef_[c], one.coef_, atol=1e-9)
+
+
+def test_ridgecv_bad_input():
+    X, Y = _data(30, 5)
+    with pytest.raises(ValueError, match="alphas"):
+        fastpen.RidgeCV(alphas=[1.0, -1.0]).fit(X, Y)
+    with pytest.raises(ValueError, match="scoring"):
+        fastpen.RidgeCV(scoring="r2").fit(X, Y)
+
+
+def test_ridgecv_check_estimator():
+    check_estimator(fastpen.RidgeCV())
