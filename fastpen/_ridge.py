@@ -35,7 +35,7 @@ from ._validation import check_array_2d, check_bool, check_sample_weight, check_
 
 __all__ = ["RidgePath", "ridge_path"]
 
-_TARGET_BLOCK = 4096          # targets per block of the products with Y
+_TARGET_BLOCK = 1024          # targets per block of the products with Y
 _MAX_DENSE_DECOMPOSITION = 8000   # largest min(n, p) decomposed for sparse X
 
 
@@ -71,7 +71,9 @@ class _Design:
         x_mean, x_norm2, _ = column_stats(X, self.sw, fit_intercept, n_threads)
         self.prob = _Problem(X, None, self.sw, 0.0, x_mean, x_norm2, 0.0, fit_intercept)
         if fit_intercept:
-            self.y_mean = (self.sw @ Y if self.sw.size else Y.sum(axis=0)) / n
+            self.y_mean = (self.sw.astype(Y.dtype) @ Y if self.sw.size
+                           else Y.sum(axis=0, dtype=np.float64)) / n
+            self.y_mean = np.asarray(self.y_mean, dtype=np.float64)
         else:
             self.y_mean = np.zeros(Y.shape[1])
         self.root_s = np.sqrt(self.sw) if self.sw.size else None
@@ -81,17 +83,30 @@ class _Design:
     def x_mean(self):
         return self.prob.x_mean
 
-    def centred_targets(self, Y):
-        """Y~ = S^(1/2) (Y - ybar) (float64, a copy)."""
-        Yc = Y - self.y_mean
-        return Yc * self.root_s[:, None] if self.root_s is not None else Yc
+    def centred_targets(self, Y, start=0):
+        """Y~ = S^(1/2) (Y - ybar) (a copy, in X's dtype) for the target columns
+        ``start:start + Y.shape[1]``."""
+        dtype = self.X.dtype
+        Yc = np.subtract(Y, self.y_mean[start:start + Y.shape[1]], dtype=dtype)
+        if self.root_s is not None:
+            Yc *= self.root_s[:, None].astype(dtype)
+        return Yc
 
     def xt(self, M):
-        """X~^T M for M (n, m): X^T S^(1/2) M - xbar (1^T S^(1/2) M)."""
-        SM = M * self.root_s[:, None] if self.root_s is not None else M
-        out = np.asarray(self.X.T @ SM, dtype=np.float64)
+        """X~^T M for M (n, m): X^T S^(1/2) M - xbar (1^T S^(1/2) M).
+
+        In M's dtype when X is float32 and M too (the products with the
+        targets, as himalaya does them), else float64.
+        """
+        dtype = self.X.dtype if M.dtype == self.X.dtype else np.float64
+        SM = M.astype(dtype, copy=False)
+        if self.root_s is not None:
+            SM = SM * self.root_s[:, None].astype(dtype)
+        out = self.X.T @ SM
+        out = out.toarray() if sp.issparse(out) else np.asarray(out, dtype=dtype)
         if self.fit_intercept:
-            out -= np.outer(self.x_mean, SM.sum(axis=0))
+            out -= np.outer(self.x_mean.astype(dtype), SM.sum(axis=0, dtype=np.float64)
+                            .astype(dtype))
         return out
 
     def x(self, V):
@@ -155,9 +170,10 @@ class Decomposition:
 
     def project(self, Yt):
         """The targets in the eigenbasis: V^T X~^T Y~ (primal) or U^T Y~ (dual)."""
+        V = self.vectors.astype(Yt.dtype, copy=False)
         if self.mode == "primal":
-            return self.vectors.T @ self.design.xt(Yt)
-        return self.vectors.T @ Yt
+            return V.T @ self.design.xt(Yt)
+        return V.T @ Yt
 
     def coefs(self, Z, alpha):
         """W (p, m) for alpha (scalar or one per column of Z)."""
@@ -232,18 +248,22 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_thread
     return RidgePath(alphas=alphas, coefs=coefs, intercepts=intercepts)
 
 
-def fit_ridge(design, Y, alphas, n_threads, mode=None):
-    """Coefficients (m, k, p) in X's dtype for per-target alphas of shape (m, k)."""
+def fit_ridge(design, Y, alphas, n_threads, mode=None, dec=None):
+    """Coefficients (m, k, p) in X's dtype for per-target alphas of shape (m, k).
+
+    ``dec``: a :class:`Decomposition` of this design already made (reused).
+    """
     X = design.X
     n, p = X.shape
     m, k = alphas.shape
     alphas = alphas / design.scale          # to the rescaled weights' scale
     out = np.empty((m, k, p), dtype=X.dtype)
-    mode = mode or _mode(design)
-    dec = Decomposition(design, mode, n_threads) if mode != "lsqr" else None
+    mode = mode or (dec.mode if dec is not None else _mode(design))
+    if dec is None and mode != "lsqr":
+        dec = Decomposition(design, mode, n_threads)
     for start in range(0, k, _TARGET_BLOCK):
         stop = min(start + _TARGET_BLOCK, k)
-        Yt = design.centred_targets(Y[:, start:stop])
+        Yt = design.centred_targets(Y[:, start:stop], start)
         Z = dec.project(Yt) if dec is not None else None
         for i in range(m):
             a = alphas[i, start:stop]
@@ -292,11 +312,13 @@ class LeaveOneOut:
         self.design = design
         if n >= p:    # U = X~ V diag(1/sqrt(lam)) from X~^T X~ = V diag(lam) V^T
             dec = Decomposition(design, "primal", n_threads)
+            self.decomposition = dec
             keep = dec.eigvals > 1e-12 * max(dec.eigvals[-1], np.finfo(float).tiny)
             self.mu = dec.eigvals[keep]
             self.U = design.x(dec.vectors[:, keep] / np.sqrt(self.mu))
         else:
             dec = Decomposition(design, "dual", n_threads)
+            self.decomposition = dec
             self.mu, self.U = dec.eigvals, dec.vectors
         self.U2 = self.U ** 2
         s = design.sw if design.sw.size else np.ones(n)
@@ -305,27 +327,41 @@ class LeaveOneOut:
         # i outside the intercept and U's span; written so, nothing cancels at small alpha
         self.base = 1.0 - self.lever0 - self.U2.sum(axis=1)
 
-    def errors(self, Yt, alphas, gcv=False):
-        """Squared LOO (or GCV) residuals (n, k, m) of the centred weighted targets Yt."""
+    def errors(self, Yt, alphas, gcv=False, keep=False):
+        """(mean (k, m), and with ``keep`` all (n, k, m)) squared LOO (or GCV) residuals
+        of the centred weighted targets Yt.
+
+        The products per alpha run in X's dtype (float32 stays float32: half the
+        time and memory of the (n, k) residuals).
+        """
+        dtype = self.design.X.dtype
         alphas = np.asarray(alphas, dtype=np.float64) / self.design.scale
-        Z = self.U.T @ Yt
-        outside = Yt - self.U @ Z          # the residual no alpha changes
+        U = self.U.astype(dtype, copy=False)
+        Yt = Yt.astype(dtype, copy=False)
+        Z = U.T @ Yt
+        outside = Yt - U @ Z               # the residual no alpha changes
         n, k = Yt.shape
-        out = np.empty((n, k, alphas.size))
+        mean = np.empty((k, alphas.size))
+        full = np.empty((n, k, alphas.size)) if keep else None
         for i, a in enumerate(alphas):
-            keep = a / (self.mu + a)               # 1 - mu / (mu + alpha)
-            R = outside + self.U @ (Z * keep[:, None])
+            shrink = (a / (self.mu + a)).astype(dtype)     # 1 - mu / (mu + alpha)
+            R = outside + U @ (Z * shrink[:, None])
             if gcv:
                 trace = self.lever0.sum() + (self.mu / (self.mu + a)).sum()
-                out[:, :, i] = (R / (1.0 - trace / n)) ** 2
+                R /= dtype.type(1.0 - trace / n)
             else:
-                out[:, :, i] = (R / (self.base + self.U2 @ keep)[:, None]) ** 2
-        return out
+                R /= (self.base + self.U2 @ (a / (self.mu + a))).astype(dtype)[:, None]
+            R *= R
+            mean[:, i] = R.mean(axis=0, dtype=np.float64)
+            if keep:
+                full[:, :, i] = R
+        return mean, full
 
 
 def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads,
                     gcv=False, keep=False):
-    """(score (k, n_alphas), per-sample squared errors or None, the whole-data design).
+    """(score (k, n_alphas), per-sample squared errors or None, the whole-data design,
+    its decomposition or None).
 
     The score is higher for better alphas, as scikit-learn's RidgeCV has it.
     ``folds`` None: minus the mean (weighted) squared leave-one-out (or GCV)
@@ -345,28 +381,45 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
         for start in range(0, k, _TARGET_BLOCK):
             stop = min(start + _TARGET_BLOCK, k)
             # s'_i e_i^2 with the rescaled weights; scikit-learn's are s_i e_i^2
-            sq = loo.errors(design.centred_targets(Y[:, start:stop]), alphas, gcv=gcv)
-            sq *= design.scale
-            score[start:stop] = -sq.mean(axis=0)
+            mean, full = loo.errors(design.centred_targets(Y[:, start:stop], start), alphas,
+                                    gcv=gcv, keep=keep)
+            score[start:stop] = -design.scale * mean
             if keep:
-                errors[:, start:stop] = sq
-        return score, errors, design
+                errors[:, start:stop] = design.scale * full
+        return score, errors, design, loo.decomposition
     raw = (np.ones(n) if sample_weight is None
            else np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n,)))
     total = np.zeros((k, m))
+    dtype = X.dtype
     for train, test in folds:
         w = np.bincount(np.asarray(train), minlength=n) * raw
         fold = _Design(X, Y, w, fit_intercept, n_threads)
-        coefs = fit_ridge(fold, Y, alphas[:, None] * np.ones(k), n_threads)   # (m, k, p)
+        dec = Decomposition(fold, "primal" if n >= X.shape[1] else "dual", n_threads)
+        # W(alpha) = B diag(1/(lam + alpha)) Z: the held-out predictions are
+        # P diag(...) Z with P = X~_test B, computed once for all alphas
+        B = dec.vectors if dec.mode == "primal" else fold.xt(dec.vectors)
         test = np.asarray(test)
-        Xt, Yt = X[test], Y[test]
-        spread = ((Yt - Yt.mean(axis=0)) ** 2).sum(axis=0)
-        for i in range(m):
-            pred = np.asarray(Xt @ coefs[i].T, dtype=np.float64)
-            if fit_intercept:
-                pred += fold.y_mean - coefs[i] @ fold.x_mean
-            resid = ((Yt - pred) ** 2).sum(axis=0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                total[:, i] += np.where(spread > 0, 1.0 - resid / spread,
-                                        np.where(resid == 0, 1.0, 0.0))
-    return total / len(folds), None, design
+        Xt = X[test]
+        Xt = Xt.toarray() if sp.issparse(Xt) else np.asarray(Xt, dtype=np.float64)
+        if fit_intercept:
+            Xt = Xt - fold.x_mean
+        P = (Xt @ B).astype(dtype)
+        shrinks = []
+        for a in alphas / fold.scale:
+            denom = dec.eigvals + a
+            with np.errstate(divide="ignore"):
+                shrinks.append(np.where(denom > 0, 1.0 / denom, 0.0).astype(dtype))
+        for start in range(0, k, _TARGET_BLOCK):
+            stop = min(start + _TARGET_BLOCK, k)
+            Z = dec.project(fold.centred_targets(Y[:, start:stop], start)).astype(dtype)
+            Yt = np.subtract(Y[test, start:stop], fold.y_mean[start:stop], dtype=dtype)
+            spread = ((Yt - Yt.mean(axis=0)) ** 2).sum(axis=0, dtype=np.float64)
+            for i, shrink in enumerate(shrinks):
+                R = P @ (Z * shrink[:, None])
+                R -= Yt
+                R *= R
+                resid = R.sum(axis=0, dtype=np.float64)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    total[start:stop, i] += np.where(spread > 0, 1.0 - resid / spread,
+                                                     np.where(resid == 0, 1.0, 0.0))
+    return total / len(folds), None, design, None

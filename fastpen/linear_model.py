@@ -466,7 +466,9 @@ class Ridge(_LinearModel):
                              f"got {self.solver!r}.")
         X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=True)
-        Y = y.reshape(-1, 1) if y.ndim == 1 else np.asarray(y, dtype=np.float64)
+        # float32 targets stay float32 with a float32 X (no float64 copy of Y)
+        ydt = np.float32 if X.dtype == np.float32 and y.dtype == np.float32 else np.float64
+        Y = np.asarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=ydt)
         k = Y.shape[1]
         alpha = _check_alpha(self.alpha, k)
         if isinstance(sample_weight, (int, float)):
@@ -579,7 +581,9 @@ class RidgeCV(_LinearModel):
         X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=True)
         alphas = _check_ridge_alphas(self.alphas)
-        Y = y.reshape(-1, 1) if y.ndim == 1 else np.asarray(y, dtype=np.float64)
+        # float32 targets stay float32 with a float32 X (no float64 copy of Y)
+        ydt = np.float32 if X.dtype == np.float32 and y.dtype == np.float32 else np.float64
+        Y = np.asarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=ydt)
         if isinstance(sample_weight, (int, float)):
             sample_weight = np.full(X.shape[0], float(sample_weight))
         Xc = check_array_2d(X)
@@ -589,7 +593,7 @@ class RidgeCV(_LinearModel):
             from sklearn.model_selection import check_cv
 
             folds = list(check_cv(self.cv).split(X, y, **params))
-        score, errors, design = ridge_cv_scores(
+        score, errors, design, dec = ridge_cv_scores(
             Xc, Y, alphas, folds, sample_weight, bool(self.fit_intercept), n_threads,
             gcv=bool(self.gcv), keep=bool(self.store_cv_results) and folds is None)
         # score (k, m): higher is better (minus the LOO error, or the mean R^2 over folds)
@@ -599,7 +603,7 @@ class RidgeCV(_LinearModel):
         else:
             best = np.full(k, np.argmax(score.mean(axis=0)))
         chosen = alphas[best]
-        coef = fit_ridge(design, Y, chosen[None, :], n_threads)[0]
+        coef = fit_ridge(design, Y, chosen[None, :], n_threads, dec=dec)[0]
         intercept = (design.y_mean - coef @ design.x_mean).astype(X.dtype) \
             if self.fit_intercept else np.zeros(k)
         scalar = y.ndim == 1 or not self.alpha_per_target

@@ -212,3 +212,23 @@ def test_ridgecv_bad_input():
 
 def test_ridgecv_check_estimator():
     check_estimator(fastpen.RidgeCV())
+
+
+@pytest.mark.parametrize("cv", [None, 3])
+def test_targets_in_blocks_give_the_same_results(monkeypatch, cv):
+    """Targets are processed in blocks (memory); each block its own means (regression:
+    a block's targets were once centred with the first targets' means)."""
+    import fastpen._ridge as ridge_mod
+
+    X, Y = _data(60, 12, k=5, seed=7)
+    Y *= np.arange(1, 6)
+    Y += 10.0 * np.arange(5)
+    whole = fastpen.RidgeCV(alphas=ALPHAS, cv=cv, alpha_per_target=True).fit(X, Y)
+    path = fastpen.ridge_path(X, Y, ALPHAS[:3])
+    monkeypatch.setattr(ridge_mod, "_TARGET_BLOCK", 2)
+    blocks = fastpen.RidgeCV(alphas=ALPHAS, cv=cv, alpha_per_target=True).fit(X, Y)
+    np.testing.assert_array_equal(blocks.alpha_, whole.alpha_)
+    np.testing.assert_allclose(blocks.best_score_, whole.best_score_, rtol=1e-6)
+    np.testing.assert_allclose(blocks.coef_, whole.coef_, atol=1e-10)
+    np.testing.assert_allclose(fastpen.ridge_path(X, Y, ALPHAS[:3]).coefs, path.coefs,
+                               atol=1e-10)
