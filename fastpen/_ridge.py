@@ -368,8 +368,9 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
     error, from one decomposition.  Otherwise ``folds`` is a list of (train,
     test) row indices: one decomposition per fold (the fold's training rows
     weighted, the others at weight 0: X is not copied) and the score is the
-    mean over folds of the R^2 on the held-out rows, per target (what
-    scikit-learn's RidgeCV(cv=K) averages through GridSearchCV).
+    mean over folds of the R^2 on the held-out rows (weighted by their sample
+    weights), per target: what scikit-learn's RidgeCV(cv=K) averages through
+    GridSearchCV.
     """
     n = X.shape[0]
     design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
@@ -404,6 +405,7 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
         if fit_intercept:
             Xt = Xt - fold.x_mean
         P = (Xt @ B).astype(dtype)
+        u = raw[test].astype(dtype)          # the held-out R^2 is weighted (as scikit-learn's)
         shrinks = []
         for a in alphas / fold.scale:
             denom = dec.eigvals + a
@@ -413,12 +415,12 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
             stop = min(start + _TARGET_BLOCK, k)
             Z = dec.project(fold.centred_targets(Y[:, start:stop], start)).astype(dtype)
             Yt = np.subtract(Y[test, start:stop], fold.y_mean[start:stop], dtype=dtype)
-            spread = ((Yt - Yt.mean(axis=0)) ** 2).sum(axis=0, dtype=np.float64)
+            spread = u @ (Yt - u @ Yt / u.sum()) ** 2
             for i, shrink in enumerate(shrinks):
                 R = P @ (Z * shrink[:, None])
                 R -= Yt
                 R *= R
-                resid = R.sum(axis=0, dtype=np.float64)
+                resid = u @ R
                 with np.errstate(divide="ignore", invalid="ignore"):
                     total[start:stop, i] += np.where(spread > 0, 1.0 - resid / spread,
                                                      np.where(resid == 0, 1.0, 0.0))

@@ -232,3 +232,24 @@ def test_targets_in_blocks_give_the_same_results(monkeypatch, cv):
     np.testing.assert_allclose(blocks.coef_, whole.coef_, atol=1e-10)
     np.testing.assert_allclose(fastpen.ridge_path(X, Y, ALPHAS[:3]).coefs, path.coefs,
                                atol=1e-10)
+
+
+@pytest.mark.parametrize("case", ["sparse", "large means", "weighted"])
+def test_ridgecv_k_fold_cases_agree_with_scikit_learn(case):
+    """K-fold on sparse X, on columns with large means (the centring by rank-one
+    corrections), and with sample weights (in the fits and the held-out R^2)."""
+    X, Y = _data(70, 12, k=1, seed=8)
+    y = Y[:, 0] + 2.0 * np.random.default_rng(9).standard_normal(70)
+    sw = make_weights(70) if case == "weighted" else None
+    if case == "large means":
+        X = X + 1e4
+    Xin = sp.csr_matrix(np.where(np.abs(X - 0.5) > 0.5, X, 0.0)) if case == "sparse" else X
+    folds = list(KFold(5, shuffle=True, random_state=1).split(X))
+    ours = fastpen.RidgeCV(alphas=ALPHAS, cv=folds).fit(Xin, y, sample_weight=sw)
+    # (scikit-learn's sparse Ridge with an intercept is iterative, to tol=1e-4: the
+    # exact reference is its dense fit of the same matrix)
+    dense = Xin.toarray() if sp.issparse(Xin) else Xin
+    ref = sklm.RidgeCV(alphas=ALPHAS, cv=folds).fit(dense, y, sample_weight=sw)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-7)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
