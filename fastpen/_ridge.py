@@ -37,6 +37,7 @@ __all__ = ["RidgePath", "ridge_path"]
 
 _TARGET_BLOCK = 1024          # targets per block of the products with Y
 _MAX_DENSE_DECOMPOSITION = 8000   # largest min(n, p) decomposed for sparse X
+_LSQR_TOL = 1e-10             # LSQR's atol and btol
 
 
 class RidgePath(NamedTuple):
@@ -194,8 +195,9 @@ def _mode(design):
     return "primal" if n >= p else "dual"
 
 
-def _lsqr(design, Yt, alpha, tol=1e-10, max_iter=None):
+def _lsqr(design, Yt, alpha, tol=None, max_iter=None):
     """W (p, k) by LSQR per target on the centred, weighted operator (sparse X)."""
+    tol = _LSQR_TOL if tol is None else tol
     n, p = design.X.shape
     op = spla.LinearOperator((n, p), matvec=lambda v: design.x(v[:, None]).ravel(),
                              rmatvec=lambda r: design.xt(r[:, None]).ravel(),

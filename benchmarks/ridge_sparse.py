@@ -1,0 +1,76 @@
+"""Sparse ridge: fastpen.ridge_path against scikit-learn's sparse Ridge solvers.
+
+The issue-6 case: X of 20000 x 50000 at 0.1 % density (uniform random positions,
+standard normal values, CSR from scipy.sparse.random), 10 targets (a 100-feature
+signal plus noise), 10 alphas from 1e-1 to 1e3, with an intercept.  Equal
+precision: a reference solution per (alpha, target) from fastpen's LSQR at
+atol = btol = 1e-14; every solver's relative coefficient error must be
+<= --target at every alpha and target.  scikit-learn's tol is walked down a 1-2-5
+ladder until it gets there (its 'lsqr' and 'sparse_cg' solvers; one Ridge fit per
+alpha, all targets at once).
+
+    python benchmarks/ridge_sparse.py [--target 1e-6]
+"""
+import argparse
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+import fastpen
+from fastpen import _ridge
+
+LADDER = [m * 10.0 ** -k for k in range(3, 13) for m in (1.0, 0.5, 0.2)]
+
+
+def make_problem(n=20000, p=50000, density=1e-3, k=10, seed=0):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=density, format="csr", random_state=seed,
+                  data_rvs=rng.standard_normal)
+    W = np.zeros((p, k))
+    W[rng.choice(p, 100, replace=False)] = rng.standard_normal((100, k))
+    Y = X @ W + 0.5 * rng.standard_normal((n, k))
+    return X, Y
+
+
+def worst_error(coefs, ref):
+    num = np.linalg.norm(coefs - ref, axis=-1)
+    return float(np.max(num / np.maximum(np.linalg.norm(ref, axis=-1), 1e-300)))
+
+
+def main(argv=None):
+    from sklearn.linear_model import Ridge
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", type=float, default=1e-6)
+    args = parser.parse_args(argv)
+    X, Y = make_problem()
+    alphas = np.geomspace(1e-1, 1e3, 10)
+    print(f"sparse ridge: X {X.shape[0]}x{X.shape[1]}, {X.nnz} nonzeros, {Y.shape[1]} "
+          f"targets, 10 alphas, relative coefficient error <= {args.target:g}")
+    default_tol = _ridge._LSQR_TOL
+    _ridge._LSQR_TOL = 1e-14
+    ref = fastpen.ridge_path(X, Y, alphas).coefs
+    _ridge._LSQR_TOL = default_tol
+    start = time.perf_counter()
+    ours = fastpen.ridge_path(X, Y, alphas).coefs
+    sec = time.perf_counter() - start
+    print(f"  fastpen ridge_path (LSQR, tol {default_tol:g})   {sec:8.2f} s  "
+          f"error {worst_error(ours, ref):.1e}", flush=True)
+    for solver in ("lsqr", "sparse_cg"):
+        for tol in LADDER:
+            start = time.perf_counter()
+            coefs = np.stack([Ridge(alpha=a, solver=solver, tol=tol).fit(X, Y).coef_
+                              for a in alphas])
+            sec = time.perf_counter() - start
+            err = worst_error(coefs, ref)
+            if err <= args.target:
+                print(f"  scikit-learn Ridge {solver:<9} tol {tol:<6g}  {sec:8.2f} s  "
+                      f"error {err:.1e}", flush=True)
+                break
+        else:
+            print(f"  scikit-learn Ridge {solver}: no tol of the ladder reached it")
+
+
+if __name__ == "__main__":
+    main()
