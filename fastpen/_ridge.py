@@ -13,8 +13,9 @@ products below carry the centring as rank-one corrections.  With
   the Lasso paths), then ``W(alpha) = V diag(1/(lam + alpha)) V^T X~^T Y~``;
 - p > n: eigendecomposition ``X~ X~^T = U diag(mu) U^T`` (n x n), then
   ``W(alpha) = X~^T U diag(1/(mu + alpha)) U^T Y~``;
-- sparse X too large for either: LSQR on the centred operator, per target
-  and alpha (``damp = sqrt(alpha)``), X never densified.
+- sparse X too large for either: conjugate gradients on the centred
+  operator for a whole block of targets at once, warm-started along the
+  alphas (or LSQR per target, ``damp = sqrt(alpha)``); X never densified.
 
 The decompositions are float64 whatever X's dtype; results come back in X's
 dtype.  Targets are processed in blocks, so the memory beyond X and the
@@ -38,6 +39,7 @@ __all__ = ["RidgePath", "ridge_path"]
 _TARGET_BLOCK = 1024          # targets per block of the products with Y
 _MAX_DENSE_DECOMPOSITION = 8000   # largest min(n, p) decomposed for sparse X
 _LSQR_TOL = 1e-10             # LSQR's atol and btol
+_CG_TOL = 1e-8                # block CG: relative residual of every target
 
 
 class RidgePath(NamedTuple):
@@ -191,8 +193,50 @@ class Decomposition:
 def _mode(design):
     n, p = design.X.shape
     if sp.issparse(design.X) and min(n, p) > _MAX_DENSE_DECOMPOSITION:
-        return "lsqr"
+        return "cg"
     return "primal" if n >= p else "dual"
+
+
+def _block_cg(design, Yt, alphas, tol=1e-10, max_iter=None):
+    """W (m, p, k) for each alpha (m,): conjugate gradients on all targets at once.
+
+    Dual when p > n, ``(X~ X~^T + alpha I) A = Y~`` and ``W = X~^T A``; primal
+    otherwise, ``(X~^T X~ + alpha I) W = X~^T Y~``.  One sparse product with X
+    and one with X^T serve the whole block of targets per iteration; each
+    alpha (largest first) starts from the previous one's solution.  Stops
+    when every column's residual is below ``tol`` times its right-hand side.
+    """
+    n, p = design.X.shape
+    dual = p > n
+    if dual:
+        op, B = (lambda V: design.x(design.xt(V))), Yt
+    else:
+        op, B = (lambda V: design.xt(design.x(V))), design.xt(Yt)
+    B = np.asarray(B, dtype=np.float64)
+    b_norm = np.maximum(np.linalg.norm(B, axis=0), np.finfo(float).tiny)
+    max_iter = max_iter or 10 * max(n, p)
+    S = np.zeros_like(B)
+    out = np.empty((len(alphas), p, B.shape[1]))
+    for i in np.argsort(-np.asarray(alphas)):
+        a = float(alphas[i])
+        R = B - op(S) - a * S
+        D = R.copy()
+        rs = np.einsum("ij,ij->j", R, R)
+        for _ in range(max_iter):
+            active = np.sqrt(rs) > tol * b_norm
+            if not active.any():
+                break
+            Q = op(D) + a * D
+            step = np.where(active, rs / np.maximum(np.einsum("ij,ij->j", D, Q),
+                                                      np.finfo(float).tiny), 0.0)
+            S += D * step
+            R -= Q * step
+            rs_new = np.einsum("ij,ij->j", R, R)
+            D *= np.where(active, rs_new / np.maximum(rs, np.finfo(float).tiny), 0.0)
+            D += R
+            rs = rs_new
+        out[i] = design.xt(S) if dual else S
+    return out
 
 
 def _lsqr(design, Yt, alpha, tol=None, max_iter=None):
@@ -261,15 +305,25 @@ def fit_ridge(design, Y, alphas, n_threads, mode=None, dec=None):
     alphas = alphas / design.scale          # to the rescaled weights' scale
     out = np.empty((m, k, p), dtype=X.dtype)
     mode = mode or (dec.mode if dec is not None else _mode(design))
-    if dec is None and mode != "lsqr":
+    if dec is None and mode not in ("lsqr", "cg"):
         dec = Decomposition(design, mode, n_threads)
     for start in range(0, k, _TARGET_BLOCK):
         stop = min(start + _TARGET_BLOCK, k)
         Yt = design.centred_targets(Y[:, start:stop], start)
         Z = dec.project(Yt) if dec is not None else None
+        if mode == "cg" and np.all(alphas[:, start:stop] == alphas[:, start:start + 1]):
+            W = _block_cg(design, Yt, alphas[:, start], tol=_CG_TOL)     # (m, p, k_b)
+            out[:, start:stop] = W.transpose(0, 2, 1)
+            continue
         for i in range(m):
             a = alphas[i, start:stop]
-            W = dec.coefs(Z, a) if dec is not None else _lsqr(design, Yt, a)
+            if dec is not None:
+                W = dec.coefs(Z, a)
+            elif mode == "cg":           # per-target alphas: one target at a time
+                W = np.column_stack([_block_cg(design, Yt[:, [c]], [a[c]], tol=_CG_TOL)[0]
+                                     for c in range(Yt.shape[1])])
+            else:
+                W = _lsqr(design, Yt, a)
             out[i, start:stop] = W.T
     return out
 

@@ -404,7 +404,8 @@ class Ridge(_LinearModel):
     sample weights s.  One decomposition serves every target: a Cholesky
     factorisation for one alpha, an eigendecomposition of X~^T X~ (n >= p)
     or X~ X~^T (p > n) when the targets have their own alphas, LSQR on the
-    centred operator for a sparse X too large for either (never densified),
+    centred operator (conjugate gradients on all targets at once) for a sparse X too
+    large for either (never densified),
     and coordinate descent for ``positive=True``.  A 2-D y fits one problem
     per column.
 
@@ -418,7 +419,9 @@ class Ridge(_LinearModel):
         Iterations of LSQR or coordinate descent (their defaults if None).
     tol : float, default=1e-4
         Tolerance of the iterative solvers (LSQR, coordinate descent).
-    solver : {'auto', 'cholesky', 'eigh', 'lsqr', 'cd'}, default='auto'
+    solver : {'auto', 'cholesky', 'eigh', 'cg', 'lsqr', 'cd'}, default='auto'
+        'cg': conjugate gradients on all targets at once (the automatic choice
+        for a sparse X too large to decompose).
     positive : bool, default=False
         Non-negative coefficients (coordinate descent).
     random_state : None
@@ -461,9 +464,9 @@ class Ridge(_LinearModel):
         from ._ridge import _Design, _mode, fit_cholesky, fit_ridge
         from ._validation import check_array_2d
 
-        if self.solver not in ("auto", "cholesky", "eigh", "lsqr", "cd"):
-            raise ValueError(f"solver must be 'auto', 'cholesky', 'eigh', 'lsqr' or 'cd', "
-                             f"got {self.solver!r}.")
+        if self.solver not in ("auto", "cholesky", "eigh", "cg", "lsqr", "cd"):
+            raise ValueError(f"solver must be 'auto', 'cholesky', 'eigh', 'cg', 'lsqr' or "
+                             f"'cd', got {self.solver!r}.")
         X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=True)
         # float32 targets stay float32 with a float32 X (no float64 copy of Y)
@@ -483,7 +486,7 @@ class Ridge(_LinearModel):
             design = _Design(Xc, Y, sample_weight, bool(self.fit_intercept), n_threads)
             shared = bool(np.all(alpha == alpha[0]) and alpha[0] > 0)
             if solver == "auto":
-                solver = ("lsqr" if _mode(design) == "lsqr"
+                solver = ("cg" if _mode(design) == "cg"
                           else "cholesky" if shared else "eigh")
             coef = None
             if solver == "cholesky" and shared:
@@ -492,7 +495,8 @@ class Ridge(_LinearModel):
                 if solver == "cholesky":     # per-target alphas, or numerically singular
                     solver = "eigh"
                 n, p = Xc.shape
-                mode = "lsqr" if solver == "lsqr" else "primal" if n >= p else "dual"
+                mode = (solver if solver in ("lsqr", "cg")
+                        else "primal" if n >= p else "dual")
                 coef = fit_ridge(design, Y, alpha[None, :], n_threads, mode=mode)[0]
                 if mode == "lsqr":
                     n_iter = np.asarray(design.lsqr_iterations)
