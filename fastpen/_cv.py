@@ -21,7 +21,7 @@ from ._multi import (
     run_paths,
     warn_unconverged,
 )
-from ._path import use_gram
+from ._path import _alpha_grid, use_gram
 from ._validation import check_alphas, check_scalar
 
 __all__ = ["CVPaths", "cv_paths", "select_alpha"]
@@ -139,14 +139,8 @@ def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
         top = alpha_max(full, Y, 1.0, n_threads)            # (k,), l1_ratio = 1
         if shared:
             top = np.full(k, top.max())
-        tiny = np.finfo(np.float64).resolution
-        out = np.empty((L, k, alphas))
-        for li, r in enumerate(l1_ratios):
-            for c in range(k):
-                a = top[c] / r
-                out[li, c] = (np.full(alphas, tiny) if a <= tiny
-                              else np.geomspace(a, a * eps, num=alphas))
-        return out
+        return np.array([[_alpha_grid(a / r, alphas, eps) for a in top]
+                         for r in l1_ratios])
     grid = check_alphas(alphas)
     return np.broadcast_to(grid, (L, k, grid.size)).copy()
 

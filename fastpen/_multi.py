@@ -22,10 +22,11 @@ from ._path import (
     _blas_limited,
     _check_gram,
     _fit_unpenalized,
-    _unpenalized_block,
+    _alpha_grid,
     column_stats,
     direct_gram,
     gram_matrix,
+    penalty_block,
 )
 from ._penalty import make_penalty
 
@@ -67,8 +68,8 @@ def make_group(X, Y, sw, fit_intercept, n_threads, penalty, test_rows=None, test
 
 
 def targets_gradient(group, Y, fit_unpenalized=True, n_threads=1):
-    """(G, W0): G = X~^T S (Y - y_mean - X~ W0), (p, k), where W0 fits the unpenalised
-    features alone (``fit_unpenalized``; otherwise W0 = 0)."""
+    """G = X~^T S (Y - y_mean - X~ W0), (p, k), where W0 fits the unpenalised features
+    alone (``fit_unpenalized``; otherwise W0 = 0)."""
     prob, pen = group.prob, group.pen
     Yc = Y - group.y_mean
     W0 = np.zeros((prob.x_norm2.shape[0], Y.shape[1]))
@@ -89,7 +90,7 @@ def targets_gradient(group, Y, fit_unpenalized=True, n_threads=1):
             np.matmul(X[:, start:stop].T.astype(np.float64, copy=False), SR,
                       out=G[start:stop])
         _blocked(columns, range(0, p, _BLOCK), n_threads)
-    return G - np.outer(prob.x_mean, SR.sum(axis=0)), W0
+    return G - np.outer(prob.x_mean, SR.sum(axis=0))
 
 
 def blas_single_threaded(func):
@@ -161,11 +162,9 @@ def _gram_rhs(group, Y, n_threads):
     """
     prob = group.prob
     X, n, y_mean = prob.X, prob.n_samples, group.y_mean
-    if not (prob.sparse or prob.sw.size) and X.dtype == np.float64:
-        varying = prob.x_norm2 > 0
+    if direct_gram(prob):
         spread = np.einsum("ij,ij->j", Y, Y) - n * y_mean ** 2
-        if (np.all(n * prob.x_mean[varying] ** 2 <= 100.0 * prob.x_norm2[varying])
-                and np.all(n * y_mean ** 2 <= 100.0 * spread)):
+        if np.all(n * y_mean ** 2 <= 100.0 * spread):
             k = Y.shape[1]
             GT = np.empty((k, X.shape[1]))
 
@@ -176,7 +175,7 @@ def _gram_rhs(group, Y, n_threads):
             if prob.fit_intercept:
                 GT -= n * np.outer(y_mean, prob.x_mean)
             return GT
-    G, _ = targets_gradient(group, Y, fit_unpenalized=False, n_threads=n_threads)
+    G = targets_gradient(group, Y, fit_unpenalized=False, n_threads=n_threads)
     return np.ascontiguousarray(G.T)
 
 
@@ -184,7 +183,7 @@ def alpha_max(group, Y, l1_ratio, n_threads=1):
     """Per target, the smallest alpha at which every penalised coefficient is zero."""
     pen = group.pen
     penalised = pen.active & (pen.l1 > 0)
-    G, _ = targets_gradient(group, Y, n_threads=n_threads)
+    G = targets_gradient(group, Y, n_threads=n_threads)
     g = np.abs(G) if not (pen.positive or pen.boxed) else np.stack(
         [pen.feasible_gradient(G[:, c]) for c in range(G.shape[1])], axis=1)
     ratio = g[penalised] / pen.l1[penalised][:, None]
@@ -200,7 +199,6 @@ class PathsResult:
     r_norm2: np.ndarray
     n_iter: np.ndarray
     test_err: np.ndarray
-    W: np.ndarray               # the last alpha's coefficients, float64 (n_problems, p)
     tol_abs: np.ndarray         # (n_problems,)
     y_norm2: np.ndarray         # (n_problems,)
 
@@ -241,7 +239,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     B = np.ascontiguousarray(B, dtype=np.float64)
     P, M = A.shape
     pens = [g.pen for g in groups]
-    blocks = [_group_block(g, solver.positive) for g in groups]
+    blocks = [penalty_block(g.prob, g.pen, solver.positive) for g in groups]
     uidx = blocks[0][0]
     if any(not np.array_equal(b[0], uidx) for b in blocks):
         raise ValueError("The unpenalised features must be non-constant in every fold "
@@ -258,7 +256,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
                else np.empty((0, 0, 0), dtype=X.dtype)),
         gaps=np.empty((P, M)), r_norm2=np.empty((P, M)),
         n_iter=np.empty((P, M), dtype=np.intc),
-        test_err=np.empty((P, M) if test else (0, 0)), W=W, tol_abs=np.empty(P),
+        test_err=np.empty((P, M) if test else (0, 0)), tol_abs=np.empty(P),
         y_norm2=np.empty(P))
     Q = QY = None
     kind = _SPARSE if sp.issparse(X) else _DENSE
@@ -324,14 +322,6 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
                          "precision; rescale the data.")
     out.tol_abs[:] = tol * out.y_norm2
     return out
-
-
-def _group_block(group, positive):
-    pen = group.pen
-    cols = np.flatnonzero(pen.unpenalized)
-    constrained = positive or (pen.boxed and not np.all(
-        np.isinf(pen.lower[cols]) & np.isinf(pen.upper[cols])))
-    return _unpenalized_block(group.prob, cols, constrained)
 
 
 class _Progress:
@@ -422,9 +412,7 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
                 "(alpha_max is infinite with l1_ratio=0 or all penalty factors 0); "
                 "pass an explicit array of alphas.")
         top = alpha_max(group, Y, l1_ratio, solver.n_threads)
-        resolution = np.finfo(np.float64).resolution
-        grid = np.stack([np.full(alphas, resolution) if a <= resolution
-                         else np.geomspace(a, a * eps, num=alphas) for a in top])
+        grid = np.stack([_alpha_grid(a, alphas, eps) for a in top])
         shared = False
     else:
         grid, shared = check_target_alphas(alphas, k)

@@ -185,6 +185,15 @@ def _unpenalized_block(prob, cols, constrained=False):
             constrained)
 
 
+def penalty_block(prob, pen, positive):
+    """The exactly solved block of ``pen``'s unpenalised features (see
+    :func:`_unpenalized_block`), constrained when positive or boxed."""
+    cols = np.flatnonzero(pen.unpenalized)
+    constrained = positive or (pen.boxed and not np.all(
+        np.isinf(pen.lower[cols]) & np.isinf(pen.upper[cols])))
+    return _unpenalized_block(prob, cols, constrained)
+
+
 def _fit_unpenalized(prob, pen, y_c=None):
     """Least-squares fit of the unpenalised features alone to ``y_c`` (default: the
     problem's), within their constraints."""
@@ -575,10 +584,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
         Q, q, diag = gram
         diag = np.where(pen.active, diag, 0.0)       # excluded features: never touched
     options = pen.solver_kwargs()
-    cols = np.flatnonzero(pen.unpenalized)
-    constrained = solver.positive or (pen.boxed and not np.all(
-        np.isinf(pen.lower[cols]) & np.isinf(pen.upper[cols])))
-    unpenalized = _unpenalized_block(prob, cols, constrained)
+    unpenalized = penalty_block(prob, pen, solver.positive)
 
     tol_abs = solver.tol * prob.y_norm2
     m = alphas.shape[0]

@@ -28,6 +28,16 @@ def _check_alpha(alpha, n_targets):
     return arr
 
 
+def _ridge_targets(X, y, sample_weight):
+    """(Y (n, k), sample weights) for the ridge estimators: float32 targets stay
+    float32 with a float32 X (no float64 copy of Y); a scalar weight becomes an array."""
+    dtype = np.float32 if X.dtype == np.float32 and y.dtype == np.float32 else np.float64
+    Y = np.asarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=dtype)
+    if isinstance(sample_weight, (int, float)):
+        sample_weight = np.full(X.shape[0], float(sample_weight))
+    return Y, sample_weight
+
+
 def _store_params(estimator, params):
     """Keep every constructor argument as an attribute, unchanged (scikit-learn's rule)."""
     for name, value in params.items():
@@ -469,13 +479,9 @@ class Ridge(_LinearModel):
                              f"'cd', got {self.solver!r}.")
         X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=True)
-        # float32 targets stay float32 with a float32 X (no float64 copy of Y)
-        ydt = np.float32 if X.dtype == np.float32 and y.dtype == np.float32 else np.float64
-        Y = np.asarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=ydt)
+        Y, sample_weight = _ridge_targets(X, y, sample_weight)
         k = Y.shape[1]
         alpha = _check_alpha(self.alpha, k)
-        if isinstance(sample_weight, (int, float)):
-            sample_weight = np.full(X.shape[0], float(sample_weight))
         solver = "cd" if self.positive else self.solver
         n_iter = None
         if solver == "cd":
@@ -585,11 +591,7 @@ class RidgeCV(_LinearModel):
         X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=True)
         alphas = _check_ridge_alphas(self.alphas)
-        # float32 targets stay float32 with a float32 X (no float64 copy of Y)
-        ydt = np.float32 if X.dtype == np.float32 and y.dtype == np.float32 else np.float64
-        Y = np.asarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=ydt)
-        if isinstance(sample_weight, (int, float)):
-            sample_weight = np.full(X.shape[0], float(sample_weight))
+        Y, sample_weight = _ridge_targets(X, y, sample_weight)
         Xc = check_array_2d(X)
         n_threads = effective_n_threads(self.n_threads)
         folds = None
