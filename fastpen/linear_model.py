@@ -371,12 +371,10 @@ class ElasticNetCV(_LinearModel):
         self.mse_path_ = mse[0] if squeeze_l1 else mse
         self.alphas_ = grids[0] if squeeze_l1 else grids
         scalar = single or not per_target
-        pick = (lambda v: v[0]) if scalar else (lambda v: v)
+        one_se = cvp.alphas[li, np.arange(k), one]
         self.alpha_ = float(best[0]) if scalar else best
         self.l1_ratio_ = float(l1_ratios[li[0]]) if scalar else l1_ratios[li]
-        self.alpha_1se_ = pick(cvp.alphas[li, np.arange(k), one])
-        if scalar:
-            self.alpha_1se_ = float(self.alpha_1se_)
+        self.alpha_1se_ = float(one_se[0]) if scalar else one_se
         self.coef_ = coefs[0] if single else coefs
         self.intercept_ = (intercepts[0] if single else intercepts) if self.fit_intercept \
             else 0.0
