@@ -597,7 +597,7 @@ class RidgeCV(_LinearModel):
             from sklearn.model_selection import check_cv
 
             folds = list(check_cv(self.cv).split(X, y, **params))
-        score, errors, design, dec = ridge_cv_scores(
+        score, errors, design, dec, rhs = ridge_cv_scores(
             Xc, Y, alphas, folds, sample_weight, bool(self.fit_intercept), n_threads,
             gcv=bool(self.gcv), keep=bool(self.store_cv_results) and folds is None)
         # score (k, m): higher is better (minus the LOO error, or the mean R^2 over folds)
@@ -607,7 +607,7 @@ class RidgeCV(_LinearModel):
         else:
             best = np.full(k, np.argmax(score.mean(axis=0)))
         chosen = alphas[best]
-        coef = fit_ridge(design, Y, chosen[None, :], n_threads, dec=dec)[0]
+        coef = fit_ridge(design, Y, chosen[None, :], n_threads, dec=dec, rhs=rhs)[0]
         intercept = (design.y_mean - coef @ design.x_mean).astype(X.dtype) \
             if self.fit_intercept else np.zeros(k)
         scalar = y.ndim == 1 or not self.alpha_per_target

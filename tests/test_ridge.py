@@ -235,6 +235,105 @@ def test_targets_in_blocks_give_the_same_results(monkeypatch, cv):
                                atol=1e-10)
 
 
+def _fold_r2_loop(X, Y, alphas, folds, sw, fit_intercept):
+    """(k, m) mean over folds of the weighted held-out R^2: one closed-form fit per
+    fold and alpha on the fold's training rows (a row listed twice counts twice)."""
+    X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+    s = np.ones(len(X)) if sw is None else sw
+    out = np.zeros((Y.shape[1], len(alphas)))
+    for train, test in folds:
+        for j, a in enumerate(alphas):
+            W, b = _closed_form(X[train], Y[train], a, s[train], fit_intercept)
+            R = Y[test] - X[test] @ W.T - b
+            u = s[test]
+            spread = u @ (Y[test] - u @ Y[test] / u.sum()) ** 2
+            out[:, j] += 1.0 - u @ R ** 2 / spread
+    return out / len(folds)
+
+
+@pytest.mark.parametrize("n,p", SHAPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("folds", ["partition", "overlapping"])
+def test_k_fold_scores_equal_an_explicit_loop_over_folds(n, p, weighted, fit_intercept, folds):
+    """Every alpha's K-fold score, per target.  Folds that partition the rows take
+    the downdating route when n >= p (the whole data's sums minus the held-out
+    rows'); other folds (rows repeated or left out) the per-fold route."""
+    from fastpen._ridge import ridge_cv_scores
+
+    X, Y = _data(n, p, k=3, seed=11)
+    Y += 4.0 * np.random.default_rng(12).standard_normal(Y.shape)
+    sw = make_weights(n) if weighted else None
+    split = list(KFold(4, shuffle=True, random_state=2).split(X))
+    if folds == "overlapping":      # a training row twice, another row in neither set
+        split = [(np.append(train[1:], train[0]), test[1:]) for train, test in split]
+    score = ridge_cv_scores(np.asfortranarray(X), Y, np.asarray(ALPHAS), split, sw,
+                            fit_intercept, 1)[0]
+    np.testing.assert_allclose(score, _fold_r2_loop(X, Y, ALPHAS, split, sw, fit_intercept),
+                               rtol=1e-9, atol=1e-10)
+
+
+def test_filter_basis_reconstructs_every_filter_entry():
+    """The alphas' filters 1 / (lam + alpha) as combinations of a few basis filters,
+    to 4 rounding units entry by entry, or None when that needs too many."""
+    from fastpen._ridge import _filter_basis
+
+    rng = np.random.default_rng(15)
+    lam = np.linalg.eigvalsh((lambda X: X.T @ X)(rng.standard_normal((240, 100))))
+    alphas = np.geomspace(1e-2, 1e6, 20)
+    for dtype in (np.float32, np.float64):
+        basis = _filter_basis(lam, alphas, dtype)
+        if basis is None:
+            continue
+        A, F = basis
+        assert A.shape[1] == F.shape[1] <= alphas.size - 3
+        exact = 1.0 / (lam[None, :] + alphas[:, None])
+        assert np.all(np.abs(A @ F.T - exact) <= 4 * np.finfo(dtype).eps * exact)
+    assert _filter_basis(lam, alphas, np.float32)[0].shape[1] <= 14   # the saving exists
+    assert _filter_basis(lam, np.append(alphas, 0.0), np.float32) is None
+    assert _filter_basis(lam, alphas[:3], np.float32) is None
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_k_fold_scores_by_basis_filters_equal_the_loop(monkeypatch, weighted, fit_intercept):
+    """The few-products route of the held-out errors (forced here in float64 at
+    float32's truncation) against an explicit loop over folds and alphas."""
+    import fastpen._ridge as ridge_mod
+    from fastpen._ridge import ridge_cv_scores
+
+    used = []
+    basis = ridge_mod._filter_basis
+
+    def float32_basis(eigvals, alphas, dtype):
+        out = basis(eigvals, alphas, np.float32)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(ridge_mod, "_filter_basis", float32_basis)
+    X, Y = _data(150, 20, k=3, seed=16)
+    Y += 4.0 * np.random.default_rng(17).standard_normal(Y.shape)
+    sw = make_weights(150) if weighted else None
+    alphas = np.geomspace(1e-2, 1e5, 16)
+    split = list(KFold(3, shuffle=True, random_state=3).split(X))
+    score = ridge_cv_scores(np.asfortranarray(X), Y, alphas, split, sw, fit_intercept, 1)[0]
+    assert all(used) and len(used) == 3
+    np.testing.assert_allclose(score, _fold_r2_loop(X, Y, alphas, split, sw, fit_intercept),
+                               rtol=1e-5)
+
+
+def test_k_fold_float32_is_close_to_float64():
+    X, Y = _data(200, 40, k=4, seed=13)
+    Y += 4.0 * np.random.default_rng(14).standard_normal(Y.shape)
+    kw = dict(alphas=ALPHAS, cv=5, alpha_per_target=True)
+    single = fastpen.RidgeCV(**kw).fit(X.astype(np.float32), Y.astype(np.float32))
+    double = fastpen.RidgeCV(**kw).fit(X, Y)
+    assert single.coef_.dtype == np.float32
+    np.testing.assert_array_equal(single.alpha_, double.alpha_)
+    np.testing.assert_allclose(single.best_score_, double.best_score_, rtol=1e-4)
+    np.testing.assert_allclose(single.coef_, double.coef_, rtol=1e-3, atol=1e-4)
+
+
 @pytest.mark.parametrize("case", ["sparse", "large means", "weighted"])
 def test_ridgecv_k_fold_cases_agree_with_scikit_learn(case):
     """K-fold on sparse X, on columns with large means (the centring by rank-one
