@@ -108,6 +108,40 @@ def test_elastic_net_at_l1_ratio_0_is_ridge(weighted):
     np.testing.assert_allclose(enet.intercept_, ridge.intercept_, atol=1e-7)
 
 
+@pytest.mark.parametrize("kernel", ["dense", "sparse", "gram"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_coordinate_descent_at_l1_ratio_0_certifies_with_the_ridge_gap(kernel, weighted):
+    """Without an L1 part the dual needs no rescaling: the gap the CD kernels report
+    is the ridge gap ||X~^T S r - lam w||^2 / (2 lam) (here recomputed in float64
+    from the returned coefficients), it bounds the distance to the closed-form
+    optimum's objective, and the stopping rule holds with it."""
+    X, Y = _data(80, 25, seed=3)
+    y = Y[:, 0] + np.random.default_rng(4).standard_normal(80)
+    sw = make_weights(80) if weighted else None
+    s = np.ones(80) if sw is None else sw * 80 / sw.sum()      # the rescaled weights
+    Xin = sp.csc_matrix(X) if kernel == "sparse" else X
+    alphas = [5.0, 0.5, 0.05]
+    tol = 1e-9
+    res = fastpen.enet_path(Xin, y, l1_ratio=0.0, alphas=alphas, tol=tol,
+                            sample_weight=sw, precompute=kernel == "gram", max_iter=100000)
+    xm, ym = s @ X / 80, s @ y / 80
+    Xc, yc = X - xm, y - ym
+    y_norm2 = float(s @ yc ** 2)
+    for i, a in enumerate(alphas):
+        w, lam = res.coefs[i], 80 * a          # per-sum scaling: 1/2 ||r||_S^2 + lam/2 ||w||^2
+        r = yc - Xc @ w
+        gap = float(np.sum((Xc.T @ (s * r) - lam * w) ** 2) / (2 * lam))
+        assert res.dual_gaps[i] == pytest.approx(gap / 80, rel=1e-3, abs=1e-13 * y_norm2)
+        assert gap <= tol * y_norm2
+        w_opt = np.linalg.solve((Xc.T * s) @ Xc + lam * np.eye(25), Xc.T @ (s * yc))
+
+        def objective(v):
+            return 0.5 * s @ (yc - Xc @ v) ** 2 + 0.5 * lam * v @ v
+
+        assert 0.0 <= objective(w) - objective(w_opt) <= gap * (1 + 1e-6) + 1e-13 * y_norm2
+        np.testing.assert_allclose(res.intercepts[i], ym - xm @ w, atol=1e-10)
+
+
 def test_ridge_bad_input_and_no_modification():
     X, Y = _data(40, 10)
     X0, Y0 = X.copy(), Y.copy()
