@@ -40,6 +40,8 @@ _TARGET_BLOCK = 1024          # targets per block of the products with Y
 _MAX_DENSE_DECOMPOSITION = 8000   # largest min(n, p) decomposed for sparse X
 _LSQR_TOL = 1e-10             # LSQR's atol and btol
 _CG_TOL = 1e-8                # block CG: relative residual of every target
+_BASIS_BYTES = 32 << 20       # LOO by basis filters: memory of one sub-block's products
+_CHUNK_BYTES = 4 << 20        # ... and of the residuals of one chunk of rows
 
 
 class RidgePath(NamedTuple):
@@ -407,8 +409,12 @@ class LeaveOneOut:
         """(mean (k, m), and with ``keep`` all (n, k, m)) squared LOO (or GCV) residuals
         of the centred weighted targets Yt.
 
-        The products per alpha run in X's dtype (float32 stays float32: half the
-        time and memory of the (n, k) residuals).
+        The products run in X's dtype (float32 stays float32: half the time
+        and memory of the (n, k) residuals).  The residual at alpha is
+        ``outside + U diag(alpha f_alpha) Z`` with ``f_alpha = 1 / (mu + alpha)``;
+        when a few basis filters give every f_alpha (see
+        :func:`_filter_basis`), R products ``T_r = U diag(basis_r) Z`` serve
+        all m alphas, each residual being a combination of them.
         """
         dtype = self.design.X.dtype
         alphas = np.asarray(alphas, dtype=np.float64) / self.design.scale
@@ -417,20 +423,48 @@ class LeaveOneOut:
         Z = U.T @ Yt
         outside = Yt - U @ Z               # the residual no alpha changes
         n, k = Yt.shape
-        mean = np.empty((k, alphas.size))
-        full = np.empty((n, k, alphas.size)) if keep else None
-        for i, a in enumerate(alphas):
-            shrink = (a / (self.mu + a)).astype(dtype)     # 1 - mu / (mu + alpha)
-            R = outside + U @ (Z * shrink[:, None])
-            if gcv:
-                trace = self.lever0.sum() + (self.mu / (self.mu + a)).sum()
-                R /= dtype.type(1.0 - trace / n)
-            else:
-                R /= (self.base + self.U2 @ (a / (self.mu + a))).astype(dtype)[:, None]
-            R *= R
-            mean[:, i] = R.mean(axis=0, dtype=np.float64)
-            if keep:
-                full[:, :, i] = R
+        m = alphas.size
+        # 1 / (the row's denominator)^2 at each alpha, (m, n)
+        shrinks = alphas[:, None] / (self.mu[None, :] + alphas[:, None])
+        if gcv:
+            trace = self.lever0.sum() + (1.0 - shrinks).sum(axis=1)
+            denom = np.broadcast_to((1.0 - trace / n)[:, None], (m, n))
+        else:
+            denom = self.base[None, :] + shrinks @ self.U2.T
+        inv2 = (1.0 / denom ** 2).astype(dtype)
+        mean = np.zeros((k, m))
+        full = np.empty((n, k, m)) if keep else None
+        basis = _filter_basis(self.mu, alphas, dtype)
+        if basis is None:
+            for i in range(m):
+                R = outside + U @ (Z * shrinks[i].astype(dtype)[:, None])
+                R *= R
+                R *= inv2[i][:, None]
+                mean[:, i] = R.mean(axis=0, dtype=np.float64)
+                if keep:
+                    full[:, :, i] = R
+            return mean, full
+        A, F = basis
+        coef = np.hstack([np.ones((m, 1)), alphas[:, None] * A]).astype(dtype)
+        R1 = coef.shape[1]
+        # targets in sub-blocks, whose R + 1 products take _BASIS_BYTES, and
+        # rows in chunks whose m residuals take _CHUNK_BYTES (in cache)
+        step = max(1, min(k, _BASIS_BYTES // (R1 * n * dtype.itemsize)))
+        rows = max(1, _CHUNK_BYTES // (m * step * dtype.itemsize))
+        for c0 in range(0, k, step):
+            c1 = min(c0 + step, k)
+            T = np.empty((R1, n, c1 - c0), dtype=dtype)
+            T[0] = outside[:, c0:c1]
+            for r in range(R1 - 1):
+                np.matmul(U, Z[:, c0:c1] * F[:, r].astype(dtype)[:, None], out=T[r + 1])
+            for i0 in range(0, n, rows):
+                i1 = min(i0 + rows, n)
+                R = (coef @ T[:, i0:i1].reshape(R1, -1)).reshape(m, i1 - i0, c1 - c0)
+                R *= R                                   # (m, rows, targets)
+                mean[c0:c1] += np.matmul(inv2[:, None, i0:i1], R)[:, 0].T
+                if keep:
+                    full[i0:i1, c0:c1] = (R * inv2[:, i0:i1, None]).transpose(1, 2, 0)
+        mean /= n
         return mean, full
 
 

@@ -356,6 +356,44 @@ def test_k_fold_scores_by_basis_filters_equal_the_loop(monkeypatch, weighted, fi
                                rtol=1e-5)
 
 
+@pytest.mark.parametrize("gcv", [False, True])
+@pytest.mark.parametrize("n,p", SHAPES)
+@pytest.mark.parametrize("chunks", [False, True])
+def test_leave_one_out_by_basis_filters_equals_the_direct_route(monkeypatch, gcv, n, p,
+                                                                 chunks):
+    """LOO and GCV errors from a few basis products (forced here in float64 at
+    float32's truncation, targets in sub-blocks and rows in chunks) against one
+    product per alpha; every per-sample error, with sample weights."""
+    import fastpen._ridge as ridge_mod
+    from fastpen._ridge import _filter_basis
+
+    X, Y = _data(n, p, k=5, seed=18)
+    Y += 2.0 * np.random.default_rng(19).standard_normal(Y.shape)
+    sw = make_weights(n)
+    kw = dict(alphas=np.geomspace(1e-2, 1e5, 16), alpha_per_target=True, gcv=gcv,
+              store_cv_results=True)
+    monkeypatch.setattr(ridge_mod, "_filter_basis", lambda *args: None)
+    direct = fastpen.RidgeCV(**kw).fit(X, Y, sample_weight=sw)
+    used = []
+
+    def float32_basis(eigvals, alphas, dtype):
+        out = _filter_basis(eigvals, alphas, np.float32)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.undo()
+    monkeypatch.setattr(ridge_mod, "_filter_basis", float32_basis)
+    if chunks:      # a few targets a sub-block (of 5), a few rows a chunk
+        monkeypatch.setattr(ridge_mod, "_BASIS_BYTES", 2 * 8 * n * 16)
+        monkeypatch.setattr(ridge_mod, "_CHUNK_BYTES", 7 * 16 * 2 * 8)
+    basis = fastpen.RidgeCV(**kw).fit(X, Y, sample_weight=sw)
+    assert used == [True]
+    np.testing.assert_allclose(basis.cv_results_, direct.cv_results_, rtol=1e-5,
+                               atol=1e-7 * direct.cv_results_.mean())
+    np.testing.assert_allclose(basis.best_score_, direct.best_score_, rtol=1e-5)
+    np.testing.assert_array_equal(basis.alpha_, direct.alpha_)
+
+
 def test_k_fold_float32_is_close_to_float64():
     X, Y = _data(200, 40, k=4, seed=13)
     Y += 4.0 * np.random.default_rng(14).standard_normal(Y.shape)
