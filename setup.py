@@ -85,7 +85,7 @@ def extension_args():
 
 def extensions():
     cflags, lflags = extension_args()
-    names = ["_cd", "_batch", "_openmp"]
+    names = ["_cd", "_batch", "_openmp", "_sparse"]
     return [
         Extension(
             f"fastpen.{name}",

@@ -29,7 +29,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ._multi import blocked_gram
+from ._multi import blas_single_threaded, blocked_gram
 from ._openmp import effective_n_threads
 from ._path import _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import check_array_2d, check_bool, check_sample_weight, check_target
@@ -82,6 +82,8 @@ class _Design:
         else:
             self.y_mean = np.zeros(Y.shape[1])
         self.root_s = np.sqrt(self.sw) if self.sw.size else None
+        self.n_threads = n_threads
+        self._rows = None              # sparse X by rows (CSR), made on first use
         self.lsqr_iterations = []      # LSQR's iteration count of each solve, in order
 
     @property
@@ -101,14 +103,20 @@ class _Design:
         """X~^T M for M (n, m): X^T S^(1/2) M - xbar (1^T S^(1/2) M).
 
         In M's dtype when X is float32 and M too (the products with the
-        targets, as himalaya does them), else float64.
+        targets, as himalaya does them), else float64.  Sparse X: float64, on
+        the design's threads (:func:`fastpen._sparse.compressed_matmat`).
         """
+        if sp.issparse(self.X):
+            SM = np.array(M, dtype=np.float64, order="C")
+            if self.root_s is not None:
+                SM *= self.root_s[:, None]
+            return self._sparse_product(self.X, SM, self.x_mean if self.fit_intercept
+                                        else None, SM.sum(axis=0))
         dtype = self.X.dtype if M.dtype == self.X.dtype else np.float64
         SM = M.astype(dtype, copy=False)
         if self.root_s is not None:
             SM = SM * self.root_s[:, None].astype(dtype)
-        out = self.X.T @ SM
-        out = out.toarray() if sp.issparse(out) else np.asarray(out, dtype=dtype)
+        out = np.asarray(self.X.T @ SM, dtype=dtype)
         if self.fit_intercept:
             out -= np.outer(self.x_mean.astype(dtype), SM.sum(axis=0, dtype=np.float64)
                             .astype(dtype))
@@ -116,10 +124,33 @@ class _Design:
 
     def x(self, V):
         """X~ V for V (p, m): S^(1/2) (X V - 1 xbar^T V)."""
-        out = np.asarray(self.X @ V, dtype=np.float64)
-        if self.fit_intercept:
-            out -= self.x_mean @ V
+        if sp.issparse(self.X):
+            if self._rows is None:
+                rows = sp.csr_matrix(self.X)
+                rows.indices = rows.indices.astype(np.int32, copy=False)   # as X's (CSC)
+                rows.indptr = rows.indptr.astype(np.int32, copy=False)
+                self._rows = rows
+            V = np.ascontiguousarray(V, dtype=np.float64)
+            out = self._sparse_product(self._rows, V, np.ones(self.X.shape[0])
+                                       if self.fit_intercept else None, self.x_mean @ V)
+        else:
+            out = np.asarray(self.X @ V, dtype=np.float64)
+            if self.fit_intercept:
+                out -= self.x_mean @ V
         return out * self.root_s[:, None] if self.root_s is not None else out
+
+    def _sparse_product(self, A, V, a, b):
+        """A V - a b^T (a None: no correction), A compressed by its rows' axis:
+        X as CSC gives X^T V, its CSR copy X V."""
+        from ._sparse import compressed_matmat
+
+        out = np.empty((A.indptr.shape[0] - 1, V.shape[1]))
+        empty = np.empty(0)
+        compressed_matmat(A.data, A.indices, A.indptr, V, out,
+                          empty if a is None else np.ascontiguousarray(a, dtype=np.float64),
+                          empty if a is None else np.ascontiguousarray(b, dtype=np.float64),
+                          self.n_threads)
+        return out
 
     def gram(self, n_threads):
         """X~^T X~ (p x p, float64)."""
@@ -215,6 +246,7 @@ def _mode(design):
     return "primal" if n >= p else "dual"
 
 
+@blas_single_threaded      # the sparse products' OpenMP threads do the work
 def _block_cg(design, Yt, alphas, tol=1e-10, max_iter=None):
     """W (m, p, k) for each alpha (m,): conjugate gradients on all targets at once.
 
@@ -257,6 +289,7 @@ def _block_cg(design, Yt, alphas, tol=1e-10, max_iter=None):
     return out
 
 
+@blas_single_threaded
 def _lsqr(design, Yt, alpha, tol=None, max_iter=None):
     """W (p, k) by LSQR per target on the centred, weighted operator (sparse X)."""
     tol = _LSQR_TOL if tol is None else tol
