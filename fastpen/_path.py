@@ -554,8 +554,8 @@ class _SolverOptions:
 _BLAS_CONTROLLER = None
 
 
-def _blas_limited(active):
-    """A context limiting BLAS to one thread when ``active``.
+def _blas_limited(active, limit=1):
+    """A context limiting BLAS (and LAPACK) to ``limit`` threads when ``active``.
 
     The libraries are looked up once per process (threadpoolctl's scan of the
     loaded libraries costs milliseconds, more than a small fit).
@@ -567,7 +567,7 @@ def _blas_limited(active):
         from threadpoolctl import ThreadpoolController
 
         _BLAS_CONTROLLER = ThreadpoolController()
-    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+    return _BLAS_CONTROLLER.limit(limits=limit, user_api="blas")
 
 
 def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_max=None,

@@ -31,7 +31,7 @@ import scipy.sparse.linalg as spla
 
 from ._multi import blas_single_threaded, blocked_gram
 from ._openmp import effective_n_threads
-from ._path import _Problem, column_stats, direct_gram, gram_matrix
+from ._path import _blas_limited, _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import check_array_2d, check_bool, check_sample_weight, check_target
 
 __all__ = ["RidgePath", "ridge_path"]
@@ -171,6 +171,13 @@ class _Design:
             K *= self.root_s[:, None]
             K *= self.root_s[None, :]
         return K
+
+
+def blas_threads(requested):
+    """A context holding BLAS and LAPACK to the ``n_threads`` a user asked for
+    (None: left as they are), so that it bounds the whole fit, not only
+    fastpen's own loops: most of a ridge fit is BLAS-3 and LAPACK."""
+    return _blas_limited(requested is not None, effective_n_threads(requested))
 
 
 def check_targets_any(y, n):
@@ -323,7 +330,8 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_thread
     sample_weight : array-like of shape (n_samples,), optional
         Non-negative weights, used as given (not rescaled).
     n_threads : int, optional
-        Threads for the products (None: what OpenMP allows, -1: all cores).
+        Threads of the fit: fastpen's loops and BLAS/LAPACK alike (None: what
+        OpenMP allows, BLAS as it is; -1: all cores).
 
     Returns
     -------
@@ -335,9 +343,10 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_thread
     alphas = _check_ridge_alphas(alphas)
     X = check_array_2d(X)
     Y, one = check_targets_any(y, X.shape[0])
-    n_threads = effective_n_threads(n_threads)
-    design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
-    coefs = fit_ridge(design, Y, alphas[:, None] * np.ones(Y.shape[1]), n_threads)
+    with blas_threads(n_threads):
+        n_threads = effective_n_threads(n_threads)
+        design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
+        coefs = fit_ridge(design, Y, alphas[:, None] * np.ones(Y.shape[1]), n_threads)
     intercepts = (design.y_mean - coefs @ design.x_mean if fit_intercept
                   else np.zeros(coefs.shape[:2])).astype(X.dtype)
     if one:

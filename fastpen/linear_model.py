@@ -435,7 +435,8 @@ class Ridge(_LinearModel):
     random_state : None
         Accepted for compatibility.
     n_threads : int, optional
-        Threads of fastpen's own products (None: what OpenMP allows).
+        Threads of the fit: fastpen's loops and BLAS/LAPACK alike (None: what
+        OpenMP allows, BLAS as it is; -1: all cores).
 
     Attributes
     ----------
@@ -469,7 +470,7 @@ class Ridge(_LinearModel):
         self
         """
         from ._openmp import effective_n_threads
-        from ._ridge import _Design, _mode, fit_cholesky, fit_ridge
+        from ._ridge import _Design, _mode, blas_threads, fit_cholesky, fit_ridge
         from ._validation import check_array_2d
 
         if self.solver not in ("auto", "cholesky", "eigh", "cg", "lsqr", "cd"):
@@ -481,31 +482,32 @@ class Ridge(_LinearModel):
         k = Y.shape[1]
         alpha = _check_alpha(self.alpha, k)
         solver = "cd" if self.positive else self.solver
-        n_iter = None
-        if solver == "cd":
-            coef, intercept, n_iter = self._fit_cd(X, Y, alpha, sample_weight)
-        else:
-            Xc = check_array_2d(X)
-            n_threads = effective_n_threads(self.n_threads)
-            design = _Design(Xc, Y, sample_weight, bool(self.fit_intercept), n_threads)
-            shared = bool(np.all(alpha == alpha[0]) and alpha[0] > 0)
-            if solver == "auto":
-                solver = ("cg" if _mode(design) == "cg"
-                          else "cholesky" if shared else "eigh")
-            coef = None
-            if solver == "cholesky" and shared:
-                coef = fit_cholesky(design, Y, alpha[0], n_threads)
-            if coef is None:
-                if solver == "cholesky":     # per-target alphas, or numerically singular
-                    solver = "eigh"
-                n, p = Xc.shape
-                mode = (solver if solver in ("lsqr", "cg")
-                        else "primal" if n >= p else "dual")
-                coef = fit_ridge(design, Y, alpha[None, :], n_threads, mode=mode)[0]
-                if mode == "lsqr":
-                    n_iter = np.asarray(design.lsqr_iterations)
-            intercept = (design.y_mean - coef @ design.x_mean if self.fit_intercept
-                         else np.zeros(k)).astype(X.dtype)
+        with blas_threads(self.n_threads):
+            n_iter = None
+            if solver == "cd":
+                coef, intercept, n_iter = self._fit_cd(X, Y, alpha, sample_weight)
+            else:
+                Xc = check_array_2d(X)
+                n_threads = effective_n_threads(self.n_threads)
+                design = _Design(Xc, Y, sample_weight, bool(self.fit_intercept), n_threads)
+                shared = bool(np.all(alpha == alpha[0]) and alpha[0] > 0)
+                if solver == "auto":
+                    solver = ("cg" if _mode(design) == "cg"
+                              else "cholesky" if shared else "eigh")
+                coef = None
+                if solver == "cholesky" and shared:
+                    coef = fit_cholesky(design, Y, alpha[0], n_threads)
+                if coef is None:
+                    if solver == "cholesky":     # per-target alphas, or numerically singular
+                        solver = "eigh"
+                    n, p = Xc.shape
+                    mode = (solver if solver in ("lsqr", "cg")
+                            else "primal" if n >= p else "dual")
+                    coef = fit_ridge(design, Y, alpha[None, :], n_threads, mode=mode)[0]
+                    if mode == "lsqr":
+                        n_iter = np.asarray(design.lsqr_iterations)
+                intercept = (design.y_mean - coef @ design.x_mean if self.fit_intercept
+                             else np.zeros(k)).astype(X.dtype)
         self.solver_ = solver
         self.n_iter_ = n_iter[0] if n_iter is not None and y.ndim == 1 else n_iter
         self.coef_ = coef[0] if y.ndim == 1 else coef
@@ -548,6 +550,8 @@ class RidgeCV(_LinearModel):
         Keep the per-sample squared LOO errors in ``cv_results_`` (cv=None).
     alpha_per_target : bool, default=False
     n_threads : int, optional
+        Threads of the fit: fastpen's loops and BLAS/LAPACK alike (None: what
+        OpenMP allows, BLAS as it is; -1: all cores).
 
     Attributes
     ----------
@@ -581,7 +585,7 @@ class RidgeCV(_LinearModel):
         self
         """
         from ._openmp import effective_n_threads
-        from ._ridge import _check_ridge_alphas, fit_ridge, ridge_cv_scores
+        from ._ridge import _check_ridge_alphas, blas_threads, fit_ridge, ridge_cv_scores
         from ._validation import check_array_2d
 
         if self.scoring not in (None, "neg_mean_squared_error"):
@@ -597,17 +601,18 @@ class RidgeCV(_LinearModel):
             from sklearn.model_selection import check_cv
 
             folds = list(check_cv(self.cv).split(X, y, **params))
-        score, errors, design, dec, rhs = ridge_cv_scores(
-            Xc, Y, alphas, folds, sample_weight, bool(self.fit_intercept), n_threads,
-            gcv=bool(self.gcv), keep=bool(self.store_cv_results) and folds is None)
-        # score (k, m): higher is better (minus the LOO error, or the mean R^2 over folds)
-        k = Y.shape[1]
-        if self.alpha_per_target:
-            best = np.argmax(score, axis=1)
-        else:
-            best = np.full(k, np.argmax(score.mean(axis=0)))
-        chosen = alphas[best]
-        coef = fit_ridge(design, Y, chosen[None, :], n_threads, dec=dec, rhs=rhs)[0]
+        with blas_threads(self.n_threads):
+            score, errors, design, dec, rhs = ridge_cv_scores(
+                Xc, Y, alphas, folds, sample_weight, bool(self.fit_intercept), n_threads,
+                gcv=bool(self.gcv), keep=bool(self.store_cv_results) and folds is None)
+            # score (k, m): higher is better (minus the LOO error, or the mean R^2 over folds)
+            k = Y.shape[1]
+            if self.alpha_per_target:
+                best = np.argmax(score, axis=1)
+            else:
+                best = np.full(k, np.argmax(score.mean(axis=0)))
+            chosen = alphas[best]
+            coef = fit_ridge(design, Y, chosen[None, :], n_threads, dec=dec, rhs=rhs)[0]
         intercept = (design.y_mean - coef @ design.x_mean).astype(X.dtype) \
             if self.fit_intercept else np.zeros(k)
         scalar = y.ndim == 1 or not self.alpha_per_target

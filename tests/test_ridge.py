@@ -451,3 +451,34 @@ def test_iterative_sparse_route_equals_the_closed_form(monkeypatch, n, p, weight
     for c, a in enumerate([0.1, 1.0, 10.0]):
         w, b = _closed_form(Xs, Y[:, [c]], a, sw)
         np.testing.assert_allclose(est.coef_[c], w[0], atol=1e-8, rtol=1e-7)
+
+
+@pytest.mark.parametrize("make", [
+    lambda n: fastpen.Ridge(alpha=1.0, n_threads=n),
+    lambda n: fastpen.Ridge(alpha=[1.0, 2.0, 3.0], n_threads=n),
+    lambda n: fastpen.RidgeCV(alphas=ALPHAS, n_threads=n),
+    lambda n: fastpen.RidgeCV(alphas=ALPHAS, cv=3, n_threads=n),
+])
+def test_n_threads_bounds_blas_during_the_fit(monkeypatch, make):
+    """Most of a ridge fit is BLAS-3 and LAPACK: n_threads limits those too (and the
+    limits are restored afterwards); None leaves BLAS as it is."""
+    from threadpoolctl import threadpool_info
+    import fastpen._ridge as ridge_mod
+
+    seen = []
+    xt = ridge_mod._Design.xt
+
+    def recording_xt(self, M):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return xt(self, M)
+
+    monkeypatch.setattr(ridge_mod._Design, "xt", recording_xt)
+    X, Y = _data(60, 10)
+    before = {i["filepath"]: i["num_threads"] for i in threadpool_info()}
+    make(1).fit(X, Y)
+    assert seen and all(threads == {1} for threads in seen)
+    assert {i["filepath"]: i["num_threads"] for i in threadpool_info()} == before
+    seen.clear()
+    make(None).fit(X, Y)
+    assert seen and all(threads == {before[i["filepath"]] for i in threadpool_info()
+                                    if i["user_api"] == "blas"} for threads in seen)
