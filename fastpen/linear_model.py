@@ -590,6 +590,9 @@ class RidgeCV(_LinearModel):
 
         if self.scoring not in (None, "neg_mean_squared_error"):
             raise ValueError("scoring: only None (the mean squared error) is supported.")
+        if self.store_cv_results and self.cv is not None:
+            raise ValueError("store_cv_results=True needs cv=None (leave-one-out): K-fold "
+                             "scores are not stored per sample (as in scikit-learn).")
         X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=True)
         alphas = _check_ridge_alphas(self.alphas)
@@ -604,7 +607,7 @@ class RidgeCV(_LinearModel):
         with blas_threads(self.n_threads):
             score, errors, design, dec, rhs = ridge_cv_scores(
                 Xc, Y, alphas, folds, sample_weight, bool(self.fit_intercept), n_threads,
-                gcv=bool(self.gcv), keep=bool(self.store_cv_results) and folds is None)
+                gcv=bool(self.gcv), keep=bool(self.store_cv_results))
             # score (k, m): higher is better (minus the LOO error, or the mean R^2 over folds)
             k = Y.shape[1]
             if self.alpha_per_target:

@@ -243,6 +243,10 @@ def test_ridgecv_bad_input():
         fastpen.RidgeCV(alphas=[1.0, -1.0]).fit(X, Y)
     with pytest.raises(ValueError, match="scoring"):
         fastpen.RidgeCV(scoring="r2").fit(X, Y)
+    with pytest.raises(ValueError, match="store_cv_results"):      # as scikit-learn
+        fastpen.RidgeCV(cv=3, store_cv_results=True).fit(X, Y)
+    with pytest.raises(ValueError):
+        sklm.RidgeCV(cv=3, store_cv_results=True).fit(X, Y)
 
 
 def test_ridgecv_check_estimator():
