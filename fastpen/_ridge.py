@@ -40,8 +40,10 @@ _TARGET_BLOCK = 1024          # targets per block of the products with Y
 _MAX_DENSE_DECOMPOSITION = 8000   # largest min(n, p) decomposed for sparse X
 _LSQR_TOL = 1e-10             # LSQR's atol and btol
 _CG_TOL = 1e-8                # block CG: relative residual of every target
-_BASIS_BYTES = 32 << 20       # LOO by basis filters: memory of one sub-block's products
+_BASIS_BYTES = 32 << 20       # basis filters: memory of one sub-block's products
 _CHUNK_BYTES = 4 << 20        # ... and of the residuals of one chunk of rows
+_ROW_CHUNK = 2048             # rows of a float32 X converted at a time
+_MAX_BASIS_GAIN = 100.0       # K-fold: largest error amplification of a basis (see below)
 
 
 class RidgePath(NamedTuple):
@@ -90,10 +92,10 @@ class _Design:
     def x_mean(self):
         return self.prob.x_mean
 
-    def centred_targets(self, Y, start=0):
-        """Y~ = S^(1/2) (Y - ybar) (a copy, in X's dtype) for the target columns
-        ``start:start + Y.shape[1]``."""
-        dtype = self.X.dtype
+    def centred_targets(self, Y, start=0, dtype=None):
+        """Y~ = S^(1/2) (Y - ybar) (a copy, in X's dtype unless given) for the target
+        columns ``start:start + Y.shape[1]``."""
+        dtype = self.X.dtype if dtype is None else np.dtype(dtype)
         Yc = np.subtract(Y, self.y_mean[start:start + Y.shape[1]], dtype=dtype)
         if self.root_s is not None:
             Yc *= self.root_s[:, None].astype(dtype)
@@ -116,7 +118,12 @@ class _Design:
         SM = M.astype(dtype, copy=False)
         if self.root_s is not None:
             SM = SM * self.root_s[:, None].astype(dtype)
-        out = np.asarray(self.X.T @ SM, dtype=dtype)
+        if self.X.dtype == dtype:
+            out = np.asarray(self.X.T @ SM, dtype=dtype)
+        else:           # float32 X in float64: by chunks of rows, no float64 copy of X
+            out = np.zeros((self.X.shape[1], SM.shape[1]))
+            for s in range(0, self.X.shape[0], _ROW_CHUNK):
+                out += self.X[s:s + _ROW_CHUNK].astype(np.float64).T @ SM[s:s + _ROW_CHUNK]
         if self.fit_intercept:
             out -= np.outer(self.x_mean.astype(dtype), SM.sum(axis=0, dtype=np.float64)
                             .astype(dtype))
@@ -144,6 +151,9 @@ class _Design:
         X as CSC gives X^T V, its CSR copy X V."""
         from ._sparse import compressed_matmat
 
+        indexed = A.shape[0] if A.format == "csc" else A.shape[1]   # what indices count
+        if V.shape[0] != indexed:            # the kernel trusts A's indices to fit V
+            raise ValueError(f"sparse product: V has {V.shape[0]} rows for {indexed}.")
         out = np.empty((A.indptr.shape[0] - 1, V.shape[1]))
         empty = np.empty(0)
         compressed_matmat(A.data, A.indices, A.indptr, V, out,
@@ -176,8 +186,16 @@ class _Design:
 def blas_threads(requested):
     """A context holding BLAS and LAPACK to the ``n_threads`` a user asked for
     (None: left as they are), so that it bounds the whole fit, not only
-    fastpen's own loops: most of a ridge fit is BLAS-3 and LAPACK."""
-    return _blas_limited(requested is not None, effective_n_threads(requested))
+    fastpen's own loops: most of a ridge fit is BLAS-3 and LAPACK.  Counted
+    as :func:`fastpen._openmp.effective_n_threads` counts, but also in a build
+    without OpenMP (whose own loops then run on one thread)."""
+    from ._openmp import _cpu_count
+
+    if requested is None:
+        return _blas_limited(False)
+    effective_n_threads(requested)               # validates
+    limit = requested if requested > 0 else max(_cpu_count() + 1 + requested, 1)
+    return _blas_limited(True, limit)
 
 
 def check_targets_any(y, n):
@@ -446,6 +464,7 @@ class LeaveOneOut:
         # 1 - H_ii = base_i + sum_j U_ij^2 alpha / (mu_j + alpha), base_i the part of row
         # i outside the intercept and U's span; written so, nothing cancels at small alpha
         self.base = 1.0 - self.lever0 - self.U2.sum(axis=1)
+        self._bases = {}
 
     def errors(self, Yt, alphas, gcv=False, keep=False):
         """(mean (k, m), and with ``keep`` all (n, k, m)) squared LOO (or GCV) residuals
@@ -476,7 +495,10 @@ class LeaveOneOut:
         inv2 = (1.0 / denom ** 2).astype(dtype)
         mean = np.zeros((k, m))
         full = np.empty((n, k, m)) if keep else None
-        basis = _filter_basis(self.mu, alphas, dtype)
+        key = (alphas.tobytes(), dtype.str)
+        if key not in self._bases:          # once for all blocks of targets
+            self._bases[key] = _filter_basis(self.mu, alphas, dtype)
+        basis = self._bases[key]
         if basis is None:
             for i in range(m):
                 R = outside + U @ (Z * shrinks[i].astype(dtype)[:, None])
@@ -559,12 +581,14 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
             if fit_intercept:
                 Xt -= fold.x_mean
             P = Xt @ B
+            basis = _filter_basis(fold_dec.eigvals, alphas / fold.scale, X.dtype,
+                                  max_gain=_MAX_BASIS_GAIN)
             for start in range(0, k, _TARGET_BLOCK):
                 stop = min(start + _TARGET_BLOCK, k)
                 Z = fold_dec.project(fold.centred_targets(Y[:, start:stop], start))
                 Yt = np.subtract(Y[test, start:stop], fold.y_mean[start:stop], dtype=X.dtype)
                 _add_r2(total[start:stop], P, fold_dec.eigvals, alphas / fold.scale, Z,
-                        Yt, raw[test])
+                        Yt, raw[test], basis)
     return total / len(folds), None, design, dec, rhs
 
 
@@ -581,7 +605,7 @@ def _partition(folds, n):
 def _dense_rows(X, rows):
     """X[rows] as a new dense float64 array."""
     Xr = X[rows]
-    return Xr.toarray() if sp.issparse(Xr) else Xr.astype(np.float64)
+    return (Xr.toarray() if sp.issparse(Xr) else Xr).astype(np.float64)
 
 
 def _kfold_by_downdates(design, Y, alphas, folds, raw, total, n_threads):
@@ -596,46 +620,55 @@ def _kfold_by_downdates(design, Y, alphas, folds, raw, total, n_threads):
 
     and likewise for X~^T Y~.  So X and Y are streamed once (whose products
     also serve the refit), and each fold costs products with its held-out
-    rows only.  Returns the whole data's (Decomposition, X~^T Y~ (p, k)).
+    rows only.  The sums and their differences are float64 whatever X's
+    dtype: a feature (nearly) absent from a fold's training rows must come
+    out (nearly) zero there, not as a float32 rounding error, which a small
+    alpha would turn into huge held-out predictions.  Returns the whole
+    data's (Decomposition, X~^T Y~ (p, k) float64).
     """
     X, dtype = design.X, design.X.dtype
     k = Y.shape[1]
     gram = design.gram(n_threads)                # sum s' a a^T, s' the rescaled weights
-    rhs = np.empty((X.shape[1], k), dtype=dtype)
+    rhs = np.empty((X.shape[1], k))
     for start in range(0, k, _TARGET_BLOCK):
         stop = min(start + _TARGET_BLOCK, k)
-        rhs[:, start:stop] = design.xt(design.centred_targets(Y[:, start:stop], start))
+        rhs[:, start:stop] = design.xt(design.centred_targets(Y[:, start:stop], start,
+                                                              dtype=np.float64))
     scale = design.scale                         # raw weights = scale * s'
     for train, test in folds:
         test = np.asarray(test)
         u = raw[test]
+        mass = raw.sum() - u.sum()               # the training rows' total weight
+        if mass <= 0:
+            raise ValueError("sample_weight sums to zero over the training rows of a fold.")
         A = _dense_rows(X, test)
         if design.fit_intercept:
             A -= design.x_mean
         fold_gram = gram * scale
         fold_gram -= A.T @ (A * u[:, None])
-        mass = raw.sum() - u.sum()               # the training rows' total weight
         if design.fit_intercept:
             d_x = -(u @ A) / mass
             fold_gram -= mass * np.outer(d_x, d_x)
         eigvals, V = _eigh(fold_gram)
         P = (A - d_x if design.fit_intercept else A) @ V    # rows at the training means
-        A = A.astype(dtype, copy=False)
-        V = V.astype(dtype, copy=False)
+        basis = _filter_basis(eigvals, alphas, dtype, max_gain=_MAX_BASIS_GAIN)
+        V32 = V.astype(dtype)
         for start in range(0, k, _TARGET_BLOCK):
             stop = min(start + _TARGET_BLOCK, k)
-            B = np.subtract(Y[test, start:stop], design.y_mean[start:stop], dtype=dtype)
-            S = rhs[:, start:stop] * dtype.type(scale)
-            S -= A.T @ (B * u[:, None].astype(dtype))
+            B = Y[test, start:stop] - design.y_mean[start:stop]
+            S = rhs[:, start:stop] * scale
+            S -= A.T @ (B * u[:, None])
             if design.fit_intercept:
                 d_y = -(u @ B) / mass
-                S -= np.outer(mass * d_x, d_y).astype(dtype)
-                B -= d_y.astype(dtype)           # held-out targets at the training means
-            _add_r2(total[start:stop], P, eigvals, alphas, V.T @ S, B, u)
+                S -= np.outer(mass * d_x, d_y)
+                B -= d_y                         # held-out targets at the training means
+            # Z = V^T S, made as (S^T V)^T: its rows per target are contiguous
+            Z = (S.astype(dtype).T @ V32).T
+            _add_r2(total[start:stop], P, eigvals, alphas, Z, B.astype(dtype), u, basis)
     return Decomposition(design, "primal", n_threads, matrix=gram), rhs
 
 
-def _add_r2(total, P, eigvals, alphas, Z, B, u):
+def _add_r2(total, P, eigvals, alphas, Z, B, u, basis):
     """Add each alpha's held-out R^2 of one fold to ``total`` (k, m).
 
     The held-out predictions are ``P diag(f_alpha) Z`` with the filter
@@ -644,23 +677,24 @@ def _add_r2(total, P, eigvals, alphas, Z, B, u):
     held-out targets centred at the training means, u their weights.
     Products in B's dtype.
 
-    When the filters of all alphas are, to a few rounding units of B's dtype
-    entry by entry, combinations of R < m basis filters (see
-    :func:`_filter_basis`), R products ``T_r = P diag(basis_r) Z`` replace the
-    m: each alpha's prediction is ``sum_r A[alpha, r] T_r``, and its weighted
-    squared error a quadratic form in the (R + 1) x (R + 1) Gram matrix of
-    [B, T_1, ..., T_R] of each target (summed in B's dtype, as the direct
-    route sums the squared errors; measured on the ridge benchmark, both
-    within 7e-7 of float64 in float32).
+    ``basis``: None, or (A, F) from :func:`_filter_basis`, the filters of all
+    alphas as combinations of R < m basis filters.  Then R products
+    ``T_r = P diag(F_r) Z`` replace the m: each alpha's prediction is
+    ``sum_r A[alpha, r] T_r``, and its weighted squared error a quadratic
+    form in the (R + 1) x (R + 1) Gram matrix of [B, T_1, ..., T_R] of each
+    target (in B's dtype, as the direct route sums its squared errors;
+    measured on the ridge benchmark, both within 7e-7 of float64 in
+    float32).  Targets go in sub-blocks whose products take _BASIS_BYTES.
     """
     dtype = B.dtype
     P = P.astype(dtype, copy=False)
     Z = Z.astype(dtype, copy=False)
-    u = u.astype(dtype)
-    spread = u @ (B - u @ B / u.sum()) ** 2
-    basis = _filter_basis(eigvals, alphas, dtype)
+    u64 = np.asarray(u, dtype=np.float64)
+    Bd = B.astype(np.float64)
+    spread = u64 @ (Bd - u64 @ Bd / u64.sum()) ** 2
+    k, n_test, m = B.shape[1], B.shape[0], alphas.size
+    resid = np.empty((k, m))
     if basis is None:
-        resid = np.empty((B.shape[1], alphas.size))
         for i, a in enumerate(alphas):
             denom = eigvals + a
             with np.errstate(divide="ignore"):
@@ -668,34 +702,48 @@ def _add_r2(total, P, eigvals, alphas, Z, B, u):
             R = P @ (Z * shrink[:, None])
             R -= B
             R *= R
-            resid[:, i] = u @ R
+            resid[:, i] = u64 @ R
     else:
         A, F = basis
-        root_u = np.sqrt(u)
-        T = np.empty((B.shape[1], A.shape[1] + 1, B.shape[0]), dtype=dtype)
-        T[:, 0] = (B * root_u[:, None]).T          # per target: B^T, then each T_r^T
+        R1 = A.shape[1] + 1
+        root_u = np.sqrt(u64).astype(dtype)
         Pt = (P * root_u[:, None]).T
         Zt = np.ascontiguousarray(Z.T)
-        for r in range(F.shape[1]):
-            T[:, r + 1] = (Zt * F[:, r].astype(dtype)) @ Pt
-        gram = (T @ T.transpose(0, 2, 1)).astype(np.float64)  # (k, R + 1, R + 1)
-        coef = np.hstack([-np.ones((alphas.size, 1)), A])      # (m, R + 1)
-        resid = np.einsum("crs,ms,mr->cm", gram, coef, coef)
+        coef = np.hstack([-np.ones((m, 1)), A])                  # (m, R + 1)
+        step = max(1, min(k, _BASIS_BYTES // (R1 * n_test * dtype.itemsize)))
+        for c0 in range(0, k, step):
+            c1 = min(c0 + step, k)
+            T = np.empty((c1 - c0, R1, n_test), dtype=dtype)
+            T[:, 0] = (B[:, c0:c1] * root_u[:, None]).T  # per target: B^T, then T_r^T
+            for r in range(R1 - 1):
+                T[:, r + 1] = (Zt[c0:c1] * F[:, r].astype(dtype)) @ Pt
+            gram = (T @ T.transpose(0, 2, 1)).astype(np.float64)   # (targets, R+1, R+1)
+            # rounding can take a near-zero error below zero
+            resid[c0:c1] = np.maximum(np.einsum("crs,ms,mr->cm", gram, coef, coef), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         total += np.where(spread[:, None] > 0, 1.0 - resid / spread[:, None],
                           np.where(resid == 0, 1.0, 0.0))
 
 
-def _filter_basis(eigvals, alphas, dtype):
+def _filter_basis(eigvals, alphas, dtype, max_gain=np.inf):
     """(A (m, R), F (r, R)) with ``1 / (eigvals + alphas[i]) = F @ A[i]`` to a relative
     error of 4 rounding units of ``dtype`` in every entry, or None if that needs
-    more than m - 3 terms (the products saved would not pay for the rest).
+    more than m - 3 terms (the products saved would not pay for the rest) or if
+    the combination amplifies rounding errors more than ``max_gain`` times.
 
     The filters ``1 / (lam_j + alpha_i)`` form a Cauchy-like matrix, whose
     singular values fall off geometrically: with log-spaced alphas and a
     well-conditioned X a dozen terms serve twenty alphas in float32.  Each
     row is scaled to a largest entry of one before the SVD, so that the
     truncation's bound applies to every alpha alike.
+
+    The gain is ``max_ij sum_r |A_ir F_jr| / f_ij``: how much larger than a
+    filter entry the terms that make it up are.  It stays below ~20 on a
+    well-conditioned spectrum but grows as lam_max / alpha when a fold is
+    (nearly) rank-deficient (e.g. one-hot features): the K-fold predictions
+    ``sum_r A_ir T_r`` would then carry the rounding errors of terms far larger
+    than themselves.  (The LOO residuals use alpha A, bounded by one; they
+    need no such limit.)
     """
     m = alphas.size
     if m < 4 or np.any(alphas <= 0):
@@ -705,8 +753,12 @@ def _filter_basis(eigvals, alphas, dtype):
     filt /= scale[:, None]
     U, sigma, Vt = np.linalg.svd(filt, full_matrices=False)
     tol = 4.0 * np.finfo(dtype).eps
+    approx = np.zeros_like(filt)
     for rank in range(1, m - 2):
-        err = filt - (U[:, :rank] * sigma[:rank]) @ Vt[:rank]
-        if np.all(np.abs(err) <= tol * filt):
-            return (U[:, :rank] * sigma[:rank]) * scale[:, None], Vt[:rank].T
+        approx += np.outer(U[:, rank - 1] * sigma[rank - 1], Vt[rank - 1])
+        if np.all(np.abs(filt - approx) <= tol * filt):
+            A = U[:, :rank] * sigma[:rank]
+            if np.max((np.abs(A) @ np.abs(Vt[:rank])) / filt) > max_gain:
+                return None
+            return A * scale[:, None], Vt[:rank].T
     return None

@@ -18,7 +18,8 @@ def compressed_matmat(const floating[::1] data, const int[::1] indices,
     Parameters
     ----------
     data, indices, indptr : the compressed matrix, ``out.shape[0]`` rows
-    V : (n_cols, k) float64, C-ordered; ``indices`` are rows of V
+    V : (n_cols, k) float64, C-ordered; ``indices`` are rows of V (every index
+        must be below n_cols: not checked here, the caller's matrix is canonical)
     out : (n_rows, k) float64, C-ordered, overwritten
     a, b : (n_rows,) and (k,): a rank-one correction, or both empty for none
     n_threads : threads of the ``prange`` over output rows

@@ -334,7 +334,9 @@ def test_filter_basis_reconstructs_every_filter_entry():
 
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_k_fold_scores_by_basis_filters_equal_the_loop(monkeypatch, weighted, fit_intercept):
+@pytest.mark.parametrize("chunks", [False, True])
+def test_k_fold_scores_by_basis_filters_equal_the_loop(monkeypatch, weighted, fit_intercept,
+                                                       chunks):
     """The few-products route of the held-out errors (forced here in float64 at
     float32's truncation) against an explicit loop over folds and alphas."""
     import fastpen._ridge as ridge_mod
@@ -343,12 +345,14 @@ def test_k_fold_scores_by_basis_filters_equal_the_loop(monkeypatch, weighted, fi
     used = []
     basis = ridge_mod._filter_basis
 
-    def float32_basis(eigvals, alphas, dtype):
-        out = basis(eigvals, alphas, np.float32)
+    def float32_basis(eigvals, alphas, dtype, **options):
+        out = basis(eigvals, alphas, np.float32, **options)
         used.append(out is not None)
         return out
 
     monkeypatch.setattr(ridge_mod, "_filter_basis", float32_basis)
+    if chunks:      # one target a sub-block
+        monkeypatch.setattr(ridge_mod, "_BASIS_BYTES", 1)
     X, Y = _data(150, 20, k=3, seed=16)
     Y += 4.0 * np.random.default_rng(17).standard_normal(Y.shape)
     sw = make_weights(150) if weighted else None
@@ -380,8 +384,8 @@ def test_leave_one_out_by_basis_filters_equals_the_direct_route(monkeypatch, gcv
     direct = fastpen.RidgeCV(**kw).fit(X, Y, sample_weight=sw)
     used = []
 
-    def float32_basis(eigvals, alphas, dtype):
-        out = _filter_basis(eigvals, alphas, np.float32)
+    def float32_basis(eigvals, alphas, dtype, **options):
+        out = _filter_basis(eigvals, alphas, np.float32, **options)
         used.append(out is not None)
         return out
 
@@ -396,6 +400,63 @@ def test_leave_one_out_by_basis_filters_equals_the_direct_route(monkeypatch, gcv
                                atol=1e-7 * direct.cv_results_.mean())
     np.testing.assert_allclose(basis.best_score_, direct.best_score_, rtol=1e-5)
     np.testing.assert_array_equal(basis.alpha_, direct.alpha_)
+
+
+def _rare_feature_data():
+    """A feature present only in the held-out rows of one fold (regression: float32
+    downdates left its training sums at a rounding error, which a small alpha
+    turned into huge held-out predictions)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((200, 8))
+    y = X @ rng.standard_normal(8) + 0.1 * rng.standard_normal(200)
+    X[:, 0] = 0.0
+    X[55:60, 0] = 100.0
+    return X, y
+
+
+def _one_hot_data():
+    """One-hot categories plus a few dense features: some folds are nearly
+    rank-deficient (regression: the basis filters amplified float32 rounding by
+    lam_max / alpha there)."""
+    rng = np.random.default_rng(0)
+    cat = rng.integers(0, 60, 400)
+    X = np.c_[np.eye(60)[cat], rng.standard_normal((400, 5))]
+    y = rng.standard_normal(60)[cat] + X[:, 60:] @ rng.standard_normal(5)
+    return X, y + 0.3 * rng.standard_normal(400)
+
+
+@pytest.mark.parametrize("case", ["rare feature", "one-hot"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_k_fold_float32_on_ill_conditioned_folds_agrees_with_float64(case, sparse):
+    X, y = _rare_feature_data() if case == "rare feature" else _one_hot_data()
+    alphas = [1e-4, 1e-2, 1.0] if case == "rare feature" else np.logspace(-4, 3, 15)
+    cv = KFold(4) if case == "rare feature" else KFold(5, shuffle=True, random_state=0)
+    X32 = X.astype(np.float32)
+    Xin = sp.csr_matrix(X32) if sparse else X32
+    ours = fastpen.RidgeCV(alphas=alphas, cv=cv).fit(Xin, y.astype(np.float32))
+    ref = sklm.RidgeCV(alphas=alphas, cv=cv).fit(X, y)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, abs=1e-4)
+
+
+def test_k_fold_scores_stay_at_most_one_in_float32():
+    """Nearly noiseless targets: the quadratic form of the basis route must not
+    round an error below zero (an R^2 above one)."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 30)).astype(np.float32)
+    Y = (X @ rng.standard_normal((30, 6)) + 1e-4 * rng.standard_normal((300, 6))
+         ).astype(np.float32)
+    est = fastpen.RidgeCV(alphas=np.geomspace(1e-3, 1e4, 20), cv=5,
+                          alpha_per_target=True).fit(X, Y)
+    assert np.all(est.best_score_ <= 1.0)
+
+
+def test_k_fold_with_a_weightless_training_fold_raises():
+    X, Y = _data(40, 5)
+    sw = np.zeros(40)
+    sw[:10] = 1.0               # the first fold's test rows carry all the weight
+    with pytest.raises(ValueError, match="sample_weight"):
+        fastpen.RidgeCV(alphas=[0.1, 1.0], cv=KFold(4)).fit(X, Y[:, 0], sample_weight=sw)
 
 
 def test_k_fold_float32_is_close_to_float64():
@@ -466,7 +527,8 @@ def test_iterative_sparse_route_equals_the_closed_form(monkeypatch, n, p, weight
 def test_n_threads_bounds_blas_during_the_fit(monkeypatch, make):
     """Most of a ridge fit is BLAS-3 and LAPACK: n_threads limits those too (and the
     limits are restored afterwards); None leaves BLAS as it is."""
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
+
     import fastpen._ridge as ridge_mod
 
     seen = []
@@ -478,11 +540,33 @@ def test_n_threads_bounds_blas_during_the_fit(monkeypatch, make):
 
     monkeypatch.setattr(ridge_mod._Design, "xt", recording_xt)
     X, Y = _data(60, 10)
-    before = {i["filepath"]: i["num_threads"] for i in threadpool_info()}
-    make(1).fit(X, Y)
-    assert seen and all(threads == {1} for threads in seen)
-    assert {i["filepath"]: i["num_threads"] for i in threadpool_info()} == before
-    seen.clear()
-    make(None).fit(X, Y)
-    assert seen and all(threads == {before[i["filepath"]] for i in threadpool_info()
-                                    if i["user_api"] == "blas"} for threads in seen)
+    with threadpool_limits(limits=2, user_api="blas"):    # whatever the machine's default
+        before = {i["filepath"]: i["num_threads"] for i in threadpool_info()}
+        make(1).fit(X, Y)
+        assert seen and all(threads == {1} for threads in seen)
+        assert {i["filepath"]: i["num_threads"] for i in threadpool_info()} == before
+        seen.clear()
+        make(None).fit(X, Y)
+        assert seen and all(threads == {2} for threads in seen)
+
+
+def test_n_threads_bounds_blas_in_a_build_without_openmp(monkeypatch):
+    """Without OpenMP fastpen's own loops run on one thread, but n_threads still sets
+    the BLAS threads (regression: it capped BLAS at one thread there)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import fastpen._ridge as ridge_mod
+
+    monkeypatch.setattr(ridge_mod, "effective_n_threads", lambda n_threads=None: 1)
+    seen = []
+    eigh = ridge_mod._eigh
+
+    def recording_eigh(M):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return eigh(M)
+
+    monkeypatch.setattr(ridge_mod, "_eigh", recording_eigh)
+    X, Y = _data(60, 10)
+    with threadpool_limits(limits=1, user_api="blas"):
+        fastpen.RidgeCV(alphas=ALPHAS, n_threads=2).fit(X, Y)
+    assert seen and all(threads == {2} for threads in seen)
