@@ -439,6 +439,16 @@ def test_k_fold_float32_on_ill_conditioned_folds_agrees_with_float64(case, spars
     assert ours.best_score_ == pytest.approx(ref.best_score_, abs=1e-4)
 
 
+@pytest.mark.parametrize("case", ["rare feature", "one-hot"])
+def test_leave_one_out_float32_on_ill_conditioned_data_agrees_with_float64(case):
+    X, y = _rare_feature_data() if case == "rare feature" else _one_hot_data()
+    alphas = np.geomspace(1e-2, 1e6, 20)
+    ours = fastpen.RidgeCV(alphas=alphas).fit(X.astype(np.float32), y.astype(np.float32))
+    ref = sklm.RidgeCV(alphas=alphas).fit(X, y)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-5)
+
+
 def test_k_fold_scores_stay_at_most_one_in_float32():
     """Nearly noiseless targets: the quadratic form of the basis route must not
     round an error below zero (an R^2 above one)."""
