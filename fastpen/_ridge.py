@@ -754,7 +754,7 @@ def _filter_basis(eigvals, alphas, dtype, max_gain=np.inf):
     U, sigma, Vt = np.linalg.svd(filt, full_matrices=False)
     tol = 4.0 * np.finfo(dtype).eps
     approx = np.zeros_like(filt)
-    for rank in range(1, m - 2):
+    for rank in range(1, min(m - 2, sigma.size + 1)):
         approx += np.outer(U[:, rank - 1] * sigma[rank - 1], Vt[rank - 1])
         if np.all(np.abs(filt - approx) <= tol * filt):
             A = U[:, :rank] * sigma[:rank]

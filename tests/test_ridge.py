@@ -330,6 +330,16 @@ def test_filter_basis_reconstructs_every_filter_entry():
     assert _filter_basis(lam, alphas, np.float32)[0].shape[1] <= 14   # the saving exists
     assert _filter_basis(lam, np.append(alphas, 0.0), np.float32) is None
     assert _filter_basis(lam, alphas[:3], np.float32) is None
+    # more alphas than eigenvalues (regression: the rank loop ran past the SVD)
+    many = np.geomspace(1e-2, 1e6, 100)
+    A, F = _filter_basis(lam[-10:], many, np.float32)
+    exact = 1.0 / (lam[-10:][None, :] + many[:, None])
+    assert A.shape[1] <= 10
+    assert np.all(np.abs(A @ F.T - exact) <= 4 * np.finfo(np.float32).eps * exact)
+    basis = _filter_basis(lam[-10:], many, np.float64)   # all 10 terms, then None
+    if basis is not None:
+        assert np.all(np.abs(basis[0] @ basis[1].T - exact) <= 4 * np.finfo(float).eps
+                      * exact)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
