@@ -1,5 +1,10 @@
 import sys
 
-from .cli import main
+try:
+    from .cli import main
 
-sys.exit(main())
+    status = main()
+except KeyboardInterrupt:           # during the imports, before main() handles it
+    print("fastpen: interrupted", file=sys.stderr)
+    status = 130
+sys.exit(status)

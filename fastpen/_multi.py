@@ -325,13 +325,19 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
 
 
 class _Progress:
-    """``verbose``: paths done / total, rate and time left, on stderr."""
+    """``verbose``: paths done / total, rate and time left, on stderr; or, when
+    ``verbose`` is callable, ``verbose(done, total)`` (a progress bar's update)."""
 
     def __init__(self, total, verbose):
-        self.total, self.verbose = total, bool(verbose)
+        self.total = total
+        self.callback = verbose if callable(verbose) else None
+        self.verbose = bool(verbose)
         self.start = time.perf_counter()
 
     def update(self, done):
+        if self.callback is not None:
+            self.callback(done, self.total)
+            return
         if not self.verbose:
             return
         elapsed = time.perf_counter() - self.start

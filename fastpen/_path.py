@@ -459,8 +459,9 @@ default='auto'
     selection : {'cyclic', 'random'}, default='cyclic'
     random_state : int, RandomState or Generator, optional
         Seed of the random coordinate order.
-    verbose : bool, default=False
-        With a 2-D y, report progress on stderr (paths done, rate, time left).
+    verbose : bool or callable, default=False
+        With a 2-D y, report progress on stderr (paths done, rate, time left);
+        a callable is called as ``verbose(paths_done, paths_total)`` instead.
         A Ctrl-C interrupts a 2-D fit between chunks of targets.
 
     Returns

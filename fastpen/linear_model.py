@@ -267,8 +267,9 @@ class ElasticNetCV(_LinearModel):
         As in scikit-learn: None is 5-fold ``KFold``.
     copy_X : bool, default=True
         Accepted for compatibility; X is never modified nor copied per fold.
-    verbose : bool, default=False
-        Report progress on stderr (paths done, rate, time left).
+    verbose : bool or callable, default=False
+        Report progress on stderr (paths done, rate, time left); a callable is
+        called as ``verbose(paths_done, paths_total)`` instead (a progress bar).
     n_jobs : int, optional
         Accepted for compatibility; use ``n_threads``.
     positive : bool, default=False
