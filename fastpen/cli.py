@@ -140,8 +140,8 @@ def _parser():
                            description="Time a Lasso path by fastpen and scikit-learn on a "
                                        "generated problem, each at the largest tolerance "
                                        "that reaches the same duality gap.")
-    bench.add_argument("--n", type=_positive_int, default=1000, help="samples (1000)")
-    bench.add_argument("--p", type=_positive_int, default=2000, help="features (2000)")
+    bench.add_argument("--n", type=_positive_int, default=500, help="samples (500)")
+    bench.add_argument("--p", type=_positive_int, default=1000, help="features (1000)")
     bench.add_argument("--n-alphas", type=_positive_int, default=50)
     bench.add_argument("--gap", type=_positive_float, default=1e-6,
                        help="relative duality gap to reach at every alpha (1e-6)")

@@ -291,3 +291,19 @@ def test_without_matplotlib_the_message_says_what_to_install(monkeypatch, capsys
         plot_path(fastpen.lasso_path(*load_diabetes()[:2], alphas=5))
     assert cli.main(["path", "--plot", "x.png"]) == 2
     assert "fastpen[plot]" in capsys.readouterr().err
+
+
+def test_bench_gap_is_scikit_learns_dual_gap():
+    """The independent gap of ``fastpen bench`` equals scikit-learn's own on the same
+    solution (dual_gap_ times n over the null objective)."""
+    from sklearn.linear_model import Lasso
+
+    from fastpen._bench import relative_gaps
+
+    X, y, _ = load_diabetes()
+    alphas = [2.0, 0.3]
+    fits = [Lasso(alpha=a, tol=1e-3).fit(X, y) for a in alphas]
+    got = relative_gaps(X, y, alphas, [f.coef_ for f in fits])
+    null = 0.5 * np.sum((y - y.mean()) ** 2)
+    want = [f.dual_gap_ * len(y) / null for f in fits]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
