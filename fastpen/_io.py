@@ -58,6 +58,8 @@ def load_dataset(path=None, target=None):
             raise DataError(f"the bundled diabetes data has no column {target!r}: its "
                             "target is 'y' and its features are " + ", ".join(names))
         return Dataset(X, y, tuple(names), "y", "bundled diabetes data (Efron et al. 2004)")
+    if os.path.isdir(path):
+        raise DataError(f"{path}: a directory, not a data file")
     if not os.path.isfile(path):
         raise DataError(f"{path}: no such file")
     name = path[:-3] if path.endswith(".gz") else path
@@ -74,8 +76,8 @@ def load_dataset(path=None, target=None):
 def _open_text(path):
     try:
         if path.endswith(".gz"):
-            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-        return open(path, encoding="utf-8", newline="")
+            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+        return open(path, encoding="utf-8-sig", newline="")   # -sig: Excel's BOM
     except OSError as exc:
         raise DataError(f"{path}: {exc.strerror or exc}") from None
 
@@ -84,6 +86,8 @@ def _number(cell, path, line, column):
     """float(cell), or a DataError naming where it is."""
     text = cell.strip()
     try:
+        if "_" in text:                   # Python's float() accepts 1_000; a data file not
+            raise ValueError
         value = float(text)
     except ValueError:
         what = "an empty cell" if not text else f"{text!r} is not a number"
@@ -114,43 +118,69 @@ def _load_text(path, target, delimiter=None):
         with _open_text(path) as f:
             text = f.read()
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise DataError(f"{path}, line {line}: not UTF-8 text ({exc.reason})") from None
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: {exc}") from None
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise DataError(f"{path}, line 1: no header row (the file is empty)")
+    first = text.split("\n", 1)[0].strip("\r")
+    if not first.strip():
+        raise DataError(f"{path}, line 1: no header row (the file is empty or starts with "
+                        "a blank line)")
+    spaces = False
     if delimiter is None:
-        try:
-            delimiter = csv.Sniffer().sniff(lines[0], delimiters=",;\t").delimiter
-        except csv.Error:
-            delimiter = ","
-    rows = csv.reader(lines, delimiter=delimiter)
-    names = [name.strip() for name in next(rows)]
-    if len(names) < 2:
-        raise DataError(f"{path}, line 1: the header has {len(names)} column; at least a "
-                        "feature and the target are needed")
-    for i, name in enumerate(names):
-        if not name:
-            raise DataError(f"{path}, line 1, column {i + 1}: an empty column name")
-    if len(set(names)) < len(names):
-        dup = next(n for n in names if names.count(n) > 1)
-        raise DataError(f"{path}, line 1: column name {dup!r} appears twice")
-    t = _target_index(target, names, path)
-    values = []
-    for line, row in enumerate(rows, start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue                          # blank lines
-        if len(row) != len(names):
-            raise DataError(f"{path}, line {line}: {len(row)} fields, the header has "
-                            f"{len(names)}")
-        values.append([_number(cell, path, line, names[j]) for j, cell in enumerate(row)])
+        if not any(c in first for c in ",;\t"):
+            delimiter, spaces = " ", True       # columns separated by blanks
+        else:
+            try:
+                delimiter = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
+            except csv.Error:
+                delimiter = ","
+    lines = io.StringIO(text, newline="")
+    if spaces:
+        lines = io.StringIO("\n".join(line.strip() for line in text.splitlines()))
+    rows = csv.reader(lines, delimiter=delimiter, skipinitialspace=spaces)
+    try:
+        names = [name.strip() for name in next(rows)]
+        if len(names) < 2:
+            raise DataError(f"{path}, line 1: the header has {len(names)} column; at least "
+                            "a feature and the target are needed")
+        if all(_is_number(name) for name in names):
+            raise DataError(f"{path}, line 1: the header row holds numbers only; the first "
+                            "line must name the columns")
+        for i, name in enumerate(names):
+            if not name:
+                raise DataError(f"{path}, line 1, column {i + 1}: an empty column name")
+        if len(set(names)) < len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            raise DataError(f"{path}, line 1: column name {dup!r} appears twice")
+        t = _target_index(target, names, path)
+        values = []
+        line = rows.line_num + 1
+        for row in rows:
+            if not row or all(not cell.strip() for cell in row):
+                line = rows.line_num + 1
+                continue                          # blank lines
+            if len(row) != len(names):
+                raise DataError(f"{path}, line {line}: {len(row)} fields, the header has "
+                                f"{len(names)}")
+            values.append([_number(cell, path, line, names[j]) for j, cell in enumerate(row)])
+            line = rows.line_num + 1
+    except csv.Error as exc:
+        raise DataError(f"{path}, line {rows.line_num}: {exc}") from None
     if not values:
         raise DataError(f"{path}: a header but no data rows")
     data = np.array(values)
     features = [j for j in range(len(names)) if j != t]
     return Dataset(np.asfortranarray(data[:, features]), data[:, t].copy(),
                    tuple(names[j] for j in features), names[t], path)
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_finite(a, path, what):
@@ -198,8 +228,9 @@ def _load_npz(path, target):
                             f"{X.shape} and {y.shape}")
         _check_finite(X, path, "array X, ")
         _check_finite(y[:, None], path, "array y, ")
-        names = tuple(str(n) for n in arrays["feature_names"]) \
-            if "feature_names" in arrays and len(arrays["feature_names"]) == X.shape[1] \
+        given = arrays.get("feature_names")
+        names = tuple(str(n) for n in given) \
+            if given is not None and np.ndim(given) == 1 and len(given) == X.shape[1] \
             else tuple(f"x{j}" for j in range(X.shape[1]))
         return Dataset(np.asfortranarray(X), y, names, "y", path)
     if len(arrays) == 1:
@@ -216,7 +247,33 @@ def _load_npz(path, target):
                     + (", ".join(sorted(arrays)) or "none"))
 
 
+class _Names:
+    """x{first}, x{first + 1}, ... as a sequence, made on demand (svmlight files may
+    index millions of features)."""
+
+    def __init__(self, count, first):
+        self.count, self.first = count, first
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [self[i] for i in range(*j.indices(self.count))]
+        if not -self.count <= j < self.count:
+            raise IndexError(j)
+        return f"x{j % self.count + self.first}"
+
+    def __iter__(self):
+        return (self[j] for j in range(self.count))
+
+
+_MAX_INDEX = 2 ** 31 - 2          # fastpen's sparse kernels index with 32-bit integers
+
+
 def _load_svmlight(path, target):
+    """svmlight / libsvm: ``label index:value ...``, ``# comments``, an optional ``qid:``.
+    Indices are one-based unless a zero appears (scikit-learn's ``zero_based='auto'``)."""
     if target is not None:
         raise DataError(f"{path}: --target does not apply to svmlight files (the first "
                         "field of each line is the target)")
@@ -226,7 +283,6 @@ def _load_svmlight(path, target):
             lines = f.read().splitlines()
         except UnicodeDecodeError as exc:
             raise DataError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    n_cols = 0
     for line_no, line in enumerate(lines, start=1):
         body = line.split("#", 1)[0].strip()
         if not body:
@@ -234,7 +290,7 @@ def _load_svmlight(path, target):
         fields = body.split()
         labels.append(_number(fields[0], path, line_no, "target"))
         row = len(labels) - 1
-        last = 0
+        last = -1
         for col, field in enumerate(fields[1:], start=2):
             if field.startswith("qid:") and col == 2:
                 continue
@@ -246,16 +302,18 @@ def _load_svmlight(path, target):
                 j = int(index)
             except ValueError:
                 raise DataError(f"{where}: feature index {index!r} is not an integer") from None
-            if j < 1 or j <= last:
-                raise DataError(f"{where}: feature indices must be >= 1 and increasing, "
-                                f"got {j} after {last}")
+            if j < 0 or j <= last or j > _MAX_INDEX:
+                raise DataError(f"{where}: feature indices must be increasing, from 0 or 1 "
+                                f"up to {_MAX_INDEX}; got {j}"
+                                + (f" after {last}" if last >= 0 else ""))
             last = j
             rows.append(row)
-            cols.append(j - 1)
+            cols.append(j)
             vals.append(_number(value, path, line_no, f"feature {j}"))
-            n_cols = max(n_cols, j)
     if not labels:
         raise DataError(f"{path}: no data lines")
-    X = sp.csr_matrix((vals, (rows, cols)), shape=(len(labels), max(n_cols, 1)))
-    return Dataset(X, np.asarray(labels), tuple(f"x{j + 1}" for j in range(X.shape[1])),
-                   "target", path)
+    first = 0 if (cols and min(cols) == 0) else 1
+    cols = np.asarray(cols, dtype=np.int64) - first
+    width = int(cols.max()) + 1 if cols.size else 1
+    X = sp.csr_matrix((vals, (rows, cols)), shape=(len(labels), width))
+    return Dataset(X, np.asarray(labels), _Names(width, first), "target", path)

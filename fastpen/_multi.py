@@ -306,8 +306,10 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     progress = _Progress(P, verbose)
     # the dense kernel's working-set Gram matrices call BLAS from every thread
     with _blas_limited(True):
-        # chunks of at least 4 problems a thread: each chunk ends with a barrier
-        done, chunk = 0, 4 * max(nt, 1)
+        # the first chunk is one problem a thread (an early progress report and
+        # Ctrl-C check even when a few long paths are all there is); then chunks of
+        # about _CHUNK_SECONDS, whole rounds of the threads (each ends with a barrier)
+        done, chunk = 0, max(nt, 1)
         while done < P:
             stop = min(P, done + chunk)
             started = time.perf_counter()
@@ -316,7 +318,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
             per_problem = (time.perf_counter() - started) / (stop - done)
             done = stop
             progress.update(done)
-            chunk = max(4 * nt, int(_CHUNK_SECONDS / max(per_problem, 1e-9)) // nt * nt)
+            chunk = max(nt, int(_CHUNK_SECONDS / max(per_problem, 1e-9)) // nt * nt)
     if not np.isfinite(out.y_norm2).all():
         raise ValueError("y is too large in magnitude: sums of squares overflow double "
                          "precision; rescale the data.")

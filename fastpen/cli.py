@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 1, 2, 130, 141
 
 
 class UsageError(Exception):
@@ -57,6 +57,47 @@ def _l1_ratio(text):
     return value
 
 
+def _path_l1_ratio(text):
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1] (an L1 part is needed for "
+                                         f"the automatic grid), got {text}")
+    return value
+
+
+def _eps(text):
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
+def _threads(text):
+    value = int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 is invalid: a positive count, or -1 for all "
+                                         "cores (-2 all but one, ...)")
+    return value
+
+
+IMAGE_FORMATS = ("png", "pdf", "svg", "svgz", "jpg", "jpeg", "eps", "ps", "tif", "tiff",
+                 "webp")
+
+
+def _image_file(text):
+    ext = text.rsplit(".", 1)[-1].lower() if "." in text else ""
+    if ext not in IMAGE_FORMATS:
+        raise argparse.ArgumentTypeError(f"{text}: the file name must end in one of ."
+                                         + ", .".join(IMAGE_FORMATS))
+    return text
+
+
+def _output_file(text):
+    if not text.lower().endswith((".csv", ".json")):
+        raise argparse.ArgumentTypeError(f"{text}: the file name must end in .csv or .json")
+    return text
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="fastpen", allow_abbrev=False,
@@ -65,19 +106,22 @@ def _parser():
                     "data (Efron et al. 2004) and print it.",
         epilog="Subcommands take a data file (CSV/TSV with a header, .npy/.npz, "
                "svmlight); 'fastpen fit -h' and so on for their options.")
-    parser.add_argument("--l1-ratio", type=_l1_ratio, default=1.0,
+    # the demo's options: their own names in the namespace, absent unless given (so that
+    # "fastpen --threads 3 fit" is caught instead of silently losing --threads)
+    top = dict(default=argparse.SUPPRESS)
+    parser.add_argument("--l1-ratio", type=_path_l1_ratio, dest="top_l1_ratio", **top,
                         help="L1 share of the penalty (1 = Lasso, the default)")
-    parser.add_argument("--n-alphas", type=_positive_int, default=100,
+    parser.add_argument("--n-alphas", type=_positive_int, dest="top_n_alphas", **top,
                         help="length of the automatic alpha grid (default 100)")
-    parser.add_argument("--eps", type=_positive_float, default=1e-3,
+    parser.add_argument("--eps", type=_eps, dest="top_eps", **top,
                         help="smallest alpha / alpha_max (default 1e-3)")
-    parser.add_argument("--tol", type=_positive_float, default=1e-4,
+    parser.add_argument("--tol", type=_positive_float, dest="top_tol", **top,
                         help="duality-gap tolerance, scikit-learn's meaning (default 1e-4)")
-    parser.add_argument("--show", type=_positive_int, default=8,
+    parser.add_argument("--show", type=_positive_int, dest="top_show", **top,
                         help="number of alphas printed along the path (default 8)")
-    parser.add_argument("--n-threads", "--threads", type=int, default=None, dest="threads",
+    parser.add_argument("--n-threads", "--threads", type=_threads, dest="top_threads", **top,
                         help="OpenMP threads (default: what OpenMP allows)")
-    parser.add_argument("--show-config", action="store_true",
+    parser.add_argument("--show-config", action="store_true", dest="top_show_config", **top,
                         help="print the build configuration and exit")
     sub = parser.add_subparsers(dest="command", metavar="{fit,path,cv,bench}")
 
@@ -93,11 +137,11 @@ def _parser():
     common.add_argument("--standardize", action="store_true",
                         help="penalise as if every feature had unit variance (glmnet's "
                              "standardize=TRUE); coefficients stay in original units")
-    common.add_argument("--threads", "--n-threads", type=int, default=None, dest="threads",
+    common.add_argument("--threads", "--n-threads", type=_threads, default=None, dest="threads",
                         help="threads (default: all that OpenMP allows)")
     common.add_argument("--n-alphas", type=_positive_int, default=100,
                         help="length of the alpha grid (default 100)")
-    common.add_argument("--eps", type=_positive_float, default=1e-3,
+    common.add_argument("--eps", type=_eps, default=1e-3,
                         help="smallest alpha / largest of the grid (default 1e-3)")
     common.add_argument("--tol", type=_positive_float, default=1e-4,
                         help="duality-gap tolerance, scikit-learn's meaning (default 1e-4)")
@@ -117,13 +161,14 @@ def _parser():
     how.add_argument("--alpha", type=_nonnegative_float, default=None,
                      help="the penalty, as in the Python API of the chosen model")
     how.add_argument("--cv", type=_folds, default=None, help="choose alpha by K-fold CV")
-    fit.add_argument("--output", default=None,
+    fit.add_argument("--output", type=_output_file, default=None,
                      help="also write the coefficients to this file (.csv or .json)")
 
     path = sub.add_parser("path", parents=[common], help="the regularization path",
                           description="Fit the whole path and print it; --plot draws the "
                                       "coefficients against log(alpha) (glmnet style).")
-    path.add_argument("--plot", default=None, help="image file for the path (e.g. path.png)")
+    path.add_argument("--plot", type=_image_file, default=None,
+                      help="image file for the path (e.g. path.png)")
     path.add_argument("--cv", type=_folds, default=None,
                       help="also run K-fold CV and mark its alpha (lasso and enet)")
     path.add_argument("--alpha", type=_positive_float, default=None,
@@ -134,20 +179,30 @@ def _parser():
                                     "enet); --plot draws the mean error with one standard "
                                     "error bars, alpha_min and the 1-SE alpha.")
     cv.add_argument("--cv", type=_folds, default=5, help="number of folds (default 5)")
-    cv.add_argument("--plot", default=None, help="image file for the curve (e.g. cv.png)")
+    cv.add_argument("--plot", type=_image_file, default=None,
+                    help="image file for the curve (e.g. cv.png)")
 
     bench = sub.add_parser("bench", help="fastpen against scikit-learn at equal precision",
                            description="Time a Lasso path by fastpen and scikit-learn on a "
                                        "generated problem, each at the largest tolerance "
                                        "that reaches the same duality gap.")
-    bench.add_argument("--n", type=_positive_int, default=500, help="samples (500)")
-    bench.add_argument("--p", type=_positive_int, default=1000, help="features (1000)")
+    bench.add_argument("--n", type=_at_least(10), default=500, help="samples (500)")
+    bench.add_argument("--p", type=_at_least(2), default=1000, help="features (1000)")
     bench.add_argument("--n-alphas", type=_positive_int, default=50)
     bench.add_argument("--gap", type=_positive_float, default=1e-6,
                        help="relative duality gap to reach at every alpha (1e-6)")
     bench.add_argument("--repeat", type=_positive_int, default=3)
-    bench.add_argument("--threads", "--n-threads", type=int, default=None, dest="threads")
+    bench.add_argument("--threads", "--n-threads", type=_threads, default=None, dest="threads")
     return parser
+
+
+def _at_least(low):
+    def parse(text):
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+    return parse
 
 
 def _nonnegative_float(text):
@@ -159,9 +214,18 @@ def _nonnegative_float(text):
 
 def main(argv=None):
     """Entry point; returns the process exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    given = sorted(k for k in vars(args) if k.startswith("top_"))
+    if args.command is not None and given:
+        names = ", ".join("--" + k[4:].replace("_", "-") for k in given)
+        parser.error(f"{names} given before the subcommand: put options after it "
+                     f"('fastpen {args.command} {names.split(',')[0]} ...').")
     from ._io import DataError
 
+    import warnings
+
+    warnings.showwarning = _show_warning
     try:
         if args.command is None:
             return _main_job(args)
@@ -177,12 +241,25 @@ def main(argv=None):
     except ImportError as exc:        # matplotlib missing for --plot
         print(f"fastpen: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError:
+        print("fastpen: out of memory for this data set", file=sys.stderr)
+        return EXIT_DATA
     except ValueError as exc:         # the data is usable but not for this fit
         print(f"fastpen: {exc}", file=sys.stderr)
         return EXIT_DATA
     except KeyboardInterrupt:
         print("fastpen: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:           # e.g. "fastpen fit | head -1": stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line, without the source line they come from."""
+    print(f"fastpen: warning: {message}", file=sys.stderr if file is None else file)
 
 
 # -- the main job ---------------------------------------------------------------------
@@ -192,6 +269,10 @@ def _main_job(args):
     from . import __version__, enet_path, show_config
     from .datasets import load_diabetes
 
+    opts = {"l1_ratio": 1.0, "n_alphas": 100, "eps": 1e-3, "tol": 1e-4, "show": 8,
+            "threads": None, "show_config": False}
+    opts.update({k[4:]: v for k, v in vars(args).items() if k.startswith("top_")})
+    args = argparse.Namespace(**opts)
     if args.show_config:
         show_config()
         return 0
@@ -297,15 +378,29 @@ def _ridge_alphas(X, n_alphas, standardize):
 
 def _standardized(X):
     """(X divided by its columns' standard deviations, those deviations) for ridge;
-    constant columns keep a scale of one."""
+    constant columns keep a scale of one.  Sparse X: the variance in two passes
+    over the nonzeros (sum (x - mean)^2 plus the zeros' share), which does not
+    cancel when a column has a large mean."""
     import scipy.sparse as sp
 
+    from ._io import DataError
+
+    n = X.shape[0]
     if sp.issparse(X):
-        mean = np.asarray(X.mean(axis=0)).ravel()
-        var = np.asarray(X.multiply(X).mean(axis=0)).ravel() - mean ** 2
+        X = sp.csr_matrix(X)
+        mean = np.asarray(X.sum(axis=0)).ravel() / n
+        dev = X.data - mean[X.indices]
+        nnz = np.bincount(X.indices, minlength=X.shape[1])
+        var = (np.bincount(X.indices, weights=dev * dev, minlength=X.shape[1])
+               + (n - nnz) * mean ** 2) / n
     else:
-        var = X.var(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            var = X.var(axis=0)
     sd = np.sqrt(np.maximum(var, 0.0))
+    if not np.all(np.isfinite(sd)):
+        j = int(np.flatnonzero(~np.isfinite(sd))[0])
+        raise DataError(f"column {j}: its standard deviation overflows double precision; "
+                        "rescale the data")
     sd[sd == 0] = 1.0
     return (X.multiply(1.0 / sd).tocsr() if sp.issparse(X) else X / sd), sd
 
@@ -398,17 +493,15 @@ def _write_output(path, summary):
     from ._io import DataError
 
     try:
-        if path.endswith(".json"):
+        if path.lower().endswith(".json"):
             with open(path, "w") as f:
                 json.dump(summary, f, indent=2)
-        elif path.endswith(".csv"):
+        else:                                   # .csv (checked by the parser)
             with open(path, "w") as f:
                 f.write("feature,coefficient\n")
                 f.write(f"(intercept),{summary['intercept']!r}\n")
                 for name, value in summary["coefficients"].items():
                     f.write(f"{_csv_field(name)},{value!r}\n")
-        else:
-            raise UsageError(f"--output {path}: the file name must end in .csv or .json")
     except OSError as exc:
         raise DataError(f"{path}: {exc.strerror or exc}") from None
 

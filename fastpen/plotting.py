@@ -59,14 +59,15 @@ def plot_path(path, *, alpha=None, feature_names=None, label=8, ax=None):
         An alpha to mark with a vertical line (e.g. a CV estimator's ``alpha_``).
     feature_names : sequence of str, optional
         Labels for the ``label`` coefficients largest in magnitude at the
-        smallest alpha, written at the right end of their lines.
+        smallest alpha, written beside the left end of their lines.
     label : int, default=8
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib Axes
-        One line per feature (``ax.lines``), then the marker line if ``alpha``.
+        ``ax.lines``: one line per feature, the zero line, then the marker if
+        ``alpha`` is given.
     """
     alphas, coefs = _path_arrays(path)
     ax = _axes(ax)
@@ -77,7 +78,13 @@ def plot_path(path, *, alpha=None, feature_names=None, label=8, ax=None):
     ax.axhline(0.0, color="0.6", linewidth=0.6, zorder=0)
     ax.set_xlabel("log(alpha)")
     ax.set_ylabel("coefficients")
-    ax.margins(x=0.0)
+    if alpha is not None:
+        ax.axvline(np.log(alpha), color="k", linestyle="--", linewidth=0.9)
+    # the limits before the top axis copies them: the path and the marker, padded
+    lo, hi = min(x[0], np.log(alpha) if alpha else x[0]), max(x[-1], np.log(alpha)
+                                                            if alpha else x[-1])
+    pad = 0.02 * (hi - lo) if hi > lo else 0.5
+    ax.set_xlim(lo - pad, hi + pad)
     if feature_names is not None and label > 0:
         last = coefs[0]                       # the smallest alpha
         for j in np.argsort(-np.abs(last))[:label]:
@@ -86,8 +93,6 @@ def plot_path(path, *, alpha=None, feature_names=None, label=8, ax=None):
                             textcoords="offset points", ha="right", va="center",
                             fontsize=7)
     _top_counts(ax, x, np.count_nonzero(coefs, axis=1))
-    if alpha is not None:
-        ax.axvline(np.log(alpha), color="k", linestyle="--", linewidth=0.9)
     return ax
 
 
@@ -109,7 +114,8 @@ def plot_cv(cv, *, path=None, target=0, ax=None):
     Returns
     -------
     matplotlib Axes
-        ``ax.lines``: the mean curve, then the two vertical markers.
+        The error bars (``ax.containers[0]``); ``ax.lines`` ends with the mean
+        curve and the two vertical markers (alpha_min, then alpha_1se).
     """
     mse, alphas, best, one_se = _cv_curve(cv, target)
     ax = _axes(ax)

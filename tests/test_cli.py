@@ -307,3 +307,109 @@ def test_bench_gap_is_scikit_learns_dual_gap():
     null = 0.5 * np.sum((y - y.mean()) ** 2)
     want = [f.dual_gap_ * len(y) / null for f in fits]
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+# -- regressions from review -----------------------------------------------------------
+
+
+def _fit_json(capsys, *args):
+    code = cli.main(["fit", *args, "--json"])
+    captured = capsys.readouterr()
+    return code, (json.loads(captured.out) if code == 0 else None), captured.err
+
+
+@pytest.mark.parametrize("content, message", [
+    ("\ufeffa,b,y\n1,2,3\n2,1,4\n3,5,1\n", None),                   # Excel's BOM
+    ("a,b,y\n1," + "9" * 200_000 + ",3\n", "line 2"),               # csv's field limit
+    ("0.5,1.5,2\n1,2,3\n", "numbers only"),                         # no header row
+    ("a,b,y\n1,1_000,3\n", "'1_000' is not a number"),
+    ('a,b,y\n1,"2\n",3\n4,x,6\n', "line 4, column 'b'"),            # a quoted newline
+])
+def test_text_files_from_review(tmp_path, capsys, content, message):
+    (tmp_path / "d.csv").write_text(content, encoding="utf-8")
+    code, got, err = _fit_json(capsys, str(tmp_path / "d.csv"), "--alpha", "0.01")
+    if message is None:
+        assert code == 0 and set(got["coefficients"]) <= {"a", "b"}
+        assert cli.main(["fit", str(tmp_path / "d.csv"), "--target", "a", "--alpha",
+                         "0.01"]) == 0
+    else:
+        assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_whitespace_txt_and_zero_based_svmlight(tmp_path, capsys):
+    X, y = _table(n=30, p=3)
+    np.savetxt(tmp_path / "d.txt", np.c_[X, y], header="a b c y", comments="")
+    code, got, _ = _fit_json(capsys, str(tmp_path / "d.txt"), "--alpha", "0.05")
+    want = fastpen.Lasso(alpha=0.05).fit(X, y)
+    np.testing.assert_allclose([got["coefficients"].get(n, 0.0) for n in "abc"], want.coef_,
+                               rtol=1e-9, atol=1e-12)
+    from sklearn.datasets import dump_svmlight_file
+
+    dump_svmlight_file(X, y, str(tmp_path / "d.svm"), zero_based=True)
+    code, got, _ = _fit_json(capsys, str(tmp_path / "d.svm"), "--alpha", "0.05")
+    np.testing.assert_allclose([got["coefficients"].get(f"x{j}", 0.0) for j in range(3)],
+                               want.coef_, rtol=1e-7, atol=1e-9)
+
+
+def test_npz_with_scalar_feature_names(tmp_path, capsys):
+    X, y = _table(n=20, p=3)
+    np.savez(tmp_path / "d.npz", X=X, y=y, feature_names=np.array("abc"))
+    code, got, err = _fit_json(capsys, str(tmp_path / "d.npz"), "--alpha", "0.05")
+    assert code == 0, err
+
+
+def test_sparse_standardized_ridge_equals_dense_with_a_large_offset(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    X = np.c_[1e8 + rng.standard_normal(50), rng.standard_normal(50)]
+    y = X[:, 0] - 1e8 + X[:, 1] + 0.1 * rng.standard_normal(50)
+    dense = cli._standardized(X)
+    sparse = cli._standardized(sp.csr_matrix(X))
+    np.testing.assert_allclose(sparse[1], dense[1], rtol=1e-9)
+    np.testing.assert_allclose(sparse[1], X.std(axis=0), rtol=1e-9)
+
+
+def test_usage_errors_before_any_work(tmp_path, capsys):
+    for argv, message in [
+            (["--threads", "3", "fit"], "before the subcommand"),
+            (["--l1-ratio", "0.3", "fit", "--model", "enet"], "before the subcommand"),
+            (["fit", "--threads", "0"], "0 is invalid"),
+            (["fit", "--eps", "2"], "must be in (0, 1]"),
+            (["--eps", "5"], "must be in (0, 1]"),
+            (["--l1-ratio", "0"], "must be in (0, 1]"),
+            (["path", "--plot", "x.xyz"], "must end in one of"),
+            (["fit", "--output", "c.txt"], "must end in .csv or .json")]:
+        with pytest.raises(SystemExit) as exc:
+            cli.main(argv)
+        assert exc.value.code == 2
+        assert message in capsys.readouterr().err
+    assert cli.main(["fit", "--alpha", "0.1", "--output", str(tmp_path / "c.CSV")]) == 0
+
+
+def test_progress_is_reported_before_the_end():
+    """A 5-fold CV of one target is 5 paths: the first chunk is one path a thread, so
+    the bar (and a Ctrl-C check) comes before the last path."""
+    X, y, _ = load_diabetes()
+    calls = []
+    fastpen.LassoCV(cv=5, n_threads=2, verbose=lambda done, total: calls.append(done)).fit(
+        X, y)
+    assert calls[0] < 5 and calls[-1] == 5
+
+
+def test_path_plot_keeps_the_marker_and_the_top_axis_in_place():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from fastpen.plotting import plot_path
+
+    X, y, _ = load_diabetes()
+    path = fastpen.lasso_path(X, y, alphas=20)
+    for mark in (1e-4, path.alphas[-1]):          # outside the path, at its end
+        ax = plot_path(path, alpha=mark)
+        lo, hi = ax.get_xlim()
+        assert lo < np.log(mark) < hi
+        top = [a for a in ax.figure.axes if a is not ax][0]
+        assert top.get_xlim() == (lo, hi)
+        plt.close("all")
