@@ -202,6 +202,11 @@ def _load_npy(path, target):
         a = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: not a NumPy .npy file ({exc})") from None
+    return _table_with_target(a, path, target)
+
+
+def _table_with_target(a, path, target):
+    """A 2-D numeric array whose column ``target`` (default the last) is the target."""
     a = _numeric(a, path, "array")
     if a.ndim != 2 or a.shape[1] < 2 or a.shape[0] < 1:
         raise DataError(f"{path}: expected a 2-D array with the target as one of at least two "
@@ -234,15 +239,7 @@ def _load_npz(path, target):
             else tuple(f"x{j}" for j in range(X.shape[1]))
         return Dataset(np.asfortranarray(X), y, names, "y", path)
     if len(arrays) == 1:
-        a = _numeric(next(iter(arrays.values())), path, "array")
-        if a.ndim != 2 or a.shape[1] < 2:
-            raise DataError(f"{path}: expected a 2-D array, got shape {a.shape}")
-        _check_finite(a, path, "")
-        names = [f"x{j}" for j in range(a.shape[1])]
-        t = _target_index(target, names, path)
-        features = [j for j in range(a.shape[1]) if j != t]
-        return Dataset(np.asfortranarray(a[:, features]), a[:, t].copy(),
-                       tuple(names[j] for j in features), names[t], path)
+        return _table_with_target(next(iter(arrays.values())), path, target)
     raise DataError(f"{path}: expected arrays 'X' and 'y' (or a single 2-D array), found "
                     + (", ".join(sorted(arrays)) or "none"))
 

@@ -220,6 +220,10 @@ def test_loaders_read_what_they_are_given(tmp_path):
     np.savez(tmp_path / "d.npz", X=X, y=y)
     data = load_dataset(str(tmp_path / "d.npz"))
     np.testing.assert_array_equal(data.X, X)
+    np.savez(tmp_path / "one.npz", np.c_[y, X])           # one array, the target first
+    data = load_dataset(str(tmp_path / "one.npz"), "0")
+    np.testing.assert_array_equal(data.y, y)
+    np.testing.assert_array_equal(data.X, X)
     with pytest.raises(DataError, match="row 1, column 0"):
         bad = X.copy()
         bad[1, 0] = np.inf
