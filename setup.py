@@ -4,7 +4,9 @@ OpenMP is probed by compiling, linking and running a tiny program with the
 compiler setuptools will use.  Without it the extensions are built serially
 with a warning; ``FASTPEN_REQUIRE_OPENMP=1`` turns that into an error.
 Other switches: ``FASTPEN_NATIVE=1`` adds ``-march=native``;
-``FASTPEN_DEBUG=1`` turns bounds and initialisation checks back on.
+``FASTPEN_DEBUG=1`` turns bounds and initialisation checks back on;
+``FASTPEN_SANITIZE=1`` builds with AddressSanitizer and UndefinedBehaviorSanitizer
+(``tools/check_memory.sh`` runs the kernel tests so).
 """
 import os
 import subprocess
@@ -80,6 +82,11 @@ def extension_args():
         cflags = ["-O3", "-fopenmp-simd"] + cflags
         if _flag("FASTPEN_NATIVE"):
             cflags.append("-march=native")
+        if _flag("FASTPEN_SANITIZE"):
+            sanitize = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+                        "-fno-sanitize-recover=undefined"]
+            cflags = [f for f in cflags if f != "-O3"] + ["-O1", "-g"] + sanitize
+            lflags = lflags + sanitize
     return cflags, lflags
 
 
