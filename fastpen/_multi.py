@@ -79,18 +79,21 @@ def targets_gradient(group, Y, fit_unpenalized=True, n_threads=1):
             W0[:, c] = _fit_unpenalized(prob, pen, Yc[:, c])
         Yc = Yc - prob.columns_centered(cols) @ W0[cols]
     SR = Yc * prob.sw[:, None] if prob.sw.size else Yc
-    if prob.sparse:
-        G = np.asarray(prob.X.T @ SR)
-    else:      # by blocks of columns: a float32 X is converted a block at a time
-        X, p = prob.X, prob.x_norm2.shape[0]
-        G = np.empty((p, Y.shape[1]))
-
-        def columns(start):
-            stop = min(start + _BLOCK, p)
-            np.matmul(X[:, start:stop].T.astype(np.float64, copy=False), SR,
-                      out=G[start:stop])
-        _blocked(columns, range(0, p, _BLOCK), n_threads)
+    G = np.asarray(prob.X.T @ SR) if prob.sparse else blocked_xt(prob.X, SR, n_threads)
     return G - np.outer(prob.x_mean, SR.sum(axis=0))
+
+
+def blocked_xt(X, M, n_threads):
+    """X^T M in float64 for dense X (p, k), by fixed blocks of columns on ``n_threads``
+    threads (see :func:`_blocked`): a float32 X is converted a block at a time."""
+    p = X.shape[1]
+    out = np.empty((p, M.shape[1]))
+
+    def columns(start):
+        stop = min(start + _BLOCK, p)
+        np.matmul(X[:, start:stop].T.astype(np.float64, copy=False), M, out=out[start:stop])
+    _blocked(columns, range(0, p, _BLOCK), n_threads)
+    return out
 
 
 def blas_single_threaded(func):
@@ -216,10 +219,7 @@ def _gram_stack(groups, precompute, n_threads):
     if isinstance(precompute, (str, bool, np.bool_)) or precompute is None:
         return np.stack([blocked_gram(g.prob, n_threads) if direct_gram(g.prob)
                          else gram_matrix(g.prob)[0] for g in groups])
-    if len(groups) != 1:
-        raise ValueError("precompute: a Gram matrix cannot be given for cross-validation "
-                         "(each fold has its own); pass 'auto', True or False.")
-    Q = _check_gram(groups[0].prob, precompute)
+    Q = _check_gram(groups[0].prob, precompute)    # one group: cv_paths refuses a Gram
     return np.ascontiguousarray(Q[None], dtype=np.float64)
 
 

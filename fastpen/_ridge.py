@@ -29,7 +29,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ._multi import blas_single_threaded, blocked_gram
+from ._multi import blas_single_threaded, blocked_gram, blocked_xt
 from ._openmp import effective_n_threads
 from ._path import _blas_limited, _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import check_array_2d, check_bool, check_sample_weight, check_target
@@ -42,7 +42,6 @@ _LSQR_TOL = 1e-10             # LSQR's atol and btol
 _CG_TOL = 1e-8                # block CG: relative residual of every target
 _BASIS_BYTES = 32 << 20       # basis filters: memory of one sub-block's products
 _CHUNK_BYTES = 4 << 20        # ... and of the residuals of one chunk of rows
-_ROW_CHUNK = 2048             # rows of a float32 X converted at a time
 _MAX_BASIS_GAIN = 100.0       # K-fold: largest error amplification of a basis (see below)
 
 
@@ -92,6 +91,12 @@ class _Design:
     def x_mean(self):
         return self.prob.x_mean
 
+    def intercepts(self, coefs):
+        """The intercepts (..., k) of coefficients (..., k, p), in X's dtype."""
+        if not self.fit_intercept:
+            return np.zeros(coefs.shape[:-1], dtype=self.X.dtype)
+        return (self.y_mean - coefs @ self.x_mean).astype(self.X.dtype)
+
     def centred_targets(self, Y, start=0, dtype=None):
         """Y~ = S^(1/2) (Y - ybar) (a copy, in X's dtype unless given) for the target
         columns ``start:start + Y.shape[1]``."""
@@ -120,10 +125,8 @@ class _Design:
             SM = SM * self.root_s[:, None].astype(dtype)
         if self.X.dtype == dtype:
             out = np.asarray(self.X.T @ SM, dtype=dtype)
-        else:           # float32 X in float64: by chunks of rows, no float64 copy of X
-            out = np.zeros((self.X.shape[1], SM.shape[1]))
-            for s in range(0, self.X.shape[0], _ROW_CHUNK):
-                out += self.X[s:s + _ROW_CHUNK].astype(np.float64).T @ SM[s:s + _ROW_CHUNK]
+        else:           # float32 X in float64: a block of columns converted at a time
+            out = blocked_xt(self.X, SM, self.n_threads)
         if self.fit_intercept:
             out -= np.outer(self.x_mean.astype(dtype), SM.sum(axis=0, dtype=np.float64)
                             .astype(dtype))
@@ -162,10 +165,10 @@ class _Design:
                           self.n_threads)
         return out
 
-    def gram(self, n_threads):
+    def gram(self):
         """X~^T X~ (p x p, float64)."""
         if direct_gram(self.prob):
-            return blocked_gram(self.prob, n_threads)
+            return blocked_gram(self.prob, self.n_threads)
         return gram_matrix(self.prob)[0]
 
     def kernel(self):
@@ -224,10 +227,10 @@ class Decomposition:
     ``matrix``: that matrix when already computed.
     """
 
-    def __init__(self, design, mode, n_threads, matrix=None):
+    def __init__(self, design, mode, matrix=None):
         self.design, self.mode = design, mode
         if matrix is None:
-            matrix = design.gram(n_threads) if mode == "primal" else design.kernel()
+            matrix = design.gram() if mode == "primal" else design.kernel()
         self.eigvals, self.vectors = _eigh(matrix)
 
     def project(self, Yt=None, rhs=None):
@@ -364,15 +367,14 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_thread
     with blas_threads(n_threads):
         n_threads = effective_n_threads(n_threads)
         design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
-        coefs = fit_ridge(design, Y, alphas[:, None] * np.ones(Y.shape[1]), n_threads)
-    intercepts = (design.y_mean - coefs @ design.x_mean if fit_intercept
-                  else np.zeros(coefs.shape[:2])).astype(X.dtype)
+        coefs = fit_ridge(design, Y, alphas[:, None] * np.ones(Y.shape[1]))
+    intercepts = design.intercepts(coefs)
     if one:
         coefs, intercepts = coefs[:, 0], intercepts[:, 0]
     return RidgePath(alphas=alphas, coefs=coefs, intercepts=intercepts)
 
 
-def fit_ridge(design, Y, alphas, n_threads, mode=None, dec=None, rhs=None):
+def fit_ridge(design, Y, alphas, mode=None, dec=None, rhs=None):
     """Coefficients (m, k, p) in X's dtype for per-target alphas of shape (m, k).
 
     ``dec``: a :class:`Decomposition` of this design already made (reused);
@@ -385,7 +387,7 @@ def fit_ridge(design, Y, alphas, n_threads, mode=None, dec=None, rhs=None):
     out = np.empty((m, k, p), dtype=X.dtype)
     mode = mode or (dec.mode if dec is not None else _mode(design))
     if dec is None and mode not in ("lsqr", "cg"):
-        dec = Decomposition(design, mode, n_threads)
+        dec = Decomposition(design, mode)
     for start in range(0, k, _TARGET_BLOCK):
         stop = min(start + _TARGET_BLOCK, k)
         if rhs is not None:
@@ -410,7 +412,7 @@ def fit_ridge(design, Y, alphas, n_threads, mode=None, dec=None, rhs=None):
     return out
 
 
-def fit_cholesky(design, Y, alpha, n_threads):
+def fit_cholesky(design, Y, alpha):
     """Coefficients (k, p) in X's dtype for one alpha shared by all targets.
 
     One Cholesky factorisation of X~^T X~ + alpha I (n >= p) or of
@@ -420,7 +422,7 @@ def fit_cholesky(design, Y, alpha, n_threads):
     alpha = alpha / design.scale
     Yt = design.centred_targets(Y)
     if n >= p:
-        M, rhs = design.gram(n_threads), design.xt(Yt)
+        M, rhs = design.gram(), design.xt(Yt)
     else:
         M, rhs = design.kernel(), Yt
     M.flat[::M.shape[0] + 1] += alpha
@@ -436,37 +438,47 @@ def fit_cholesky(design, Y, alpha, n_threads):
 
 
 class LeaveOneOut:
-    """Exact leave-one-out (or GCV) errors of ridge for many alphas and targets.
+    """Exact leave-one-out (or GCV) errors of ridge for given alphas, any targets.
 
     In the sqrt(s)-weighted space the fit is a linear smoother
     ``H = r r^T / r^T r + U diag(d) U^T`` (r = sqrt(s), the unpenalised
     intercept; U, d from one eigendecomposition: d = mu / (mu + alpha)), so
     the leave-one-out residual of row i is ``(y~_i - (H y~)_i) / (1 - H_ii)``
-    and GCV replaces ``H_ii`` by ``trace(H) / n``.
+    and GCV replaces ``H_ii`` by ``trace(H) / n``.  What depends on the alphas
+    alone -- the denominators, the basis filters -- is made once, here, for
+    every block of targets.
     """
 
-    def __init__(self, design, n_threads):
+    def __init__(self, design, alphas, gcv=False):
         n, p = design.X.shape
         self.design = design
+        dtype = design.X.dtype
+        dec = Decomposition(design, "primal" if n >= p else "dual")
+        self.decomposition = dec
         if n >= p:    # U = X~ V diag(1/sqrt(lam)) from X~^T X~ = V diag(lam) V^T
-            dec = Decomposition(design, "primal", n_threads)
-            self.decomposition = dec
             keep = dec.eigvals > 1e-12 * max(dec.eigvals[-1], np.finfo(float).tiny)
             self.mu = dec.eigvals[keep]
             self.U = design.x(dec.vectors[:, keep] / np.sqrt(self.mu))
         else:
-            dec = Decomposition(design, "dual", n_threads)
-            self.decomposition = dec
             self.mu, self.U = dec.eigvals, dec.vectors
-        self.U2 = self.U ** 2
+        U2 = self.U ** 2
         s = design.sw if design.sw.size else np.ones(n)
-        self.lever0 = s / s.sum() if design.fit_intercept else np.zeros(n)
-        # 1 - H_ii = base_i + sum_j U_ij^2 alpha / (mu_j + alpha), base_i the part of row
-        # i outside the intercept and U's span; written so, nothing cancels at small alpha
-        self.base = 1.0 - self.lever0 - self.U2.sum(axis=1)
-        self._bases = {}
+        lever0 = s / s.sum() if design.fit_intercept else np.zeros(n)
+        self.alphas = np.asarray(alphas, dtype=np.float64) / design.scale
+        m = self.alphas.size
+        self.shrinks = self.alphas[:, None] / (self.mu[None, :] + self.alphas[:, None])
+        if gcv:
+            trace = lever0.sum() + (1.0 - self.shrinks).sum(axis=1)
+            denom = np.broadcast_to((1.0 - trace / n)[:, None], (m, n))
+        else:
+            # 1 - H_ii = base_i + sum_j U_ij^2 alpha / (mu_j + alpha), base_i the part of
+            # row i outside the intercept and U's span; so, nothing cancels at small alpha
+            base = 1.0 - lever0 - U2.sum(axis=1)
+            denom = base[None, :] + self.shrinks @ U2.T
+        self.inv2 = (1.0 / denom ** 2).astype(dtype)      # (m, n)
+        self.basis = _filter_basis(self.mu, self.alphas, dtype)
 
-    def errors(self, Yt, alphas, gcv=False, keep=False):
+    def errors(self, Yt, keep=False):
         """(mean (k, m), and with ``keep`` all (n, k, m)) squared LOO (or GCV) residuals
         of the centred weighted targets Yt.
 
@@ -478,37 +490,25 @@ class LeaveOneOut:
         all m alphas, each residual being a combination of them.
         """
         dtype = self.design.X.dtype
-        alphas = np.asarray(alphas, dtype=np.float64) / self.design.scale
+        alphas, inv2 = self.alphas, self.inv2
         U = self.U.astype(dtype, copy=False)
         Yt = Yt.astype(dtype, copy=False)
         Z = U.T @ Yt
         outside = Yt - U @ Z               # the residual no alpha changes
         n, k = Yt.shape
         m = alphas.size
-        # 1 / (the row's denominator)^2 at each alpha, (m, n)
-        shrinks = alphas[:, None] / (self.mu[None, :] + alphas[:, None])
-        if gcv:
-            trace = self.lever0.sum() + (1.0 - shrinks).sum(axis=1)
-            denom = np.broadcast_to((1.0 - trace / n)[:, None], (m, n))
-        else:
-            denom = self.base[None, :] + shrinks @ self.U2.T
-        inv2 = (1.0 / denom ** 2).astype(dtype)
         mean = np.zeros((k, m))
         full = np.empty((n, k, m)) if keep else None
-        key = (alphas.tobytes(), dtype.str)
-        if key not in self._bases:          # once for all blocks of targets
-            self._bases[key] = _filter_basis(self.mu, alphas, dtype)
-        basis = self._bases[key]
-        if basis is None:
+        if self.basis is None:
             for i in range(m):
-                R = outside + U @ (Z * shrinks[i].astype(dtype)[:, None])
+                R = outside + U @ (Z * self.shrinks[i].astype(dtype)[:, None])
                 R *= R
                 R *= inv2[i][:, None]
                 mean[:, i] = R.mean(axis=0, dtype=np.float64)
                 if keep:
                     full[:, :, i] = R
             return mean, full
-        A, F = basis
+        A, F = self.basis
         coef = np.hstack([np.ones((m, 1)), alphas[:, None] * A]).astype(dtype)
         R1 = coef.shape[1]
         # targets in sub-blocks, whose R + 1 products take _BASIS_BYTES, and
@@ -550,14 +550,14 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
     design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
     k, m = Y.shape[1], alphas.size
     if folds is None:
-        loo = LeaveOneOut(design, n_threads)
+        loo = LeaveOneOut(design, alphas, gcv)
         score = np.empty((k, m))
         errors = np.empty((n, k, m)) if keep else None
         for start in range(0, k, _TARGET_BLOCK):
             stop = min(start + _TARGET_BLOCK, k)
             # s'_i e_i^2 with the rescaled weights; scikit-learn's are s_i e_i^2
-            mean, full = loo.errors(design.centred_targets(Y[:, start:stop], start), alphas,
-                                    gcv=gcv, keep=keep)
+            mean, full = loo.errors(design.centred_targets(Y[:, start:stop], start),
+                                    keep=keep)
             score[start:stop] = -design.scale * mean
             if keep:
                 errors[:, start:stop] = design.scale * full
@@ -566,13 +566,13 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
            else np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n,)))
     total = np.zeros((k, m))
     if X.shape[1] <= n and _partition(folds, n):
-        dec, rhs = _kfold_by_downdates(design, Y, alphas, folds, raw, total, n_threads)
+        dec, rhs = _kfold_by_downdates(design, Y, alphas, folds, raw, total)
     else:
         dec = rhs = None
         for train, test in folds:
             w = np.bincount(np.asarray(train), minlength=n) * raw
             fold = _Design(X, Y, w, fit_intercept, n_threads)
-            fold_dec = Decomposition(fold, "primal" if n >= X.shape[1] else "dual", n_threads)
+            fold_dec = Decomposition(fold, "primal" if n >= X.shape[1] else "dual")
             # W(alpha) = B diag(1/(lam + alpha)) Z: the held-out predictions are
             # P diag(...) Z with P = X~_test B
             B = fold_dec.vectors if fold_dec.mode == "primal" else fold.xt(fold_dec.vectors)
@@ -608,7 +608,7 @@ def _dense_rows(X, rows):
     return (Xr.toarray() if sp.issparse(Xr) else Xr).astype(np.float64)
 
 
-def _kfold_by_downdates(design, Y, alphas, folds, raw, total, n_threads):
+def _kfold_by_downdates(design, Y, alphas, folds, raw, total):
     """K-fold R^2 (added to ``total``) when n >= p and the folds partition the rows.
 
     Each fold's training sums are the whole data's minus its held-out rows':
@@ -628,7 +628,7 @@ def _kfold_by_downdates(design, Y, alphas, folds, raw, total, n_threads):
     """
     X, dtype = design.X, design.X.dtype
     k = Y.shape[1]
-    gram = design.gram(n_threads)                # sum s' a a^T, s' the rescaled weights
+    gram = design.gram()                         # sum s' a a^T, s' the rescaled weights
     rhs = np.empty((X.shape[1], k))
     for start in range(0, k, _TARGET_BLOCK):
         stop = min(start + _TARGET_BLOCK, k)
@@ -665,7 +665,7 @@ def _kfold_by_downdates(design, Y, alphas, folds, raw, total, n_threads):
             # Z = V^T S, made as (S^T V)^T: its rows per target are contiguous
             Z = (S.astype(dtype).T @ V32).T
             _add_r2(total[start:stop], P, eigvals, alphas, Z, B.astype(dtype), u, basis)
-    return Decomposition(design, "primal", n_threads, matrix=gram), rhs
+    return Decomposition(design, "primal", matrix=gram), rhs
 
 
 def _add_r2(total, P, eigvals, alphas, Z, B, u, basis):

@@ -361,48 +361,31 @@ def _splitter(args, n_folds):
     return KFold(n_folds, shuffle=True, random_state=args.seed)
 
 
+def _column_norm2(X):
+    """||x_j - mean_j||^2 per column, by the library's column statistics (which stay
+    exact when a column has a large mean, dense or sparse)."""
+    from ._path import column_stats
+    from ._validation import check_array_2d
+
+    return column_stats(check_array_2d(X), np.empty(0), True, 1)[1]
+
+
 def _ridge_alphas(X, n_alphas, standardize):
     """A ridge grid spanning the spectrum: mean eigenvalue of the centred Gram
     matrix times 1e3 ... 1e-6 (geometric)."""
-    import scipy.sparse as sp
-
-    if sp.issparse(X):
-        mean = np.asarray(X.mean(axis=0)).ravel()
-        sq = np.asarray(X.multiply(X).sum(axis=0)).ravel()
-    else:
-        mean, sq = X.mean(axis=0), (X ** 2).sum(axis=0)
-    var = sq - X.shape[0] * mean ** 2                     # ||x_j - mean_j||^2
-    scale = X.shape[0] if standardize else max(float(var.mean()), np.finfo(float).tiny)
+    scale = X.shape[0] if standardize else max(float(_column_norm2(X).mean()),
+                                               np.finfo(float).tiny)
     return scale * np.geomspace(1e3, 1e-6, n_alphas)
 
 
 def _standardized(X):
     """(X divided by its columns' standard deviations, those deviations) for ridge;
-    constant columns keep a scale of one.  Sparse X: the variance in two passes
-    over the nonzeros (sum (x - mean)^2 plus the zeros' share), which does not
-    cancel when a column has a large mean."""
+    constant columns keep a scale of one."""
     import scipy.sparse as sp
 
-    from ._io import DataError
-
-    n = X.shape[0]
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-        mean = np.asarray(X.sum(axis=0)).ravel() / n
-        dev = X.data - mean[X.indices]
-        nnz = np.bincount(X.indices, minlength=X.shape[1])
-        var = (np.bincount(X.indices, weights=dev * dev, minlength=X.shape[1])
-               + (n - nnz) * mean ** 2) / n
-    else:
-        with np.errstate(over="ignore", invalid="ignore"):
-            var = X.var(axis=0)
-    sd = np.sqrt(np.maximum(var, 0.0))
-    if not np.all(np.isfinite(sd)):
-        j = int(np.flatnonzero(~np.isfinite(sd))[0])
-        raise DataError(f"column {j}: its standard deviation overflows double precision; "
-                        "rescale the data")
+    sd = np.sqrt(_column_norm2(X) / X.shape[0])
     sd[sd == 0] = 1.0
-    return (X.multiply(1.0 / sd).tocsr() if sp.issparse(X) else X / sd), sd
+    return (sp.csr_matrix(X).multiply(1.0 / sd).tocsr() if sp.issparse(X) else X / sd), sd
 
 
 # -- fit -------------------------------------------------------------------------------

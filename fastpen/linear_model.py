@@ -412,9 +412,9 @@ class Ridge(_LinearModel):
     Minimises ``sum_i s_i (y_i - x_i^T w - b)^2 + alpha ||w||^2`` with the raw
     sample weights s.  One decomposition serves every target: a Cholesky
     factorisation for one alpha, an eigendecomposition of X~^T X~ (n >= p)
-    or X~ X~^T (p > n) when the targets have their own alphas, LSQR on the
-    centred operator (conjugate gradients on all targets at once) for a sparse X too
-    large for either (never densified),
+    or X~ X~^T (p > n) when the targets have their own alphas, conjugate
+    gradients on all targets at once (or LSQR, ``solver='lsqr'``) for a sparse X
+    too large for either (never densified),
     and coordinate descent for ``positive=True``.  A 2-D y fits one problem
     per column.
 
@@ -497,18 +497,17 @@ class Ridge(_LinearModel):
                               else "cholesky" if shared else "eigh")
                 coef = None
                 if solver == "cholesky" and shared:
-                    coef = fit_cholesky(design, Y, alpha[0], n_threads)
+                    coef = fit_cholesky(design, Y, alpha[0])
                 if coef is None:
                     if solver == "cholesky":     # per-target alphas, or numerically singular
                         solver = "eigh"
                     n, p = Xc.shape
                     mode = (solver if solver in ("lsqr", "cg")
                             else "primal" if n >= p else "dual")
-                    coef = fit_ridge(design, Y, alpha[None, :], n_threads, mode=mode)[0]
+                    coef = fit_ridge(design, Y, alpha[None, :], mode=mode)[0]
                     if mode == "lsqr":
                         n_iter = np.asarray(design.lsqr_iterations)
-                intercept = (design.y_mean - coef @ design.x_mean if self.fit_intercept
-                             else np.zeros(k)).astype(X.dtype)
+                intercept = design.intercepts(coef)
         self.solver_ = solver
         self.n_iter_ = n_iter[0] if n_iter is not None and y.ndim == 1 else n_iter
         self.coef_ = coef[0] if y.ndim == 1 else coef
@@ -616,9 +615,8 @@ class RidgeCV(_LinearModel):
             else:
                 best = np.full(k, np.argmax(score.mean(axis=0)))
             chosen = alphas[best]
-            coef = fit_ridge(design, Y, chosen[None, :], n_threads, dec=dec, rhs=rhs)[0]
-        intercept = (design.y_mean - coef @ design.x_mean).astype(X.dtype) \
-            if self.fit_intercept else np.zeros(k)
+            coef = fit_ridge(design, Y, chosen[None, :], dec=dec, rhs=rhs)[0]
+        intercept = design.intercepts(coef)
         scalar = y.ndim == 1 or not self.alpha_per_target
         self.alpha_ = float(chosen[0]) if scalar else chosen
         self.best_score_ = (float(score.mean(axis=0)[best[0]]) if scalar
