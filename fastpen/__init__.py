@@ -15,7 +15,8 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 from ._glmnet import glmnet_path  # noqa: E402
 from ._info import show_config  # noqa: E402
-from ._openmp import effective_n_threads, openmp_enabled  # noqa: E402
+from ._openmp import openmp_enabled  # noqa: E402
+from ._threads import effective_n_threads  # noqa: E402
 from ._path import ConvergenceWarning, PathResult, enet_path, lasso_path  # noqa: E402
 from ._ridge import RidgePath, ridge_path  # noqa: E402
 

@@ -26,7 +26,7 @@ from libc.stdlib cimport calloc, free, malloc
 
 from fastpen._cd cimport (
     CDParams, CDResult, CDScreen, WSGram, enet_dense, enet_gram, enet_sparse,
-    make_params, screen_alloc, screen_free, ws_gram_free,
+    _watch, make_params, raise_pending, screen_alloc, screen_free, ws_gram_free,
 )
 
 # kinds of design
@@ -213,6 +213,11 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
     if bt.lower.shape[0] > 0:
         base.lower = &bt.lower[0]
         base.upper = &bt.upper[0]
+    # Ctrl-C: thread 0 (the caller's thread) lets signal handlers run now and
+    # then; once one raises, every thread drops its remaining alphas
+    cdef volatile int stop_flag = 0
+    _watch(&base, &stop_flag)
+    cdef bint main_thread = base.check_signals
     if kind == GRAM and bt.QY.shape[0] != bt.A.shape[0]:
         raise ValueError("solve_paths: the Gram kind needs QY")
     # the batch's arrays as locals (what the parallel region reads and writes)
@@ -264,6 +269,7 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                         yn2 = yn2 + YC[tid, i] * YC[tid, i]
                 YN2[t] = yn2
                 params[tid] = base
+                params[tid].check_signals = main_thread and tid == 0
                 params[tid].tol = TOL[t] * yn2
                 if nu > 0:
                     params[tid].unpen_inv = &UINV[gi, 0, 0]
@@ -280,6 +286,8 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                     rows = &test_rows[test_ptr[gi]] if n_rows > 0 else NULL
                     u = &test_w[test_ptr[gi]] if n_rows > 0 else NULL
                 for mi in range(M):
+                    if stop_flag:
+                        break
                     params[tid].a = A[t, mi]
                     params[tid].b = B[t, mi]
                     params[tid].seed = seed + <unsigned long long> (t * M + mi)
@@ -313,6 +321,8 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                             coefs[mi, t, j] = <floating> W[t, j]
                     if has_test:
                         test_err[t, mi] = _held_out_error(RB[tid], rows, u, n_rows)
+        if stop_flag:
+            raise_pending()
     finally:
         for tid in range(nt if screens != NULL else 0):
             screen_free(&screens[tid])

@@ -132,12 +132,20 @@ cdef struct CDParams:
     # The previous alpha's L1 strength along a path (0: none), for the
     # sequential strong rule of the first working set.
     double a_prev
+    # Interruption (Ctrl-C).  ``stop``: a flag shared by the threads of one call
+    # (NULL: none); a kernel returns early once it is set.  ``check_signals``:
+    # this kernel runs on Python's main thread, and every SIGNAL_CHECK_SECONDS
+    # it takes the GIL to let Python's signal handlers run;
+    # if one raises, the exception stays pending and ``stop`` is set.
+    volatile int* stop
+    bint check_signals
 
 
 cdef struct CDResult:
     double gap          # duality gap reached (per-sum scaling)
     double r_norm2      # sum_i s_i r_i^2 at the returned w
     int n_iter          # coordinate sweeps done
+    double next_check   # when the next signal check is due (fp_seconds)
 
 
 cdef CDParams make_params(double a, double b, double tol, int max_iter, bint positive,
@@ -146,6 +154,8 @@ cdef CDParams make_params(double a, double b, double tol, int max_iter, bint pos
                           bint unpen_boxed, const double[::1] l2_factor,
                           const double[::1] lower, const double[::1] upper) except *
 cdef void ws_gram_free(WSGram* cache) noexcept nogil
+cdef int raise_pending() except -1
+cdef void _watch(CDParams* prm, volatile int* stop) except *
 cdef bint screen_alloc(CDScreen* sc, int n, int p) noexcept nogil
 cdef void screen_free(CDScreen* sc) noexcept nogil
 

@@ -18,6 +18,8 @@ moment) and is bounded by ``max_iter``, so a fit costs at most about
 ``2 * max_iter`` passes over X.  The gap returned is always the full gap at
 the returned coefficients.
 """
+import threading
+
 import numpy as np
 
 from cython.parallel cimport prange
@@ -25,6 +27,7 @@ from libc.math cimport INFINITY, fabs, sqrt
 from libc.stdlib cimport calloc, free, malloc
 from libc.limits cimport INT_MAX
 from libc.string cimport memcpy, memset
+from cpython.pythread cimport PyThread_get_thread_ident
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
     fp_axpy_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
@@ -53,6 +56,72 @@ cdef inline int scan_threads(int n_threads, long work) noexcept nogil:
     """
     cdef long t = work // WORK_PER_THREAD
     return <int> max(1, min(<long> n_threads, t))
+
+
+# Kernels called from Python's main thread let signal handlers (Ctrl-C) run every
+# tenth of a second, at their gap checks.
+cdef double SIGNAL_CHECK_SECONDS = 0.1
+
+cdef extern from *:
+    """
+    #ifdef _WIN32
+    #include <windows.h>
+    static double fp_seconds(void) { return (double) GetTickCount64() * 1e-3; }
+    #else
+    #include <time.h>
+    static double fp_seconds(void) {   /* a vDSO call: tens of nanoseconds */
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (double) t.tv_sec + 1e-9 * (double) t.tv_nsec;
+    }
+    #endif
+    """
+    double fp_seconds() noexcept nogil
+
+cdef extern from "Python.h":
+    # declared without an exception value: a handler's exception is left
+    # pending for the caller (raise_pending), not reported here
+    int _check_signals "PyErr_CheckSignals"()
+
+
+cdef bint _interrupted(const CDParams* prm, CDResult* result) noexcept nogil:
+    """Whether this call must stop: another thread of it was interrupted, or, on
+    the main thread and when due, a signal handler raised (left pending)."""
+    cdef double now
+    if prm.stop == NULL:
+        return False
+    if prm.stop[0]:
+        return True
+    if not prm.check_signals:
+        return False
+    now = fp_seconds()
+    if now < result.next_check:
+        return False
+    result.next_check = now + SIGNAL_CHECK_SECONDS
+    with gil:
+        if _check_signals() != 0:
+            prm.stop[0] = 1
+    return prm.stop[0] != 0
+
+
+cdef void _watch(CDParams* prm, volatile int* stop) except *:
+    """Let a one-problem call be interrupted: through ``stop``, and by signals
+    when it runs on the main thread."""
+    prm.stop = stop
+    prm.check_signals = PyThread_get_thread_ident() == _MAIN_THREAD
+
+
+cdef unsigned long _MAIN_THREAD = threading.main_thread().ident
+
+
+cdef inline void _start_clock(const CDParams* prm, CDResult* result) noexcept nogil:
+    if prm.check_signals:
+        result.next_check = fp_seconds() + SIGNAL_CHECK_SECONDS
+
+
+cdef int raise_pending() except -1:
+    """Propagate the exception a signal handler left pending in a kernel."""
+    return -1
 
 
 cdef inline double _inner_tol(double gap, const CDParams* prm) noexcept nogil:
@@ -1079,6 +1148,8 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
         result.n_iter += 1
         it += 1
         if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+            if _interrupted(prm, result):
+                break
             # r^T S y_c = y^T S y - w^T q and r^T S r = r^T S y_c - w^T g (w = 0 off ws)
             r_dot_y = y_norm2
             r_norm2 = 0.0
@@ -1118,6 +1189,8 @@ cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_
         result.n_iter += 1
         it += 1
         if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+            if _interrupted(prm, result):
+                break
             _dense_block_step(X, sw, x_mean, prm, w, R, g)
             if (_dense_gap(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m, result)
                     <= inner_tol or decrease == 0.0):
@@ -1150,6 +1223,7 @@ cdef void enet_dense(
 
     y_norm2 = _wdot(sw, y_c, y_c)
     result.n_iter = 0
+    _start_clock(params, result)
     if not warm:
         for i in range(n):
             R[i] = y_c[i]
@@ -1161,6 +1235,8 @@ cdef void enet_dense(
     gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, not warm,
                           result)
     while gap > params.tol and result.n_iter < params.max_iter:
+        if _interrupted(params, result):
+            break
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
                             scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
                             result.n_iter == 0)
@@ -1357,6 +1433,7 @@ cdef void enet_sparse(
                                    params.warm and params.n_unpen == 0)
 
     result.n_iter = 0
+    _start_clock(params, result)
     if not warm:
         for i in range(n):
             R[i] = y_c[i]
@@ -1371,6 +1448,8 @@ cdef void enet_sparse(
     gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                            w, R, g, &scr, not warm, result)
     while gap > params.tol and result.n_iter < params.max_iter:
+        if _interrupted(params, result):
+            break
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
                             scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
                             result.n_iter == 0)
@@ -1384,6 +1463,8 @@ cdef void enet_sparse(
             result.n_iter += 1
             it += 1
             if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+                if _interrupted(params, result):
+                    break
                 _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
                 if _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                                w, R, g, &ws[0], n_ws, result) <= inner_tol or decrease == 0.0:
@@ -1484,10 +1565,13 @@ cdef void enet_gram(
     for j in range(p):
         w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
     result.n_iter = 0
+    _start_clock(params, result)
     _gram_refresh(Q, w, H)
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
+        if _interrupted(params, result):
+            break
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, NULL, 0,
                             result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
@@ -1499,6 +1583,8 @@ cdef void enet_gram(
             result.n_iter += 1
             it += 1
             if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+                if _interrupted(params, result):
+                    break
                 _gram_block_step(Q, q, params, w, H, g)
                 if _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
                              result) <= inner_tol:
@@ -1541,6 +1627,8 @@ cdef CDParams make_params(double a, double b, double tol, int max_iter, bint pos
     prm.screen = NULL
     prm.no_screening = False
     prm.a_prev = 0.0
+    prm.stop = NULL
+    prm.check_signals = False
     return prm
 
 
@@ -1670,8 +1758,12 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
     cdef CDResult res
     R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
     ws = _ws_buffer(ws, X.shape[1])
+    cdef volatile int stop = 0
+    _watch(&prm, &stop)
     with nogil:
         enet_dense(X, y_c, sw, x_mean, x_norm2, pf, &prm, w, R, g, ws, &res)
+    if stop:
+        raise_pending()
     return res.gap, res.r_norm2, res.n_iter
 
 
@@ -1703,9 +1795,13 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
     prm.no_screening = not screening
     prm.a_prev = a_prev
     ws = _ws_buffer(ws, x_norm2.shape[0])
+    cdef volatile int stop = 0
+    _watch(&prm, &stop)
     with nogil:
         enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &prm, w,
                     R, g, ws, &res)
+    if stop:
+        raise_pending()
     return res.gap, res.r_norm2, res.n_iter
 
 
@@ -1729,8 +1825,12 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
     cdef double[::1] H = np.empty(p)
     cdef double[::1] g = np.empty(p)
     cdef int[::1] ws = np.empty(p, dtype=np.intc)
+    cdef volatile int stop = 0
+    _watch(&prm, &stop)
     with nogil:
         enet_gram(Q, q, y_norm2, x_norm2, pf, &prm, w, H, g, ws, &res)
+    if stop:
+        raise_pending()
     return res.gap, res.r_norm2, res.n_iter
 
 

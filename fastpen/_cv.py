@@ -94,7 +94,7 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
             and not _gram_too_big(X, F))
     res = run_paths(X, Y, groups, fi, ci, n * a * l1, n * a * (1.0 - l1), solver.tol,
                     solver, gram=gram, precompute=precompute, store=False, verbose=verbose)
-    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, stacklevel=4)
+    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
     mse = res.test_err.reshape(L, F, k, m).transpose(0, 3, 1, 2)
     return CVPaths(alphas=grids, mse=mse, full=full, X=X, Y=Y)
 
@@ -193,5 +193,5 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto"):
         raise FloatingPointError(
             f"non-finite coefficients: the data are too badly scaled for {X.dtype} "
             "precision; rescale X and y.")
-    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, stacklevel=3)
+    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
     return coefs, intercepts, res.gaps[:, 0] / n, res.n_iter[:, 0].astype(int)

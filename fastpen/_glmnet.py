@@ -16,11 +16,13 @@ import numpy as np
 
 from ._path import _alpha_max, _prepare, _solve_path, _SolverOptions
 from ._penalty import make_penalty
+from ._threads import holds_threads
 from ._validation import check_alphas, check_scalar
 
 __all__ = ["glmnet_path"]
 
 
+@holds_threads
 def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_intercept=True,
                 sample_weight=None, standardize=True, penalty_factor=None, exclude=None,
                 lower_bounds=None, upper_bounds=None, tol=1e-7, max_iter=100000,

@@ -3,7 +3,8 @@ import os
 import platform
 import sys
 
-from ._openmp import effective_n_threads, openmp_enabled
+from ._openmp import openmp_enabled
+from ._threads import effective_n_threads
 
 _SIMD_NAMES = {0: "baseline (no runtime dispatch)", 2: "AVX2+FMA", 3: "AVX-512F"}
 

@@ -9,13 +9,13 @@ chunks, between which progress is reported and Ctrl-C is honoured.
 """
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _batch
+from ._warnings import warn
 from ._path import (
     _EMPTY,
     _Problem,
@@ -451,7 +451,7 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
         raise FloatingPointError(
             f"non-finite coefficients: the data are too badly scaled for {X.dtype} "
             "precision; rescale X and y.")
-    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category)
+    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         y2 = res.y_norm2[:, None]
         dev_ratio = np.where(y2 > 0, 1.0 - res.r_norm2 / y2, 0.0)
@@ -461,17 +461,19 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
                       df=np.count_nonzero(coefs, axis=2), dev_ratio=dev_ratio.T)
 
 
-def warn_unconverged(gaps, tol_abs, category, stacklevel=4):
-    """One warning for all the fits (rows: problems, columns: alphas) above tolerance."""
+def warn_unconverged(gaps, tol_abs, category, n):
+    """One warning for all the fits (rows: problems, columns: alphas) above tolerance,
+    quoting the worst one's gap and tolerance on the scale of ``dual_gap_`` (/ n)."""
     failed = gaps > tol_abs[:, None]
     if failed.any():
         with np.errstate(divide="ignore", invalid="ignore"):
-            worst = np.max(np.where(failed, gaps / tol_abs[:, None], 0.0))
-        warnings.warn(
+            ratio = np.where(failed, gaps / tol_abs[:, None], 0.0)
+        t, a = np.unravel_index(np.argmax(ratio), ratio.shape)
+        warn(
             f"Objective did not converge for {int(failed.sum())} of {failed.size} fits "
-            f"(problem x alpha): the worst duality gap is {worst:.3g} times its tolerance. "
-            "Increase max_iter, scale the features, or increase the regularisation.",
-            category, stacklevel=stacklevel)
+            f"(problem x alpha): the worst has a duality gap of {gaps[t, a] / n:.3e} > "
+            f"tolerance {tol_abs[t] / n:.3e}. Increase max_iter, scale the features, or "
+            "increase the regularisation.", category)
 
 
 def _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,

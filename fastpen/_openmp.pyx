@@ -1,5 +1,6 @@
 # cython: language_level=3
-"""OpenMP availability and the thread-count rules (scikit-learn's)."""
+"""OpenMP availability and the OpenMP runtime's thread limit (the rules that use
+them are in fastpen._threads)."""
 import os
 
 cdef extern from *:
@@ -28,26 +29,6 @@ def _cpu_count():
         return os.cpu_count() or 1
 
 
-def effective_n_threads(n_threads=None):
-    """Number of OpenMP threads a call with ``n_threads`` will use.
-
-    ``None`` means what OpenMP allows (``OMP_NUM_THREADS`` or the usable cores),
-    ``-1`` all usable cores, ``-k`` all but ``k - 1``, a positive ``k`` exactly
-    ``k``; ``0`` is an error.  Always 1 without OpenMP.
-    """
-    if n_threads is not None:
-        if isinstance(n_threads, bool) or not hasattr(n_threads, "__index__"):
-            raise TypeError(f"n_threads must be an integer or None, got {n_threads!r}.")
-        n_threads = n_threads.__index__()
-        if n_threads == 0:
-            raise ValueError("n_threads=0 is invalid: use None, a positive count or "
-                             "-1 for all cores.")
-    if not FASTPEN_OPENMP:
-        return 1
-    if n_threads is None:
-        if os.environ.get("OMP_NUM_THREADS"):
-            return max(omp_get_max_threads(), 1)
-        return max(min(omp_get_max_threads(), _cpu_count()), 1)
-    if n_threads < 0:
-        return max(_cpu_count() + 1 + n_threads, 1)
-    return n_threads
+def omp_max_threads():
+    """``omp_get_max_threads()`` as the calling thread sees it (1 without OpenMP)."""
+    return omp_get_max_threads()

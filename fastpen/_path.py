@@ -10,9 +10,7 @@ it (per-sum scaling): ``a = n alpha l1_ratio``, ``b = n alpha (1 - l1_ratio)``.
 The intercept is never a column of X: targets and residuals are centred with
 the weighted means and the kernels subtract column means on the fly.
 """
-import contextlib
 import numbers
-import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,8 +20,10 @@ from scipy.linalg import lstsq
 from scipy.optimize import lsq_linear, nnls
 
 from . import _cd
-from ._openmp import effective_n_threads
+from ._threads import blas_limited as _blas_limited
+from ._threads import effective_n_threads, holds_threads
 from ._penalty import make_penalty
+from ._warnings import warn
 from ._validation import (
     check_alphas,
     check_array_2d,
@@ -380,6 +380,7 @@ def _random_seed(random_state):
     return int(check_scalar(random_state, "random_state", "int", low=0, high=2**32 - 1))
 
 
+@holds_threads
 def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
               fit_intercept=True, sample_weight=None, tol=1e-4, max_iter=1000,
               positive=False, penalty_factor=None, exclude=None,
@@ -516,9 +517,9 @@ default='auto'
         alpha_max, w_at_max = _alpha_max(prob, pen, l1_ratio, solver.n_threads)
         alphas = _alpha_grid(alpha_max, grid_size, eps)
     if np.any(alphas == 0):
-        warnings.warn("alpha=0 fits ordinary least squares; a dedicated least-squares "
+        warn("alpha=0 fits ordinary least squares; a dedicated least-squares "
                       "solver (e.g. scipy.linalg.lstsq) is usually faster.",
-                      UserWarning, stacklevel=2)
+                      UserWarning)
     n = prob.n_samples
     return _solve_path(prob, pen, solver, alphas, n * alphas * l1_ratio,
                        n * alphas * (1.0 - l1_ratio),
@@ -550,25 +551,6 @@ class _SolverOptions:
         return cls(tol, max_iter, random, seed, effective_n_threads(n_threads),
                    check_bool(positive, "positive"),
                    warning_category or ConvergenceWarning)
-
-
-_BLAS_CONTROLLER = None
-
-
-def _blas_limited(active, limit=1):
-    """A context limiting BLAS (and LAPACK) to ``limit`` threads when ``active``.
-
-    The libraries are looked up once per process (threadpoolctl's scan of the
-    loaded libraries costs milliseconds, more than a small fit).
-    """
-    global _BLAS_CONTROLLER
-    if not active:
-        return contextlib.nullcontext()
-    if _BLAS_CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS_CONTROLLER = ThreadpoolController()
-    return _BLAS_CONTROLLER.limit(limits=limit, user_api="blas")
 
 
 def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_max=None,
@@ -670,8 +652,8 @@ def _warn_unconverged(alphas, gaps, tol_abs, n, category):
     if failed.size == 0:
         return
     worst = failed[np.argmax(gaps[failed])]
-    warnings.warn(
+    warn(
         f"Objective did not converge for {failed.size} of {alphas.size} alphas "
         f"(worst at alpha={alphas[worst]:.4g}): duality gap {gaps[worst] / n:.3e} > "
         f"tolerance {tol_abs / n:.3e}. Increase max_iter, scale the features, or "
-        "increase the regularisation.", category, stacklevel=4)
+        "increase the regularisation.", category)

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ._multi import blas_single_threaded, blocked_gram, blocked_xt
-from ._openmp import effective_n_threads
+from ._threads import effective_n_threads, holds_threads
 from ._path import _blas_limited, _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import check_array_2d, check_bool, check_sample_weight, check_target
 
@@ -190,15 +190,12 @@ def blas_threads(requested):
     """A context holding BLAS and LAPACK to the ``n_threads`` a user asked for
     (None: left as they are), so that it bounds the whole fit, not only
     fastpen's own loops: most of a ridge fit is BLAS-3 and LAPACK.  Counted
-    as :func:`fastpen._openmp.effective_n_threads` counts, but also in a build
+    as :func:`fastpen.effective_n_threads` counts, but also in a build
     without OpenMP (whose own loops then run on one thread)."""
-    from ._openmp import _cpu_count
+    from ._threads import _check_n_threads, _explicit
 
-    if requested is None:
-        return _blas_limited(False)
-    effective_n_threads(requested)               # validates
-    limit = requested if requested > 0 else max(_cpu_count() + 1 + requested, 1)
-    return _blas_limited(True, limit)
+    requested = _check_n_threads(requested)
+    return _blas_limited(requested is not None, requested and _explicit(requested))
 
 
 def check_targets_any(y, n):
@@ -335,6 +332,7 @@ def _lsqr(design, Yt, alpha, tol=None, max_iter=None):
     return W
 
 
+@holds_threads
 def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_threads=None):
     """Ridge solutions for every alpha from one decomposition.
 

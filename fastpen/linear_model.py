@@ -2,6 +2,8 @@
 
 This is the only module of fastpen that imports scikit-learn.
 """
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin, BaseEstimator
@@ -9,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import enet_path
+from ._threads import thread_lease
 from ._validation import check_scalar
 
 __all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge", "RidgeCV"]
@@ -36,6 +39,24 @@ def _ridge_targets(X, y, sample_weight):
     if isinstance(sample_weight, (int, float)):
         sample_weight = np.full(X.shape[0], float(sample_weight))
     return Y, sample_weight
+
+
+def _fitting(fit):
+    """Wrap an estimator's ``fit``: it holds its threads for its whole run
+    (:mod:`fastpen._threads`), and an exception, Ctrl-C included, leaves the
+    estimator as it was before the call (its attributes, not copies of them:
+    nothing fastpen fits writes into a previous ``coef_``)."""
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            with thread_lease(self.n_threads):
+                return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+    return wrapper
 
 
 def _store_params(estimator, params):
@@ -158,6 +179,7 @@ default='auto'
     def _l1_ratio(self):
         return self.l1_ratio
 
+    @_fitting
     def fit(self, X, y, sample_weight=None, check_input=True):
         """Fit the model.
 
@@ -313,6 +335,7 @@ class ElasticNetCV(_LinearModel):
     def _l1_ratios(self):
         return self.l1_ratio
 
+    @_fitting
     def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the path, choose the penalty, refit on all the data.
 
@@ -457,6 +480,7 @@ class Ridge(_LinearModel):
                  n_threads=None):
         _store_params(self, locals())
 
+    @_fitting
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
 
@@ -470,7 +494,7 @@ class Ridge(_LinearModel):
         -------
         self
         """
-        from ._openmp import effective_n_threads
+        from ._threads import effective_n_threads
         from ._ridge import _Design, _mode, blas_threads, fit_cholesky, fit_ridge
         from ._validation import check_array_2d
 
@@ -569,6 +593,7 @@ class RidgeCV(_LinearModel):
                  n_threads=None):
         _store_params(self, locals())
 
+    @_fitting
     def fit(self, X, y, sample_weight=None, **params):
         """Choose alpha by cross-validation, then refit on all data.
 
@@ -584,7 +609,7 @@ class RidgeCV(_LinearModel):
         -------
         self
         """
-        from ._openmp import effective_n_threads
+        from ._threads import effective_n_threads
         from ._ridge import _check_ridge_alphas, blas_threads, fit_ridge, ridge_cv_scores
         from ._validation import check_array_2d
 

@@ -1,0 +1,219 @@
+"""How many threads a fit takes, and how BLAS is held while fits run.
+
+Three rules keep fastpen from oversubscribing the cores when it runs inside
+thread pools (joblib's threading backend, ``concurrent.futures``, a web server):
+
+1. ``n_threads=None`` takes at most what OpenMP allows the *calling* thread:
+   ``OMP_NUM_THREADS``, threadpoolctl's
+   ``threadpool_limits(limits=k, user_api="openmp")`` made in that thread
+   (libgomp keeps that limit per thread), and the CPU affinity.
+2. Fits running at once in one process share that budget.  Each public entry
+   point holds a *lease* for as long as it runs; a new fit with
+   ``n_threads=None`` takes ``min(free threads, ceil(budget / running fits))``,
+   and at least one: its own calling thread, which exists anyway.  So the
+   OpenMP workers fastpen starts across all concurrent fits stay below the
+   budget, and a pool of W threads costs at most W + budget - 1 busy threads,
+   instead of W x budget.  An explicit ``n_threads`` is honoured as given.
+3. BLAS and LAPACK keep one thread pool per process, shared by all callers,
+   so concurrent fits do not multiply it.  A fit limits it (to ``n_threads``,
+   or to one thread where fastpen's own threads do the work) through
+   threadpoolctl, whose OpenBLAS controller lets one Python thread at a time
+   change that shared pool and skips the others' limits instead of letting
+   them undo each other: concurrent fits never leave BLAS limited.
+
+In a child process forked after fastpen started OpenMP threads, libgomp's
+thread pool is gone but its bookkeeping is not, and the first parallel region
+hangs.  Such a child runs every fit on one thread, with a ``RuntimeWarning``.
+"""
+import contextlib
+import functools
+import math
+import os
+import threading
+
+from ._warnings import warn
+from ._openmp import _cpu_count, omp_max_threads, openmp_enabled
+
+_lock = threading.Lock()
+_local = threading.local()
+_running = 0            # fits holding a lease now
+_in_use = 0             # threads those leases hold
+_high_water = 0         # the most threads held at once (for tests and benchmarks)
+_MAX_THREADS = 1 << 15
+_openmp_started = False  # a lease of more than one thread was granted in this process
+_forked_child = False   # this process was forked after _openmp_started
+
+
+def _check_n_threads(n_threads):
+    if n_threads is None:
+        return None
+    if isinstance(n_threads, bool) or not hasattr(n_threads, "__index__"):
+        raise TypeError(f"n_threads must be an integer or None, got {n_threads!r}.")
+    n_threads = n_threads.__index__()
+    if n_threads == 0:
+        raise ValueError("n_threads=0 is invalid: use None, a positive count or "
+                         "-1 for all cores.")
+    if n_threads > _MAX_THREADS:
+        raise ValueError(f"n_threads={n_threads} is more than {_MAX_THREADS} threads.")
+    return n_threads
+
+
+def thread_budget():
+    """Threads a fit with ``n_threads=None`` may use when it runs alone: what
+    OpenMP allows the calling thread (``OMP_NUM_THREADS``, threadpoolctl's
+    OpenMP limit), capped by the usable cores unless ``OMP_NUM_THREADS`` says more."""
+    if not openmp_enabled():
+        return 1
+    if os.environ.get("OMP_NUM_THREADS"):
+        return max(omp_max_threads(), 1)
+    return max(min(omp_max_threads(), _cpu_count()), 1)
+
+
+def _explicit(n_threads):
+    """The count an explicit ``n_threads`` asks for (negative: counted from the cores)."""
+    if n_threads < 0:
+        return max(_cpu_count() + 1 + n_threads, 1)
+    return n_threads
+
+
+def effective_n_threads(n_threads=None):
+    """Number of OpenMP threads a call with ``n_threads`` will use.
+
+    ``None`` means what OpenMP allows the calling thread (``OMP_NUM_THREADS``,
+    threadpoolctl's ``threadpool_limits(user_api="openmp")``, the usable cores),
+    shared with the fits already running in this process; ``-1`` all usable
+    cores, ``-k`` all but ``k - 1``, a positive ``k`` exactly ``k``; ``0`` is an
+    error.  Always 1 without OpenMP, and in a child process forked after
+    fastpen's OpenMP threads were started.  Inside a running fit, ``None`` is
+    the count that fit holds.
+    """
+    n_threads = _check_n_threads(n_threads)
+    if not openmp_enabled() or _forked_child:
+        return 1
+    if n_threads is not None:
+        return _explicit(n_threads)
+    lease = getattr(_local, "lease", None)
+    if lease is not None:
+        return lease
+    budget = thread_budget()
+    with _lock:
+        return _share(budget)
+
+
+def _share(budget):
+    """A new fit's part of ``budget`` beside the running ones (under the lock)."""
+    return max(1, min(budget - _in_use, math.ceil(budget / (_running + 1))))
+
+
+@contextlib.contextmanager
+def thread_lease(n_threads=None):
+    """Hold the threads of one fit while it runs; yields their count.
+
+    A call made inside a fit (an estimator's ``fit`` calling ``enet_path``)
+    reuses the fit's lease.
+    """
+    global _running, _in_use, _high_water, _openmp_started
+    n_threads = _check_n_threads(n_threads)
+    held = getattr(_local, "lease", None)
+    if held is not None:
+        yield held if n_threads is None else effective_n_threads(n_threads)
+        return
+    _warn_if_forked()
+    budget = thread_budget() if n_threads is None and not _forked_child else 0
+    with _lock:
+        if not openmp_enabled() or _forked_child:
+            count = 1
+        elif n_threads is None:
+            count = _share(budget)
+        else:
+            count = _explicit(n_threads)
+        _running += 1
+        _in_use += count
+        _high_water = max(_high_water, _in_use)
+        if count > 1:
+            _openmp_started = True
+    _local.lease = count
+    try:
+        yield count
+    finally:
+        _local.lease = None
+        with _lock:
+            _running -= 1
+            _in_use -= count
+
+
+def holds_threads(func):
+    """Decorate a public entry point taking ``n_threads`` (a keyword argument, or
+    the estimator's attribute) so that it runs under a :func:`thread_lease`."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if "n_threads" in kwargs:
+            requested = kwargs["n_threads"]
+        elif args and hasattr(args[0], "n_threads") and hasattr(args[0], "get_params"):
+            requested = args[0].n_threads
+        else:
+            requested = None
+        with thread_lease(requested):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def usage():
+    """(fits running, threads they hold, the most threads held at once)."""
+    with _lock:
+        return _running, _in_use, _high_water
+
+
+def reset_high_water():
+    global _high_water
+    with _lock:
+        _high_water = _in_use
+
+
+# ------------------------------------------------------------------ fork
+
+
+def _after_fork_in_child():
+    global _lock, _running, _in_use, _forked_child
+    _lock = threading.Lock()        # another thread of the parent may have held it
+    _running = _in_use = 0          # the parent's other fits do not exist here
+    _local.lease = None
+    if _openmp_started:
+        _forked_child = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+_fork_warned = False
+
+
+def _warn_if_forked():
+    global _fork_warned
+    if _forked_child and not _fork_warned:
+        _fork_warned = True
+        warn(
+            "fastpen: this process was forked after fastpen had started OpenMP threads "
+            "in its parent; libgomp cannot run parallel regions in such a child, so "
+            "fastpen's fits here run on one thread. Start worker processes with the "
+            "'spawn' or 'forkserver' method to use several.", RuntimeWarning)
+
+
+# ------------------------------------------------------------------ BLAS
+
+_blas_controller = None
+
+
+def blas_limited(active, limit=1):
+    """A context limiting BLAS (and LAPACK) to ``limit`` threads when ``active``.
+
+    The libraries are looked up once per process (threadpoolctl's scan of the
+    loaded libraries costs milliseconds, more than a small fit).
+    """
+    global _blas_controller
+    if not active:
+        return contextlib.nullcontext()
+    if _blas_controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_controller = ThreadpoolController()
+    return _blas_controller.limit(limits=max(int(limit), 1), user_api="blas")
