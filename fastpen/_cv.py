@@ -21,8 +21,8 @@ from ._multi import (
     run_paths,
     warn_unconverged,
 )
-from ._path import _alpha_grid, use_gram
-from ._validation import check_alphas, check_scalar
+from ._path import _alpha_grid, check_grid_possible, use_gram
+from ._validation import ScaleError, check_alphas, check_scalar
 
 __all__ = ["CVPaths", "cv_paths", "select_alpha"]
 
@@ -57,10 +57,7 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     n, p = X.shape
     k = Y.shape[1]
     base = np.ones(n) if sw is None else sw
-    l1_ratios = np.atleast_1d(np.asarray(l1_ratios, dtype=np.float64))
-    if l1_ratios.ndim != 1 or l1_ratios.size == 0 or not np.all(
-            (l1_ratios >= 0) & (l1_ratios <= 1)):
-        raise ValueError("l1_ratio must be a number or a list of numbers in [0, 1].")
+    l1_ratios = check_l1_ratios(l1_ratios)
     full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
                       solver.n_threads, penalty)
     grids = _grids(full, Y, l1_ratios, alphas, eps, shared_grid, solver.n_threads)  # (L, k, m)
@@ -75,7 +72,7 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
         w = np.bincount(_rows(train, n, "train"), minlength=n) * base
         rows, count = np.unique(_rows(test, n, "test"), return_counts=True)
         if not w.sum() > 0:
-            raise ValueError("A cross-validation fold has no training row of positive "
+            raise ValueError("sample_weight: a cross-validation fold has no training row of positive "
                              "weight.")
         if not base[rows].sum() > 0:
             raise ValueError("A cross-validation fold has no held-out row of positive "
@@ -105,6 +102,26 @@ def _gram_too_big(X, n_folds):
     return n_folds * p * p * 8 > 0.5 * n * p * X.dtype.itemsize
 
 
+def check_l1_ratios(l1_ratios):
+    """l1_ratio of the CV estimators: a number or a list of numbers in [0, 1]."""
+    try:
+        arr = np.atleast_1d(np.asarray(l1_ratios, dtype=np.float64))
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim != 1 or arr.size == 0 or not np.all((arr >= 0) & (arr <= 1)):
+        raise ValueError(f"l1_ratio must be a number or a list of numbers in [0, 1], "
+                         f"got {l1_ratios!r}.")
+    return arr
+
+
+def check_folds(splits, n):
+    """A user's (train, test) folds as lists of row indices in [0, n)."""
+    folds = [(_rows(train, n, "train"), _rows(test, n, "test")) for train, test in splits]
+    if not folds:
+        raise ValueError("cv yields no folds.")
+    return folds
+
+
 def _rows(idx, n, name):
     idx = np.asarray(idx)
     if idx.dtype == bool:
@@ -129,13 +146,7 @@ def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
     if isinstance(alphas, numbers.Integral):
         check_scalar(alphas, "alphas", "int", low=1)
         check_scalar(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
-        if np.any(l1_ratios == 0):
-            raise ValueError("An automatic alpha grid needs l1_ratio > 0 (alpha_max is "
-                             "infinite without an L1 penalty); pass explicit alphas.")
-        pen = full.pen
-        if not np.any(pen.active & (pen.l1 > 0)):
-            raise ValueError("An automatic alpha grid needs an L1 penalty on at least one "
-                             "non-constant feature; pass explicit alphas.")
+        check_grid_possible(full.pen, float(np.min(l1_ratios)))
         top = alpha_max(full, Y, 1.0, n_threads)            # (k,), l1_ratio = 1
         if shared:
             top = np.full(k, top.max())
@@ -189,8 +200,9 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto"):
     coefs = res.coefs[0]
     intercepts = (full.y_mean - coefs @ full.prob.x_mean if full.prob.fit_intercept
                   else np.zeros(k)).astype(X.dtype)
-    if not (np.isfinite(coefs).all() and np.isfinite(res.gaps).all()):
-        raise FloatingPointError(
+    if not (np.isfinite(coefs).all() and np.isfinite(res.gaps).all()
+            and np.isfinite(intercepts).all()):
+        raise ScaleError(
             f"non-finite coefficients: the data are too badly scaled for {X.dtype} "
             "precision; rescale X and y.")
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)

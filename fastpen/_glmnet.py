@@ -14,7 +14,7 @@ standardisation changes.  Because l1_ratio then varies along the path when
 """
 import numpy as np
 
-from ._path import _alpha_max, _prepare, _solve_path, _SolverOptions
+from ._path import _alpha_grid, _alpha_max, _prepare, _solve_path, _SolverOptions
 from ._penalty import make_penalty
 from ._threads import holds_threads
 from ._validation import check_alphas, check_scalar
@@ -81,12 +81,15 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
     if isinstance(lambdas, (int, np.integer)):
         size = check_scalar(lambdas, "lambdas", "int", low=1)
         if lambda_max is None:
-            raise ValueError("An automatic lambda grid needs at least one penalised "
-                             "feature; pass an explicit array of lambdas.")
+            if np.any(pen.active):
+                raise ValueError("An automatic lambda grid needs a penalty (penalty_factor "
+                                 "> 0) on at least one non-constant feature of X; pass an "
+                                 "explicit array of lambdas.")
+            lambda_max = 0.0        # no feature of X varies: nothing to fit
         ratio = (1e-4 if n > p else 1e-2) if lambda_min_ratio is None else lambda_min_ratio
-        lambdas = np.geomspace(lambda_max, lambda_max * ratio, num=size)
+        lambdas = _alpha_grid(lambda_max, size, ratio)   # degenerate for lambda_max = 0
     else:
-        lambdas = check_alphas(lambdas)
+        lambdas = check_alphas(lambdas, "lambdas")
     sd_y = np.sqrt(prob.y_norm2 / n) or 1.0
     at_max = None
     if lambda_max is not None and mix > 0:

@@ -15,8 +15,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _batch
+from ._validation import ScaleError, check_coef_init
 from ._warnings import warn
 from ._path import (
+    check_alpha_max,
+    check_grid_possible,
     _EMPTY,
     _Problem,
     _blas_limited,
@@ -189,8 +192,12 @@ def alpha_max(group, Y, l1_ratio, n_threads=1):
     G = targets_gradient(group, Y, n_threads=n_threads)
     g = np.abs(G) if not (pen.positive or pen.boxed) else np.stack(
         [pen.feasible_gradient(G[:, c]) for c in range(G.shape[1])], axis=1)
-    ratio = g[penalised] / pen.l1[penalised][:, None]
-    return ratio.max(axis=0) / (group.prob.n_samples * l1_ratio)
+    if not penalised.any():             # no feature of X varies: nothing to fit
+        return np.zeros(Y.shape[1])
+    with np.errstate(over="ignore", divide="ignore"):
+        ratio = g[penalised] / pen.l1[penalised][:, None]
+        top = ratio.max(axis=0) / (group.prob.n_samples * l1_ratio)
+    return check_alpha_max(top)
 
 
 @dataclass
@@ -250,7 +257,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     test_ptr = (np.concatenate([[0], np.cumsum([g.test_rows.size for g in groups])])
                 .astype(np.intc) if test else np.empty(0, dtype=np.intc))
     W = (np.zeros((P, p)) if coef_init is None
-         else np.array(np.broadcast_to(coef_init, (P, p)), dtype=np.float64))
+         else np.array(np.broadcast_to(coef_init, (P, p)), dtype=np.float64, order="C"))
     out = PathsResult(
         coefs=(np.zeros((M, P, p), dtype=X.dtype) if store
                else np.empty((0, 0, 0), dtype=X.dtype)),
@@ -414,24 +421,14 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     pen = group.pen
     shared = True
     if isinstance(alphas, (int, np.integer)):
-        if l1_ratio == 0 or not np.any(pen.active & (pen.l1 > 0)):
-            raise ValueError(
-                "An automatic alpha grid needs an L1 penalty on at least one feature "
-                "(alpha_max is infinite with l1_ratio=0 or all penalty factors 0); "
-                "pass an explicit array of alphas.")
+        check_grid_possible(pen, l1_ratio)
         top = alpha_max(group, Y, l1_ratio, solver.n_threads)
         grid = np.stack([_alpha_grid(a, alphas, eps) for a in top])
         shared = False
     else:
         grid, shared = check_target_alphas(alphas, k)
     if coef_init is not None:
-        coef_init = np.asarray(coef_init, dtype=np.float64)
-        if coef_init.shape not in ((p,), (k, p)):
-            raise ValueError(f"coef_init must have shape ({p},) or ({k}, {p}), "
-                             f"got {coef_init.shape}.")
-        from ._validation import check_finite
-
-        check_finite(coef_init, "coef_init")
+        coef_init = check_coef_init(coef_init, p, k)
     m = grid.shape[1]
     prob = group.prob
     if np.any(grid == 0):
@@ -447,10 +444,12 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     if fit_intercept:
         intercepts[:] = group.y_mean - coefs @ prob.x_mean
     gaps = res.gaps.T
-    if not (np.isfinite(coefs).all() and np.isfinite(gaps).all()):
-        raise FloatingPointError(
+    if not (np.isfinite(coefs).all() and np.isfinite(gaps).all()
+            and np.isfinite(intercepts).all()):
+        raise ScaleError(
             f"non-finite coefficients: the data are too badly scaled for {X.dtype} "
-            "precision; rescale X and y.")
+            "precision; rescale X and y"
+            + ("" if coef_init is None else " (or start from a smaller coef_init)") + ".")
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         y2 = res.y_norm2[:, None]

@@ -28,6 +28,7 @@ from ._validation import (
     check_alphas,
     check_array_2d,
     check_bool,
+    ScaleError,
     check_coef_init,
     check_finite,
     check_sample_weight,
@@ -234,7 +235,40 @@ def _alpha_max(prob, pen, l1_ratio, n_threads):
     if nz.size:
         r = r - prob.columns_centered(nz) @ w0[nz]
     g = pen.feasible_gradient(prob.xt_r(r, n_threads))[penalised]
-    return float(np.max(g / pen.l1[penalised]) / (prob.n_samples * l1_ratio)), w0
+    with np.errstate(over="ignore", divide="ignore"):
+        top = float(np.max(g / pen.l1[penalised]) / (prob.n_samples * l1_ratio))
+    return check_alpha_max(top), w0
+
+
+def check_grid_possible(pen, l1_ratio):
+    """Whether an automatic grid has an alpha_max, for the penalty ``pen``.
+
+    Raises when alpha_max is infinite (no L1 penalty on any feature that
+    varies).  Returns False when X has no feature that varies (constant or zero
+    columns, one sample): nothing can be fitted, alpha_max is 0 and the grid
+    degenerate, as in scikit-learn.
+    """
+    if l1_ratio == 0:
+        raise ValueError("An automatic alpha grid needs l1_ratio > 0 (alpha_max is "
+                         "infinite without an L1 penalty); pass an explicit array of alphas.")
+    if not np.any(pen.active):
+        return False
+    if not np.any(pen.active & (pen.l1 > 0)):
+        raise ValueError(
+            "An automatic alpha grid needs an L1 penalty on at least one non-constant "
+            "feature of X (penalty_factor is 0 on all of them, or they are excluded); "
+            "pass an explicit array of alphas.")
+    return True
+
+
+def check_alpha_max(top):
+    """alpha_max must be finite to make a grid."""
+    if not np.all(np.isfinite(top)):
+        raise ScaleError(
+            "alpha_max overflows double precision: penalty_factor has tiny positive "
+            "entries (use 0 to leave a feature unpenalised), or X and y are too large "
+            "in magnitude; rescale them.")
+    return top
 
 
 def _alpha_grid(alpha_max, n_alphas, eps):
@@ -481,7 +515,7 @@ default='auto'
     """
     l1_ratio = check_scalar(l1_ratio, "l1_ratio", low=0.0, high=1.0)
     if n_alphas is not None:
-        alphas = n_alphas
+        alphas = check_scalar(n_alphas, "n_alphas", "int", low=1)
     grid_size = None
     if isinstance(alphas, numbers.Integral):
         grid_size = check_scalar(alphas, "alphas", "int", low=1)
@@ -505,16 +539,14 @@ default='auto'
     pen = make_penalty(prob, penalty_factor, exclude, rescale_penalty_factor,
                        standardize, lower_bounds, upper_bounds,
                        solver.positive)
-    if grid_size is not None and (l1_ratio == 0 or not np.any(pen.active & (pen.l1 > 0))):
-        raise ValueError(
-            "An automatic alpha grid needs an L1 penalty on at least one feature "
-            "(alpha_max is infinite with l1_ratio=0 or all penalty factors 0); "
-            "pass an explicit array of alphas.")
+    varies = grid_size is None or check_grid_possible(pen, l1_ratio)
     # An explicit grid needs no alpha_max (one pass over X saved): the kernel
     # certifies w = 0 at an alpha above it from its first scan.
     alpha_max = w_at_max = None
     if grid_size is not None:
         alpha_max, w_at_max = _alpha_max(prob, pen, l1_ratio, solver.n_threads)
+        if not varies:
+            alpha_max = 0.0
         alphas = _alpha_grid(alpha_max, grid_size, eps)
     if np.any(alphas == 0):
         warn("alpha=0 fits ordinary least squares; a dedicated least-squares "
@@ -628,7 +660,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
             if prob.fit_intercept:
                 intercepts[k] = prob.y_mean - prob.x_mean @ w
             if not (df[k] >= 0 and np.isfinite(gaps[k]) and np.isfinite(intercepts[k])):
-                raise FloatingPointError(
+                raise ScaleError(
                     f"non-finite coefficients at alpha={alphas[k]:.6g}: the data are too badly "
                     f"scaled for {prob.X.dtype} precision; rescale X and y.")
 

@@ -32,7 +32,7 @@ import scipy.sparse.linalg as spla
 from ._multi import blas_single_threaded, blocked_gram, blocked_xt
 from ._threads import effective_n_threads, holds_threads
 from ._path import _blas_limited, _Problem, column_stats, direct_gram, gram_matrix
-from ._validation import check_array_2d, check_bool, check_sample_weight, check_target
+from ._validation import ScaleError, check_array_2d, check_bool, check_sample_weight, check_target
 
 __all__ = ["RidgePath", "ridge_path"]
 
@@ -71,7 +71,12 @@ class _Design:
         if sample_weight is not None:
             raw = np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n,))
             # sum_i s_i r_i^2 = (sum s / n) sum_i s'_i r_i^2 with s' the rescaled weights
-            self.scale = float(raw.sum()) / n
+            with np.errstate(over="ignore"):
+                self.scale = float(raw.sum()) / n
+            if not np.isfinite(self.scale) or self.scale < np.finfo(np.float64).tiny:
+                raise ScaleError("sample_weight: the weights' sum over- or underflows "
+                                 "double precision (alpha is relative to it); rescale "
+                                 "the weights.")
         self.sw = np.empty(0) if sw is None else sw
         self.fit_intercept = fit_intercept
         x_mean, x_norm2, _ = column_stats(X, self.sw, fit_intercept, n_threads)
@@ -168,8 +173,8 @@ class _Design:
     def gram(self):
         """X~^T X~ (p x p, float64)."""
         if direct_gram(self.prob):
-            return blocked_gram(self.prob, self.n_threads)
-        return gram_matrix(self.prob)[0]
+            return _finite_products(blocked_gram(self.prob, self.n_threads))
+        return _finite_products(gram_matrix(self.prob)[0])
 
     def kernel(self):
         """X~ X~^T (n x n, float64), by rank-one corrections of X X^T."""
@@ -183,7 +188,25 @@ class _Design:
         if self.root_s is not None:
             K *= self.root_s[:, None]
             K *= self.root_s[None, :]
-        return K
+        return _finite_products(K)
+
+
+def _finite_products(M):
+    """M, or a ScaleError when X's products overflowed (every ridge solver starts
+    from X's Gram or kernel matrix; LAPACK would fail on it obscurely)."""
+    if not np.isfinite(M).all():
+        raise ScaleError(f"X is too large in magnitude: its products overflow "
+                         f"{'float32' if M.dtype == np.float32 else 'double'} precision; "
+                         "rescale X.")
+    return M
+
+
+def finite_fit(coefs, intercepts):
+    """(coefs, intercepts), or a ScaleError naming X and y when they are not finite."""
+    if not (np.isfinite(coefs).all() and np.isfinite(intercepts).all()):
+        raise ScaleError("non-finite coefficients: X and y are too large in magnitude for "
+                         f"{coefs.dtype} precision; rescale X and y.")
+    return coefs, intercepts
 
 
 def blas_threads(requested):
@@ -350,7 +373,8 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_thread
         Non-negative weights, used as given (not rescaled).
     n_threads : int, optional
         Threads of the fit: fastpen's loops and BLAS/LAPACK alike (None: what
-        OpenMP allows, BLAS as it is; -1: all cores).
+        OpenMP allows, BLAS as it is; -1: all cores).  BLAS, one pool per
+        process, is limited only by fits run from the main thread.
 
     Returns
     -------
@@ -366,17 +390,18 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_thread
         n_threads = effective_n_threads(n_threads)
         design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
         coefs = fit_ridge(design, Y, alphas[:, None] * np.ones(Y.shape[1]))
-    intercepts = design.intercepts(coefs)
+    coefs, intercepts = finite_fit(coefs, design.intercepts(coefs))
     if one:
         coefs, intercepts = coefs[:, 0], intercepts[:, 0]
     return RidgePath(alphas=alphas, coefs=coefs, intercepts=intercepts)
 
 
-def fit_ridge(design, Y, alphas, mode=None, dec=None, rhs=None):
+def fit_ridge(design, Y, alphas, mode=None, dec=None, rhs=None, max_iter=None):
     """Coefficients (m, k, p) in X's dtype for per-target alphas of shape (m, k).
 
     ``dec``: a :class:`Decomposition` of this design already made (reused);
-    ``rhs``: with a primal ``dec``, X~^T Y~ (p, k) already computed.
+    ``rhs``: with a primal ``dec``, X~^T Y~ (p, k) already computed;
+    ``max_iter``: LSQR's iteration limit (None: its own).
     """
     X = design.X
     n, p = X.shape
@@ -405,7 +430,7 @@ def fit_ridge(design, Y, alphas, mode=None, dec=None, rhs=None):
                 W = np.column_stack([_block_cg(design, Yt[:, [c]], [a[c]], tol=_CG_TOL)[0]
                                      for c in range(Yt.shape[1])])
             else:
-                W = _lsqr(design, Yt, a)
+                W = _lsqr(design, Yt, a, max_iter=max_iter)
             out[i, start:stop] = W.T
     return out
 

@@ -15,11 +15,13 @@ thread pools (joblib's threading backend, ``concurrent.futures``, a web server):
    budget, and a pool of W threads costs at most W + budget - 1 busy threads,
    instead of W x budget.  An explicit ``n_threads`` is honoured as given.
 3. BLAS and LAPACK keep one thread pool per process, shared by all callers,
-   so concurrent fits do not multiply it.  A fit limits it (to ``n_threads``,
-   or to one thread where fastpen's own threads do the work) through
-   threadpoolctl, whose OpenBLAS controller lets one Python thread at a time
-   change that shared pool and skips the others' limits instead of letting
-   them undo each other: concurrent fits never leave BLAS limited.
+   so concurrent fits do not multiply it.  Its size is a process-wide setting,
+   which a fit changes (to ``n_threads``, or to one thread where fastpen's own
+   threads do the work) only from the main thread: a limit set and restored
+   from several threads at once can restore a value another thread had set,
+   leaving BLAS limited for good (threadpoolctl lets only one thread control
+   OpenBLAS, but hands control over when that thread ends).  Fits in other
+   threads leave BLAS as it is.
 
 In a child process forked after fastpen started OpenMP threads, libgomp's
 thread pool is gone but its bookkeeping is not, and the first parallel region
@@ -204,13 +206,14 @@ _blas_controller = None
 
 
 def blas_limited(active, limit=1):
-    """A context limiting BLAS (and LAPACK) to ``limit`` threads when ``active``.
+    """A context limiting BLAS (and LAPACK) to ``limit`` threads when ``active``
+    and called from the main thread (rule 3 above).
 
     The libraries are looked up once per process (threadpoolctl's scan of the
     loaded libraries costs milliseconds, more than a small fit).
     """
     global _blas_controller
-    if not active:
+    if not active or threading.current_thread() is not threading.main_thread():
         return contextlib.nullcontext()
     if _blas_controller is None:
         from threadpoolctl import ThreadpoolController

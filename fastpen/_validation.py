@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
+    "ScaleError",
     "check_array_2d",
     "check_finite",
     "check_target",
@@ -21,9 +22,19 @@ __all__ = [
     "check_bool",
     "check_bounds",
     "check_exclude",
+    "check_sparse_structure",
 ]
 
 _INT32_MAX = np.iinfo(np.int32).max
+
+
+class ScaleError(ValueError, FloatingPointError):
+    """The data are too large or too small in magnitude for the floating-point
+    precision of the fit (sums of squares overflow, products underflow).
+
+    A ValueError, as every rejected input is; also a FloatingPointError, which
+    fastpen raised for it before.
+    """
 
 
 def _reject_non_numeric(dtype, name):
@@ -43,7 +54,10 @@ def check_finite(values, name):
 
 
 def _as_numeric(values, name):
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as exc:      # ragged nested lists, say
+        raise ValueError(f"{name} cannot be read as an array: {exc}") from None
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)
@@ -94,6 +108,7 @@ def _check_sparse(X, name):
         raise ValueError(f"{name} must be 2-dimensional, got shape {X.shape}.")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {X.shape}).")
+    check_sparse_structure(X, name)
     dtype = np.float32 if X.dtype == np.float32 else np.float64
     if X.format == "csc":
         csc = sp.csc_matrix(X, dtype=dtype, copy=not X.has_canonical_format)
@@ -108,6 +123,43 @@ def _check_sparse(X, name):
     csc.data = np.ascontiguousarray(csc.data)
     check_finite(csc.data, name)
     return csc
+
+
+def check_sparse_structure(X, name):
+    """Reject index arrays that do not describe a matrix of X's shape, before
+    SciPy's conversions (compiled code that trusts them) read them.  Reads the
+    arrays only: scipy's own ``check_format`` would rebind them on X."""
+    def bad(what):
+        raise ValueError(f"{name} is not a valid sparse matrix: {what}.")
+
+    if X.format in ("csr", "csc"):
+        major, minor = X.shape if X.format == "csr" else X.shape[::-1]
+        indptr, indices = np.asarray(X.indptr), np.asarray(X.indices)
+        if indptr.dtype.kind not in "iu" or indices.dtype.kind not in "iu":
+            bad("its index arrays are not integers")
+        if indptr.ndim != 1 or indptr.shape[0] != major + 1:
+            bad(f"indptr has shape {indptr.shape}, expected ({major + 1},)")
+        if indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+            bad("indptr does not start at 0 and increase")
+        nnz = int(indptr[-1])
+        if nnz > min(indices.shape[0], np.asarray(X.data).shape[0]):
+            bad(f"indptr ends at {nnz}, past the {min(indices.shape[0], X.data.shape[0])} "
+                "stored entries")
+        used = indices[:nnz]
+        if nnz and (used.min() < 0 or used.max() >= minor):
+            bad(f"its {'column' if X.format == 'csr' else 'row'} indices leave [0, {minor})")
+    elif X.format == "coo":
+        rows, cols = np.asarray(X.row), np.asarray(X.col)
+        if rows.shape != cols.shape or rows.shape[0] != np.asarray(X.data).shape[0]:
+            bad("row, col and data differ in length")
+        if rows.size and (rows.min() < 0 or rows.max() >= X.shape[0]
+                          or cols.min() < 0 or cols.max() >= X.shape[1]):
+            bad("its indices leave the matrix's shape")
+    elif X.format == "bsr":
+        try:
+            X.copy().check_format(full_check=True)
+        except ValueError as exc:
+            bad(str(exc))
 
 
 def check_target(y, n_samples, name="y"):
@@ -208,15 +260,21 @@ def check_bounds(lower_bounds, upper_bounds, n_features):
     return lower, upper
 
 
-def check_coef_init(coef_init, n_features):
-    """Return a float64 copy of the initial coefficients (zeros by default)."""
+def check_coef_init(coef_init, n_features, n_targets=None):
+    """Return a float64 copy of the initial coefficients (zeros by default):
+    (p,), or (k, p) with ``n_targets`` (a (p,) start then serves every target)."""
     if coef_init is None:
-        return np.zeros(n_features)
+        return np.zeros(n_features if n_targets is None else (n_targets, n_features))
     w = _as_numeric(coef_init, "coef_init")
-    if w.ndim != 1 or w.shape[0] != n_features:
-        raise ValueError(f"coef_init must have shape ({n_features},), got {w.shape}.")
+    shapes = ((n_features,),) if n_targets is None else ((n_features,),
+                                                         (n_targets, n_features))
+    if w.shape not in shapes:
+        raise ValueError(f"coef_init must have shape {' or '.join(map(str, shapes))}, "
+                         f"got {w.shape}.")
     w = np.array(w, dtype=np.float64)
     check_finite(w, "coef_init")
+    if n_targets is not None:
+        w = np.array(np.broadcast_to(w, (n_targets, n_features)), order="C")
     return w
 
 
@@ -244,18 +302,18 @@ def check_scalar(value, name, kind="real", low=None, high=None, low_inclusive=Tr
     return value
 
 
-def check_alphas(alphas):
+def check_alphas(alphas, name="alphas"):
     """Validate an explicit alpha grid; return it as float64 sorted decreasingly."""
-    arr = _as_numeric(alphas, "alphas")
+    arr = _as_numeric(alphas, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1 or arr.shape[0] == 0:
-        raise ValueError(f"alphas must be a non-empty 1-D array, got shape {arr.shape}.")
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}.")
     arr = np.asarray(arr, dtype=np.float64)
     if not np.isfinite(arr).all():
-        raise ValueError("alphas must be finite.")
+        raise ValueError(f"{name} must be finite.")
     if np.any(arr < 0):
-        raise ValueError("alphas must be non-negative.")
+        raise ValueError(f"{name} must be non-negative.")
     return np.sort(arr)[::-1].copy()
 
 

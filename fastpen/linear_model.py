@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import enet_path
 from ._threads import thread_lease
-from ._validation import check_scalar
+from ._validation import check_bool, check_scalar, check_sparse_structure
 
 __all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge", "RidgeCV"]
 
@@ -59,6 +59,22 @@ def _fitting(fit):
     return wrapper
 
 
+def _validate_xy(estimator, X, y):
+    """scikit-learn's checks of X and y (and its n_features_in_, feature names),
+    after fastpen's own of what they would hand to compiled code unchecked or
+    report without naming the argument: sparse index arrays, ragged lists."""
+    if sp.issparse(X):
+        check_sparse_structure(X, "X")
+    for value, name in ((X, "X"), (y, "y")):
+        if isinstance(value, (list, tuple)):
+            try:
+                np.asarray(value)
+            except ValueError as exc:
+                raise ValueError(f"{name} cannot be read as an array: {exc}") from None
+    return validate_data(estimator, X, y, accept_sparse=True,
+                         dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
+
+
 def _store_params(estimator, params):
     """Keep every constructor argument as an attribute, unchanged (scikit-learn's rule)."""
     for name, value in params.items():
@@ -87,6 +103,8 @@ class _LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
         ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         check_is_fitted(self)
+        if sp.issparse(X):
+            check_sparse_structure(X, "X")
         X = validate_data(self, X, accept_sparse=True, dtype=[np.float64, np.float32],
                           reset=False)
         return np.asarray(X @ self.coef_.T) + self.intercept_
@@ -195,8 +213,7 @@ default='auto'
         -------
         self
         """
-        X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=True)
+        X, y = _validate_xy(self, X, y)
         n_targets = 1 if y.ndim == 1 else y.shape[1]
         alpha = _check_alpha(self.alpha, n_targets)
         coef_init = self._warm_start_coef(n_targets, X.shape[1])
@@ -357,11 +374,10 @@ class ElasticNetCV(_LinearModel):
 
         from sklearn.model_selection import check_cv
 
-        from ._cv import cv_paths, refit, select_alpha
+        from ._cv import check_l1_ratios, cv_paths, refit, select_alpha
         from ._path import _SolverOptions
 
-        X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=True)
+        X, y = _validate_xy(self, X, y)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         alphas = self.alphas if self.n_alphas is None else self.n_alphas
         per_target = bool(self.alpha_per_target)
@@ -377,7 +393,7 @@ class ElasticNetCV(_LinearModel):
         penalty = dict(penalty_factor=self.penalty_factor, exclude=self.exclude,
                        standardize=self.standardize, lower_bounds=self.lower_bounds,
                        upper_bounds=self.upper_bounds, positive=solver.positive)
-        l1_ratios = np.atleast_1d(np.asarray(self._l1_ratios(), dtype=np.float64))
+        l1_ratios = check_l1_ratios(self._l1_ratios())
         cvp = cv_paths(X, Y, folds, l1_ratios=l1_ratios, alphas=alphas, eps=self.eps,
                        fit_intercept=self.fit_intercept, sample_weight=sample_weight,
                        solver=solver, penalty=penalty, precompute=self.precompute,
@@ -450,7 +466,9 @@ class Ridge(_LinearModel):
     max_iter : int, optional
         Iterations of LSQR or coordinate descent (their defaults if None).
     tol : float, default=1e-4
-        Tolerance of the iterative solvers (LSQR, coordinate descent).
+        Tolerance of coordinate descent (``positive=True`` or ``solver='cd'``).
+        LSQR and conjugate gradients always solve to a tight fixed tolerance
+        (1e-10 and 1e-8 relative), a small part of their cost.
     solver : {'auto', 'cholesky', 'eigh', 'cg', 'lsqr', 'cd'}, default='auto'
         'cg': conjugate gradients on all targets at once (the automatic choice
         for a sparse X too large to decompose).
@@ -460,7 +478,8 @@ class Ridge(_LinearModel):
         Accepted for compatibility.
     n_threads : int, optional
         Threads of the fit: fastpen's loops and BLAS/LAPACK alike (None: what
-        OpenMP allows, BLAS as it is; -1: all cores).
+        OpenMP allows, BLAS as it is; -1: all cores).  BLAS, one pool per
+        process, is limited only by fits run from the main thread.
 
     Attributes
     ----------
@@ -495,14 +514,19 @@ class Ridge(_LinearModel):
         self
         """
         from ._threads import effective_n_threads
-        from ._ridge import _Design, _mode, blas_threads, fit_cholesky, fit_ridge
+        from ._ridge import _Design, _mode, blas_threads, finite_fit, fit_cholesky, fit_ridge
         from ._validation import check_array_2d
 
         if self.solver not in ("auto", "cholesky", "eigh", "cg", "lsqr", "cd"):
             raise ValueError(f"solver must be 'auto', 'cholesky', 'eigh', 'cg', 'lsqr' or "
                              f"'cd', got {self.solver!r}.")
-        X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=True)
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_bool(self.positive, "positive")
+        check_scalar(self.tol, "tol", low=0.0)
+        max_iter = (None if self.max_iter is None
+                    else check_scalar(self.max_iter, "max_iter", "int", low=1,
+                                      high=np.iinfo(np.int32).max))
+        X, y = _validate_xy(self, X, y)
         Y, sample_weight = _ridge_targets(X, y, sample_weight)
         k = Y.shape[1]
         alpha = _check_alpha(self.alpha, k)
@@ -528,10 +552,11 @@ class Ridge(_LinearModel):
                     n, p = Xc.shape
                     mode = (solver if solver in ("lsqr", "cg")
                             else "primal" if n >= p else "dual")
-                    coef = fit_ridge(design, Y, alpha[None, :], mode=mode)[0]
+                    coef = fit_ridge(design, Y, alpha[None, :], mode=mode,
+                                     max_iter=max_iter)[0]
                     if mode == "lsqr":
                         n_iter = np.asarray(design.lsqr_iterations)
-                intercept = design.intercepts(coef)
+                coef, intercept = finite_fit(coef, design.intercepts(coef))
         self.solver_ = solver
         self.n_iter_ = n_iter[0] if n_iter is not None and y.ndim == 1 else n_iter
         self.coef_ = coef[0] if y.ndim == 1 else coef
@@ -544,7 +569,7 @@ class Ridge(_LinearModel):
         total = float(np.sum(sample_weight)) if sample_weight is not None else X.shape[0]
         res = enet_path(X, Y, l1_ratio=0.0, alphas=(alpha / total)[:, None],
                         fit_intercept=self.fit_intercept, sample_weight=sample_weight,
-                        tol=self.tol, max_iter=self.max_iter or 1000,
+                        tol=self.tol, max_iter=1000 if self.max_iter is None else self.max_iter,
                         positive=self.positive, n_threads=self.n_threads,
                         _warning_category=SklearnConvergenceWarning)
         return res.coefs[0], res.intercepts[0], res.n_iter[0]
@@ -575,7 +600,8 @@ class RidgeCV(_LinearModel):
     alpha_per_target : bool, default=False
     n_threads : int, optional
         Threads of the fit: fastpen's loops and BLAS/LAPACK alike (None: what
-        OpenMP allows, BLAS as it is; -1: all cores).
+        OpenMP allows, BLAS as it is; -1: all cores).  BLAS, one pool per
+        process, is limited only by fits run from the main thread.
 
     Attributes
     ----------
@@ -610,30 +636,46 @@ class RidgeCV(_LinearModel):
         self
         """
         from ._threads import effective_n_threads
-        from ._ridge import _check_ridge_alphas, blas_threads, fit_ridge, ridge_cv_scores
-        from ._validation import check_array_2d
+        from ._ridge import (
+            _check_ridge_alphas, blas_threads, finite_fit, fit_ridge, ridge_cv_scores)
+        from ._validation import ScaleError, check_array_2d, check_sample_weight
 
         if self.scoring not in (None, "neg_mean_squared_error"):
             raise ValueError("scoring: only None (the mean squared error) is supported.")
         if self.store_cv_results and self.cv is not None:
             raise ValueError("store_cv_results=True needs cv=None (leave-one-out): K-fold "
                              "scores are not stored per sample (as in scikit-learn).")
-        X, y = validate_data(self, X, y, accept_sparse=True, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=True)
+        check_bool(self.fit_intercept, "fit_intercept")
+        X, y = _validate_xy(self, X, y)
         alphas = _check_ridge_alphas(self.alphas)
         Y, sample_weight = _ridge_targets(X, y, sample_weight)
         Xc = check_array_2d(X)
         n_threads = effective_n_threads(self.n_threads)
         folds = None
-        if self.cv is not None:
+        if self.cv is None:
+            sw = check_sample_weight(sample_weight, X.shape[0])
+            positive = X.shape[0] if sw is None else np.count_nonzero(sw)
+            if positive < 2:
+                raise ValueError("RidgeCV: leave-one-out needs at least 2 samples of "
+                                 f"positive weight in X, got {positive} sample"
+                                 f"{'' if positive == 1 else 's'}.")
+        else:
             from sklearn.model_selection import check_cv
 
-            folds = list(check_cv(self.cv).split(X, y, **params))
+            from ._cv import check_folds
+
+            folds = check_folds(check_cv(self.cv).split(X, y, **params), X.shape[0])
         with blas_threads(self.n_threads):
             score, errors, design, dec, rhs = ridge_cv_scores(
                 Xc, Y, alphas, folds, sample_weight, bool(self.fit_intercept), n_threads,
                 gcv=bool(self.gcv), keep=bool(self.store_cv_results))
-            # score (k, m): higher is better (minus the LOO error, or the mean R^2 over folds)
+            # score (k, m): higher is better (minus the LOO error, or the mean R^2 over
+            # folds); an alpha whose score is NaN (0/0 at alpha=0 on rank-deficient
+            # data, say) is never chosen
+            score = np.where(np.isnan(score), -np.inf, score)
+            if not np.isfinite(score.max(axis=1)).all():
+                raise ScaleError("RidgeCV: no alpha has a finite score: X and y are too "
+                                 "large or too small in magnitude; rescale them.")
             k = Y.shape[1]
             if self.alpha_per_target:
                 best = np.argmax(score, axis=1)
@@ -641,7 +683,7 @@ class RidgeCV(_LinearModel):
                 best = np.full(k, np.argmax(score.mean(axis=0)))
             chosen = alphas[best]
             coef = fit_ridge(design, Y, chosen[None, :], dec=dec, rhs=rhs)[0]
-        intercept = design.intercepts(coef)
+        coef, intercept = finite_fit(coef, design.intercepts(coef))
         scalar = y.ndim == 1 or not self.alpha_per_target
         self.alpha_ = float(chosen[0]) if scalar else chosen
         self.best_score_ = (float(score.mean(axis=0)[best[0]]) if scalar

@@ -331,3 +331,103 @@ def test_blas_is_single_threaded_inside_the_threaded_dense_kernel(monkeypatch):
         seen.clear()
         fastpen.lasso_path(X, y, alphas=3, n_threads=1, precompute=False)
         assert seen    # serial kernel: BLAS left as the caller set it
+
+
+# ------------------------------------------- found by the hostile-input matrix
+
+
+def test_malformed_sparse_indices_raise_instead_of_crashing():
+    """An out-of-range row index or an indptr past the stored entries reached
+    SciPy's compiled conversions and the kernels (SIGSEGV, heap corruption)."""
+    rng = np.random.default_rng(0)
+    X = sp.csc_matrix(rng.standard_normal((20, 5)))
+    y = rng.standard_normal(20)
+    for field, change in (("indices", lambda a: a.__setitem__(50, 2**30)),
+                          ("indices", lambda a: a.__setitem__(50, -1)),
+                          ("indices", lambda a: a.__setitem__(50, 20)),
+                          ("indptr", lambda a: a.__setitem__(-1, a[-1] + 50)),
+                          ("indptr", lambda a: a.__setitem__(2, a[3] + 1))):
+        bad = X.copy()
+        arr = getattr(bad, field).copy()
+        change(arr)
+        setattr(bad, field, arr)
+        for fit in (lambda: fastpen.enet_path(bad, y, alphas=3),
+                    lambda: fastpen.LassoCV(cv=3).fit(bad, y),
+                    lambda: fastpen.ridge_path(bad, y, [1.0]),
+                    lambda: fastpen.Lasso(alpha=0.1).fit(X, y).predict(bad)):
+            with pytest.raises(ValueError, match="X is not a valid sparse matrix"):
+                fit()
+
+
+def test_a_1d_coef_init_starts_every_target():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((30, 6)), rng.standard_normal((30, 3))
+    w0 = rng.standard_normal(6)
+    one = fastpen.enet_path(X, Y, alphas=[0.1], coef_init=w0, max_iter=1, tol=0.0)
+    tiled = fastpen.enet_path(X, Y, alphas=[0.1], coef_init=np.tile(w0, (3, 1)),
+                              max_iter=1, tol=0.0)
+    np.testing.assert_array_equal(one.coefs, tiled.coefs)
+
+
+@pytest.mark.parametrize("case", ["constant y", "zero bounds", "constant X"])
+def test_glmnet_and_enet_paths_of_nothing_to_fit_are_zero(case):
+    """glmnet_path failed ('Geometric sequence cannot include zero') and enet_path
+    blamed the penalty factors when alpha_max is 0."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 4)), rng.standard_normal(20)
+    kw = {}
+    if case == "constant y":
+        y = np.full(20, 3.0)
+    elif case == "zero bounds":
+        kw = dict(lower_bounds=0.0, upper_bounds=0.0)
+    else:
+        X = np.ones((20, 4))
+    for res in (fastpen.glmnet_path(X, y, lambdas=5, **kw),
+                fastpen.enet_path(X, y, alphas=5, **kw)):
+        assert np.all(res.coefs == 0) and np.all(np.isfinite(res.alphas))
+        np.testing.assert_allclose(res.intercepts, y.mean())
+
+
+def test_ridgecv_never_chooses_an_alpha_whose_score_is_nan():
+    """alpha=0 on rank-deficient data gives 0/0 leave-one-out errors; RidgeCV chose
+    it and reported best_score_ = NaN."""
+    rng = np.random.default_rng(0)
+    X = np.tile(rng.standard_normal((5, 8)), (4, 1))
+    y = rng.standard_normal(20)
+    est = fastpen.RidgeCV(alphas=[0.0, 1.0]).fit(X, y)
+    assert est.alpha_ == 1.0 and np.isfinite(est.best_score_)
+    with pytest.raises(ValueError, match="cv"):
+        fastpen.RidgeCV(cv=[]).fit(X, y)
+    with pytest.raises(ValueError, match="1 sample"):
+        fastpen.RidgeCV().fit(X[:1], y[:1])
+
+
+def test_overflow_is_a_value_error_naming_the_data():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 4)), rng.standard_normal(20)
+    Xc = X.copy()
+    Xc[:, 1] = 1.7e308
+    for fit in (lambda: fastpen.enet_path(Xc, np.c_[y, y], alphas=[0.1]),
+                lambda: fastpen.ridge_path(X, np.full(20, 1.7e308), [1.0]),
+                lambda: fastpen.Ridge().fit(Xc, y),
+                lambda: fastpen.enet_path(X, y, penalty_factor=[1e-310, 1, 1, 1])):
+        with pytest.raises(ValueError, match="X|penalty_factor") as info:
+            fit()
+        assert isinstance(info.value, FloatingPointError)    # as before: both
+
+
+def test_parameters_are_checked_not_coerced():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 4)), rng.standard_normal(20)
+    with pytest.raises(TypeError, match="n_alphas"):
+        fastpen.enet_path(X, y, n_alphas=1.5)
+    for est, name in ((fastpen.Ridge(fit_intercept="no"), "fit_intercept"),
+                      (fastpen.Ridge(positive=None), "positive"),
+                      (fastpen.Ridge(tol=-1.0), "tol"),
+                      (fastpen.Ridge(max_iter=0), "max_iter"),
+                      (fastpen.RidgeCV(fit_intercept=None), "fit_intercept"),
+                      (fastpen.ElasticNetCV(l1_ratio="a"), "l1_ratio")):
+        with pytest.raises((TypeError, ValueError), match=name):
+            est.fit(X, y)
+    with pytest.raises(ValueError, match="lambdas"):
+        fastpen.glmnet_path(X, y, lambdas=[-1.0])
