@@ -159,7 +159,7 @@ cdef void _gram_residual(const floating[::1, :] X, const double[::1] y_c,
 
 
 def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
-                const int[::1] indices, const int[::1] indptr, const double[:, :, ::1] Q,
+                const int[::1] indices, const Py_ssize_t[::1] indptr, const double[:, :, ::1] Q,
                 floating[:, :, ::1] coefs, PathBatch bt, Py_ssize_t start, Py_ssize_t stop,
                 int n_threads):
     """Run the paths of problems ``start:stop`` of ``bt``.

@@ -170,7 +170,7 @@ cdef void enet_dense(
 # enet_sparse: CSC columns with distinct row indices (canonical; the residual
 # updates scatter through them with vector stores).
 cdef void enet_sparse(
-    const floating[::1] data, const int[::1] indices, const int[::1] indptr,
+    const floating[::1] data, const int[::1] indices, const Py_ssize_t[::1] indptr,
     const double[::1] y_c, const double[::1] sw,
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,

@@ -49,7 +49,7 @@ cdef double INNER_GAP_RATIO = 0.1
 cdef long WORK_PER_THREAD = 1 << 18
 
 
-cdef inline int scan_threads(int n_threads, long work) noexcept nogil:
+cdef inline int scan_threads(int n_threads, long long work) noexcept nogil:
     """Threads for a scan of ``work`` multiply-adds (1: run it serially).
 
     Each column's result does not depend on the count, only the speed does.
@@ -1278,10 +1278,11 @@ cdef inline double _weighted_sum(const double[::1] sw, const double[::1] R) noex
 # and folded into R after each epoch, so a step only touches the nonzeros.
 
 cdef inline double _sparse_dot(const floating[::1] data, const int[::1] indices,
-                               const int[::1] indptr, const double[::1] sw,
+                               const Py_ssize_t[::1] indptr, const double[::1] sw,
                                const double[::1] R, int j) noexcept nogil:
     """sum over column j's entries of x s r (vectorised gathers, _simd.h)."""
-    cdef int start = indptr[j], m = indptr[j + 1] - indptr[j]
+    cdef Py_ssize_t start = indptr[j]
+    cdef int m = <int> (indptr[j + 1] - start)
     if m == 0:
         return 0.0
     return sparse_dot(m, &data[start], &indices[start],
@@ -1289,16 +1290,17 @@ cdef inline double _sparse_dot(const floating[::1] data, const int[::1] indices,
 
 
 cdef inline void _sparse_axpy(const floating[::1] data, const int[::1] indices,
-                              const int[::1] indptr, int j, double alpha,
+                              const Py_ssize_t[::1] indptr, int j, double alpha,
                               double[::1] R) noexcept nogil:
     """R += alpha x_j on column j's entries (vectorised scatter, _simd.h)."""
-    cdef int start = indptr[j], m = indptr[j + 1] - indptr[j]
+    cdef Py_ssize_t start = indptr[j]
+    cdef int m = <int> (indptr[j + 1] - start)
     if m > 0:
         sparse_axpy(m, alpha, &data[start], &indices[start], &R[0])
 
 
 cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
-                          const int[::1] indptr, const double[::1] sw,
+                          const Py_ssize_t[::1] indptr, const double[::1] sw,
                           const double[::1] x_mean, const double[::1] x_norm2,
                           const double[::1] pf, const CDParams* prm, double[::1] w,
                           double[::1] R, const int* idx, int m,
@@ -1331,7 +1333,7 @@ cdef double _sparse_sweep(const floating[::1] data, const int[::1] indices,
 
 
 cdef void _sparse_block_step(const floating[::1] data, const int[::1] indices,
-                             const int[::1] indptr, const double[::1] sw,
+                             const Py_ssize_t[::1] indptr, const double[::1] sw,
                              const double[::1] x_mean, const CDParams* prm,
                              double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
@@ -1359,10 +1361,11 @@ cdef void _sparse_block_step(const floating[::1] data, const int[::1] indices,
             R[i] += shift
 
 
-cdef inline long _nnz_of(const int[::1] indptr, const int* idx, int m) noexcept nogil:
+cdef inline long long _nnz_of(const Py_ssize_t[::1] indptr, const int* idx,
+                             int m) noexcept nogil:
     """Stored entries of the columns idx[:m] (all columns if idx is NULL)."""
     cdef int k
-    cdef long total = 0
+    cdef long long total = 0
     if idx == NULL:
         return indptr[indptr.shape[0] - 1]
     for k in range(m):
@@ -1371,7 +1374,7 @@ cdef inline long _nnz_of(const int[::1] indptr, const int* idx, int m) noexcept 
 
 
 cdef void _sparse_scan(const floating[::1] data, const int[::1] indices,
-                       const int[::1] indptr, const double[::1] sw,
+                       const Py_ssize_t[::1] indptr, const double[::1] sw,
                        const double[::1] x_mean, const double[::1] R, double[::1] g,
                        const int* idx, int m, const CDParams* prm,
                        bint full) noexcept nogil:
@@ -1392,7 +1395,7 @@ cdef void _sparse_scan(const floating[::1] data, const int[::1] indices,
 
 
 cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
-                        const int[::1] indptr, const double[::1] y_c,
+                        const Py_ssize_t[::1] indptr, const double[::1] y_c,
                         const double[::1] sw, const double[::1] x_mean,
                         const double[::1] x_norm2, const double[::1] pf,
                         const CDParams* prm, const double[::1] w, const double[::1] R,
@@ -1404,7 +1407,7 @@ cdef double _sparse_gap(const floating[::1] data, const int[::1] indices,
 
 
 cdef double _sparse_full_gap(const floating[::1] data, const int[::1] indices,
-                             const int[::1] indptr, const double[::1] y_c,
+                             const Py_ssize_t[::1] indptr, const double[::1] y_c,
                              const double[::1] sw, const double[::1] x_mean,
                              const double[::1] x_norm2, const double[::1] pf,
                              const CDParams* prm, const double[::1] w, const double[::1] R,
@@ -1419,7 +1422,7 @@ cdef double _sparse_full_gap(const floating[::1] data, const int[::1] indices,
 
 
 cdef void enet_sparse(
-    const floating[::1] data, const int[::1] indices, const int[::1] indptr,
+    const floating[::1] data, const int[::1] indices, const Py_ssize_t[::1] indptr,
     const double[::1] y_c, const double[::1] sw,
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,
@@ -1768,7 +1771,7 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
 
 
 def solve_sparse(const floating[::1] data, const int[::1] indices,
-                 const int[::1] indptr, const double[::1] y_c, const double[::1] sw,
+                 const Py_ssize_t[::1] indptr, const double[::1] y_c, const double[::1] sw,
                  const double[::1] x_mean, const double[::1] x_norm2,
                  const double[::1] pf, double[::1] w, double a, double b, double tol,
                  int max_iter, bint positive, bint random, unsigned long long seed,
@@ -1883,10 +1886,11 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
 
 
 def sparse_column_stats(const floating[::1] data, const int[::1] indices,
-                        const int[::1] indptr, int n, const double[::1] sw,
+                        const Py_ssize_t[::1] indptr, int n, const double[::1] sw,
                         bint center):
     """CSC version of :func:`dense_column_stats` (zeros enter the sums implicitly)."""
-    cdef int i, j, k, p = indptr.shape[0] - 1
+    cdef int i, j, p = indptr.shape[0] - 1
+    cdef Py_ssize_t k
     cdef double[::1] mean = np.zeros(p)
     cdef double[::1] norm2 = np.empty(p)
     cdef double acc, s, s_nnz, d
@@ -1917,10 +1921,10 @@ def sparse_column_stats(const floating[::1] data, const int[::1] indices,
 
 
 cdef bint _sparse_col_constant(const floating[::1] data, const int[::1] indices,
-                               const int[::1] indptr, const double[::1] sw, int j,
+                               const Py_ssize_t[::1] indptr, const double[::1] sw, int j,
                                long n_pos) noexcept nogil:
     """True if column j takes one value (implicit zeros included) over rows of s > 0."""
-    cdef int k
+    cdef Py_ssize_t k
     cdef long stored = 0
     cdef double first = 0.0
     for k in range(indptr[j], indptr[j + 1]):
@@ -2025,7 +2029,7 @@ def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1]
     return np.asarray(g)
 
 
-def sparse_xt_r(const floating[::1] data, const int[::1] indices, const int[::1] indptr,
+def sparse_xt_r(const floating[::1] data, const int[::1] indices, const Py_ssize_t[::1] indptr,
                 const double[::1] sw, const double[::1] x_mean, const double[::1] r):
     """CSC version of :func:`dense_xt_r`."""
     cdef int i, j, p = indptr.shape[0] - 1

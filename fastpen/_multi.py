@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _batch
-from ._validation import ScaleError, check_coef_init
+from ._validation import ScaleError, check_coef_init, kernel_csc
 from ._warnings import warn
 from ._path import (
     check_alpha_max,
@@ -303,11 +303,11 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
         solver.max_iter, solver.positive, solver.random, solver.seed)
     if sp.issparse(X):
         Xd = np.empty((0, 0), dtype=X.dtype, order="F")
-        data, indices, indptr = X.data, X.indices, X.indptr
+        data, indices, indptr = kernel_csc(X)
     else:
         Xd = X
         data = np.empty(0, dtype=X.dtype)
-        indices = indptr = np.zeros(1, dtype=np.intc)
+        indices, indptr = np.zeros(1, dtype=np.intc), np.zeros(1, dtype=np.intp)
     Qarg = Q if Q is not None else np.empty((0, 0, 0))
     nt = solver.n_threads
     progress = _Progress(P, verbose)

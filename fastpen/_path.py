@@ -34,6 +34,7 @@ from ._validation import (
     check_sample_weight,
     check_scalar,
     check_target,
+    kernel_csc,
 )
 
 __all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path"]
@@ -105,8 +106,7 @@ class _Problem:
         if r is self.y_c and self.xty is not None:
             return self.xty.copy()
         if self.sparse:
-            X = self.X
-            return _cd.sparse_xt_r(X.data, X.indices, X.indptr, self.sw, self.x_mean, r)
+            return _cd.sparse_xt_r(*kernel_csc(self.X), self.sw, self.x_mean, r)
         return _cd.dense_xt_r(self.X, self.sw, self.x_mean, r, n_threads)
 
     def columns_product(self, v):
@@ -152,8 +152,7 @@ def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
     n = X.shape[0]
     xty = None
     if sp.issparse(X):
-        x_mean, x_norm2 = _cd.sparse_column_stats(X.data, X.indices, X.indptr, n, sw,
-                                                  fit_intercept)
+        x_mean, x_norm2 = _cd.sparse_column_stats(*kernel_csc(X), n, sw, fit_intercept)
     elif y_c is None:
         x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
     else:
@@ -644,8 +643,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
                 res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pen.l1, *args,
                                      a_prev=float(a_seq[k - 1]) if k > 0 else 0.0, **kwargs)
             elif prob.sparse:
-                Xs = prob.X
-                res = _cd.solve_sparse(Xs.data, Xs.indices, Xs.indptr, prob.y_c, prob.sw,
+                res = _cd.solve_sparse(*kernel_csc(prob.X), prob.y_c, prob.sw,
                                        prob.x_mean, pen.x_norm2, pen.l1, *args,
                                        solver.n_threads, R=R, g=g, warm=warm, screen=screen,
                                        ws=ws, **kwargs)

@@ -32,7 +32,8 @@ import scipy.sparse.linalg as spla
 from ._multi import blas_single_threaded, blocked_gram, blocked_xt
 from ._threads import effective_n_threads, holds_threads
 from ._path import _blas_limited, _Problem, column_stats, direct_gram, gram_matrix
-from ._validation import ScaleError, check_array_2d, check_bool, check_sample_weight, check_target
+from ._validation import (
+    ScaleError, check_array_2d, check_bool, check_sample_weight, check_target, kernel_csc)
 
 __all__ = ["RidgePath", "ridge_path"]
 
@@ -141,10 +142,7 @@ class _Design:
         """X~ V for V (p, m): S^(1/2) (X V - 1 xbar^T V)."""
         if sp.issparse(self.X):
             if self._rows is None:
-                rows = sp.csr_matrix(self.X)
-                rows.indices = rows.indices.astype(np.int32, copy=False)   # as X's (CSC)
-                rows.indptr = rows.indptr.astype(np.int32, copy=False)
-                self._rows = rows
+                self._rows = sp.csr_matrix(self.X)
             V = np.ascontiguousarray(V, dtype=np.float64)
             out = self._sparse_product(self._rows, V, np.ones(self.X.shape[0])
                                        if self.fit_intercept else None, self.x_mean @ V)
@@ -164,7 +162,7 @@ class _Design:
             raise ValueError(f"sparse product: V has {V.shape[0]} rows for {indexed}.")
         out = np.empty((A.indptr.shape[0] - 1, V.shape[1]))
         empty = np.empty(0)
-        compressed_matmat(A.data, A.indices, A.indptr, V, out,
+        compressed_matmat(*kernel_csc(A), V, out,
                           empty if a is None else np.ascontiguousarray(a, dtype=np.float64),
                           empty if a is None else np.ascontiguousarray(b, dtype=np.float64),
                           self.n_threads)

@@ -11,7 +11,7 @@ from cython.parallel cimport prange
 
 
 def compressed_matmat(const floating[::1] data, const int[::1] indices,
-                      const int[::1] indptr, const double[:, ::1] V, double[:, ::1] out,
+                      const Py_ssize_t[::1] indptr, const double[:, ::1] V, double[:, ::1] out,
                       const double[::1] a, const double[::1] b, int n_threads):
     """out = A V - a b^T, A the compressed matrix (rows = its compressed axis).
 

@@ -23,6 +23,7 @@ __all__ = [
     "check_bounds",
     "check_exclude",
     "check_sparse_structure",
+    "kernel_csc",
 ]
 
 _INT32_MAX = np.iinfo(np.int32).max
@@ -79,7 +80,8 @@ def check_array_2d(X, name="X", require_finite=True):
         float32 input stays float32, any other numeric dtype becomes float64.
         C-ordered dense input is copied once into Fortran order; CSR/COO/
         other sparse formats are converted to CSC on a copy, with duplicate
-        entries summed on a copy and int32 indices.
+        entries summed on a copy, and int32 index arrays while nnz < 2**31
+        (int64 beyond; :func:`kernel_csc` gives the kernels' view).
     """
     if sp.issparse(X):
         return _check_sparse(X, name)
@@ -116,13 +118,27 @@ def _check_sparse(X, name):
         csc = sp.csc_matrix(X.tocsc(), dtype=dtype)
     if not csc.has_canonical_format:
         csc.sum_duplicates()
-    if csc.nnz > _INT32_MAX or X.shape[0] > _INT32_MAX:
-        raise ValueError(f"{name} has too many entries for 32-bit sparse indices.")
-    csc.indices = np.ascontiguousarray(csc.indices, dtype=np.intc)
-    csc.indptr = np.ascontiguousarray(csc.indptr, dtype=np.intc)
+    if X.shape[0] > _INT32_MAX:
+        raise ValueError(f"{name} has more than 2**31 - 1 rows; not supported.")
+    # SciPy wants both index arrays of one dtype: 32 bits while nnz fits them
+    index = np.intc if csc.nnz <= _INT32_MAX else np.int64
+    csc.indices = np.ascontiguousarray(csc.indices, dtype=index)
+    csc.indptr = np.ascontiguousarray(csc.indptr, dtype=index)
     csc.data = np.ascontiguousarray(csc.data)
     check_finite(csc.data, name)
     return csc
+
+
+def kernel_csc(X):
+    """(data, indices, indptr) of a CSC (or CSR) matrix as the kernels take them: int32 row indices (they are < n < 2**31) and 64-bit
+    column offsets, so that nnz may exceed 2**31.  Made once per matrix.
+    Past 2**31 entries the row indices are copied to 32 bits (4 bytes per entry)."""
+    arrays = getattr(X, "_fastpen_kernel_arrays", None)
+    if arrays is None or arrays[0] is not X.data:
+        arrays = (X.data, np.ascontiguousarray(X.indices, dtype=np.intc),
+                  np.ascontiguousarray(X.indptr, dtype=np.intp))
+        X._fastpen_kernel_arrays = arrays
+    return arrays
 
 
 def check_sparse_structure(X, name):

@@ -70,7 +70,7 @@ def test_sparse_gathers_all_column_lengths_match_scipy():
     n = 80
     lengths = np.arange(70)
     cols = [rng.choice(n, size=m, replace=False) for m in lengths]
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.intc)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.intp)
     indices = np.concatenate([np.sort(c) for c in cols]).astype(np.intc)
     for dtype, rtol in ((np.float64, 1e-13), (np.float32, 1e-6)):
         data = (rng.standard_normal(indptr[-1]) + 1.0).astype(dtype)

@@ -16,7 +16,7 @@ def _matrix(dtype, n=300, p=200, density=0.05, seed=0):
     X[11, :] = 0.0                         # and an empty row
     X = X.tocsc()
     X.eliminate_zeros()
-    X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)
+    X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.intp)
     return X
 
 
@@ -28,7 +28,7 @@ def test_products_equal_scipy_and_do_not_depend_on_threads(dtype, shift, k):
     rng = np.random.default_rng(1)
     n, p = X.shape
     rows = X.tocsr()
-    rows.indices, rows.indptr = rows.indices.astype(np.int32), rows.indptr.astype(np.int32)
+    rows.indices, rows.indptr = rows.indices.astype(np.int32), rows.indptr.astype(np.intp)
     for A, n_out, n_in in [(X, p, n), (rows, n, p)]:       # X^T M, then X V
         V = rng.standard_normal((n_in, k))
         a = rng.standard_normal(n_out) if shift else np.empty(0)
