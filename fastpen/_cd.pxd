@@ -135,7 +135,7 @@ cdef struct CDParams:
     # Interruption (Ctrl-C).  ``stop``: a flag shared by the threads of one call
     # (NULL: none); a kernel returns early once it is set.  ``check_signals``:
     # this kernel runs on Python's main thread, and every SIGNAL_CHECK_SECONDS
-    # it takes the GIL to let Python's signal handlers run;
+    # (across calls) it takes the GIL to let Python's signal handlers run;
     # if one raises, the exception stays pending and ``stop`` is set.
     volatile int* stop
     bint check_signals
@@ -145,7 +145,6 @@ cdef struct CDResult:
     double gap          # duality gap reached (per-sum scaling)
     double r_norm2      # sum_i s_i r_i^2 at the returned w
     int n_iter          # coordinate sweeps done
-    double next_check   # when the next signal check is due (fp_seconds)
 
 
 cdef CDParams make_params(double a, double b, double tol, int max_iter, bint positive,

@@ -88,6 +88,7 @@ cdef bint _interrupted(const CDParams* prm, CDResult* result) noexcept nogil:
     """Whether this call must stop: another thread of it was interrupted, or, on
     the main thread and when due, a signal handler raised (left pending)."""
     cdef double now
+    global _signal_deadline
     if prm.stop == NULL:
         return False
     if prm.stop[0]:
@@ -95,9 +96,9 @@ cdef bint _interrupted(const CDParams* prm, CDResult* result) noexcept nogil:
     if not prm.check_signals:
         return False
     now = fp_seconds()
-    if now < result.next_check:
+    if now < _signal_deadline:
         return False
-    result.next_check = now + SIGNAL_CHECK_SECONDS
+    _signal_deadline = now + SIGNAL_CHECK_SECONDS
     with gil:
         if _check_signals() != 0:
             prm.stop[0] = 1
@@ -108,15 +109,14 @@ cdef void _watch(CDParams* prm, volatile int* stop) except *:
     """Let a one-problem call be interrupted: through ``stop``, and by signals
     when it runs on the main thread."""
     prm.stop = stop
-    prm.check_signals = PyThread_get_thread_ident() == _MAIN_THREAD
+    # looked up per call: in a child forked from another thread, that thread is main
+    prm.check_signals = PyThread_get_thread_ident() == threading.main_thread().ident
 
 
-cdef unsigned long _MAIN_THREAD = threading.main_thread().ident
-
-
-cdef inline void _start_clock(const CDParams* prm, CDResult* result) noexcept nogil:
-    if prm.check_signals:
-        result.next_check = fp_seconds() + SIGNAL_CHECK_SECONDS
+# Only Python's main thread checks signals, so only it reads and writes this: the
+# time of its next check, kept across kernel calls (a path or a batch makes one
+# call per alpha, often shorter than the interval).
+cdef double _signal_deadline = 0.0
 
 
 cdef int raise_pending() except -1:
@@ -1223,7 +1223,6 @@ cdef void enet_dense(
 
     y_norm2 = _wdot(sw, y_c, y_c)
     result.n_iter = 0
-    _start_clock(params, result)
     if not warm:
         for i in range(n):
             R[i] = y_c[i]
@@ -1436,7 +1435,6 @@ cdef void enet_sparse(
                                    params.warm and params.n_unpen == 0)
 
     result.n_iter = 0
-    _start_clock(params, result)
     if not warm:
         for i in range(n):
             R[i] = y_c[i]
@@ -1568,7 +1566,6 @@ cdef void enet_gram(
     for j in range(p):
         w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
     result.n_iter = 0
-    _start_clock(params, result)
     _gram_refresh(Q, w, H)
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)

@@ -119,7 +119,8 @@ def blas_single_threaded(func):
 
 def _blocked(task, starts, n_threads):
     """Run ``task(start)`` for every block start on ``n_threads`` Python threads, BLAS at
-    one thread each (NumPy releases the GIL in its products).
+    one thread each when called from the main thread (NumPy releases the GIL in its
+    products; see fastpen._threads for BLAS limits from other threads).
 
     The large products the parallel fits share are cut into blocks of a fixed
     size, whatever the thread count (so the results are too), and spread over

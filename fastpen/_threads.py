@@ -114,7 +114,6 @@ def thread_lease(n_threads=None):
     A call made inside a fit (an estimator's ``fit`` calling ``enet_path``)
     reuses the fit's lease.
     """
-    global _running, _in_use, _high_water, _openmp_started
     n_threads = _check_n_threads(n_threads)
     held = getattr(_local, "lease", None)
     if held is not None:
@@ -122,6 +121,18 @@ def thread_lease(n_threads=None):
         return
     _warn_if_forked()
     budget = thread_budget() if n_threads is None and not _forked_child else 0
+    try:
+        yield _take(n_threads, budget)
+    finally:
+        count, _local.lease = getattr(_local, "lease", None), None
+        if count:
+            _give_back(count)
+
+
+def _take(n_threads, budget):
+    """Take a lease: counted and recorded in this thread in one stretch of
+    bytecode without calls, where no signal handler can run between the two."""
+    global _running, _in_use, _high_water, _openmp_started
     with _lock:
         if not openmp_enabled() or _forked_child:
             count = 1
@@ -131,31 +142,37 @@ def thread_lease(n_threads=None):
             count = _explicit(n_threads)
         _running += 1
         _in_use += count
+        _local.lease = count
         _high_water = max(_high_water, _in_use)
         if count > 1:
             _openmp_started = True
-    _local.lease = count
-    try:
-        yield count
-    finally:
-        _local.lease = None
-        with _lock:
-            _running -= 1
-            _in_use -= count
+    return count
+
+
+def _give_back(count):
+    """Release a lease; a signal handler raising while the lock is awaited (Ctrl-C
+    at that moment) must not leave the count taken for good."""
+    global _running, _in_use
+    interrupted = None
+    while True:
+        try:
+            with _lock:
+                _running -= 1
+                _in_use -= count
+            break
+        except BaseException as exc:       # noqa: B902 - re-raised below
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def holds_threads(func):
-    """Decorate a public entry point taking ``n_threads`` (a keyword argument, or
-    the estimator's attribute) so that it runs under a :func:`thread_lease`."""
+    """Decorate a public function taking a keyword-only ``n_threads`` so that it
+    runs under a :func:`thread_lease` (the estimators' ``fit`` take theirs in
+    fastpen.linear_model)."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if "n_threads" in kwargs:
-            requested = kwargs["n_threads"]
-        elif args and hasattr(args[0], "n_threads") and hasattr(args[0], "get_params"):
-            requested = args[0].n_threads
-        else:
-            requested = None
-        with thread_lease(requested):
+        with thread_lease(kwargs.get("n_threads")):
             return func(*args, **kwargs)
     return wrapper
 
@@ -178,8 +195,10 @@ def reset_high_water():
 def _after_fork_in_child():
     global _lock, _running, _in_use, _forked_child
     _lock = threading.Lock()        # another thread of the parent may have held it
-    _running = _in_use = 0          # the parent's other fits do not exist here
-    _local.lease = None
+    # the parent's other fits do not exist here; the forking thread's own lease
+    # (a fork from inside a fit) is still to be given back
+    lease = getattr(_local, "lease", None)
+    _running, _in_use = (1, lease) if lease else (0, 0)
     if _openmp_started:
         _forked_child = True
 

@@ -155,7 +155,10 @@ def check_sparse_structure(X, name):
             bad("its index arrays are not integers")
         if indptr.ndim != 1 or indptr.shape[0] != major + 1:
             bad(f"indptr has shape {indptr.shape}, expected ({major + 1},)")
-        if indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+        if indices.ndim != 1:
+            bad(f"indices has shape {indices.shape}, expected a 1-D array")
+        # compared, not differenced: np.diff wraps around on unsigned arrays
+        if indptr[0] != 0 or np.any(indptr[1:] < indptr[:-1]):
             bad("indptr does not start at 0 and increase")
         nnz = int(indptr[-1])
         if nnz > min(indices.shape[0], np.asarray(X.data).shape[0]):
@@ -166,7 +169,10 @@ def check_sparse_structure(X, name):
             bad(f"its {'column' if X.format == 'csr' else 'row'} indices leave [0, {minor})")
     elif X.format == "coo":
         rows, cols = np.asarray(X.row), np.asarray(X.col)
-        if rows.shape != cols.shape or rows.shape[0] != np.asarray(X.data).shape[0]:
+        if rows.dtype.kind not in "iu" or cols.dtype.kind not in "iu":
+            bad("its index arrays are not integers")
+        if (rows.ndim != 1 or rows.shape != cols.shape
+                or rows.shape[0] != np.asarray(X.data).shape[0]):
             bad("row, col and data differ in length")
         if rows.size and (rows.min() < 0 or rows.max() >= X.shape[0]
                           or cols.min() < 0 or cols.max() >= X.shape[1]):

@@ -53,7 +53,8 @@ def _fitting(fit):
             with thread_lease(self.n_threads):
                 return fit(self, *args, **kwargs)
         except BaseException:
-            self.__dict__.clear()
+            for name in set(self.__dict__) - set(before):
+                del self.__dict__[name]
             self.__dict__.update(before)
             raise
     return wrapper
@@ -645,7 +646,8 @@ class RidgeCV(_LinearModel):
         if self.store_cv_results and self.cv is not None:
             raise ValueError("store_cv_results=True needs cv=None (leave-one-out): K-fold "
                              "scores are not stored per sample (as in scikit-learn).")
-        check_bool(self.fit_intercept, "fit_intercept")
+        for flag in ("fit_intercept", "gcv", "store_cv_results", "alpha_per_target"):
+            check_bool(getattr(self, flag), flag)
         X, y = _validate_xy(self, X, y)
         alphas = _check_ridge_alphas(self.alphas)
         Y, sample_weight = _ridge_targets(X, y, sample_weight)
@@ -675,7 +677,8 @@ class RidgeCV(_LinearModel):
             score = np.where(np.isnan(score), -np.inf, score)
             if not np.isfinite(score.max(axis=1)).all():
                 raise ScaleError("RidgeCV: no alpha has a finite score: X and y are too "
-                                 "large or too small in magnitude; rescale them.")
+                                 "large or too small in magnitude (rescale them), or alphas "
+                                 "holds only 0 on rank-deficient data (0/0 errors).")
             k = Y.shape[1]
             if self.alpha_per_target:
                 best = np.argmax(score, axis=1)

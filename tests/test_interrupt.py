@@ -66,6 +66,11 @@ CHILD = """
                                                **FOREVER),
         "batch": lambda: fastpen.enet_path(X, np.c_[y, -y, 2 * y], alphas=[1e-6],
                                            precompute=False, **FOREVER),
+        # many kernel calls each shorter than the check interval (the interval must
+        # run across calls, not restart with each)
+        "batch, short alphas": lambda: fastpen.enet_path(
+            X, np.c_[y, -y], alphas=np.full(2000, 0.01), precompute=False, n_threads=1,
+            tol=1e-30, max_iter=50),
         "ElasticNet (warm start)": warm_estimator,
         "LassoCV": fitted_cv,
     }
@@ -113,7 +118,7 @@ def test_ctrl_c_returns_within_a_second_and_leaves_the_estimator_as_it_was():
     finally:
         child.kill()
         child.wait()
-    assert len(latencies) == 6, (latencies, child.stderr.read())
+    assert len(latencies) == 7, (latencies, child.stderr.read())
     print("seconds from SIGINT to KeyboardInterrupt:",
           {k: round(v, 3) for k, v in latencies.items()})
     slow = {k: round(v, 3) for k, v in latencies.items() if v > 1.0}

@@ -342,12 +342,16 @@ def test_malformed_sparse_indices_raise_instead_of_crashing():
     rng = np.random.default_rng(0)
     X = sp.csc_matrix(rng.standard_normal((20, 5)))
     y = rng.standard_normal(20)
-    for field, change in (("indices", lambda a: a.__setitem__(50, 2**30)),
+    for field, change, *dtype in (("indices", lambda a: a.__setitem__(50, 2**30)),
                           ("indices", lambda a: a.__setitem__(50, -1)),
                           ("indices", lambda a: a.__setitem__(50, 20)),
                           ("indptr", lambda a: a.__setitem__(-1, a[-1] + 50)),
-                          ("indptr", lambda a: a.__setitem__(2, a[3] + 1))):
+                          ("indptr", lambda a: a.__setitem__(2, a[3] + 1)),
+                          # unsigned: np.diff wrapped around and hid the decrease
+                          ("indptr", lambda a: a.__setitem__(2, a[3] + 1), np.uint32)):
         bad = X.copy()
+        if dtype:
+            bad.indices, bad.indptr = bad.indices.astype(dtype[0]), bad.indptr.astype(dtype[0])
         arr = getattr(bad, field).copy()
         change(arr)
         setattr(bad, field, arr)
@@ -426,6 +430,8 @@ def test_parameters_are_checked_not_coerced():
                       (fastpen.Ridge(tol=-1.0), "tol"),
                       (fastpen.Ridge(max_iter=0), "max_iter"),
                       (fastpen.RidgeCV(fit_intercept=None), "fit_intercept"),
+                      (fastpen.RidgeCV(gcv="x"), "gcv"),
+                      (fastpen.RidgeCV(alpha_per_target=np.nan), "alpha_per_target"),
                       (fastpen.ElasticNetCV(l1_ratio="a"), "l1_ratio")):
         with pytest.raises((TypeError, ValueError), match=name):
             est.fit(X, y)

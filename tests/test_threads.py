@@ -198,3 +198,25 @@ def test_a_child_forked_before_any_openmp_use_keeps_its_threads():
     assert out.returncode == 0, out.stderr
     expected = fastpen.effective_n_threads()
     assert f"child {expected} True []" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_a_fork_from_inside_a_lease_leaves_the_child_counts_consistent():
+    """The child reset the counts to zero, then gave back the forking thread's
+    lease: negative counts and a ZeroDivisionError in the next fit."""
+    out = _run("""
+        import os
+        import numpy as np
+        import fastpen
+        from fastpen import _threads
+
+        X = np.random.default_rng(0).standard_normal((50, 5))
+        with _threads.thread_lease(1):
+            pid = os.fork()
+        if pid == 0:
+            fastpen.enet_path(X, X[:, 0], alphas=5)
+            print("child", _threads.usage()[:2], flush=True)
+            os._exit(0)
+        os.waitpid(pid, 0)
+    """)
+    assert "child (0, 0)" in out.stdout, out.stdout + out.stderr
