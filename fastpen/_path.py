@@ -205,11 +205,15 @@ def _fit_unpenalized(prob, pen, y_c=None):
         A = prob.columns_centered(cols) * root_s[:, None]
         rhs = y_c * root_s
         if pen.boxed:
+            # a box [0, 0] fixes its feature at 0 (lsq_linear refuses equal bounds)
+            free = pen.lower[cols] < pen.upper[cols]
+            cols, A = cols[free], A[:, free]
             lo, hi = pen.lower[cols], pen.upper[cols]
-            fit = lsq_linear(A, rhs, bounds=(lo, hi))
-            # exactly at the bound where the solver reports it active (not 1e-20 off)
-            w0[cols] = np.where(fit.active_mask < 0, lo, np.where(fit.active_mask > 0, hi,
-                                                                  fit.x))
+            if cols.size:
+                fit = lsq_linear(A, rhs, bounds=(lo, hi))
+                # exactly at the bound where the solver reports it active (not 1e-20 off)
+                w0[cols] = np.where(fit.active_mask < 0, lo,
+                                    np.where(fit.active_mask > 0, hi, fit.x))
         elif pen.positive:
             w0[cols] = nnls(A, rhs)[0]
         else:
@@ -619,7 +623,10 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
     # OpenMP threads run, a multithreaded BLAS's spinning threads only get in
     # their way (dense-wide path on 2 cores: 0.54 s with BLAS at 1 thread, 1.21 s
     # at 2), so BLAS runs single-threaded there.
-    with _blas_limited(gram is None and not prob.sparse and solver.n_threads > 1):
+    # BLAS at one thread in the dense kernel whatever n_threads: its working-set Gram
+    # products would otherwise compete with the OpenMP threads, and round
+    # differently with the BLAS thread count (results equal for every n_threads)
+    with _blas_limited(gram is None and not prob.sparse):
         for k in range(m):
             a, b = float(a_seq[k]), float(b_seq[k])
             iters, block = solver.max_iter, unpenalized
