@@ -24,7 +24,7 @@ from ._multi import (
 from ._path import _alpha_grid, check_grid_possible, use_gram
 from ._validation import ScaleError, check_alphas, check_scalar
 
-__all__ = ["CVPaths", "cv_paths", "select_alpha"]
+__all__ = ["CVPaths", "cv_paths", "select_alpha", "target_grids"]
 
 
 @dataclass
@@ -45,13 +45,15 @@ class CVPaths:
 @blas_single_threaded
 def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True,
              sample_weight=None, solver, penalty, precompute="auto", shared_grid=True,
-             verbose=False):
+             verbose=False, grids=None, min_folds=2):
     """Held-out errors along every path; see :class:`CVPaths`.
 
     ``folds``: a sequence of (train, test) row-index arrays.  ``shared_grid``:
     with several targets, one automatic grid for all (from the largest
     alpha_max), as needed to pick one alpha for all targets; otherwise each
-    target's own.
+    target's own.  ``grids``: the (L, k, m) grids already made (by
+    :func:`target_grids`), instead of ``alphas``; ``min_folds``: 1 to run some
+    of a cross-validation's folds (fastpen.dask splits them into tasks).
     """
     X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
     n, p = X.shape
@@ -60,7 +62,9 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     l1_ratios = check_l1_ratios(l1_ratios)
     full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
                       solver.n_threads, penalty)
-    grids = _grids(full, Y, l1_ratios, alphas, eps, shared_grid, solver.n_threads)  # (L, k, m)
+    if grids is None:
+        grids = _grids(full, Y, l1_ratios, alphas, eps, shared_grid, solver.n_threads)
+    grids = np.ascontiguousarray(grids, dtype=np.float64)                   # (L, k, m)
     L, m = l1_ratios.size, grids.shape[2]
 
     if not (isinstance(precompute, (str, bool, np.bool_)) or precompute is None):
@@ -80,7 +84,7 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
         groups.append(make_group(X, Y, w * (n / w.sum()), fit_intercept, solver.n_threads,
                                  penalty, test_rows=rows, test_w=base[rows] * count))
     F = len(groups)
-    if F < 2:
+    if F < min_folds:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {F}.")
     # problems in (l1_ratio, fold, target) order
     li, fi, ci = np.meshgrid(np.arange(L), np.arange(F), np.arange(k), indexing="ij")
@@ -94,6 +98,16 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
     mse = res.test_err.reshape(L, F, k, m).transpose(0, 3, 1, 2)
     return CVPaths(alphas=grids, mse=mse, full=full, X=X, Y=Y)
+
+
+def target_grids(X, Y, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True,
+                 sample_weight=None, penalty, n_threads=1):
+    """Each target's own alpha grid (L, k, m) for every l1_ratio, from the whole data
+    (what :func:`cv_paths` makes with ``shared_grid=False``)."""
+    X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
+    full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
+                      n_threads, penalty)
+    return _grids(full, Y, check_l1_ratios(l1_ratios), alphas, eps, False, n_threads)
 
 
 def _gram_too_big(X, n_folds):

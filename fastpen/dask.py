@@ -1,0 +1,418 @@
+"""Batch and cross-validated elastic-net fits on a Dask cluster.
+
+Needs the optional extra: ``pip install fastpen[dask]`` (dask and distributed).
+
+The targets (columns of Y) are independent problems sharing X.  Each block of
+targets is fitted on a worker by the same OpenMP batch kernel as a local fit
+(:func:`fastpen.enet_path` with a 2-D y), on the worker's threads; so every
+target's result is the one a local fit gives it.
+
+Data movement, which is what limits the scale:
+
+- X is scattered once, to every worker (``client.scatter(X, broadcast=True)``);
+  every task refers to that copy, so X crosses the network once per worker,
+  not once per task, and a worker that dies is replaced without losing it.
+- Y stays where it is: a Dask array chunked along targets (rows in one chunk);
+  each task reads one chunk.
+- A task sends back its block's results only: paths (n_alphas x block x p)
+  or, in cross-validation, held-out errors (n_alphas x block).
+
+Cross-validation runs (fold x l1_ratio x target block) tasks, then selects
+each target's alpha and l1_ratio from the mean held-out error, and refits each
+block on the whole data, distributed too.  Dask retries a task whose worker
+died (its inputs are still on the others), so the result equals a local fit.
+"""
+import contextlib
+import math
+
+import numpy as np
+
+from . import _threads
+from ._path import PathResult
+
+__all__ = ["enet_path", "lasso_path", "cv_enet", "ElasticNetCV", "LassoCV"]
+
+
+def _import_distributed():
+    try:
+        import dask.array  # noqa: F401 - the array extra must be there too
+        import distributed
+    except ImportError as exc:     # pragma: no cover - depends on the environment
+        raise ImportError("fastpen.dask needs dask and distributed: "
+                          "pip install 'fastpen[dask]'") from exc
+    return distributed
+
+
+def _client(client):
+    distributed = _import_distributed()
+    return client if client is not None else distributed.get_client()
+
+
+@contextlib.contextmanager
+def _task_threads(n_threads):
+    """The threads of one task on a worker: ``n_threads`` if given; else the
+    worker's thread count, shared by its tasks running at once through fastpen's
+    leases (a worker of T threads runs up to T tasks: each starts with what the
+    others leave).  Yields the count the task holds."""
+    limit = contextlib.nullcontext()
+    if n_threads is None:
+        try:
+            from distributed import get_worker
+
+            from threadpoolctl import threadpool_limits
+
+            # distributed sets OMP_NUM_THREADS=1 in its workers; this thread may use T
+            limit = threadpool_limits(limits=max(1, get_worker().state.nthreads),
+                                      user_api="openmp")
+        except (ImportError, ValueError, AttributeError):
+            pass                    # not on a worker: fastpen's own default
+    with limit, _threads.thread_lease(n_threads) as count:
+        yield count
+
+
+def _dense_x(X):
+    """X as one in-memory array (NumPy or SciPy sparse): a Dask array is computed."""
+    if hasattr(X, "dask") and hasattr(X, "compute"):
+        X = X.compute()
+    return X
+
+
+def _target_blocks(Y, block_size, n_workers):
+    """Y as a list of (start, stop, block): NumPy blocks, or delayed chunks of a Dask
+    array (its rows in one chunk, its column chunks as the blocks)."""
+    if hasattr(Y, "dask") and hasattr(Y, "to_delayed"):
+        if Y.ndim != 2:
+            raise ValueError(f"Y must be 2-dimensional, got shape {Y.shape}.")
+        if block_size is not None:
+            Y = Y.rechunk({0: -1, 1: block_size})
+        elif len(Y.chunks[0]) > 1:
+            Y = Y.rechunk({0: -1})
+        blocks, start = [], 0
+        for chunk, width in zip(Y.to_delayed()[0], Y.chunks[1]):
+            blocks.append((start, start + width, chunk))
+            start += width
+        return blocks, Y.shape
+    Y = np.asarray(Y)
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be 2-dimensional, got shape {Y.shape}.")
+    k = Y.shape[1]
+    size = block_size or max(1, math.ceil(k / (4 * max(n_workers, 1))))
+    return [(s, min(s + size, k), Y[:, s:s + size]) for s in range(0, k, size)], Y.shape
+
+
+def _submit_blocks(client, blocks):
+    """Y's blocks as task arguments: a Dask chunk as the future of its computation
+    (recomputed from its graph if its worker dies), a NumPy block as itself, sent
+    with the task that reads it (scattered data would die with its worker)."""
+    from dask.delayed import Delayed
+
+    return [(start, stop, client.compute(block) if isinstance(block, Delayed) else block)
+            for start, stop, block in blocks]
+
+
+def _shape_dtype(X):
+    return X.shape, X.dtype
+
+
+def _scatter_x(client, X):
+    """(X's future on every worker, its shape, its dtype).  X may already be a future
+    (``client.scatter(X, broadcast=True)``: many fits, one transfer)."""
+    from distributed import Future
+
+    if isinstance(X, Future):
+        shape, dtype = client.submit(_shape_dtype, X, pure=False).result()
+        return X, shape, dtype
+    X = _dense_x(X)
+    return client.scatter(X, broadcast=True, hash=False), X.shape, X.dtype
+
+
+# ------------------------------------------------------------------ paths
+
+
+def _path_block(X, Y, n_threads, kwargs):
+    from ._path import enet_path as local_enet_path
+
+    with _task_threads(n_threads) as count:
+        return local_enet_path(X, Y, n_threads=count, **kwargs)._asdict()
+
+
+def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=True, **kwargs):
+    """Elastic-net paths of every column of Y, fitted block by block on a Dask cluster.
+
+    Parameters
+    ----------
+    X : ndarray, sparse matrix, Dask array or distributed.Future
+        (n_samples, n_features).  Sent once to every worker (a Dask array is
+        computed first: X must fit in a worker's memory); a future of X
+        scattered with ``broadcast=True`` serves many fits with one transfer.
+    Y : ndarray or Dask array of shape (n_samples, n_targets)
+        A Dask array's column chunks are the blocks (its rows are put in one chunk).
+    client : distributed.Client, optional
+        Default: the current client.
+    block_size : int, optional
+        Targets per task (a Dask Y's chunks by default; for NumPy, about four
+        blocks per worker).
+    n_threads : int, optional
+        Threads of each task; default: the worker's threads, shared by the tasks it
+        runs at once (fastpen's leases), so a worker never runs more.
+    compute : bool, default=True
+        True: a :class:`fastpen.PathResult` of NumPy arrays; False: the same of
+        lazy Dask arrays (backed by the running tasks).
+    **kwargs
+        Everything else :func:`fastpen.enet_path` takes (l1_ratio, alphas, eps,
+        fit_intercept, sample_weight, tol, max_iter, penalty_factor, ...).
+
+    Returns
+    -------
+    PathResult
+        As :func:`fastpen.enet_path` with a 2-D y, targets in Y's order: coefs
+        (n_alphas, n_targets, n_features), intercepts, dual_gaps, n_iter, df,
+        dev_ratio (n_alphas, n_targets); alphas (n_alphas,) for a given grid,
+        (n_targets, n_alphas) for automatic per-target grids.
+    """
+    client = _client(client)
+    X_future, x_shape, x_dtype = _scatter_x(client, X)
+    n_workers = len(client.scheduler_info()["workers"])
+    blocks, shape = _target_blocks(Y, block_size, n_workers)
+    if shape[0] != x_shape[0]:
+        raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
+    futures = [(start, stop, client.submit(_path_block, X_future, block, n_threads, kwargs,
+                                           pure=False))
+               for start, stop, block in _submit_blocks(client, blocks)]
+    if compute:
+        parts = client.gather([f for _, _, f in futures])
+        return _concatenate(parts, shared_alphas=np.ndim(kwargs.get("alphas", 100)) == 1)
+    return _lazy(futures, x_shape, x_dtype, kwargs)
+
+
+def lasso_path(X, Y, **kwargs):
+    """:func:`enet_path` with ``l1_ratio=1``."""
+    kwargs["l1_ratio"] = 1.0
+    return enet_path(X, Y, **kwargs)
+
+
+def _concatenate(parts, shared_alphas):
+    """One PathResult from the blocks' (in target order)."""
+    fields = {}
+    for name in PathResult._fields:
+        arrays = [p[name] for p in parts]
+        if name == "alphas":
+            fields[name] = arrays[0] if shared_alphas else np.concatenate(arrays, axis=0)
+        else:
+            fields[name] = np.concatenate(arrays, axis=1)
+    return PathResult(**fields)
+
+
+def _lazy(futures, x_shape, x_dtype, kwargs):
+    import dask.array as da
+    from dask import delayed
+
+    # every block's shapes and dtypes follow from the inputs
+    alphas = kwargs.get("alphas", 100)
+    m = kwargs.get("n_alphas") or (alphas if np.ndim(alphas) == 0 else np.shape(alphas)[-1])
+    p = x_shape[1]
+    dtype = np.float32 if x_dtype == np.float32 else np.float64
+    per_field = {
+        "coefs": lambda kb: ((m, kb, p), dtype),
+        "intercepts": lambda kb: ((m, kb), dtype),
+        "dual_gaps": lambda kb: ((m, kb), np.float64),
+        "n_iter": lambda kb: ((m, kb), np.intp),
+        "df": lambda kb: ((m, kb), np.intp),
+        "dev_ratio": lambda kb: ((m, kb), np.float64),
+    }
+    fields = {}
+    for name, spec in per_field.items():
+        chunks = []
+        for start, stop, fut in futures:
+            shape, dt = spec(stop - start)
+            chunks.append(da.from_delayed(delayed(_field)(fut, name), shape=shape, dtype=dt))
+        fields[name] = da.concatenate(chunks, axis=1)
+    if np.ndim(alphas) == 1:
+        fields["alphas"] = np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+    else:
+        fields["alphas"] = da.concatenate(
+            [da.from_delayed(delayed(_field)(fut, "alphas"), shape=(stop - start, m),
+                             dtype=np.float64) for start, stop, fut in futures], axis=0)
+    return PathResult(**fields)
+
+
+def _field(result, name):
+    return result[name]
+
+
+# ------------------------------------------------------------------ CV
+
+
+def _grid_block(X, Y, kwargs, n_threads):
+    from ._cv import target_grids
+
+    with _task_threads(n_threads) as count:
+        return target_grids(X, Y, n_threads=count, **kwargs)
+
+
+def _cv_block(X, Y, fold, l1_ratio, grids, kwargs, n_threads):
+    """Held-out errors (m, k_b) of one fold, one l1_ratio, one block of targets."""
+    from ._cv import cv_paths
+
+    with _task_threads(n_threads) as count:
+        cvp = cv_paths(X, Y, [fold], l1_ratios=[l1_ratio], grids=grids[None], min_folds=1,
+                       solver=_solver(kwargs, count), **_cv_options(kwargs))
+    return cvp.mse[0, :, 0, :]
+
+
+def _refit_block(X, Y, alphas, l1_ratios, kwargs, n_threads):
+    from ._cv import CVPaths, refit
+    from ._multi import check_inputs, make_group
+
+    options = _cv_options(kwargs)
+    with _task_threads(n_threads) as count:
+        solver = _solver(kwargs, count)
+        Xc, Yc, sw, fit_intercept = check_inputs(X, Y, options["sample_weight"],
+                                                 options["fit_intercept"])
+        full = make_group(Xc, Yc, sw if sw is not None else np.empty(0), fit_intercept,
+                          solver.n_threads, options["penalty"])
+        return refit(CVPaths(None, None, full, Xc, Yc), alphas, l1_ratios, solver,
+                     options["precompute"])
+
+
+def _solver(kwargs, n_threads):
+    from ._path import _SolverOptions
+
+    return _SolverOptions.check(kwargs.get("tol", 1e-4), kwargs.get("max_iter", 1000),
+                                "cyclic", None, n_threads, kwargs.get("positive", False))
+
+
+def _cv_options(kwargs):
+    return dict(fit_intercept=kwargs.get("fit_intercept", True),
+                sample_weight=kwargs.get("sample_weight"),
+                penalty=dict(penalty_factor=kwargs.get("penalty_factor"),
+                             positive=kwargs.get("positive", False)),
+                precompute=kwargs.get("precompute", "auto"))
+
+
+def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
+            fit_intercept=True, sample_weight=None, tol=1e-4, max_iter=1000,
+            positive=False, penalty_factor=None, precompute="auto", block_size=None,
+            n_threads=None, random_state=None):
+    """Cross-validated elastic net of every column of Y on a Dask cluster, each target
+    choosing its own alpha and l1_ratio (the smallest mean held-out MSE).
+
+    Runs, on the workers: each block's grids (from the whole data, as a local
+    fit makes them); one task per (fold, l1_ratio, block) for the held-out
+    errors; the refit of each block at its chosen penalties.
+
+    Parameters
+    ----------
+    cv : int or a scikit-learn splitter or an iterable of (train, test), default=5
+    Other parameters as :class:`fastpen.ElasticNetCV` and :func:`enet_path` (above).
+
+    Returns
+    -------
+    dict of NumPy arrays, targets in Y's order: ``coef`` (k, p), ``intercept`` (k,),
+    ``alpha`` (k,), ``l1_ratio`` (k,), ``mse_path`` (L, m, F, k), ``alphas`` (L, k, m),
+    ``dual_gap`` (k,), ``n_iter`` (k,).
+    """
+    from sklearn.model_selection import check_cv
+
+    from ._cv import check_folds, check_l1_ratios, select_alpha
+
+    client = _client(client)
+    X_future, x_shape, _ = _scatter_x(client, X)
+    n = x_shape[0]
+    l1_ratios = check_l1_ratios(l1_ratio)
+    splitter = check_cv(cv)
+    if random_state is not None and hasattr(splitter, "random_state"):
+        splitter.random_state = random_state
+    folds = check_folds(splitter.split(np.zeros((n, 1))), n)
+    n_workers = len(client.scheduler_info()["workers"])
+    blocks, shape = _target_blocks(Y, block_size, n_workers)
+    if shape[0] != n:
+        raise ValueError(f"Y has {shape[0]} samples but X has {n}.")
+    kwargs = dict(tol=tol, max_iter=max_iter, positive=positive, fit_intercept=fit_intercept,
+                  sample_weight=sample_weight, penalty_factor=penalty_factor,
+                  precompute=precompute)
+    grid_options = dict(l1_ratios=l1_ratios, alphas=alphas, eps=eps,
+                        fit_intercept=fit_intercept, sample_weight=sample_weight,
+                        penalty=dict(penalty_factor=penalty_factor, positive=positive))
+    y_blocks = _submit_blocks(client, blocks)
+    grids = [client.submit(_grid_block, X_future, yb, grid_options, n_threads, pure=False)
+             for _, _, yb in y_blocks]
+    errors = [[[client.submit(_cv_block, X_future, yb, fold, float(l1), row, kwargs,
+                              n_threads, pure=False)
+                for fold in folds]
+               for l1, row in ((l1, client.submit(_row, grid, li, pure=False))
+                               for li, l1 in enumerate(l1_ratios))]
+              for (_, _, yb), grid in zip(y_blocks, grids)]
+    grids = client.gather(grids)                                   # each (L, k_b, m)
+    mse = np.concatenate([np.stack([np.stack(client.gather(per_fold), axis=1)
+                                    for per_fold in per_l1])      # (L, m, F, k_b)
+                          for per_l1 in errors], axis=3)
+    alphas_all = np.concatenate(grids, axis=1)                     # (L, k, m)
+    li, ai, _ = select_alpha(mse, True)
+    k = alphas_all.shape[1]
+    best = alphas_all[li, np.arange(k), ai]
+    chosen_l1 = l1_ratios[li]
+    refits = [client.submit(_refit_block, X_future, yb, best[s:e], chosen_l1[s:e], kwargs,
+                            n_threads, pure=False)
+              for s, e, yb in y_blocks]
+    parts = client.gather(refits)
+    return dict(coef=np.concatenate([p[0] for p in parts]),
+                intercept=np.concatenate([p[1] for p in parts]),
+                dual_gap=np.concatenate([p[2] for p in parts]),
+                n_iter=np.concatenate([p[3] for p in parts]),
+                alpha=best, l1_ratio=chosen_l1, mse_path=mse, alphas=alphas_all)
+
+
+def _row(grids, li):
+    """The grids of one l1_ratio (a task, so the CV tasks wait on it, not the driver)."""
+    return grids[li]
+
+
+# ------------------------------------------------------------------ estimators
+
+
+class ElasticNetCV:
+    """Cross-validated elastic net of many targets on a Dask cluster (:func:`cv_enet`);
+    each target chooses its own alpha and l1_ratio.
+
+    Parameters are those of :func:`cv_enet`; ``fit(X, Y)`` takes Y of shape
+    (n_samples, n_targets), NumPy or Dask.  Attributes after ``fit``: ``coef_``
+    (n_targets, n_features), ``intercept_``, ``alpha_``, ``l1_ratio_``,
+    ``mse_path_`` (n_l1_ratio, n_alphas, n_folds, n_targets), ``alphas_``
+    (n_l1_ratio, n_targets, n_alphas), ``dual_gap_``, ``n_iter_``.
+    """
+
+    _l1_fixed = None
+
+    def __init__(self, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
+                 fit_intercept=True, tol=1e-4, max_iter=1000, positive=False,
+                 penalty_factor=None, precompute="auto", block_size=None, n_threads=None,
+                 random_state=None):
+        self.client, self.cv, self.l1_ratio, self.alphas = client, cv, l1_ratio, alphas
+        self.eps, self.fit_intercept, self.tol, self.max_iter = eps, fit_intercept, tol, max_iter
+        self.positive, self.penalty_factor, self.precompute = positive, penalty_factor, precompute
+        self.block_size, self.n_threads, self.random_state = block_size, n_threads, random_state
+
+    def fit(self, X, Y, sample_weight=None):
+        out = cv_enet(X, Y, client=self.client, cv=self.cv,
+                      l1_ratio=self.l1_ratio if self._l1_fixed is None else self._l1_fixed,
+                      alphas=self.alphas, eps=self.eps, fit_intercept=self.fit_intercept,
+                      sample_weight=sample_weight, tol=self.tol, max_iter=self.max_iter,
+                      positive=self.positive, penalty_factor=self.penalty_factor,
+                      precompute=self.precompute, block_size=self.block_size,
+                      n_threads=self.n_threads, random_state=self.random_state)
+        self.coef_, self.intercept_ = out["coef"], out["intercept"]
+        self.alpha_, self.l1_ratio_ = out["alpha"], out["l1_ratio"]
+        self.mse_path_, self.alphas_ = out["mse_path"], out["alphas"]
+        self.dual_gap_, self.n_iter_ = out["dual_gap"], out["n_iter"]
+        return self
+
+    def predict(self, X):
+        """X @ coef_.T + intercept_, shape (n_samples, n_targets) (X NumPy or sparse)."""
+        return np.asarray(_dense_x(X) @ self.coef_.T) + self.intercept_
+
+
+class LassoCV(ElasticNetCV):
+    """:class:`ElasticNetCV` with ``l1_ratio=1``."""
+
+    _l1_fixed = 1.0

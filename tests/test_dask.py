@@ -1,0 +1,133 @@
+"""fastpen.dask (issue 9): block-of-targets fits on a distributed.LocalCluster with two
+worker processes equal the local batch fit, X crosses to each worker once, and a
+worker killed in the middle of a fit does not change the result."""
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import fastpen
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+fd = pytest.importorskip("fastpen.dask")
+
+pytestmark = pytest.mark.no_autocheck     # the checker runs in this process only
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40)
+    with cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+def _data(n=200, p=30, k=24, seed=0, sparse=False):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    if sparse:
+        X[rng.random((n, p)) < 0.7] = 0.0
+    Y = X[:, :5] @ rng.standard_normal((5, k)) + rng.standard_normal((n, k))
+    return (sp.csc_matrix(X) if sparse else X), Y
+
+
+def _same(a, b, exact):
+    if exact:
+        np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_paths_equal_the_local_batch_fit(client, sparse):
+    X, Y = _data(sparse=sparse)
+    local = fastpen.enet_path(X, Y, l1_ratio=0.7, alphas=12)
+    # a Dask Y's chunks are the blocks
+    dist = fd.enet_path(X, da.from_array(Y, chunks=(Y.shape[0], 8)), l1_ratio=0.7, alphas=12)
+    for field in local._fields:
+        # coefficients, gaps, iterations: the same computation per target, bitwise;
+        # intercepts: y's means summed over a block instead of all targets (1 ulp)
+        _same(getattr(dist, field), getattr(local, field), exact=field != "intercepts")
+    # NumPy Y in blocks of 5, and the lazy result
+    lazy = fd.enet_path(X, Y, l1_ratio=0.7, alphas=[0.5, 0.1, 0.01], block_size=5,
+                        compute=False)
+    assert isinstance(lazy.coefs, da.Array)
+    given = fastpen.enet_path(X, Y, l1_ratio=0.7, alphas=[0.5, 0.1, 0.01])
+    _same(lazy.coefs.compute(), given.coefs, exact=False)
+    _same(lazy.dual_gaps.compute(), given.dual_gaps, exact=False)
+    np.testing.assert_array_equal(lazy.alphas, given.alphas)
+
+
+def test_cv_equals_the_local_cross_validation(client):
+    from sklearn.model_selection import KFold
+
+    X, Y = _data(k=10)
+    folds = list(KFold(3).split(X))
+    out = fd.cv_enet(X, Y, cv=folds, l1_ratio=[0.5, 1.0], alphas=10, block_size=4)
+    local = fastpen.ElasticNetCV(cv=folds, l1_ratio=[0.5, 1.0], alphas=10,
+                                 alpha_per_target=True).fit(X, Y)
+    # each block's grids from its own X^T Y: equal to the local ones to a rounding unit
+    _same(out["alpha"], local.alpha_, exact=False)
+    np.testing.assert_array_equal(out["l1_ratio"], local.l1_ratio_)
+    _same(out["mse_path"], local.mse_path_, exact=False)
+    _same(out["coef"], local.coef_, exact=False)
+    _same(out["intercept"], local.intercept_, exact=False)
+    est = fd.LassoCV(cv=folds, alphas=10, block_size=3).fit(X, Y)
+    lasso = fastpen.LassoCV(cv=folds, alphas=10, alpha_per_target=True).fit(X, Y)
+    _same(est.alpha_, lasso.alpha_, exact=False)
+    _same(est.predict(X), lasso.predict(X), exact=False)
+
+
+def _incoming(client):
+    """Per worker: the (key, bytes) of every transfer it received from another worker."""
+    def log(dask_worker):
+        return [(str(key), int(size)) for e in dask_worker.transfer_incoming_log
+                for key, size in e.get("keys", {}).items()]
+    return client.run(log)
+
+
+def test_x_crosses_to_each_worker_once(client):
+    X, Y = _data(n=400, p=50, k=40)
+    before = _incoming(client)
+    res = fd.enet_path(X, Y, alphas=8, block_size=4)       # 10 tasks on 2 workers
+    assert res.coefs.shape == (8, 40, 50)
+    for worker, log in _incoming(client).items():
+        new = log[len(before.get(worker, [])):]
+        big = [size for _, size in new if size >= X.nbytes]
+        assert len(big) <= 1, (worker, new)                # X, at most once
+        assert sum(size for _, size in new) <= X.nbytes + 64 * 1024, (worker, new)
+    # a future of X scattered once serves further fits with no transfer at all
+    X_future = client.scatter(X, broadcast=True, hash=False)
+    assert set(client.who_has(X_future)[X_future.key]) == set(
+        client.scheduler_info()["workers"])
+    before = _incoming(client)
+    again = fd.enet_path(X_future, Y, alphas=8, block_size=4)
+    assert _incoming(client) == before
+    np.testing.assert_array_equal(again.coefs, res.coefs)
+
+
+def test_a_worker_killed_mid_fit_changes_nothing(client):
+    """A fit of 16 tasks on two workers; while one worker has tasks, its nanny kills
+    it and starts another: the lost tasks run again (X is still on the other
+    worker) and the result is the local one."""
+    import threading
+
+    X, Y = _data(n=4000, p=300, k=32, seed=3)
+    kwargs = dict(alphas=60, eps=1e-4, tol=1e-10)
+    expected = fastpen.enet_path(X, Y, **kwargs)
+    out = {}
+    fit = threading.Thread(target=lambda: out.update(
+        res=fd.enet_path(X, Y, block_size=2, client=client, **kwargs)))
+    fit.start()
+    victim = sorted(client.scheduler_info()["workers"])[0]
+    deadline = time.time() + 60
+    while not client.processing().get(victim) and time.time() < deadline:
+        time.sleep(0.005)
+    busy = client.processing().get(victim)
+    client.restart_workers([victim])            # its nanny kills it, starts a new one
+    fit.join(120)
+    assert busy, "the worker had no task running: nothing was tested"
+    np.testing.assert_allclose(out["res"].coefs, expected.coefs, rtol=1e-12, atol=1e-12)
+    client.wait_for_workers(2, timeout=60)
