@@ -45,7 +45,7 @@ class CVPaths:
 @blas_single_threaded
 def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True,
              sample_weight=None, solver, penalty, precompute="auto", shared_grid=True,
-             verbose=False, grids=None, min_folds=2):
+             verbose=False, grids=None, min_folds=2, whole=None):
     """Held-out errors along every path; see :class:`CVPaths`.
 
     ``folds``: a sequence of (train, test) row-index arrays.  ``shared_grid``:
@@ -53,7 +53,9 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     alpha_max), as needed to pick one alpha for all targets; otherwise each
     target's own.  ``grids``: the (L, k, m) grids already made (by
     :func:`target_grids`), instead of ``alphas``; ``min_folds``: 1 to run some
-    of a cross-validation's folds (fastpen.dask splits them into tasks).
+    of a cross-validation's folds (fastpen.dask splits them into tasks), and
+    ``whole``: then the whole cross-validation's (l1_ratios, folds, targets)
+    counts, so that the Gram-or-not choice is the one a single call would make.
     """
     X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
     n, p = X.shape
@@ -91,8 +93,9 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     li, fi, ci = li.ravel(), fi.ravel(), ci.ravel()
     a = grids[li, ci]                                       # (P, m)
     l1 = l1_ratios[li][:, None]
-    gram = (use_gram(precompute, full.prob, L * m * k) is not None
-            and not _gram_too_big(X, F))
+    L_all, F_all, k_all = whole if whole is not None else (L, F, k)
+    gram = (use_gram(precompute, full.prob, L_all * m * k_all) is not None
+            and not _gram_too_big(X, F_all))
     res = run_paths(X, Y, groups, fi, ci, n * a * l1, n * a * (1.0 - l1), solver.tol,
                     solver, gram=gram, precompute=precompute, store=False, verbose=verbose)
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
@@ -198,16 +201,18 @@ def select_alpha(mse, per_target):
 
 
 @blas_single_threaded
-def refit(cvp, alphas, l1_ratios, solver, precompute="auto"):
+def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
     """Fit every target on the whole data at its chosen (alpha, l1_ratio), in one call.
 
+    ``n_fits``: the count of targets refitted in all when these are some of them
+    (fastpen.dask), for the Gram-or-not choice.
     Returns (coefs (k, p), intercepts (k,), gaps (k,) on the 1/n scale, n_iter (k,)).
     """
     X, Y, full = cvp.X, cvp.Y, cvp.full
     n, k = Y.shape
     alphas = np.asarray(alphas, dtype=np.float64)[:, None]
     l1 = np.asarray(l1_ratios, dtype=np.float64)[:, None]
-    gram = use_gram(precompute, full.prob, k) is not None
+    gram = use_gram(precompute, full.prob, n_fits or k) is not None
     res = run_paths(X, Y, [full], np.zeros(k), np.arange(k), n * alphas * l1,
                     n * alphas * (1.0 - l1), solver.tol, solver, gram=gram,
                     precompute=precompute)

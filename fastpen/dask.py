@@ -53,7 +53,7 @@ def _task_threads(n_threads):
     """The threads of one task on a worker: ``n_threads`` if given; else the
     worker's thread count, shared by its tasks running at once through fastpen's
     leases (a worker of T threads runs up to T tasks: each starts with what the
-    others leave).  Yields the count the task holds."""
+    others leave, at least its own thread).  Yields the count the task holds."""
     limit = contextlib.nullcontext()
     if n_threads is None:
         try:
@@ -114,26 +114,66 @@ def _shape_dtype(X):
     return X.shape, X.dtype
 
 
-def _scatter_x(client, X):
-    """(X's future on every worker, its shape, its dtype).  X may already be a future
-    (``client.scatter(X, broadcast=True)``: many fits, one transfer)."""
+def _x_info(client, X):
+    """(X in memory or its future, shape, dtype): a Dask array is computed; a future
+    (``client.scatter(X, broadcast=True)``: many fits, one transfer) is kept."""
     from distributed import Future
 
     if isinstance(X, Future):
         shape, dtype = client.submit(_shape_dtype, X, pure=False).result()
         return X, shape, dtype
     X = _dense_x(X)
-    return client.scatter(X, broadcast=True, hash=False), X.shape, X.dtype
+    if getattr(X, "ndim", 2) != 2:
+        raise ValueError(f"X must be 2-dimensional, got shape {np.shape(X)}.")
+    return X, X.shape, X.dtype
+
+
+def _scatter_x(client, X):
+    """X's future on every worker (sent once to each), or X if already one."""
+    from distributed import Future
+
+    return X if isinstance(X, Future) else client.scatter(X, broadcast=True, hash=False)
+
+
+def _check_block_size(block_size):
+    if block_size is not None and (isinstance(block_size, bool) or not isinstance(
+            block_size, (int, np.integer)) or block_size < 1):
+        raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
+    return block_size
+
+
+def _alpha_plan(kwargs, k):
+    """(kwargs without the grid, the grid of targets [s:e], whether one grid serves
+    all targets, the number of alphas), as the local enet_path reads alphas and
+    n_alphas: an int, a 1-D grid, or one grid per target (k, m)."""
+    import numbers
+
+    kwargs = dict(kwargs)
+    alphas = kwargs.pop("alphas", 100)
+    n_alphas = kwargs.pop("n_alphas", None)
+    if n_alphas is not None:
+        alphas = n_alphas
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
+        return kwargs, (lambda s, e: alphas), False, int(alphas)
+    grid = np.asarray(alphas, dtype=np.float64)
+    if grid.ndim == 0:
+        grid = grid.reshape(1)
+    if grid.ndim == 2:
+        if grid.shape[0] != k:
+            raise ValueError(f"alphas must have shape (n_alphas,) or ({k}, n_alphas), "
+                             f"got {grid.shape}.")
+        return kwargs, (lambda s, e: grid[s:e]), False, grid.shape[1]
+    return kwargs, (lambda s, e: grid), True, grid.shape[0]
 
 
 # ------------------------------------------------------------------ paths
 
 
-def _path_block(X, Y, n_threads, kwargs):
+def _path_block(X, Y, alphas, n_threads, kwargs):
     from ._path import enet_path as local_enet_path
 
     with _task_threads(n_threads) as count:
-        return local_enet_path(X, Y, n_threads=count, **kwargs)._asdict()
+        return local_enet_path(X, Y, alphas=alphas, n_threads=count, **kwargs)._asdict()
 
 
 def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=True, **kwargs):
@@ -153,8 +193,9 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
         Targets per task (a Dask Y's chunks by default; for NumPy, about four
         blocks per worker).
     n_threads : int, optional
-        Threads of each task; default: the worker's threads, shared by the tasks it
-        runs at once (fastpen's leases), so a worker never runs more.
+        Threads of each task; default: the worker's T threads, shared by the tasks
+        it runs at once through fastpen's leases (at most 2T - 1 busy threads when
+        T tasks start together, T once the first ones end).
     compute : bool, default=True
         True: a :class:`fastpen.PathResult` of NumPy arrays; False: the same of
         lazy Dask arrays (backed by the running tasks).
@@ -171,18 +212,20 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
         (n_targets, n_alphas) for automatic per-target grids.
     """
     client = _client(client)
-    X_future, x_shape, x_dtype = _scatter_x(client, X)
+    X, x_shape, x_dtype = _x_info(client, X)
     n_workers = len(client.scheduler_info()["workers"])
-    blocks, shape = _target_blocks(Y, block_size, n_workers)
+    blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
     if shape[0] != x_shape[0]:
         raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
-    futures = [(start, stop, client.submit(_path_block, X_future, block, n_threads, kwargs,
-                                           pure=False))
+    kwargs, grid_of, shared, m = _alpha_plan(kwargs, shape[1])
+    X_future = _scatter_x(client, X)
+    futures = [(start, stop, client.submit(_path_block, X_future, block, grid_of(start, stop),
+                                           n_threads, kwargs, pure=False))
                for start, stop, block in _submit_blocks(client, blocks)]
     if compute:
         parts = client.gather([f for _, _, f in futures])
-        return _concatenate(parts, shared_alphas=np.ndim(kwargs.get("alphas", 100)) == 1)
-    return _lazy(futures, x_shape, x_dtype, kwargs)
+        return _concatenate(parts, shared)
+    return _lazy(futures, x_shape, x_dtype, m, grid_of(0, shape[1]) if shared else None)
 
 
 def lasso_path(X, Y, **kwargs):
@@ -203,13 +246,10 @@ def _concatenate(parts, shared_alphas):
     return PathResult(**fields)
 
 
-def _lazy(futures, x_shape, x_dtype, kwargs):
+def _lazy(futures, x_shape, x_dtype, m, shared_grid):
     import dask.array as da
     from dask import delayed
 
-    # every block's shapes and dtypes follow from the inputs
-    alphas = kwargs.get("alphas", 100)
-    m = kwargs.get("n_alphas") or (alphas if np.ndim(alphas) == 0 else np.shape(alphas)[-1])
     p = x_shape[1]
     dtype = np.float32 if x_dtype == np.float32 else np.float64
     per_field = {
@@ -227,8 +267,8 @@ def _lazy(futures, x_shape, x_dtype, kwargs):
             shape, dt = spec(stop - start)
             chunks.append(da.from_delayed(delayed(_field)(fut, name), shape=shape, dtype=dt))
         fields[name] = da.concatenate(chunks, axis=1)
-    if np.ndim(alphas) == 1:
-        fields["alphas"] = np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+    if shared_grid is not None:
+        fields["alphas"] = np.sort(shared_grid)[::-1].copy()
     else:
         fields["alphas"] = da.concatenate(
             [da.from_delayed(delayed(_field)(fut, "alphas"), shape=(stop - start, m),
@@ -250,17 +290,18 @@ def _grid_block(X, Y, kwargs, n_threads):
         return target_grids(X, Y, n_threads=count, **kwargs)
 
 
-def _cv_block(X, Y, fold, l1_ratio, grids, kwargs, n_threads):
-    """Held-out errors (m, k_b) of one fold, one l1_ratio, one block of targets."""
+def _cv_block(X, Y, fold, l1_ratio, grids, whole, kwargs, n_threads):
+    """Held-out errors (m, k_b) of one fold, one l1_ratio, one block of targets;
+    ``whole``: the whole CV's (l1_ratios, folds, targets), as a local call sees them."""
     from ._cv import cv_paths
 
     with _task_threads(n_threads) as count:
         cvp = cv_paths(X, Y, [fold], l1_ratios=[l1_ratio], grids=grids[None], min_folds=1,
-                       solver=_solver(kwargs, count), **_cv_options(kwargs))
+                       whole=whole, solver=_solver(kwargs, count), **_cv_options(kwargs))
     return cvp.mse[0, :, 0, :]
 
 
-def _refit_block(X, Y, alphas, l1_ratios, kwargs, n_threads):
+def _refit_block(X, Y, alphas, l1_ratios, n_fits, kwargs, n_threads):
     from ._cv import CVPaths, refit
     from ._multi import check_inputs, make_group
 
@@ -272,7 +313,7 @@ def _refit_block(X, Y, alphas, l1_ratios, kwargs, n_threads):
         full = make_group(Xc, Yc, sw if sw is not None else np.empty(0), fit_intercept,
                           solver.n_threads, options["penalty"])
         return refit(CVPaths(None, None, full, Xc, Yc), alphas, l1_ratios, solver,
-                     options["precompute"])
+                     options["precompute"], n_fits=n_fits)
 
 
 def _solver(kwargs, n_threads):
@@ -293,7 +334,7 @@ def _cv_options(kwargs):
 def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
             fit_intercept=True, sample_weight=None, tol=1e-4, max_iter=1000,
             positive=False, penalty_factor=None, precompute="auto", block_size=None,
-            n_threads=None, random_state=None):
+            n_threads=None):
     """Cross-validated elastic net of every column of Y on a Dask cluster, each target
     choosing its own alpha and l1_ratio (the smallest mean held-out MSE).
 
@@ -309,25 +350,26 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     Returns
     -------
     dict of NumPy arrays, targets in Y's order: ``coef`` (k, p), ``intercept`` (k,),
-    ``alpha`` (k,), ``l1_ratio`` (k,), ``mse_path`` (L, m, F, k), ``alphas`` (L, k, m),
-    ``dual_gap`` (k,), ``n_iter`` (k,).
+    ``alpha`` (k,), ``alpha_1se`` (k,), ``l1_ratio`` (k,), ``mse_path`` (L, m, F, k),
+    ``alphas`` (L, k, m), ``dual_gap`` (k,), ``n_iter`` (k,).
     """
     from sklearn.model_selection import check_cv
 
     from ._cv import check_folds, check_l1_ratios, select_alpha
 
     client = _client(client)
-    X_future, x_shape, _ = _scatter_x(client, X)
+    X, x_shape, _ = _x_info(client, X)
     n = x_shape[0]
     l1_ratios = check_l1_ratios(l1_ratio)
-    splitter = check_cv(cv)
-    if random_state is not None and hasattr(splitter, "random_state"):
-        splitter.random_state = random_state
-    folds = check_folds(splitter.split(np.zeros((n, 1))), n)
+    folds = check_folds(check_cv(cv).split(np.zeros((n, 1))), n)
+    if len(folds) < 2:
+        raise ValueError(f"Cross-validation needs at least 2 folds, got {len(folds)}.")
     n_workers = len(client.scheduler_info()["workers"])
-    blocks, shape = _target_blocks(Y, block_size, n_workers)
+    blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
     if shape[0] != n:
         raise ValueError(f"Y has {shape[0]} samples but X has {n}.")
+    whole = (l1_ratios.size, len(folds), shape[1])
+    X_future = _scatter_x(client, X)
     kwargs = dict(tol=tol, max_iter=max_iter, positive=positive, fit_intercept=fit_intercept,
                   sample_weight=sample_weight, penalty_factor=penalty_factor,
                   precompute=precompute)
@@ -337,7 +379,7 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     y_blocks = _submit_blocks(client, blocks)
     grids = [client.submit(_grid_block, X_future, yb, grid_options, n_threads, pure=False)
              for _, _, yb in y_blocks]
-    errors = [[[client.submit(_cv_block, X_future, yb, fold, float(l1), row, kwargs,
+    errors = [[[client.submit(_cv_block, X_future, yb, fold, float(l1), row, whole, kwargs,
                               n_threads, pure=False)
                 for fold in folds]
                for l1, row in ((l1, client.submit(_row, grid, li, pure=False))
@@ -348,19 +390,21 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
                                     for per_fold in per_l1])      # (L, m, F, k_b)
                           for per_l1 in errors], axis=3)
     alphas_all = np.concatenate(grids, axis=1)                     # (L, k, m)
-    li, ai, _ = select_alpha(mse, True)
+    li, ai, one = select_alpha(mse, True)
     k = alphas_all.shape[1]
     best = alphas_all[li, np.arange(k), ai]
+    one_se = alphas_all[li, np.arange(k), one]
     chosen_l1 = l1_ratios[li]
-    refits = [client.submit(_refit_block, X_future, yb, best[s:e], chosen_l1[s:e], kwargs,
-                            n_threads, pure=False)
+    refits = [client.submit(_refit_block, X_future, yb, best[s:e], chosen_l1[s:e], k,
+                            kwargs, n_threads, pure=False)
               for s, e, yb in y_blocks]
     parts = client.gather(refits)
     return dict(coef=np.concatenate([p[0] for p in parts]),
                 intercept=np.concatenate([p[1] for p in parts]),
                 dual_gap=np.concatenate([p[2] for p in parts]),
                 n_iter=np.concatenate([p[3] for p in parts]),
-                alpha=best, l1_ratio=chosen_l1, mse_path=mse, alphas=alphas_all)
+                alpha=best, alpha_1se=one_se, l1_ratio=chosen_l1, mse_path=mse,
+                alphas=alphas_all)
 
 
 def _row(grids, li):
@@ -376,35 +420,48 @@ class ElasticNetCV:
     each target chooses its own alpha and l1_ratio.
 
     Parameters are those of :func:`cv_enet`; ``fit(X, Y)`` takes Y of shape
-    (n_samples, n_targets), NumPy or Dask.  Attributes after ``fit``: ``coef_``
-    (n_targets, n_features), ``intercept_``, ``alpha_``, ``l1_ratio_``,
-    ``mse_path_`` (n_l1_ratio, n_alphas, n_folds, n_targets), ``alphas_``
-    (n_l1_ratio, n_targets, n_alphas), ``dual_gap_``, ``n_iter_``.
+    (n_samples, n_targets), NumPy or Dask.  The attributes after ``fit`` are those
+    of :class:`fastpen.ElasticNetCV` with ``alpha_per_target=True``, in the same
+    layouts: ``coef_``, ``intercept_``, ``alpha_``, ``alpha_1se_``, ``l1_ratio_``,
+    ``mse_path_``, ``alphas_``, ``dual_gap_``, ``n_iter_``, ``n_features_in_``.
     """
 
     _l1_fixed = None
 
     def __init__(self, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
                  fit_intercept=True, tol=1e-4, max_iter=1000, positive=False,
-                 penalty_factor=None, precompute="auto", block_size=None, n_threads=None,
-                 random_state=None):
+                 penalty_factor=None, precompute="auto", block_size=None, n_threads=None):
         self.client, self.cv, self.l1_ratio, self.alphas = client, cv, l1_ratio, alphas
         self.eps, self.fit_intercept, self.tol, self.max_iter = eps, fit_intercept, tol, max_iter
         self.positive, self.penalty_factor, self.precompute = positive, penalty_factor, precompute
-        self.block_size, self.n_threads, self.random_state = block_size, n_threads, random_state
+        self.block_size, self.n_threads = block_size, n_threads
 
     def fit(self, X, Y, sample_weight=None):
-        out = cv_enet(X, Y, client=self.client, cv=self.cv,
-                      l1_ratio=self.l1_ratio if self._l1_fixed is None else self._l1_fixed,
+        l1 = self.l1_ratio if self._l1_fixed is None else self._l1_fixed
+        out = cv_enet(X, Y, client=self.client, cv=self.cv, l1_ratio=l1,
                       alphas=self.alphas, eps=self.eps, fit_intercept=self.fit_intercept,
                       sample_weight=sample_weight, tol=self.tol, max_iter=self.max_iter,
                       positive=self.positive, penalty_factor=self.penalty_factor,
                       precompute=self.precompute, block_size=self.block_size,
-                      n_threads=self.n_threads, random_state=self.random_state)
-        self.coef_, self.intercept_ = out["coef"], out["intercept"]
-        self.alpha_, self.l1_ratio_ = out["alpha"], out["l1_ratio"]
-        self.mse_path_, self.alphas_ = out["mse_path"], out["alphas"]
-        self.dual_gap_, self.n_iter_ = out["dual_gap"], out["n_iter"]
+                      n_threads=self.n_threads)
+        # the local ElasticNetCV(alpha_per_target=True)'s layouts: (L, m, k) grids and
+        # (L, m, F, k) errors, the l1_ratio axis dropped for a single l1_ratio and the
+        # target axis for a single target
+        k = out["coef"].shape[0]
+        one_l1 = np.ndim(l1) == 0 or np.size(l1) == 1
+        grids = out["alphas"].transpose(0, 2, 1)
+        mse = out["mse_path"]
+        if k == 1:
+            grids, mse = grids[..., 0], mse[..., 0]
+        self.alphas_ = grids[0] if one_l1 else grids
+        self.mse_path_ = mse[0] if one_l1 else mse
+        self.alpha_, self.alpha_1se_ = out["alpha"], out["alpha_1se"]
+        self.l1_ratio_ = out["l1_ratio"]
+        self.coef_ = out["coef"]
+        self.intercept_ = out["intercept"] if self.fit_intercept else 0.0
+        self.dual_gap_ = out["dual_gap"]
+        self.n_iter_ = [int(i) for i in out["n_iter"]]
+        self.n_features_in_ = self.coef_.shape[1]
         return self
 
     def predict(self, X):

@@ -76,8 +76,49 @@ def test_cv_equals_the_local_cross_validation(client):
     _same(out["intercept"], local.intercept_, exact=False)
     est = fd.LassoCV(cv=folds, alphas=10, block_size=3).fit(X, Y)
     lasso = fastpen.LassoCV(cv=folds, alphas=10, alpha_per_target=True).fit(X, Y)
-    _same(est.alpha_, lasso.alpha_, exact=False)
+    for attr in ("alpha_", "alpha_1se_", "alphas_", "mse_path_", "coef_", "intercept_",
+                 "l1_ratio_", "dual_gap_"):
+        assert np.shape(getattr(est, attr)) == np.shape(getattr(lasso, attr)), attr
+        _same(np.asarray(getattr(est, attr)), np.asarray(getattr(lasso, attr)), exact=False)
+    assert est.n_iter_ == lasso.n_iter_ and est.n_features_in_ == X.shape[1]
     _same(est.predict(X), lasso.predict(X), exact=False)
+
+
+def test_cv_makes_the_gram_choice_of_the_whole_cross_validation(client):
+    """Each (fold, l1_ratio, block) task chose Gram or not from its own sizes (one
+    fold, a block of targets), unlike the local fit: errors differed by 1e-3 and a
+    target's alpha flipped."""
+    from sklearn.model_selection import KFold
+
+    X, Y = _data(n=200, p=60, k=150, seed=2)
+    folds = list(KFold(5).split(X))
+    out = fd.cv_enet(X, Y, cv=folds, l1_ratio=0.5, alphas=100, eps=1e-2, block_size=75)
+    local = fastpen.ElasticNetCV(cv=folds, l1_ratio=0.5, alphas=100, eps=1e-2,
+                                 alpha_per_target=True).fit(X, Y)
+    _same(out["alpha"], local.alpha_, exact=False)
+    np.testing.assert_allclose(out["mse_path"][0], local.mse_path_, rtol=1e-10)
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        fd.cv_enet(X, Y, cv=folds[:1])
+
+
+def test_alpha_grids_are_read_as_the_local_fit_reads_them(client):
+    """A (k, m) grid went whole to every block; a scalar alpha, or n_alphas beside a
+    1-D grid, gave wrong shapes."""
+    X, Y = _data(k=7)
+    rng = np.random.default_rng(5)
+    grid = -np.sort(-rng.uniform(0.01, 1.0, (7, 4)), axis=1)
+    for kwargs in (dict(alphas=grid), dict(alphas=0.1), dict(alphas=[1.0, 0.1], n_alphas=4),
+                   dict(alphas=5)):
+        local = fastpen.enet_path(X, Y, **kwargs)
+        for compute in (True, False):
+            got = fd.enet_path(X, Y, block_size=3, compute=compute, **kwargs)
+            for field in local._fields:
+                value = getattr(got, field)
+                value = value.compute() if hasattr(value, "compute") else value
+                assert value.shape == getattr(local, field).shape, (kwargs, field)
+                _same(value, getattr(local, field), exact=False)
+    with pytest.raises(ValueError, match="block_size"):
+        fd.enet_path(X, Y, block_size=0)
 
 
 def _incoming(client):
