@@ -1020,13 +1020,7 @@ def test_ridgecv_estimator(data, prob):
     if cv is None and prob.sw is None and prob.dtype == np.float64:
         errs = np.stack([_loo_brute(prob.X64, Y[:, c], alphas, prob.fit_intercept)
                          for c in range(k)], axis=1)                        # (n, k, m)
-        if store:
-            got = np.asarray(est.cv_results_).reshape(prob.n, k, len(alphas))
-            np.testing.assert_allclose(got, errs, rtol=1e-6,
-                                       atol=1e-9 * (1 + errs.max()),
-                                       err_msg="LOO errors != brute-force refits")
-        _check_choice(-errs.mean(axis=0), alphas, chosen, est.best_score_, per_target,
-                      "LOO score")
+        _check_loo(est, errs, store, alphas, chosen, per_target, "brute-force refits")
     if cv is None and prob.dtype == np.float64:
         # scikit-learn's RidgeCV (weighted leave-one-out included) on the same data
         import sklearn.linear_model as sklm
@@ -1035,13 +1029,7 @@ def test_ridgecv_estimator(data, prob):
                            alpha_per_target=per_target, store_cv_results=True).fit(
             prob.X64, y, sample_weight=prob.sw)
         sk_errs = np.asarray(ref.cv_results_).reshape(prob.n, k, len(alphas))
-        if store:
-            got = np.asarray(est.cv_results_).reshape(prob.n, k, len(alphas))
-            np.testing.assert_allclose(got, sk_errs, rtol=1e-6,
-                                       atol=1e-9 * (1 + sk_errs.max()),
-                                       err_msg="cv_results_ != scikit-learn's")
-        _check_choice(-sk_errs.mean(axis=0), alphas, chosen, est.best_score_, per_target,
-                      "scikit-learn's LOO score")
+        _check_loo(est, sk_errs, store, alphas, chosen, per_target, "scikit-learn's")
     if cv == 3 and prob.sw is None and prob.dtype == np.float64:
         _check_choice(_kfold_r2_brute(prob.X64, Y, alphas, prob.fit_intercept), alphas,
                       chosen, est.best_score_, per_target, "mean K-fold R^2")
@@ -1061,6 +1049,17 @@ def test_ridgecv_estimator(data, prob):
             assert_same_ridge(prob, Y[:, c], np.atleast_2d(fits[0].coef_)[c],
                               np.atleast_2d(fits[1].coef_)[c], chosen[c], prob.sw,
                               "RidgeCV: n_threads=2 differs")
+
+
+def _check_loo(est, errs, store, alphas, chosen, per_target, what):
+    """RidgeCV's stored LOO errors (if kept) and its choice against reference errors
+    ``errs`` (n, k, m)."""
+    if store:
+        got = np.asarray(est.cv_results_).reshape(errs.shape)
+        np.testing.assert_allclose(got, errs, rtol=1e-6, atol=1e-9 * (1 + errs.max()),
+                                   err_msg=f"LOO errors != {what}")
+    _check_choice(-errs.mean(axis=0), alphas, chosen, est.best_score_, per_target,
+                  f"LOO score ({what})")
 
 
 def _check_choice(score, alphas, chosen, best_score, per_target, what):
