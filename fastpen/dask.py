@@ -100,14 +100,26 @@ def _target_blocks(Y, block_size, n_workers):
     return [(s, min(s + size, k), Y[:, s:s + size]) for s in range(0, k, size)], Y.shape
 
 
-def _submit_blocks(client, blocks):
+def _submit_blocks(client, blocks, shared=False):
     """Y's blocks as task arguments: a Dask chunk as the future of its computation
-    (recomputed from its graph if its worker dies), a NumPy block as itself, sent
-    with the task that reads it (scattered data would die with its worker)."""
+    (recomputed from its graph if its worker dies).  A NumPy block is sent with the
+    task that reads it; with ``shared`` (several tasks read each block, as in
+    cross-validation) it becomes the future of a task holding it, sent once and
+    recomputable, not scattered data, which would die with its worker."""
     from dask.delayed import Delayed
 
-    return [(start, stop, client.compute(block) if isinstance(block, Delayed) else block)
-            for start, stop, block in blocks]
+    out = []
+    for start, stop, block in blocks:
+        if isinstance(block, Delayed):
+            block = client.compute(block)
+        elif shared:
+            block = client.submit(_same_block, block, pure=False)
+        out.append((start, stop, block))
+    return out
+
+
+def _same_block(block):
+    return block
 
 
 def _shape_dtype(X):
@@ -376,7 +388,7 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     grid_options = dict(l1_ratios=l1_ratios, alphas=alphas, eps=eps,
                         fit_intercept=fit_intercept, sample_weight=sample_weight,
                         penalty=dict(penalty_factor=penalty_factor, positive=positive))
-    y_blocks = _submit_blocks(client, blocks)
+    y_blocks = _submit_blocks(client, blocks, shared=True)
     grids = [client.submit(_grid_block, X_future, yb, grid_options, n_threads, pure=False)
              for _, _, yb in y_blocks]
     errors = [[[client.submit(_cv_block, X_future, yb, fold, float(l1), row, whole, kwargs,
