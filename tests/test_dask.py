@@ -149,54 +149,48 @@ def test_x_crosses_to_each_worker_once(client):
     np.testing.assert_array_equal(again.coefs, res.coefs)
 
 
-def test_a_worker_killed_mid_fit_changes_nothing(client):
-    """A fit of 16 tasks on two workers; while one worker has tasks, its nanny kills
-    it and starts another: the lost tasks run again (X is still on the other
-    worker) and the result is the local one."""
+def _with_a_worker_restarted(client, fit):
+    """Run ``fit()`` in a thread; once the first worker has a task, have its nanny kill
+    it and start another; return what ``fit`` returned."""
     import threading
 
-    X, Y = _data(n=4000, p=300, k=32, seed=3)
-    kwargs = dict(alphas=60, eps=1e-4, tol=1e-10)
-    expected = fastpen.enet_path(X, Y, **kwargs)
     out = {}
-    fit = threading.Thread(target=lambda: out.update(
-        res=fd.enet_path(X, Y, block_size=2, client=client, **kwargs)))
-    fit.start()
-    victim = sorted(client.scheduler_info()["workers"])[0]
-    deadline = time.time() + 60
-    while not client.processing().get(victim) and time.time() < deadline:
-        time.sleep(0.005)
-    busy = client.processing().get(victim)
-    client.restart_workers([victim])            # its nanny kills it, starts a new one
-    fit.join(120)
-    assert busy, "the worker had no task running: nothing was tested"
-    np.testing.assert_allclose(out["res"].coefs, expected.coefs, rtol=1e-12, atol=1e-12)
-    client.wait_for_workers(2, timeout=60)
-
-
-def test_cv_with_a_worker_killed_mid_fit_equals_the_local_cv(client):
-    """NumPy Y's blocks are futures of tasks holding them (read by every fold's task,
-    sent once): a worker lost with some of them recomputes them."""
-    import threading
-
-    from sklearn.model_selection import KFold
-
-    X, Y = _data(n=3000, p=100, k=24, seed=4)
-    folds = list(KFold(3).split(X))
-    kwargs = dict(cv=folds, l1_ratio=[0.5, 1.0], alphas=30, eps=1e-3, tol=1e-8)
-    local = fastpen.ElasticNetCV(alpha_per_target=True, **kwargs).fit(X, Y)
-    out = {}
-    fit = threading.Thread(target=lambda: out.update(
-        res=fd.cv_enet(X, Y, block_size=4, client=client, **kwargs)))
-    fit.start()
+    thread = threading.Thread(target=lambda: out.update(res=fit()))
+    thread.start()
     victim = sorted(client.scheduler_info()["workers"])[0]
     deadline = time.time() + 60
     while not client.processing().get(victim) and time.time() < deadline:
         time.sleep(0.005)
     busy = client.processing().get(victim)
     client.restart_workers([victim])
-    fit.join(120)
+    thread.join(120)
     assert busy, "the worker had no task running: nothing was tested"
-    _same(out["res"]["coef"], local.coef_, exact=False)
-    _same(out["res"]["alpha"], local.alpha_, exact=False)
     client.wait_for_workers(2, timeout=60)
+    return out["res"]
+
+
+def test_a_worker_killed_mid_fit_changes_nothing(client):
+    """A fit of 16 tasks on two workers; while one worker has tasks, its nanny kills
+    it and starts another: the lost tasks run again (X is still on the other
+    worker) and the result is the local one."""
+    X, Y = _data(n=4000, p=300, k=32, seed=3)
+    kwargs = dict(alphas=60, eps=1e-4, tol=1e-10)
+    expected = fastpen.enet_path(X, Y, **kwargs)
+    res = _with_a_worker_restarted(
+        client, lambda: fd.enet_path(X, Y, block_size=2, client=client, **kwargs))
+    np.testing.assert_allclose(res.coefs, expected.coefs, rtol=1e-12, atol=1e-12)
+
+
+def test_cv_with_a_worker_killed_mid_fit_equals_the_local_cv(client):
+    """NumPy Y's blocks are futures of tasks holding them (read by every fold's task,
+    sent once): a worker lost with some of them recomputes them."""
+    from sklearn.model_selection import KFold
+
+    X, Y = _data(n=3000, p=100, k=24, seed=4)
+    folds = list(KFold(3).split(X))
+    kwargs = dict(cv=folds, l1_ratio=[0.5, 1.0], alphas=30, eps=1e-3, tol=1e-8)
+    local = fastpen.ElasticNetCV(alpha_per_target=True, **kwargs).fit(X, Y)
+    res = _with_a_worker_restarted(
+        client, lambda: fd.cv_enet(X, Y, block_size=4, client=client, **kwargs))
+    _same(res["coef"], local.coef_, exact=False)
+    _same(res["alpha"], local.alpha_, exact=False)
