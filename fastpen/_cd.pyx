@@ -84,7 +84,7 @@ cdef extern from "Python.h":
     int _check_signals "PyErr_CheckSignals"()
 
 
-cdef bint _interrupted(const CDParams* prm, CDResult* result) noexcept nogil:
+cdef bint _interrupted(const CDParams* prm) noexcept nogil:
     """Whether this call must stop: another thread of it was interrupted, or, on
     the main thread and when due, a signal handler raised (left pending)."""
     cdef double now
@@ -1148,7 +1148,7 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
         result.n_iter += 1
         it += 1
         if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
-            if _interrupted(prm, result):
+            if _interrupted(prm):
                 break
             # r^T S y_c = y^T S y - w^T q and r^T S r = r^T S y_c - w^T g (w = 0 off ws)
             r_dot_y = y_norm2
@@ -1189,7 +1189,7 @@ cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_
         result.n_iter += 1
         it += 1
         if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
-            if _interrupted(prm, result):
+            if _interrupted(prm):
                 break
             _dense_block_step(X, sw, x_mean, prm, w, R, g)
             if (_dense_gap(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m, result)
@@ -1234,7 +1234,7 @@ cdef void enet_dense(
     gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, not warm,
                           result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        if _interrupted(params, result):
+        if _interrupted(params):
             break
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
                             scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
@@ -1449,7 +1449,7 @@ cdef void enet_sparse(
     gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                            w, R, g, &scr, not warm, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        if _interrupted(params, result):
+        if _interrupted(params):
             break
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
                             scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
@@ -1464,7 +1464,7 @@ cdef void enet_sparse(
             result.n_iter += 1
             it += 1
             if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
-                if _interrupted(params, result):
+                if _interrupted(params):
                     break
                 _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
                 if _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
@@ -1570,7 +1570,7 @@ cdef void enet_gram(
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     while gap > params.tol and result.n_iter < params.max_iter:
-        if _interrupted(params, result):
+        if _interrupted(params):
             break
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, NULL, 0,
                             result.n_iter == 0)
@@ -1583,7 +1583,7 @@ cdef void enet_gram(
             result.n_iter += 1
             it += 1
             if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
-                if _interrupted(params, result):
+                if _interrupted(params):
                     break
                 _gram_block_step(Q, q, params, w, H, g)
                 if _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,

@@ -188,7 +188,9 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
     cdef int k, j
     cdef double l1 = 0.0, l2 = 0.0, dnorm = dnorm_floor, ridge_conj = 0.0, unpen = 0.0
     cdef double xta, v, c, gap, f2, dnorm_all = 0.0, enet_conj = 0.0
-    cdef bint penalised = a > 0.0 or b > 0.0, all_l2 = b > 0.0
+    cdef bint penalised = a > 0.0 or b > 0.0
+    # a tiny L1 part (below a millionth of the L2 part): see the unscaled gap below
+    cdef bint tiny_l1 = a > 0.0 and a < 1e-6 * b, all_l2 = tiny_l1
     for k in range(m):
         j = idx[k] if idx != NULL else k
         if norm2[j] == 0.0:
@@ -227,13 +229,13 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
             v /= pf[j]
             if v > dnorm:
                 dnorm = v
-            # the unscaled dual point's conjugate term, when this feature has an L2 part
-            if b * f2 > 0.0:
-                v = (g[j] if positive else fabs(g[j])) - a * pf[j]
-                if v > 0.0:
-                    enet_conj += v * v / (2.0 * b * f2)
-            else:
-                all_l2 = False
+            if tiny_l1:     # the unscaled dual point's conjugate term
+                if b * f2 > 0.0:
+                    v = (g[j] if positive else fabs(g[j])) - a * pf[j]
+                    if v > 0.0:
+                        enet_conj += v * v / (2.0 * b * f2)
+                else:
+                    all_l2 = False
         else:
             v = g[j]
             if positive and v < 0.0:
@@ -250,13 +252,12 @@ cdef inline double enet_gap(const int* idx, int m, const double* g, const double
         c = a / dnorm if dnorm > a else 1.0
         gap = (0.5 * r_norm2 * (1.0 + c * c) + a * l1 - c * r_dot_y
                + 0.5 * b * (1.0 + c * c) * l2)
-        if all_l2 and dnorm_floor <= a and a < 1e-6 * b:
+        if all_l2 and dnorm_floor <= a:
             # With an L2 part on every feature the residual itself is a dual point
             # (the penalty's conjugate is finite everywhere).  The rescaled point
             # above cannot certify when the L1 part is tiny (l1_ratio ~ 1e-13: every
-            # alpha ran to max_iter); below a millionth of the L2 part the unscaled
-            # one's gap is used too.  Not
-            # elsewhere: the rescaled point's gap is scikit-learn's and the
+            # alpha ran to max_iter), so there the unscaled one's gap is used too.
+            # Not elsewhere: the rescaled point's gap is scikit-learn's and the
             # benchmarks', so reported gaps stay comparable with other solvers'.
             # Screened features enter only below a (their conjugate terms are 0).
             gap = min(gap, r_norm2 - r_dot_y + a * l1 + 0.5 * b * l2 + enet_conj)

@@ -16,13 +16,14 @@ import numpy as np
 from ._multi import (
     alpha_max,
     blas_single_threaded,
+    check_finite_fit,
     check_inputs,
     make_group,
     run_paths,
     warn_unconverged,
 )
 from ._path import _alpha_grid, check_grid_possible, use_gram
-from ._validation import ScaleError, check_alphas, check_scalar
+from ._validation import check_alphas, check_scalar
 
 __all__ = ["CVPaths", "cv_paths", "select_alpha", "target_grids"]
 
@@ -45,25 +46,25 @@ class CVPaths:
 @blas_single_threaded
 def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True,
              sample_weight=None, solver, penalty, precompute="auto", shared_grid=True,
-             verbose=False, grids=None, min_folds=2, whole=None):
+             verbose=False, grids=None, whole=None):
     """Held-out errors along every path; see :class:`CVPaths`.
 
     ``folds``: a sequence of (train, test) row-index arrays.  ``shared_grid``:
     with several targets, one automatic grid for all (from the largest
     alpha_max), as needed to pick one alpha for all targets; otherwise each
     target's own.  ``grids``: the (L, k, m) grids already made (by
-    :func:`target_grids`), instead of ``alphas``; ``min_folds``: 1 to run some
-    of a cross-validation's folds (fastpen.dask splits them into tasks), and
-    ``whole``: then the whole cross-validation's (l1_ratios, folds, targets)
-    counts, so that the Gram-or-not choice is the one a single call would make.
+    :func:`target_grids`), instead of ``alphas``; ``whole``: when ``folds``
+    (and ``l1_ratios``, ``Y``) are some of a cross-validation's (fastpen.dask
+    splits them into tasks), the whole cross-validation's (l1_ratios, folds,
+    targets) counts, so that the Gram-or-not choice is the one a single call
+    would make.
     """
-    X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
+    X, Y, sw, fit_intercept, full = whole_data(X, Y, sample_weight, fit_intercept,
+                                               solver.n_threads, penalty)
     n, p = X.shape
     k = Y.shape[1]
     base = np.ones(n) if sw is None else sw
     l1_ratios = check_l1_ratios(l1_ratios)
-    full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
-                      solver.n_threads, penalty)
     if grids is None:
         grids = _grids(full, Y, l1_ratios, alphas, eps, shared_grid, solver.n_threads)
     grids = np.ascontiguousarray(grids, dtype=np.float64)                   # (L, k, m)
@@ -78,15 +79,15 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
         w = np.bincount(_rows(train, n, "train"), minlength=n) * base
         rows, count = np.unique(_rows(test, n, "test"), return_counts=True)
         if not w.sum() > 0:
-            raise ValueError("sample_weight: a cross-validation fold has no training row of positive "
-                             "weight.")
+            raise ValueError("sample_weight: a cross-validation fold has no training row "
+                             "of positive weight.")
         if not base[rows].sum() > 0:
             raise ValueError("A cross-validation fold has no held-out row of positive "
                              "weight.")
         groups.append(make_group(X, Y, w * (n / w.sum()), fit_intercept, solver.n_threads,
                                  penalty, test_rows=rows, test_w=base[rows] * count))
     F = len(groups)
-    if F < min_folds:
+    if F < 2 and whole is None:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {F}.")
     # problems in (l1_ratio, fold, target) order
     li, fi, ci = np.meshgrid(np.arange(L), np.arange(F), np.arange(k), indexing="ij")
@@ -107,10 +108,17 @@ def target_grids(X, Y, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True,
                  sample_weight=None, penalty, n_threads=1):
     """Each target's own alpha grid (L, k, m) for every l1_ratio, from the whole data
     (what :func:`cv_paths` makes with ``shared_grid=False``)."""
+    full = whole_data(X, Y, sample_weight, fit_intercept, n_threads, penalty)[4]
+    return _grids(full, Y, check_l1_ratios(l1_ratios), alphas, eps, False, n_threads)
+
+
+def whole_data(X, Y, sample_weight, fit_intercept, n_threads, penalty):
+    """(X, Y, weights, fit_intercept) validated, and the whole data's group (its column
+    statistics and penalty), which grids, cross-validation and the refit start from."""
     X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
     full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
                       n_threads, penalty)
-    return _grids(full, Y, check_l1_ratios(l1_ratios), alphas, eps, False, n_threads)
+    return X, Y, sw, fit_intercept, full
 
 
 def _gram_too_big(X, n_folds):
@@ -219,10 +227,6 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
     coefs = res.coefs[0]
     intercepts = (full.y_mean - coefs @ full.prob.x_mean if full.prob.fit_intercept
                   else np.zeros(k)).astype(X.dtype)
-    if not (np.isfinite(coefs).all() and np.isfinite(res.gaps).all()
-            and np.isfinite(intercepts).all()):
-        raise ScaleError(
-            f"non-finite coefficients: the data are too badly scaled for {X.dtype} "
-            "precision; rescale X and y.")
+    check_finite_fit(coefs, res.gaps, intercepts, X.dtype)
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
     return coefs, intercepts, res.gaps[:, 0] / n, res.n_iter[:, 0].astype(int)

@@ -81,11 +81,9 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
     if isinstance(lambdas, (int, np.integer)):
         size = check_scalar(lambdas, "lambdas", "int", low=1)
         if lambda_max is None:
-            if np.any(pen.active):
-                raise ValueError("An automatic lambda grid needs a penalty (penalty_factor "
-                                 "> 0) on at least one non-constant feature of X; pass an "
-                                 "explicit array of lambdas.")
-            lambda_max = 0.0        # no feature of X varies: nothing to fit
+            raise ValueError("An automatic lambda grid needs a penalty (penalty_factor "
+                             "> 0) on at least one non-constant feature of X; pass an "
+                             "explicit array of lambdas.")
         ratio = (1e-4 if n > p else 1e-2) if lambda_min_ratio is None else lambda_min_ratio
         lambdas = _alpha_grid(lambda_max, size, ratio)   # degenerate for lambda_max = 0
     else:

@@ -226,11 +226,13 @@ def _alpha_max(prob, pen, l1_ratio, n_threads):
 
     The unpenalised features are fitted first; alpha_max is then
     max_j g_j / (n l1_ratio pf_j) over the penalised features, with g = X~^T S r
-    counted only in the directions the constraints allow.  None when no
-    feature is penalised.
+    counted only in the directions the constraints allow.  0 when no feature of
+    X varies; None when none of those is penalised (or l1_ratio is 0).
     """
     penalised = pen.active & (pen.l1 > 0)
     w0 = _fit_unpenalized(prob, pen)
+    if not pen.active.any():        # no feature of X varies: nothing to fit, as in
+        return 0.0, w0              # scikit-learn (a degenerate grid)
     if not penalised.any() or l1_ratio == 0:
         return None, w0
     r = prob.y_c
@@ -244,24 +246,20 @@ def _alpha_max(prob, pen, l1_ratio, n_threads):
 
 
 def check_grid_possible(pen, l1_ratio):
-    """Whether an automatic grid has an alpha_max, for the penalty ``pen``.
+    """Raise when an automatic grid has no finite alpha_max for the penalty ``pen``.
 
-    Raises when alpha_max is infinite (no L1 penalty on any feature that
-    varies).  Returns False when X has no feature that varies (constant or zero
-    columns, one sample): nothing can be fitted, alpha_max is 0 and the grid
-    degenerate, as in scikit-learn.
+    That is without an L1 penalty on any feature that varies.  When no feature
+    varies (constant or zero columns, one sample) alpha_max is 0 and the grid
+    degenerate (see :func:`_alpha_max`).
     """
     if l1_ratio == 0:
         raise ValueError("An automatic alpha grid needs l1_ratio > 0 (alpha_max is "
                          "infinite without an L1 penalty); pass an explicit array of alphas.")
-    if not np.any(pen.active):
-        return False
-    if not np.any(pen.active & (pen.l1 > 0)):
+    if np.any(pen.active) and not np.any(pen.active & (pen.l1 > 0)):
         raise ValueError(
             "An automatic alpha grid needs an L1 penalty on at least one non-constant "
             "feature of X (penalty_factor is 0 on all of them, or they are excluded); "
             "pass an explicit array of alphas.")
-    return True
 
 
 def check_alpha_max(top):
@@ -542,14 +540,12 @@ default='auto'
     pen = make_penalty(prob, penalty_factor, exclude, rescale_penalty_factor,
                        standardize, lower_bounds, upper_bounds,
                        solver.positive)
-    varies = grid_size is None or check_grid_possible(pen, l1_ratio)
     # An explicit grid needs no alpha_max (one pass over X saved): the kernel
     # certifies w = 0 at an alpha above it from its first scan.
     alpha_max = w_at_max = None
     if grid_size is not None:
+        check_grid_possible(pen, l1_ratio)
         alpha_max, w_at_max = _alpha_max(prob, pen, l1_ratio, solver.n_threads)
-        if not varies:
-            alpha_max = 0.0
         alphas = _alpha_grid(alpha_max, grid_size, eps)
     if np.any(alphas == 0):
         warn("alpha=0 fits ordinary least squares; a dedicated least-squares "

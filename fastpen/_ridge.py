@@ -30,8 +30,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ._multi import blas_single_threaded, blocked_gram, blocked_xt
-from ._threads import effective_n_threads, holds_threads
-from ._path import _blas_limited, _Problem, column_stats, direct_gram, gram_matrix
+from ._threads import blas_threads, effective_n_threads, holds_threads
+from ._path import _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import (
     ScaleError, check_array_2d, check_bool, check_sample_weight, check_target, kernel_csc)
 
@@ -205,18 +205,6 @@ def finite_fit(coefs, intercepts):
         raise ScaleError("non-finite coefficients: X and y are too large in magnitude for "
                          f"{coefs.dtype} precision; rescale X and y.")
     return coefs, intercepts
-
-
-def blas_threads(requested):
-    """A context holding BLAS and LAPACK to the ``n_threads`` a user asked for
-    (None: left as they are), so that it bounds the whole fit, not only
-    fastpen's own loops: most of a ridge fit is BLAS-3 and LAPACK.  Counted
-    as :func:`fastpen.effective_n_threads` counts, but also in a build
-    without OpenMP (whose own loops then run on one thread)."""
-    from ._threads import _check_n_threads, _explicit
-
-    requested = _check_n_threads(requested)
-    return _blas_limited(requested is not None, requested and _explicit(requested))
 
 
 def check_targets_any(y, n):

@@ -239,3 +239,13 @@ def blas_limited(active, limit=1):
 
         _blas_controller = ThreadpoolController()
     return _blas_controller.limit(limits=max(int(limit), 1), user_api="blas")
+
+
+def blas_threads(requested):
+    """A context holding BLAS and LAPACK to the ``n_threads`` a user asked for
+    (None: left as they are), so that it bounds the whole fit, not only
+    fastpen's own loops: most of a ridge fit is BLAS-3 and LAPACK.  Counted
+    as :func:`effective_n_threads` counts, but also in a build without OpenMP
+    (whose own loops then run on one thread)."""
+    requested = _check_n_threads(requested)
+    return blas_limited(requested is not None, requested and _explicit(requested))

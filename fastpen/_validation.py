@@ -54,11 +54,16 @@ def check_finite(values, name):
         raise ValueError(f"{name} contains NaN or infinity.")
 
 
-def _as_numeric(values, name):
+def as_array(values, name):
+    """``np.asarray(values)``, or a ValueError naming ``name`` (ragged nested lists)."""
     try:
-        arr = np.asarray(values)
-    except (TypeError, ValueError) as exc:      # ragged nested lists, say
+        return np.asarray(values)
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} cannot be read as an array: {exc}") from None
+
+
+def _as_numeric(values, name):
+    arr = as_array(values, name)
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)

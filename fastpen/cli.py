@@ -29,25 +29,32 @@ class UsageError(Exception):
     """Options that do not go together (exit status 2)."""
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _at_least(low, what="must be at least {low}", name="parse"):
+    def parse(text):
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{what.format(low=low)}, got {value}")
+        return value
+    parse.__name__ = name               # argparse names it in "invalid ... value"
+    return parse
 
 
-def _folds(text):
-    value = int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"needs at least 2 folds, got {value}")
-    return value
+_positive_int = _at_least(1, name="_positive_int")
+_folds = _at_least(2, "needs at least {low} folds", name="_folds")
 
 
-def _positive_float(text):
-    value = float(text)
-    if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
+def _float_at_least(low, strict, what, name):
+    def parse(text):
+        value = float(text)
+        if not (value > low if strict else value >= low) or not np.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a {what} number, got {text}")
+        return value
+    parse.__name__ = name
+    return parse
+
+
+_positive_float = _float_at_least(0.0, True, "positive", "_positive_float")
+_nonnegative_float = _float_at_least(0.0, False, "non-negative", "_nonnegative_float")
 
 
 def _l1_ratio(text):
@@ -194,22 +201,6 @@ def _parser():
     bench.add_argument("--repeat", type=_positive_int, default=3)
     bench.add_argument("--threads", "--n-threads", type=_threads, default=None, dest="threads")
     return parser
-
-
-def _at_least(low):
-    def parse(text):
-        value = int(text)
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
-        return value
-    return parse
-
-
-def _nonnegative_float(text):
-    value = float(text)
-    if not value >= 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text}")
-    return value
 
 
 def main(argv=None):

@@ -308,22 +308,20 @@ def _cv_block(X, Y, fold, l1_ratio, grids, whole, kwargs, n_threads):
     from ._cv import cv_paths
 
     with _task_threads(n_threads) as count:
-        cvp = cv_paths(X, Y, [fold], l1_ratios=[l1_ratio], grids=grids[None], min_folds=1,
+        cvp = cv_paths(X, Y, [fold], l1_ratios=[l1_ratio], grids=grids[None],
                        whole=whole, solver=_solver(kwargs, count), **_cv_options(kwargs))
     return cvp.mse[0, :, 0, :]
 
 
 def _refit_block(X, Y, alphas, l1_ratios, n_fits, kwargs, n_threads):
-    from ._cv import CVPaths, refit
-    from ._multi import check_inputs, make_group
+    from ._cv import CVPaths, refit, whole_data
 
     options = _cv_options(kwargs)
     with _task_threads(n_threads) as count:
         solver = _solver(kwargs, count)
-        Xc, Yc, sw, fit_intercept = check_inputs(X, Y, options["sample_weight"],
-                                                 options["fit_intercept"])
-        full = make_group(Xc, Yc, sw if sw is not None else np.empty(0), fit_intercept,
-                          solver.n_threads, options["penalty"])
+        Xc, Yc, _, _, full = whole_data(X, Y, options["sample_weight"],
+                                        options["fit_intercept"], solver.n_threads,
+                                        options["penalty"])
         return refit(CVPaths(None, None, full, Xc, Yc), alphas, l1_ratios, solver,
                      options["precompute"], n_fits=n_fits)
 

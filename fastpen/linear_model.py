@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import enet_path
 from ._threads import thread_lease
-from ._validation import check_bool, check_scalar, check_sparse_structure
+from ._validation import as_array, check_bool, check_scalar, check_sparse_structure
 
 __all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge", "RidgeCV"]
 
@@ -66,12 +66,10 @@ def _validate_xy(estimator, X, y):
     report without naming the argument: sparse index arrays, ragged lists."""
     if sp.issparse(X):
         check_sparse_structure(X, "X")
-    for value, name in ((X, "X"), (y, "y")):
-        if isinstance(value, (list, tuple)):
-            try:
-                np.asarray(value)
-            except ValueError as exc:
-                raise ValueError(f"{name} cannot be read as an array: {exc}") from None
+    if isinstance(X, (list, tuple)):
+        X = as_array(X, "X")
+    if isinstance(y, (list, tuple)):
+        y = as_array(y, "y")
     return validate_data(estimator, X, y, accept_sparse=True,
                          dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
 
@@ -515,7 +513,8 @@ class Ridge(_LinearModel):
         self
         """
         from ._threads import effective_n_threads
-        from ._ridge import _Design, _mode, blas_threads, finite_fit, fit_cholesky, fit_ridge
+        from ._ridge import _Design, _mode, finite_fit, fit_cholesky, fit_ridge
+        from ._threads import blas_threads
         from ._validation import check_array_2d
 
         if self.solver not in ("auto", "cholesky", "eigh", "cg", "lsqr", "cd"):
@@ -638,7 +637,8 @@ class RidgeCV(_LinearModel):
         """
         from ._threads import effective_n_threads
         from ._ridge import (
-            _check_ridge_alphas, blas_threads, finite_fit, fit_ridge, ridge_cv_scores)
+            _check_ridge_alphas, finite_fit, fit_ridge, ridge_cv_scores)
+        from ._threads import blas_threads
         from ._validation import ScaleError, check_array_2d, check_sample_weight
 
         if self.scoring not in (None, "neg_mean_squared_error"):
