@@ -11,7 +11,11 @@ Data movement, which is what limits the scale:
 
 - X is scattered once, to every worker (``client.scatter(X, broadcast=True)``);
   every task refers to that copy, so X crosses the network once per worker,
-  not once per task, and a worker that dies is replaced without losing it.
+  not once per task.  Scattered data, unlike a task's result, cannot be
+  recomputed, and the scheduler's active memory manager keeps fewer copies
+  of data no task is waiting for (down to one); so if the last worker
+  holding X dies, X is scattered again from here and the fit rerun (a
+  future given as X cannot be: its loss raises).
 - Y stays where it is: a Dask array chunked along targets (rows in one chunk);
   each task reads one chunk.
 - A task sends back its block's results only: paths (n_alphas x block x p)
@@ -19,8 +23,10 @@ Data movement, which is what limits the scale:
 
 Cross-validation runs (fold x l1_ratio x target block) tasks, then selects
 each target's alpha and l1_ratio from the mean held-out error, and refits each
-block on the whole data, distributed too.  Dask retries a task whose worker
-died (its inputs are still on the others), so the result equals a local fit.
+block on the whole data, distributed too: one task graph, so a block's refit
+starts as soon as its own errors are in.  Dask reruns a task whose worker died
+(its inputs are still on the others, or recomputed), so the result equals a
+local fit.
 """
 import contextlib
 import math
@@ -132,6 +138,9 @@ def _x_info(client, X):
     from distributed import Future
 
     if isinstance(X, Future):
+        if X.status != "finished":
+            raise ValueError(f"X is a future whose data is not on the cluster (its status "
+                             f"is {X.status!r}): scatter X again.")
         shape, dtype = client.submit(_shape_dtype, X, pure=False).result()
         return X, shape, dtype
     X = _dense_x(X)
@@ -140,11 +149,47 @@ def _x_info(client, X):
     return X, X.shape, X.dtype
 
 
-def _scatter_x(client, X):
-    """X's future on every worker (sent once to each), or X if already one."""
+_X_RESENDS = 2
+
+
+def _broadcast_x(client, X):
+    """X's future on every worker: X scattered to each once; a future given as X
+    copied to the workers the memory manager has dropped it from since."""
     from distributed import Future
 
-    return X if isinstance(X, Future) else client.scatter(X, broadcast=True, hash=False)
+    if isinstance(X, Future):
+        client.replicate([X])
+        return X
+    return client.scatter(X, broadcast=True, hash=False)
+
+
+def _x_lost(client, X_future):
+    if X_future.status != "finished":
+        return True
+    return not client.who_has([X_future]).get(X_future.key)
+
+
+def _with_x(client, X, run):
+    """``run(X_future)`` with X on every worker.  Should a fit fail because the
+    last worker holding X died (scattered data is not recomputed), X is scattered
+    again and the fit rerun, at most ``_X_RESENDS`` times; a future given as X
+    cannot be resent, so its loss raises."""
+    from distributed import Future
+
+    for attempt in range(_X_RESENDS + 1):
+        X_future = _broadcast_x(client, X)
+        try:
+            return run(X_future)
+        except Exception as exc:
+            if not _x_lost(client, X_future):
+                raise
+            if isinstance(X, Future):
+                raise RuntimeError("X's future was lost with the worker holding it "
+                                   "(scattered data cannot be recomputed): scatter X "
+                                   "again, or pass X itself.") from exc
+            if attempt == _X_RESENDS:
+                raise RuntimeError(f"X was lost with a worker {attempt + 1} times in "
+                                   f"one fit; giving up.") from exc
 
 
 def _check_block_size(block_size):
@@ -196,7 +241,9 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
     X : ndarray, sparse matrix, Dask array or distributed.Future
         (n_samples, n_features).  Sent once to every worker (a Dask array is
         computed first: X must fit in a worker's memory); a future of X
-        scattered with ``broadcast=True`` serves many fits with one transfer.
+        scattered with ``broadcast=True`` serves many fits (copied again to the
+        workers the memory manager dropped it from between fits; its loss with
+        every worker holding it raises, as fastpen cannot resend it).
     Y : ndarray or Dask array of shape (n_samples, n_targets)
         A Dask array's column chunks are the blocks (its rows are put in one chunk).
     client : distributed.Client, optional
@@ -210,7 +257,8 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
         T tasks start together, T once the first ones end).
     compute : bool, default=True
         True: a :class:`fastpen.PathResult` of NumPy arrays; False: the same of
-        lazy Dask arrays (backed by the running tasks).
+        lazy Dask arrays (backed by the running tasks; if every worker holding X
+        dies before they are computed, computing them raises, as X is not resent).
     **kwargs
         Everything else :func:`fastpen.enet_path` takes (l1_ratio, alphas, eps,
         fit_intercept, sample_weight, tol, max_iter, penalty_factor, ...).
@@ -225,19 +273,23 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
     """
     client = _client(client)
     X, x_shape, x_dtype = _x_info(client, X)
-    n_workers = len(client.scheduler_info()["workers"])
+    n_workers = len(client.nthreads())
     blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
     if shape[0] != x_shape[0]:
         raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
     kwargs, grid_of, shared, m = _alpha_plan(kwargs, shape[1])
-    X_future = _scatter_x(client, X)
-    futures = [(start, stop, client.submit(_path_block, X_future, block, grid_of(start, stop),
-                                           n_threads, kwargs, pure=False))
-               for start, stop, block in _submit_blocks(client, blocks)]
+    y_blocks = _submit_blocks(client, blocks)
+
+    def submit(X_future):
+        return [(start, stop, client.submit(_path_block, X_future, block, grid_of(start, stop),
+                                            n_threads, kwargs, pure=False))
+                for start, stop, block in y_blocks]
+
     if compute:
-        parts = client.gather([f for _, _, f in futures])
-        return _concatenate(parts, shared)
-    return _lazy(futures, x_shape, x_dtype, m, grid_of(0, shape[1]) if shared else None)
+        return _with_x(client, X, lambda X_future: _concatenate(
+            client.gather([f for _, _, f in submit(X_future)]), shared))
+    return _lazy(submit(_broadcast_x(client, X)), x_shape, x_dtype, m,
+                 grid_of(0, shape[1]) if shared else None)
 
 
 def lasso_path(X, Y, **kwargs):
@@ -313,7 +365,7 @@ def _cv_block(X, Y, fold, l1_ratio, grids, whole, kwargs, n_threads):
     return cvp.mse[0, :, 0, :]
 
 
-def _refit_block(X, Y, alphas, l1_ratios, n_fits, kwargs, n_threads):
+def _refit_block(X, Y, choice, n_fits, kwargs, n_threads):
     from ._cv import CVPaths, refit, whole_data
 
     options = _cv_options(kwargs)
@@ -322,8 +374,8 @@ def _refit_block(X, Y, alphas, l1_ratios, n_fits, kwargs, n_threads):
         Xc, Yc, _, _, full = whole_data(X, Y, options["sample_weight"],
                                         options["fit_intercept"], solver.n_threads,
                                         options["penalty"])
-        return refit(CVPaths(None, None, full, Xc, Yc), alphas, l1_ratios, solver,
-                     options["precompute"], n_fits=n_fits)
+        return refit(CVPaths(None, None, full, Xc, Yc), choice["alpha"],
+                     choice["l1_ratio"], solver, options["precompute"], n_fits=n_fits)
 
 
 def _solver(kwargs, n_threads):
@@ -365,7 +417,7 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     """
     from sklearn.model_selection import check_cv
 
-    from ._cv import check_folds, check_l1_ratios, select_alpha
+    from ._cv import check_folds, check_l1_ratios
 
     client = _client(client)
     X, x_shape, _ = _x_info(client, X)
@@ -374,12 +426,11 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     folds = check_folds(check_cv(cv).split(np.zeros((n, 1))), n)
     if len(folds) < 2:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {len(folds)}.")
-    n_workers = len(client.scheduler_info()["workers"])
+    n_workers = len(client.nthreads())
     blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
     if shape[0] != n:
         raise ValueError(f"Y has {shape[0]} samples but X has {n}.")
     whole = (l1_ratios.size, len(folds), shape[1])
-    X_future = _scatter_x(client, X)
     kwargs = dict(tol=tol, max_iter=max_iter, positive=positive, fit_intercept=fit_intercept,
                   sample_weight=sample_weight, penalty_factor=penalty_factor,
                   precompute=precompute)
@@ -387,34 +438,47 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
                         fit_intercept=fit_intercept, sample_weight=sample_weight,
                         penalty=dict(penalty_factor=penalty_factor, positive=positive))
     y_blocks = _submit_blocks(client, blocks, shared=True)
-    grids = [client.submit(_grid_block, X_future, yb, grid_options, n_threads, pure=False)
-             for _, _, yb in y_blocks]
-    errors = [[[client.submit(_cv_block, X_future, yb, fold, float(l1), row, whole, kwargs,
-                              n_threads, pure=False)
-                for fold in folds]
-               for l1, row in ((l1, client.submit(_row, grid, li, pure=False))
-                               for li, l1 in enumerate(l1_ratios))]
-              for (_, _, yb), grid in zip(y_blocks, grids)]
-    grids = client.gather(grids)                                   # each (L, k_b, m)
-    mse = np.concatenate([np.stack([np.stack(client.gather(per_fold), axis=1)
-                                    for per_fold in per_l1])      # (L, m, F, k_b)
-                          for per_l1 in errors], axis=3)
-    alphas_all = np.concatenate(grids, axis=1)                     # (L, k, m)
+
+    def run(X_future):
+        # one graph per block: grids -> (l1_ratio x fold) errors -> choice -> refit, so
+        # the driver waits on nothing before the end (and X always has tasks waiting)
+        chosen, refits = [], []
+        for _, _, yb in y_blocks:
+            grid = client.submit(_grid_block, X_future, yb, grid_options, n_threads,
+                                 pure=False)
+            errors = [[client.submit(_cv_block, X_future, yb, fold, float(l1), row, whole,
+                                     kwargs, n_threads, pure=False)
+                       for fold in folds]
+                      for l1, row in ((l1, client.submit(_row, grid, li, pure=False))
+                                      for li, l1 in enumerate(l1_ratios))]
+            choice = client.submit(_choose_block, grid, errors, l1_ratios, pure=False)
+            chosen.append(choice)
+            refits.append(client.submit(_refit_block, X_future, yb, choice, shape[1],
+                                        kwargs, n_threads, pure=False))
+        return client.gather(chosen), client.gather(refits)
+
+    chosen, parts = _with_x(client, X, run)
+    out = {name: np.concatenate([c[name] for c in chosen], axis=axis)
+           for name, axis in (("alpha", 0), ("alpha_1se", 0), ("l1_ratio", 0),
+                              ("mse_path", 3), ("alphas", 1))}
+    out.update(coef=np.concatenate([p[0] for p in parts]),
+               intercept=np.concatenate([p[1] for p in parts]),
+               dual_gap=np.concatenate([p[2] for p in parts]),
+               n_iter=np.concatenate([p[3] for p in parts]))
+    return out
+
+
+def _choose_block(grids, errors, l1_ratios):
+    """Each target's alpha and l1_ratio in one block, from its held-out errors
+    (``errors[l][f]``: (m, k_b)) and grids (L, k_b, m); with ``mse_path`` (L, m, F, k_b)
+    and the grids."""
+    from ._cv import select_alpha
+
+    mse = np.stack([np.stack(per_fold, axis=1) for per_fold in errors])
     li, ai, one = select_alpha(mse, True)
-    k = alphas_all.shape[1]
-    best = alphas_all[li, np.arange(k), ai]
-    one_se = alphas_all[li, np.arange(k), one]
-    chosen_l1 = l1_ratios[li]
-    refits = [client.submit(_refit_block, X_future, yb, best[s:e], chosen_l1[s:e], k,
-                            kwargs, n_threads, pure=False)
-              for s, e, yb in y_blocks]
-    parts = client.gather(refits)
-    return dict(coef=np.concatenate([p[0] for p in parts]),
-                intercept=np.concatenate([p[1] for p in parts]),
-                dual_gap=np.concatenate([p[2] for p in parts]),
-                n_iter=np.concatenate([p[3] for p in parts]),
-                alpha=best, alpha_1se=one_se, l1_ratio=chosen_l1, mse_path=mse,
-                alphas=alphas_all)
+    targets = np.arange(grids.shape[1])
+    return dict(alpha=grids[li, targets, ai], alpha_1se=grids[li, targets, one],
+                l1_ratio=l1_ratios[li], mse_path=mse, alphas=grids)
 
 
 def _row(grids, li):

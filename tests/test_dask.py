@@ -1,6 +1,7 @@
 """fastpen.dask (issue 9): block-of-targets fits on a distributed.LocalCluster with two
 worker processes equal the local batch fit, X crosses to each worker once, and a
 worker killed in the middle of a fit does not change the result."""
+import contextlib
 import time
 
 import numpy as np
@@ -129,7 +130,23 @@ def _incoming(client):
     return client.run(log)
 
 
+@contextlib.contextmanager
+def _memory_manager_stopped(client):
+    """The scheduler's active memory manager stopped: it drops copies of data no task
+    waits for (a broadcast X between fits), which would blur what fastpen sends."""
+    client.amm.stop()
+    try:
+        yield
+    finally:
+        client.amm.start()
+
+
 def test_x_crosses_to_each_worker_once(client):
+    with _memory_manager_stopped(client):
+        _check_x_crosses_to_each_worker_once(client)
+
+
+def _check_x_crosses_to_each_worker_once(client):
     X, Y = _data(n=400, p=50, k=40)
     before = _incoming(client)
     res = fd.enet_path(X, Y, alphas=8, block_size=4)       # 10 tasks on 2 workers
@@ -142,30 +159,48 @@ def test_x_crosses_to_each_worker_once(client):
     # a future of X scattered once serves further fits with no transfer at all
     X_future = client.scatter(X, broadcast=True, hash=False)
     assert set(client.who_has(X_future)[X_future.key]) == set(
-        client.scheduler_info()["workers"])
+        client.nthreads())
     before = _incoming(client)
     again = fd.enet_path(X_future, Y, alphas=8, block_size=4)
     assert _incoming(client) == before
     np.testing.assert_array_equal(again.coefs, res.coefs)
 
 
-def _with_a_worker_restarted(client, fit):
-    """Run ``fit()`` in a thread; once the first worker has a task, have its nanny kill
-    it and start another; return what ``fit`` returned."""
+def _with_a_worker_restarted(client, fit, victim=None, everyone=False):
+    """Run ``fit()`` in a thread; once ``victim`` (default: the first worker) is running a
+    fitting task (not one of the instant ones that only hold data), have its nanny kill
+    it (``everyone``: every worker) and start another; return what ``fit`` returned, or
+    raise what it raised."""
     import threading
 
+    fitting = ("_path_block", "_grid_block", "_cv_block", "_refit_block")
     out = {}
-    thread = threading.Thread(target=lambda: out.update(res=fit()))
+
+    def target():
+        try:
+            out["res"] = fit()
+        except Exception as exc:
+            out["exc"] = exc
+
+    thread = threading.Thread(target=target)
     thread.start()
-    victim = sorted(client.scheduler_info()["workers"])[0]
+    victim = victim or sorted(client.nthreads())[0]
     deadline = time.time() + 60
-    while not client.processing().get(victim) and time.time() < deadline:
-        time.sleep(0.005)
-    busy = client.processing().get(victim)
-    client.restart_workers([victim])
+    busy = ()
+    while not busy and thread.is_alive() and time.time() < deadline:
+        # one snapshot per poll: a task seen running must not vanish before it is recorded
+        busy = [key for key in client.processing().get(victim, ())
+                if str(key).startswith(fitting)]
+        if not busy:
+            time.sleep(0.002)
+    alive = thread.is_alive()
+    client.restart_workers(list(client.nthreads()) if everyone
+                           else [victim])
     thread.join(120)
-    assert busy, "the worker had no task running: nothing was tested"
+    assert busy and alive, "no fitting task was running on the worker: nothing was tested"
     client.wait_for_workers(2, timeout=60)
+    if "exc" in out:
+        raise out["exc"]
     return out["res"]
 
 
@@ -194,3 +229,60 @@ def test_cv_with_a_worker_killed_mid_fit_equals_the_local_cv(client):
         client, lambda: fd.cv_enet(X, Y, block_size=4, client=client, **kwargs))
     _same(res["coef"], local.coef_, exact=False)
     _same(res["alpha"], local.alpha_, exact=False)
+
+
+@pytest.mark.parametrize("fit", ["path", "cv"])
+def test_x_lost_with_its_last_worker_is_sent_again(client, monkeypatch, fit):
+    """Scattered X is not recomputed when the workers holding it die (the memory manager
+    may have left one copy only; here every worker is killed mid-fit): X is scattered
+    again and the fit rerun, with the local result."""
+    from sklearn.model_selection import KFold
+
+    X, Y = _data(n=3000, p=200, k=24, seed=5)
+    real, sent = fd._broadcast_x, []
+
+    def counted(client, X):
+        sent.append(X)
+        return real(client, X)
+
+    monkeypatch.setattr(fd, "_broadcast_x", counted)
+    if fit == "path":
+        kwargs = dict(alphas=40, eps=1e-3, tol=1e-10)
+        expected = fastpen.enet_path(X, Y, **kwargs).coefs
+        res = _with_a_worker_restarted(client, lambda: fd.enet_path(
+            X, Y, block_size=2, client=client, **kwargs), everyone=True).coefs
+    else:
+        kwargs = dict(cv=list(KFold(3).split(X)), l1_ratio=[0.5, 1.0], alphas=20, tol=1e-8)
+        expected = fastpen.ElasticNetCV(alpha_per_target=True, **kwargs).fit(X, Y).coef_
+        res = _with_a_worker_restarted(client, lambda: fd.cv_enet(
+            X, Y, block_size=4, client=client, **kwargs), everyone=True)["coef"]
+    assert len(sent) == 2
+    np.testing.assert_allclose(res, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_lost_future_of_x_raises_and_an_idle_one_is_broadcast_again(client):
+    """A future given as X cannot be resent: lost before the fit, a ValueError; lost
+    during it, a RuntimeError naming X.  One the memory manager has reduced to one copy
+    while idle is copied to every worker again before the fit."""
+    X, Y = _data(n=500, p=40, k=8, seed=6)
+    workers = sorted(client.nthreads())
+    with _memory_manager_stopped(client):
+        X_future = client.scatter(X, broadcast=True, hash=False)
+        client.amm.run_once()                  # nothing waits on X: one copy is kept
+        deadline = time.time() + 30
+        while len(client.who_has(X_future)[X_future.key]) > 1 and time.time() < deadline:
+            time.sleep(0.01)
+        assert len(client.who_has(X_future)[X_future.key]) == 1
+        assert fd._broadcast_x(client, X_future) is X_future
+        assert sorted(client.who_has(X_future)[X_future.key]) == workers
+    _same(fd.enet_path(X_future, Y, alphas=5).coefs, fastpen.enet_path(X, Y, alphas=5).coefs,
+          exact=False)
+
+    X, Y = _data(n=3000, p=200, k=24, seed=7)
+    X_future = client.scatter(X, broadcast=True, hash=False)
+    with pytest.raises(RuntimeError, match="X's future was lost"):
+        _with_a_worker_restarted(client, lambda: fd.enet_path(
+            X_future, Y, alphas=40, eps=1e-3, tol=1e-10, block_size=2, client=client),
+            everyone=True)
+    with pytest.raises(ValueError, match="X is a future whose data is not on the cluster"):
+        fd.enet_path(X_future, Y, alphas=5)
