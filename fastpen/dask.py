@@ -138,9 +138,10 @@ def _x_info(client, X):
     from distributed import Future
 
     if isinstance(X, Future):
-        if X.status != "finished":
-            raise ValueError(f"X is a future whose data is not on the cluster (its status "
-                             f"is {X.status!r}): scatter X again.")
+        if X.status == "cancelled":
+            raise ValueError("X is a future whose data is no longer on the cluster (it was "
+                             "cancelled, or scattered data lost with its workers): scatter "
+                             "X again.")
         shape, dtype = client.submit(_shape_dtype, X, pure=False).result()
         return X, shape, dtype
     X = _dense_x(X)
@@ -164,32 +165,46 @@ def _broadcast_x(client, X):
 
 
 def _x_lost(client, X_future):
-    if X_future.status != "finished":
+    """Whether X's data is gone for good: scattered data whose workers all died
+    (the scheduler forgets it; a computed future would be recomputed instead)."""
+    if X_future.status == "cancelled":
         return True
-    return not client.who_has([X_future]).get(X_future.key)
+    return X_future.status == "finished" and not client.who_has([X_future]).get(X_future.key)
 
 
 def _with_x(client, X, run):
-    """``run(X_future)`` with X on every worker.  Should a fit fail because the
-    last worker holding X died (scattered data is not recomputed), X is scattered
-    again and the fit rerun, at most ``_X_RESENDS`` times; a future given as X
-    cannot be resent, so its loss raises."""
+    """``run(X_future, submit)`` with X on every worker; ``submit(func, *args)`` is
+    ``client.submit(..., pure=False)``, and every task submitted so is cancelled if the
+    fit fails.  Should it fail because the workers holding X all died (scattered data
+    is not recomputed), X is scattered again and the fit rerun, at most
+    ``_X_RESENDS`` times; a future given as X cannot be resent, so its loss raises."""
     from distributed import Future
 
     for attempt in range(_X_RESENDS + 1):
         X_future = _broadcast_x(client, X)
+        submitted = []
+
+        def submit(func, *args):
+            submitted.append(client.submit(func, *args, pure=False))
+            return submitted[-1]
+
         try:
-            return run(X_future)
+            return run(X_future, submit)
         except Exception as exc:
-            if not _x_lost(client, X_future):
+            lost = _x_lost(client, X_future)
+            client.cancel(submitted + ([] if isinstance(X, Future) else [X_future]))
+            if not lost:
                 raise
+            why = (f"the workers holding X died during the fit ({type(exc).__name__}: "
+                   f"{exc}); a task that kills its worker, out of memory for one, does "
+                   f"this too (try a smaller block_size)")
             if isinstance(X, Future):
-                raise RuntimeError("X's future was lost with the worker holding it "
-                                   "(scattered data cannot be recomputed): scatter X "
-                                   "again, or pass X itself.") from exc
+                raise RuntimeError(f"X's future was lost: {why}.  Scattered data cannot "
+                                   f"be recomputed: scatter X again, or pass X "
+                                   f"itself.") from exc
             if attempt == _X_RESENDS:
-                raise RuntimeError(f"X was lost with a worker {attempt + 1} times in "
-                                   f"one fit; giving up.") from exc
+                raise RuntimeError(f"X was scattered {attempt + 1} times and lost each "
+                                   f"time: {why}.") from exc
 
 
 def _check_block_size(block_size):
@@ -257,8 +272,9 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
         T tasks start together, T once the first ones end).
     compute : bool, default=True
         True: a :class:`fastpen.PathResult` of NumPy arrays; False: the same of
-        lazy Dask arrays (backed by the running tasks; if every worker holding X
-        dies before they are computed, computing them raises, as X is not resent).
+        lazy Dask arrays, backed by the tasks' results on the workers (X is not
+        kept to rerun them: if a worker holding one dies before they are
+        computed, computing them raises).
     **kwargs
         Everything else :func:`fastpen.enet_path` takes (l1_ratio, alphas, eps,
         fit_intercept, sample_weight, tol, max_iter, penalty_factor, ...).
@@ -280,16 +296,17 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
     kwargs, grid_of, shared, m = _alpha_plan(kwargs, shape[1])
     y_blocks = _submit_blocks(client, blocks)
 
-    def submit(X_future):
-        return [(start, stop, client.submit(_path_block, X_future, block, grid_of(start, stop),
-                                            n_threads, kwargs, pure=False))
+    def submit_all(X_future, submit):
+        return [(start, stop, submit(_path_block, X_future, block, grid_of(start, stop),
+                                     n_threads, kwargs))
                 for start, stop, block in y_blocks]
 
     if compute:
-        return _with_x(client, X, lambda X_future: _concatenate(
-            client.gather([f for _, _, f in submit(X_future)]), shared))
-    return _lazy(submit(_broadcast_x(client, X)), x_shape, x_dtype, m,
-                 grid_of(0, shape[1]) if shared else None)
+        return _with_x(client, X, lambda X_future, submit: _concatenate(
+            client.gather([f for _, _, f in submit_all(X_future, submit)]), shared))
+    futures = submit_all(_broadcast_x(client, X),
+                         lambda *args: client.submit(*args, pure=False))
+    return _lazy(futures, x_shape, x_dtype, m, grid_of(0, shape[1]) if shared else None)
 
 
 def lasso_path(X, Y, **kwargs):
@@ -439,22 +456,21 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
                         penalty=dict(penalty_factor=penalty_factor, positive=positive))
     y_blocks = _submit_blocks(client, blocks, shared=True)
 
-    def run(X_future):
+    def run(X_future, submit):
         # one graph per block: grids -> (l1_ratio x fold) errors -> choice -> refit, so
         # the driver waits on nothing before the end (and X always has tasks waiting)
         chosen, refits = [], []
         for _, _, yb in y_blocks:
-            grid = client.submit(_grid_block, X_future, yb, grid_options, n_threads,
-                                 pure=False)
-            errors = [[client.submit(_cv_block, X_future, yb, fold, float(l1), row, whole,
-                                     kwargs, n_threads, pure=False)
+            grid = submit(_grid_block, X_future, yb, grid_options, n_threads)
+            errors = [[submit(_cv_block, X_future, yb, fold, float(l1), row, whole, kwargs,
+                              n_threads)
                        for fold in folds]
-                      for l1, row in ((l1, client.submit(_row, grid, li, pure=False))
+                      for l1, row in ((l1, submit(_row, grid, li))
                                       for li, l1 in enumerate(l1_ratios))]
-            choice = client.submit(_choose_block, grid, errors, l1_ratios, pure=False)
+            choice = submit(_choose_block, grid, errors, l1_ratios)
             chosen.append(choice)
-            refits.append(client.submit(_refit_block, X_future, yb, choice, shape[1],
-                                        kwargs, n_threads, pure=False))
+            refits.append(submit(_refit_block, X_future, yb, choice, shape[1], kwargs,
+                                 n_threads))
         return client.gather(chosen), client.gather(refits)
 
     chosen, parts = _with_x(client, X, run)

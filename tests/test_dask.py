@@ -133,12 +133,15 @@ def _incoming(client):
 @contextlib.contextmanager
 def _memory_manager_stopped(client):
     """The scheduler's active memory manager stopped: it drops copies of data no task
-    waits for (a broadcast X between fits), which would blur what fastpen sends."""
+    waits for (a broadcast X between fits), which would blur what fastpen sends.
+    Restored as it was (it may be off in the configuration)."""
+    running = client.amm.running()
     client.amm.stop()
     try:
         yield
     finally:
-        client.amm.start()
+        if running:
+            client.amm.start()
 
 
 def test_x_crosses_to_each_worker_once(client):
@@ -158,8 +161,7 @@ def _check_x_crosses_to_each_worker_once(client):
         assert sum(size for _, size in new) <= X.nbytes + 64 * 1024, (worker, new)
     # a future of X scattered once serves further fits with no transfer at all
     X_future = client.scatter(X, broadcast=True, hash=False)
-    assert set(client.who_has(X_future)[X_future.key]) == set(
-        client.nthreads())
+    assert set(client.who_has(X_future)[X_future.key]) == set(client.nthreads())
     before = _incoming(client)
     again = fd.enet_path(X_future, Y, alphas=8, block_size=4)
     assert _incoming(client) == before
@@ -194,10 +196,11 @@ def _with_a_worker_restarted(client, fit, victim=None, everyone=False):
         if not busy:
             time.sleep(0.002)
     alive = thread.is_alive()
-    client.restart_workers(list(client.nthreads()) if everyone
-                           else [victim])
+    client.restart_workers(list(client.nthreads()) if everyone else [victim])
     thread.join(120)
-    assert busy and alive, "no fitting task was running on the worker: nothing was tested"
+    assert not thread.is_alive(), "the fit did not end within 120 s of the restart"
+    assert busy and alive, ("no fitting task was running on the worker: nothing was "
+                            f"tested (the fit raised {out.get('exc')!r})")
     client.wait_for_workers(2, timeout=60)
     if "exc" in out:
         raise out["exc"]
@@ -284,5 +287,34 @@ def test_a_lost_future_of_x_raises_and_an_idle_one_is_broadcast_again(client):
         _with_a_worker_restarted(client, lambda: fd.enet_path(
             X_future, Y, alphas=40, eps=1e-3, tol=1e-10, block_size=2, client=client),
             everyone=True)
-    with pytest.raises(ValueError, match="X is a future whose data is not on the cluster"):
+    with pytest.raises(ValueError, match="X is a future whose data is no longer"):
         fd.enet_path(X_future, Y, alphas=5)
+
+
+def test_x_as_a_pending_future_and_a_task_error(client, monkeypatch):
+    """X may be the future of a task still running (it is waited for).  A genuine error
+    in a task is raised as it is, not taken for a lost X and rerun, and the fit's tasks
+    are cancelled (the exception's traceback would otherwise keep them on the cluster)."""
+    X, Y = _data(n=300, p=20, k=6, seed=8)
+    pending = client.submit(lambda x: (time.sleep(0.5), x)[1], X, pure=False)
+    assert pending.status == "pending"
+    _same(fd.enet_path(pending, Y, alphas=5).coefs, fastpen.enet_path(X, Y, alphas=5).coefs,
+          exact=False)
+    real, sent = fd._broadcast_x, []
+    monkeypatch.setattr(fd, "_broadcast_x",
+                        lambda client, X: (sent.append(1), real(client, X))[1])
+    with pytest.raises(ValueError, match="l1_ratio") as path_error:
+        fd.enet_path(X, Y, alphas=5, l1_ratio=-3.0, block_size=1)
+    with pytest.raises(ValueError, match="precompute") as cv_error:
+        fd.cv_enet(X, Y, cv=3, alphas=5, precompute="bogus", block_size=2)
+    assert sent == [1, 1]
+
+    def fit_keys(dask_scheduler):
+        return [str(key) for key in dask_scheduler.tasks
+                if str(key).startswith(("_path_block", "_grid_block", "_cv_block",
+                                        "_choose_block", "_refit_block", "ndarray"))]
+
+    deadline = time.time() + 30
+    while client.run_on_scheduler(fit_keys) and time.time() < deadline:
+        time.sleep(0.05)
+    assert client.run_on_scheduler(fit_keys) == [], (path_error, cv_error)
