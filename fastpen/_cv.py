@@ -16,14 +16,13 @@ import numpy as np
 from ._multi import (
     alpha_max,
     blas_single_threaded,
-    check_finite_fit,
     check_inputs,
     make_group,
     run_paths,
     warn_unconverged,
 )
 from ._path import _alpha_grid, check_grid_possible, use_gram
-from ._validation import check_alphas, check_scalar
+from ._validation import check_alphas, check_finite_fit, check_scalar
 
 __all__ = ["CVPaths", "cv_paths", "select_alpha", "target_grids"]
 
@@ -227,6 +226,6 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
     coefs = res.coefs[0]
     intercepts = (full.y_mean - coefs @ full.prob.x_mean if full.prob.fit_intercept
                   else np.zeros(k)).astype(X.dtype)
-    check_finite_fit(coefs, res.gaps, intercepts, X.dtype)
+    check_finite_fit(X.dtype, coefs, res.gaps, intercepts)
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
     return coefs, intercepts, res.gaps[:, 0] / n, res.n_iter[:, 0].astype(int)

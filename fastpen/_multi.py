@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _batch
-from ._validation import ScaleError, check_coef_init, kernel_csc
+from ._validation import check_coef_init, check_finite_fit, kernel_csc
 from ._threads import blas_limited as _blas_limited
 from ._warnings import warn
 from ._path import (
@@ -445,8 +445,8 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     if fit_intercept:
         intercepts[:] = group.y_mean - coefs @ prob.x_mean
     gaps = res.gaps.T
-    check_finite_fit(coefs, gaps, intercepts, X.dtype,
-                     "" if coef_init is None else " (or start from a smaller coef_init)")
+    check_finite_fit(X.dtype, coefs, gaps, intercepts,
+                     hint="" if coef_init is None else " (or start from a smaller coef_init)")
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         y2 = res.y_norm2[:, None]
@@ -455,15 +455,6 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
                       intercepts=intercepts, dual_gaps=gaps / n,
                       n_iter=res.n_iter.T.astype(np.intp),
                       df=np.count_nonzero(coefs, axis=2), dev_ratio=dev_ratio.T)
-
-
-def check_finite_fit(coefs, gaps, intercepts, dtype, hint=""):
-    """A ScaleError when a batch or CV fit came out non-finite (badly scaled data)."""
-    if not (np.isfinite(coefs).all() and np.isfinite(gaps).all()
-            and np.isfinite(intercepts).all()):
-        raise ScaleError(
-            f"non-finite coefficients: the data are too badly scaled for {dtype} "
-            f"precision; rescale X and y{hint}.")
 
 
 def warn_unconverged(gaps, tol_abs, category, n):

@@ -549,8 +549,7 @@ default='auto'
         alphas = _alpha_grid(alpha_max, grid_size, eps)
     if np.any(alphas == 0):
         warn("alpha=0 fits ordinary least squares; a dedicated least-squares "
-                      "solver (e.g. scipy.linalg.lstsq) is usually faster.",
-                      UserWarning)
+             "solver (e.g. scipy.linalg.lstsq) is usually faster.", UserWarning)
     n = prob.n_samples
     return _solve_path(prob, pen, solver, alphas, n * alphas * l1_ratio,
                        n * alphas * (1.0 - l1_ratio),

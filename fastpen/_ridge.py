@@ -33,7 +33,8 @@ from ._multi import blas_single_threaded, blocked_gram, blocked_xt
 from ._threads import blas_threads, effective_n_threads, holds_threads
 from ._path import _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import (
-    ScaleError, check_array_2d, check_bool, check_sample_weight, check_target, kernel_csc)
+    ScaleError, check_array_2d, check_bool, check_finite_fit, check_sample_weight, check_target,
+    kernel_csc)
 
 __all__ = ["RidgePath", "ridge_path"]
 
@@ -197,14 +198,6 @@ def _finite_products(M):
                          f"{'float32' if M.dtype == np.float32 else 'double'} precision; "
                          "rescale X.")
     return M
-
-
-def finite_fit(coefs, intercepts):
-    """(coefs, intercepts), or a ScaleError naming X and y when they are not finite."""
-    if not (np.isfinite(coefs).all() and np.isfinite(intercepts).all()):
-        raise ScaleError("non-finite coefficients: X and y are too large in magnitude for "
-                         f"{coefs.dtype} precision; rescale X and y.")
-    return coefs, intercepts
 
 
 def check_targets_any(y, n):
@@ -376,7 +369,8 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_thread
         n_threads = effective_n_threads(n_threads)
         design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
         coefs = fit_ridge(design, Y, alphas[:, None] * np.ones(Y.shape[1]))
-    coefs, intercepts = finite_fit(coefs, design.intercepts(coefs))
+    intercepts = design.intercepts(coefs)
+    check_finite_fit(coefs.dtype, coefs, intercepts)
     if one:
         coefs, intercepts = coefs[:, 0], intercepts[:, 0]
     return RidgePath(alphas=alphas, coefs=coefs, intercepts=intercepts)

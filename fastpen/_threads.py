@@ -90,20 +90,22 @@ def effective_n_threads(n_threads=None):
     the count that fit holds.
     """
     n_threads = _check_n_threads(n_threads)
+    lease = getattr(_local, "lease", None)
+    if n_threads is None and lease is not None and not _forked_child:
+        return lease            # (a lease taken before a fork is not the child's count)
+    budget = thread_budget() if n_threads is None else 0
+    with _lock:
+        return _count(n_threads, budget)
+
+
+def _count(n_threads, budget):
+    """The threads a new fit takes (under the lock): 1 without OpenMP or in a forked
+    child; an explicit count as given; else its part of ``budget`` beside the
+    running fits."""
     if not openmp_enabled() or _forked_child:
         return 1
     if n_threads is not None:
         return _explicit(n_threads)
-    lease = getattr(_local, "lease", None)
-    if lease is not None:
-        return lease
-    budget = thread_budget()
-    with _lock:
-        return _share(budget)
-
-
-def _share(budget):
-    """A new fit's part of ``budget`` beside the running ones (under the lock)."""
     return max(1, min(budget - _in_use, math.ceil(budget / (_running + 1))))
 
 
@@ -134,12 +136,7 @@ def _take(n_threads, budget):
     bytecode without calls, where no signal handler can run between the two."""
     global _running, _in_use, _high_water, _openmp_started
     with _lock:
-        if not openmp_enabled() or _forked_child:
-            count = 1
-        elif n_threads is None:
-            count = _share(budget)
-        else:
-            count = _explicit(n_threads)
+        count = _count(n_threads, budget)
         _running += 1
         _in_use += count
         _local.lease = count

@@ -12,6 +12,7 @@ import scipy.sparse as sp
 __all__ = [
     "ScaleError",
     "check_array_2d",
+    "check_finite_fit",
     "check_finite",
     "check_target",
     "check_sample_weight",
@@ -52,6 +53,15 @@ def check_finite(values, name):
         total = np.sum(values, dtype=np.float64)
     if not np.isfinite(total) and not np.isfinite(values).all():
         raise ValueError(f"{name} contains NaN or infinity.")
+
+
+def check_finite_fit(dtype, *arrays, hint=""):
+    """A ScaleError when a fit's coefficients, intercepts or gaps came out non-finite
+    (data too badly scaled for the precision ``dtype``)."""
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise ScaleError(
+            f"non-finite coefficients: the data are too badly scaled for {dtype} "
+            f"precision; rescale X and y{hint}.")
 
 
 def as_array(values, name):
@@ -135,9 +145,10 @@ def _check_sparse(X, name):
 
 
 def kernel_csc(X):
-    """(data, indices, indptr) of a CSC (or CSR) matrix as the kernels take them: int32 row indices (they are < n < 2**31) and 64-bit
-    column offsets, so that nnz may exceed 2**31.  Made once per matrix.
-    Past 2**31 entries the row indices are copied to 32 bits (4 bytes per entry)."""
+    """(data, indices, indptr) of a CSC (or CSR) matrix as the kernels take them:
+    int32 row indices (they are < n < 2**31) and 64-bit column offsets, so that
+    nnz may exceed 2**31.  Made once per matrix.  Past 2**31 entries the row
+    indices are copied to 32 bits (4 bytes per entry)."""
     arrays = getattr(X, "_fastpen_kernel_arrays", None)
     if arrays is None or arrays[0] is not X.data:
         arrays = (X.data, np.ascontiguousarray(X.indices, dtype=np.intc),
@@ -165,10 +176,9 @@ def check_sparse_structure(X, name):
         # compared, not differenced: np.diff wraps around on unsigned arrays
         if indptr[0] != 0 or np.any(indptr[1:] < indptr[:-1]):
             bad("indptr does not start at 0 and increase")
-        nnz = int(indptr[-1])
-        if nnz > min(indices.shape[0], np.asarray(X.data).shape[0]):
-            bad(f"indptr ends at {nnz}, past the {min(indices.shape[0], X.data.shape[0])} "
-                "stored entries")
+        nnz, stored = int(indptr[-1]), min(indices.shape[0], np.asarray(X.data).shape[0])
+        if nnz > stored:
+            bad(f"indptr ends at {nnz}, past the {stored} stored entries")
         used = indices[:nnz]
         if nnz and (used.min() < 0 or used.max() >= minor):
             bad(f"its {'column' if X.format == 'csr' else 'row'} indices leave [0, {minor})")

@@ -217,8 +217,11 @@ def _check_block_size(block_size):
 def _alpha_plan(kwargs, k):
     """(kwargs without the grid, the grid of targets [s:e], whether one grid serves
     all targets, the number of alphas), as the local enet_path reads alphas and
-    n_alphas: an int, a 1-D grid, or one grid per target (k, m)."""
+    n_alphas: an int, a 1-D grid, or one grid per target (k, m), checked here."""
     import numbers
+
+    from ._multi import check_target_alphas
+    from ._validation import check_alphas
 
     kwargs = dict(kwargs)
     alphas = kwargs.pop("alphas", 100)
@@ -227,15 +230,11 @@ def _alpha_plan(kwargs, k):
         alphas = n_alphas
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
         return kwargs, (lambda s, e: alphas), False, int(alphas)
-    grid = np.asarray(alphas, dtype=np.float64)
-    if grid.ndim == 0:
-        grid = grid.reshape(1)
-    if grid.ndim == 2:
-        if grid.shape[0] != k:
-            raise ValueError(f"alphas must have shape (n_alphas,) or ({k}, n_alphas), "
-                             f"got {grid.shape}.")
-        return kwargs, (lambda s, e: grid[s:e]), False, grid.shape[1]
-    return kwargs, (lambda s, e: grid), True, grid.shape[0]
+    if np.ndim(alphas) <= 1:
+        grid = check_alphas(alphas)
+        return kwargs, (lambda s, e: grid), True, grid.shape[0]
+    grid = check_target_alphas(alphas, k)[0]
+    return kwargs, (lambda s, e: grid[s:e]), False, grid.shape[1]
 
 
 # ------------------------------------------------------------------ paths
@@ -296,17 +295,15 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
     kwargs, grid_of, shared, m = _alpha_plan(kwargs, shape[1])
     y_blocks = _submit_blocks(client, blocks)
 
-    def submit_all(X_future, submit):
-        return [(start, stop, submit(_path_block, X_future, block, grid_of(start, stop),
-                                     n_threads, kwargs))
-                for start, stop, block in y_blocks]
+    def run(X_future, submit):
+        futures = [(start, stop, submit(_path_block, X_future, block, grid_of(start, stop),
+                                        n_threads, kwargs))
+                   for start, stop, block in y_blocks]
+        if not compute:
+            return _lazy(futures, x_shape, x_dtype, m, grid_of(0, shape[1]) if shared else None)
+        return _concatenate(client.gather([f for _, _, f in futures]), shared)
 
-    if compute:
-        return _with_x(client, X, lambda X_future, submit: _concatenate(
-            client.gather([f for _, _, f in submit_all(X_future, submit)]), shared))
-    futures = submit_all(_broadcast_x(client, X),
-                         lambda *args: client.submit(*args, pure=False))
-    return _lazy(futures, x_shape, x_dtype, m, grid_of(0, shape[1]) if shared else None)
+    return _with_x(client, X, run)
 
 
 def lasso_path(X, Y, **kwargs):
@@ -349,7 +346,7 @@ def _lazy(futures, x_shape, x_dtype, m, shared_grid):
             chunks.append(da.from_delayed(delayed(_field)(fut, name), shape=shape, dtype=dt))
         fields[name] = da.concatenate(chunks, axis=1)
     if shared_grid is not None:
-        fields["alphas"] = np.sort(shared_grid)[::-1].copy()
+        fields["alphas"] = shared_grid                 # checked: sorted decreasingly
     else:
         fields["alphas"] = da.concatenate(
             [da.from_delayed(delayed(_field)(fut, "alphas"), shape=(stop - start, m),

@@ -512,10 +512,9 @@ class Ridge(_LinearModel):
         -------
         self
         """
-        from ._threads import effective_n_threads
-        from ._ridge import _Design, _mode, finite_fit, fit_cholesky, fit_ridge
-        from ._threads import blas_threads
-        from ._validation import check_array_2d
+        from ._ridge import _Design, _mode, fit_cholesky, fit_ridge
+        from ._threads import blas_threads, effective_n_threads
+        from ._validation import check_array_2d, check_finite_fit
 
         if self.solver not in ("auto", "cholesky", "eigh", "cg", "lsqr", "cd"):
             raise ValueError(f"solver must be 'auto', 'cholesky', 'eigh', 'cg', 'lsqr' or "
@@ -556,7 +555,8 @@ class Ridge(_LinearModel):
                                      max_iter=max_iter)[0]
                     if mode == "lsqr":
                         n_iter = np.asarray(design.lsqr_iterations)
-                coef, intercept = finite_fit(coef, design.intercepts(coef))
+                intercept = design.intercepts(coef)
+                check_finite_fit(coef.dtype, coef, intercept)
         self.solver_ = solver
         self.n_iter_ = n_iter[0] if n_iter is not None and y.ndim == 1 else n_iter
         self.coef_ = coef[0] if y.ndim == 1 else coef
@@ -635,11 +635,10 @@ class RidgeCV(_LinearModel):
         -------
         self
         """
-        from ._threads import effective_n_threads
-        from ._ridge import (
-            _check_ridge_alphas, finite_fit, fit_ridge, ridge_cv_scores)
-        from ._threads import blas_threads
-        from ._validation import ScaleError, check_array_2d, check_sample_weight
+        from ._ridge import _check_ridge_alphas, fit_ridge, ridge_cv_scores
+        from ._threads import blas_threads, effective_n_threads
+        from ._validation import (
+            ScaleError, check_array_2d, check_finite_fit, check_sample_weight)
 
         if self.scoring not in (None, "neg_mean_squared_error"):
             raise ValueError("scoring: only None (the mean squared error) is supported.")
@@ -686,7 +685,8 @@ class RidgeCV(_LinearModel):
                 best = np.full(k, np.argmax(score.mean(axis=0)))
             chosen = alphas[best]
             coef = fit_ridge(design, Y, chosen[None, :], dec=dec, rhs=rhs)[0]
-        coef, intercept = finite_fit(coef, design.intercepts(coef))
+        intercept = design.intercepts(coef)
+        check_finite_fit(coef.dtype, coef, intercept)
         scalar = y.ndim == 1 or not self.alpha_per_target
         self.alpha_ = float(chosen[0]) if scalar else chosen
         self.best_score_ = (float(score.mean(axis=0)[best[0]]) if scalar
