@@ -221,13 +221,13 @@ def _alpha_plan(kwargs, k):
     import numbers
 
     from ._multi import check_target_alphas
-    from ._validation import check_alphas
+    from ._validation import check_alphas, check_scalar
 
     kwargs = dict(kwargs)
     alphas = kwargs.pop("alphas", 100)
     n_alphas = kwargs.pop("n_alphas", None)
-    if n_alphas is not None:
-        alphas = n_alphas
+    if n_alphas is not None:        # a count, never a grid (as in the local enet_path)
+        alphas = check_scalar(n_alphas, "n_alphas", "int", low=1)
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
         return kwargs, (lambda s, e: alphas), False, int(alphas)
     if np.ndim(alphas) <= 1:

@@ -120,6 +120,10 @@ def test_alpha_grids_are_read_as_the_local_fit_reads_them(client):
                 _same(value, getattr(local, field), exact=False)
     with pytest.raises(ValueError, match="block_size"):
         fd.enet_path(X, Y, block_size=0)
+    # n_alphas=1.5 was read as a grid of one alpha; the local fit refuses it
+    for local_or_dask in (fastpen.enet_path, fd.enet_path):
+        with pytest.raises((TypeError, ValueError), match="n_alphas"):
+            local_or_dask(X, Y, n_alphas=1.5)
 
 
 def _incoming(client):
