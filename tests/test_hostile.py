@@ -39,12 +39,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 import scipy.sparse as sp
+from _children import child_env, line_queue
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -1136,20 +1136,6 @@ def child_main(name, skip=()):
 # ------------------------------------------------------------------ the tests
 
 
-def _child_env():
-    env = dict(os.environ)
-    paths = [ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-    env.setdefault("OMP_WAIT_POLICY", "passive")
-    return env
-
-
-def _reader(stream, q):
-    for line in stream:
-        q.put(line)
-    q.put(None)
-
-
 def run_entry_point(name):
     """Run every case of ``name`` in child processes; return (results by index, notes).
 
@@ -1159,14 +1145,15 @@ def run_entry_point(name):
     n_cases = CASE_COUNTS[name]
     results, notes = {}, []
     deadline = time.monotonic() + ENTRY_POINT_BUDGET_S
+    env = child_env()
+    env.setdefault("OMP_WAIT_POLICY", "passive")
     while len(results) < n_cases:
         with tempfile.TemporaryFile(mode="w+") as err:
             proc = subprocess.Popen(
                 [sys.executable, os.path.abspath(__file__), "--child", name, "--skip",
                  ",".join(map(str, sorted(results)))], stdout=subprocess.PIPE, stderr=err,
-                text=True, cwd=ROOT, env=_child_env(), start_new_session=True)
-            q = queue.Queue()
-            threading.Thread(target=_reader, args=(proc.stdout, q), daemon=True).start()
+                text=True, cwd=ROOT, env=env, start_new_session=True)
+            q = line_queue(proc.stdout)
             current, died = None, None
             while True:
                 wait = min(CASE_TIMEOUT_S, deadline - time.monotonic())

@@ -2,28 +2,17 @@
 import gzip
 import io
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
+from _children import run_python
 
 import fastpen
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(fastpen.__file__)))
 
 
 def _run(code, **env_updates):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    for k, v in env_updates.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    out = run_python(code, **env_updates)
     assert out.returncode == 0, out.stderr
     return out.stdout
 

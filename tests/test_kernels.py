@@ -4,6 +4,7 @@ import pytest
 import scipy.sparse as sp
 
 from fastpen import _cd
+from fastpen._validation import kernel_csc
 from _helpers import make_data, make_weights, optimality, rescaled_weights, scale_problem
 
 EMPTY = np.empty(0)
@@ -32,10 +33,7 @@ def _solve(kind, X, y_c, sw_k, x_mean, x_norm2, pf, w, a, b, tol, max_iter, posi
                                tol, max_iter, positive, random, seed, n_threads,
                                ws_gram=DENSE_WS[kind], **options)
     if kind == "sparse":
-        C = sp.csc_matrix(X)
-        C.indices = C.indices.astype(np.intc)
-        C.indptr = C.indptr.astype(np.intp)
-        return _cd.solve_sparse(C.data, C.indices, C.indptr, y_c, sw_k, x_mean, x_norm2, pf,
+        return _cd.solve_sparse(*kernel_csc(sp.csc_matrix(X)), y_c, sw_k, x_mean, x_norm2, pf,
                                 w, a, b, tol, max_iter, positive, random, seed, n_threads)
     Q = np.ascontiguousarray(sc.Xt.T @ sc.Xt, dtype=X.dtype)
     q = sc.Xt.T @ sc.yt
@@ -58,8 +56,7 @@ def test_column_stats(dtype, weighted, center):
         np.testing.assert_allclose(m, x_mean, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(nrm, x_norm2, rtol=1e-12)
     C = sp.csc_matrix(X)
-    m, nrm = _cd.sparse_column_stats(C.data, C.indices.astype(np.intc),
-                                     C.indptr.astype(np.intp), 37, sw_k, center)
+    m, nrm = _cd.sparse_column_stats(*kernel_csc(C), 37, sw_k, center)
     np.testing.assert_allclose(m, x_mean, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(nrm, x_norm2, rtol=1e-12)
     if not center:
@@ -100,8 +97,7 @@ def test_xt_r(weighted, center):
         g = _cd.dense_xt_r(np.asfortranarray(X), sw_k, x_mean, r, n_threads)
         np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
     C = sp.csc_matrix(X)
-    g = _cd.sparse_xt_r(C.data, C.indices.astype(np.intc), C.indptr.astype(np.intp), sw_k,
-                        x_mean, r)
+    g = _cd.sparse_xt_r(*kernel_csc(C), sw_k, x_mean, r)
     np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -385,7 +381,7 @@ def test_screened_path_equals_unscreened_and_stays_certified(kind, l1_ratio, pos
                             screening=False)
         else:
             C = sp.csc_matrix(X)
-            Cd = (C.data, C.indices.astype(np.intc), C.indptr.astype(np.intp))
+            Cd = kernel_csc(C)
             gap, _, _ = _cd.solve_sparse(*Cd, *common, w_scr, a, b, tol, 100_000, positive,
                                          False, 0, 1, R=R, g=g, warm=k > 0, screen=state)
             _cd.solve_sparse(*Cd, *common, w_ref, a, b, tol, 100_000, positive, False, 0, 1,
@@ -427,8 +423,7 @@ def test_screened_features_bounds_hold_along_a_long_path(kind):
                                         warm=k > 0, screen=state)
         else:
             C = sp.csc_matrix(X)
-            gap, _, _ = _cd.solve_sparse(C.data, C.indices.astype(np.intc),
-                                         C.indptr.astype(np.intp), *common, R=R, g=g,
+            gap, _, _ = _cd.solve_sparse(*kernel_csc(C), *common, R=R, g=g,
                                          warm=k > 0, screen=state)
         assert gap <= tol
         r = y_c - Xc @ w
@@ -467,9 +462,7 @@ def test_strong_rule_first_working_set_changes_only_the_path_taken(kind):
                 gap, _, _ = _cd.solve_dense(np.asfortranarray(X), y_c, sw_k, x_mean, *common,
                                             1, a_prev=a_prev)
             else:
-                gap, _, _ = _cd.solve_sparse(C.data, C.indices.astype(np.intc),
-                                             C.indptr.astype(np.intp), y_c, sw_k, x_mean,
-                                             *common, 1, a_prev=a_prev)
+                gap, _, _ = _cd.solve_sparse(*kernel_csc(C), y_c, sw_k, x_mean, *common, 1, a_prev=a_prev)
             assert gap <= tol
             coefs.append(w.copy())
         paths[strong] = np.array(coefs)
@@ -520,8 +513,7 @@ def test_a_call_without_screening_does_not_leave_a_stale_screening_state(kind):
         common = (y_c, sw_k, x_mean, x_norm2, pf, w, a, 0.0, tol, 100_000, False, False, 0, 1)
         if kind == "dense":
             return _cd.solve_dense(np.asfortranarray(X), *common, **kw)
-        return _cd.solve_sparse(C.data, C.indices.astype(np.intc), C.indptr.astype(np.intp),
-                                *common, **kw)
+        return _cd.solve_sparse(*kernel_csc(C), *common, **kw)
 
     solve(w, 0.5 * a_max, R=R, g=g, warm=False, screen=state)
     assert state.n_screened > 0

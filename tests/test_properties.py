@@ -42,12 +42,14 @@ from hypothesis import strategies as st
 
 import fastpen
 from _helpers import (
+    alpha_max,
     as_dense64,
     check_claimed_convergence,
     gram_matrix,
     optimality_general,
     rescaled_weights,
     scale_problem,
+    to_format,
 )
 
 N_EXAMPLES = int(os.environ.get("FASTPEN_HYPOTHESIS_EXAMPLES", "100"))
@@ -115,12 +117,8 @@ class Problem:
 
 
 def _to_format(X, fmt, rng, noncanonical):
-    if fmt == "F":
-        return np.asfortranarray(X)
-    if fmt == "C":
-        return np.ascontiguousarray(X)
-    M = (sp.csr_matrix if fmt == "csr" else sp.csc_matrix)(X)
-    if noncanonical and M.nnz > 1:
+    M = to_format(X, fmt)
+    if noncanonical and sp.issparse(M) and M.nnz > 1:
         # the same matrix with its entries unsorted within each row/column and one
         # entry split into two duplicates (valid scipy input, not canonical)
         data, indices, indptr = M.data.copy(), M.indices.copy(), M.indptr.copy()
@@ -212,10 +210,9 @@ def penalties(draw, p, *, bounds=True, extras=True):
 
 
 def alpha_scale(prob, c=0, l1_ratio=1.0):
-    """max_j |x~_j^T y~| / (n max(l1_ratio, 0.05)): alpha_max of the plain lasso/enet."""
-    sc = scale_problem(prob.X64, prob.column(c), prob.sw, prob.fit_intercept)
-    top = float(np.max(np.abs(sc.Xt.T @ sc.yt))) / (prob.n * max(l1_ratio, 0.05))
-    return top if top > 0 else 1.0
+    """alpha_max of the plain lasso/enet (l1_ratio at least 0.05), 1 when it is 0."""
+    return alpha_max(prob.X64, prob.column(c), prob.sw, prob.fit_intercept,
+                     l1_ratio=max(l1_ratio, 0.05)) or 1.0
 
 
 fractions = st.lists(st.floats(-3.0, 0.0), min_size=1, max_size=4).map(

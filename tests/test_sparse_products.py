@@ -6,6 +6,7 @@ import scipy.sparse as sp
 
 import fastpen
 from fastpen._sparse import compressed_matmat
+from fastpen._validation import kernel_csc
 
 
 def _matrix(dtype, n=300, p=200, density=0.05, seed=0):
@@ -16,7 +17,6 @@ def _matrix(dtype, n=300, p=200, density=0.05, seed=0):
     X[11, :] = 0.0                         # and an empty row
     X = X.tocsc()
     X.eliminate_zeros()
-    X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.intp)
     return X
 
 
@@ -28,7 +28,6 @@ def test_products_equal_scipy_and_do_not_depend_on_threads(dtype, shift, k):
     rng = np.random.default_rng(1)
     n, p = X.shape
     rows = X.tocsr()
-    rows.indices, rows.indptr = rows.indices.astype(np.int32), rows.indptr.astype(np.intp)
     for A, n_out, n_in in [(X, p, n), (rows, n, p)]:       # X^T M, then X V
         V = rng.standard_normal((n_in, k))
         a = rng.standard_normal(n_out) if shift else np.empty(0)
@@ -39,7 +38,7 @@ def test_products_equal_scipy_and_do_not_depend_on_threads(dtype, shift, k):
         outs = []
         for threads in (1, 2, 3):
             out = np.full((n_out, k), np.nan)
-            compressed_matmat(A.data, A.indices, A.indptr, V, out, a, b, threads)
+            compressed_matmat(*kernel_csc(A), V, out, a, b, threads)
             outs.append(out)
         np.testing.assert_allclose(outs[0], want, rtol=1e-12, atol=1e-12)
         for out in outs[1:]:
@@ -50,10 +49,10 @@ def test_inconsistent_shapes_raise():
     X = _matrix(np.float64)
     V = np.ones((X.shape[0], 2))
     with pytest.raises(ValueError, match="shapes"):
-        compressed_matmat(X.data, X.indices, X.indptr, V, np.empty((5, 2)), np.empty(0),
+        compressed_matmat(*kernel_csc(X), V, np.empty((5, 2)), np.empty(0),
                           np.empty(0), 1)
     with pytest.raises(ValueError, match="a and b"):
-        compressed_matmat(X.data, X.indices, X.indptr, V, np.empty((X.shape[1], 2)),
+        compressed_matmat(*kernel_csc(X), V, np.empty((X.shape[1], 2)),
                           np.ones(3), np.ones(2), 1)
 
 

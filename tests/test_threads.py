@@ -2,9 +2,6 @@
 threadpoolctl's limits, never leave BLAS limited, and a process forked after
 fastpen used OpenMP still fits (on one thread, with a warning) instead of hanging."""
 import os
-import subprocess
-import sys
-import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,10 +10,10 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import fastpen
+from _children import run_python as _run
 from fastpen import _threads
 
 needs_openmp = pytest.mark.skipif(not fastpen.openmp_enabled(), reason="built without OpenMP")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _data(n=300, p=60, seed=0):
@@ -135,13 +132,6 @@ def test_concurrent_ridge_fits_with_n_threads_leave_blas_as_it_was():
         list(pool.map(lambda k: fastpen.Ridge(alpha=1.0, n_threads=1 + k % 2).fit(X, y),
                       range(12)))
     assert _blas_threads() == before
-
-
-def _run(code, timeout=120):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 FORK_SCRIPT = """
