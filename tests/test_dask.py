@@ -16,6 +16,10 @@ fd = pytest.importorskip("fastpen.dask")
 
 pytestmark = pytest.mark.no_autocheck     # the checker runs in this process only
 
+# the tasks that fit (their keys start with the function's name)
+FITTING = tuple(f.__name__ for f in (fd._path_block, fd._grid_block, fd._cv_block,
+                                     fd._choose_block, fd._refit_block))
+
 
 @pytest.fixture(scope="module")
 def client():
@@ -150,26 +154,22 @@ def _memory_manager_stopped(client):
 
 def test_x_crosses_to_each_worker_once(client):
     with _memory_manager_stopped(client):
-        _check_x_crosses_to_each_worker_once(client)
-
-
-def _check_x_crosses_to_each_worker_once(client):
-    X, Y = _data(n=400, p=50, k=40)
-    before = _incoming(client)
-    res = fd.enet_path(X, Y, alphas=8, block_size=4)       # 10 tasks on 2 workers
-    assert res.coefs.shape == (8, 40, 50)
-    for worker, log in _incoming(client).items():
-        new = log[len(before.get(worker, [])):]
-        big = [size for _, size in new if size >= X.nbytes]
-        assert len(big) <= 1, (worker, new)                # X, at most once
-        assert sum(size for _, size in new) <= X.nbytes + 64 * 1024, (worker, new)
-    # a future of X scattered once serves further fits with no transfer at all
-    X_future = client.scatter(X, broadcast=True, hash=False)
-    assert set(client.who_has(X_future)[X_future.key]) == set(client.nthreads())
-    before = _incoming(client)
-    again = fd.enet_path(X_future, Y, alphas=8, block_size=4)
-    assert _incoming(client) == before
-    np.testing.assert_array_equal(again.coefs, res.coefs)
+        X, Y = _data(n=400, p=50, k=40)
+        before = _incoming(client)
+        res = fd.enet_path(X, Y, alphas=8, block_size=4)       # 10 tasks on 2 workers
+        assert res.coefs.shape == (8, 40, 50)
+        for worker, log in _incoming(client).items():
+            new = log[len(before.get(worker, [])):]
+            big = [size for _, size in new if size >= X.nbytes]
+            assert len(big) <= 1, (worker, new)                # X, at most once
+            assert sum(size for _, size in new) <= X.nbytes + 64 * 1024, (worker, new)
+        # a future of X scattered once serves further fits with no transfer at all
+        X_future = client.scatter(X, broadcast=True, hash=False)
+        assert set(client.who_has(X_future)[X_future.key]) == set(client.nthreads())
+        before = _incoming(client)
+        again = fd.enet_path(X_future, Y, alphas=8, block_size=4)
+        assert _incoming(client) == before
+        np.testing.assert_array_equal(again.coefs, res.coefs)
 
 
 def _with_a_worker_restarted(client, fit, victim=None, everyone=False):
@@ -179,7 +179,6 @@ def _with_a_worker_restarted(client, fit, victim=None, everyone=False):
     raise what it raised."""
     import threading
 
-    fitting = ("_path_block", "_grid_block", "_cv_block", "_refit_block")
     out = {}
 
     def target():
@@ -196,7 +195,7 @@ def _with_a_worker_restarted(client, fit, victim=None, everyone=False):
     while not busy and thread.is_alive() and time.time() < deadline:
         # one snapshot per poll: a task seen running must not vanish before it is recorded
         busy = [key for key in client.processing().get(victim, ())
-                if str(key).startswith(fitting)]
+                if str(key).startswith(FITTING)]
         if not busy:
             time.sleep(0.002)
     alive = thread.is_alive()
@@ -315,8 +314,7 @@ def test_x_as_a_pending_future_and_a_task_error(client, monkeypatch):
 
     def fit_keys(dask_scheduler):
         return [str(key) for key in dask_scheduler.tasks
-                if str(key).startswith(("_path_block", "_grid_block", "_cv_block",
-                                        "_choose_block", "_refit_block", "ndarray"))]
+                if str(key).startswith(FITTING + ("ndarray",))]
 
     before = set(client.run_on_scheduler(fit_keys))   # a failed test's traceback may hold some
     real, sent = fd._broadcast_x, []
