@@ -129,6 +129,9 @@ cdef struct CDParams:
     # (warm = False) starts it afresh.  ``no_screening`` turns screening off.
     CDScreen* screen
     bint no_screening
+    # Newton steps on the support (see _cd.pyx) turned off: plain coordinate
+    # descent, for tests and benchmarks that measure what the steps bring.
+    bint no_newton
     # The previous alpha's L1 strength along a path (0: none), for the
     # sequential strong rule of the first working set.
     double a_prev

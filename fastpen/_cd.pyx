@@ -10,8 +10,11 @@ Algorithm, shared by the three kernels (an outer iteration):
    geometrically as in celer);
 3. coordinate sweeps over the working set only, checking the gap of that
    subproblem every few sweeps, until it is below a tenth of the full gap (or
-   half the tolerance).  Unpenalised features are solved exactly as a block
-   before every gap check, full or restricted.
+   half the tolerance); between checks, once the sweeps have cost as much as
+   one, a Newton step on the support of the nonzero coefficients (exact for
+   the quadratic it is while the signs hold), which is what converges on
+   strongly collinear designs.  Unpenalised features are solved exactly as a
+   block before every gap check, full or restricted.
 
 ``n_iter`` counts the coordinate sweeps (each over the working set of the
 moment) and is bounded by ``max_iter``, so a fit costs at most about
@@ -30,7 +33,7 @@ from libc.string cimport memcpy, memset
 from cpython.pythread cimport PyThread_get_thread_ident
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
-    fp_axpy_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
+    fp_axpy_d, fp_dot_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
     col_sq_dev_dot, rand_below, sparse_axpy, sparse_dot, wdot_centered,
 )
 
@@ -299,6 +302,328 @@ cdef double* _block_delta(const CDParams* prm, const double[::1] g,
     box_qp(m, prm.unpen_inv, buf, buf + m, buf + 2 * m, d, buf + 3 * m)
     free(buf)
     return d
+
+
+# ------------------------------------------------- Newton steps on the support
+# Coordinate descent converges at a rate set by the conditioning of the
+# support's Gram matrix: on strongly collinear designs (polynomial expansions,
+# AR(1) with rho -> 1, near-duplicate columns) that matrix can have a condition
+# number of 1e9 and more, and the sweeps then crawl along its flat directions
+# for 1e5 epochs without reaching a tight gap (Anderson extrapolation helps
+# only when the iterates move regularly).  With the signs of the nonzero
+# coefficients fixed, the elastic-net objective restricted to them is a
+# quadratic, so one Newton step on that support solves it exactly:
+#     (G_SS + diag(b pf2)) d = g_S - b pf2 w_S - a pf sign(w_S),
+# with g = X~^T S r.  The step is taken up to the first coefficient that would
+# cross zero or a bound (which is then put exactly there): the objective is
+# that quadratic all along the segment, so it decreases strictly.  Sweeps
+# between steps move the zero coefficients in and out of the support;
+# when the support is right, one step lands on the optimum (an active-set
+# method in the manner of the homotopy/LARS solvers, driven by CD).
+#
+# Newton steps are bought like the working-set Gram matrix (rent or buy): one is
+# tried once the sweeps made since the last one (over the whole call) have cost
+# as much as it (k^3/6 multiply-adds for the Cholesky factor of a support of
+# k features, plus building or gathering G_SS), so a fit that coordinate
+# descent solves quickly never pays for them.  A chain of steps (below) is
+# charged as one: its repeats are where the steps do what many sweeps would
+# not (on the diabetes degree-3 path they cut the sweeps of Gram mode 4x).  A tiny ridge (NEWTON_JITTER times the largest diagonal entry,
+# raised while the factorisation fails) keeps the factor defined on singular
+# supports (duplicate columns); the exact step length is then computed from
+# the unregularised quadratic.
+
+cdef double NEWTON_JITTER = 1e-13
+cdef int NEWTON_MAX = 4096      # largest support factored (k x k doubles: 128 MiB)
+
+
+cdef inline bint _free_coord(int j, double wj, const double[::1] x_norm2,
+                             const double[::1] pf, const CDParams* prm) noexcept nogil:
+    """Whether coordinate j is smooth where it is: nonzero (or unpenalised), off its bounds."""
+    cdef double lo = -INFINITY, hi = INFINITY
+    if x_norm2[j] == 0.0:
+        return False
+    if prm.lower != NULL:
+        lo, hi = prm.lower[j], prm.upper[j]
+    if prm.positive and lo < 0.0:
+        lo = 0.0
+    if not (lo < wj < hi):
+        return False
+    return wj != 0.0 or prm.a * pf[j] == 0.0
+
+
+cdef int _support_of(const int* idx, int m, const double[::1] w, const double[::1] x_norm2,
+                     const double[::1] pf, const CDParams* prm, int* pos) noexcept nogil:
+    """Positions k in idx[:m] of the free coordinates (see _free_coord), into pos."""
+    cdef int k, j, s = 0
+    for k in range(m):
+        j = idx[k] if idx != NULL else k
+        if _free_coord(j, w[j], x_norm2, pf, prm):
+            pos[s] = k
+            s += 1
+    return s
+
+
+cdef inline double _newton_cost(long k) noexcept nogil:
+    """Multiply-adds of a Newton step on k features, G_SS given."""
+    return <double>k * k * k / 6.0 + 2.0 * k * k
+
+
+cdef bint _cholesky_lower(int k, double* A, const double* diag, double mu) noexcept nogil:
+    """Cholesky factor L of S + mu I into A's lower triangle (row-major, L L^T).
+
+    S is read from ``diag`` and A's strict upper triangle, which is left intact
+    (so a failed factorisation can be retried with a larger mu).  The inner
+    products run on contiguous rows (vectorised dot of _simd.h); the result
+    does not depend on the thread count.  Returns False if S + mu I is not
+    numerically positive definite.
+    """
+    cdef int i, j
+    cdef double v
+    for i in range(k):
+        for j in range(i + 1):
+            v = (diag[i] + mu) if i == j else A[<size_t>j * k + i]
+            v -= fp_dot_d(j, &A[<size_t>i * k], 0.0, &A[<size_t>j * k])
+            if i == j:
+                if not v > 0.0:
+                    return False
+                A[<size_t>i * k + i] = sqrt(v)
+            else:
+                A[<size_t>i * k + j] = v / A[<size_t>j * k + j]
+    return True
+
+
+cdef void _cholesky_lower_solve(int k, const double* L, double* b) noexcept nogil:
+    """Solve L L^T x = b in place (L: the row-major lower triangle of _cholesky_lower)."""
+    cdef int i
+    for i in range(k):                  # L z = b
+        b[i] = (b[i] - fp_dot_d(i, &L[<size_t>i * k], 0.0, b)) / L[<size_t>i * k + i]
+    for i in range(k - 1, -1, -1):      # L^T x = z, a column of L^T (row i of L) at a time
+        b[i] /= L[<size_t>i * k + i]
+        if i > 0:
+            fp_axpy_d(i, -b[i], &L[<size_t>i * k], 0.0, b)
+
+
+cdef double _newton_step(int k, const int* feat, double* A, const double* g_S,
+                         const double[::1] w, const double[::1] pf,
+                         const CDParams* prm, double* dw, int* hit_out,
+                         double* target_out) noexcept nogil:
+    """Newton step on the free coordinates feat[:k] (see the comment above).
+
+    ``A`` holds G_SS (k x k, symmetric, both triangles) and is overwritten;
+    ``g_S`` the current x~_j^T S r.  Writes the step into dw (a coefficient
+    stopped at zero or at a bound gets exactly the step that puts it there)
+    and returns the decrease of the objective it gives (0: no step, dw zero).
+    ``hit_out`` receives the position of the coefficient stopped at zero or at
+    a bound (-1: none) and ``target_out`` that value, to be set exactly.
+    """
+    cdef int i, l, j, tries, hit = -1
+    cdef double aj, bj, top = 0.0, mu, gd = 0.0, dHd = 0.0, t, t_hit = INFINITY
+    cdef double lo, hi, target = 0.0, v
+    cdef bint ok = False
+    cdef double* buf = <double*> malloc(<size_t>3 * k * sizeof(double))
+    cdef double* grad
+    cdef double* diag
+    cdef double* d
+    hit_out[0] = -1
+    for i in range(k):
+        dw[i] = 0.0
+    if buf == NULL or k == 0:
+        free(buf)
+        return 0.0
+    grad, diag, d = buf, buf + k, buf + 2 * k
+    # gradient of the smooth model with the signs fixed; Hessian G_SS + diag(b pf2)
+    for i in range(k):
+        j = feat[i]
+        aj = prm.a * pf[j]
+        bj = prm.b * _l2_factor(prm, pf, j)
+        diag[i] = A[<size_t>i * k + i] + bj
+        top = max(top, diag[i])
+        grad[i] = -g_S[i] + bj * w[j]
+        if aj > 0.0:
+            grad[i] += aj if w[j] > 0.0 else -aj
+    if not top > 0.0:
+        free(buf)
+        return 0.0
+    mu = NEWTON_JITTER * top
+    for tries in range(8):
+        ok = _cholesky_lower(k, A, diag, mu)
+        if ok:
+            break
+        mu *= 100.0
+    if not ok:
+        free(buf)
+        return 0.0
+    for i in range(k):
+        d[i] = -grad[i]
+    _cholesky_lower_solve(k, A, d)
+    for i in range(k):                  # d^T H d from the strict upper triangle (G_SS)
+        gd += grad[i] * d[i]
+        v = fp_dot_d(k - i - 1, &A[<size_t>i * k + i + 1], 0.0, &d[i + 1]) if i + 1 < k else 0.0
+        dHd += d[i] * (diag[i] * d[i] + 2.0 * v)
+    if not gd < 0.0:            # not a descent direction (rounding): no step
+        free(buf)
+        return 0.0
+    # the quadratic's minimiser along d (1 for the exact Newton step), then the
+    # first zero crossing or bound on the way
+    t = -gd / dHd if dHd > 0.0 else 1.0
+    for i in range(k):
+        if d[i] == 0.0:
+            continue
+        j = feat[i]
+        lo, hi = -INFINITY, INFINITY
+        if prm.lower != NULL:
+            lo, hi = prm.lower[j], prm.upper[j]
+        if prm.positive and lo < 0.0:
+            lo = 0.0
+        if prm.a * pf[j] > 0.0:     # the kink at zero ends the smooth piece
+            if w[j] > 0.0:
+                lo = max(lo, 0.0)
+            elif w[j] < 0.0:
+                hi = min(hi, 0.0)
+        v = ((lo if d[i] < 0.0 else hi) - w[j]) / d[i]
+        if v < t_hit:
+            t_hit, hit = v, i
+            target = lo if d[i] < 0.0 else hi
+    if t_hit < t:
+        t = t_hit
+    else:
+        hit = -1
+    if not t > 0.0:
+        free(buf)
+        return 0.0
+    for i in range(k):
+        dw[i] = t * d[i]
+    if hit >= 0:
+        dw[hit] = target - w[feat[hit]]
+        hit_out[0] = hit
+        target_out[0] = target
+    free(buf)
+    return -(t * gd + 0.5 * t * t * dHd)
+
+
+# After a step that stopped at a zero crossing, that coefficient leaves the
+# support and the step is repeated on the smaller one (the path of the
+# homotopy), at most NEWTON_CHAIN times before the sweeps take over again
+# (they bring in the zero coefficients that violate their optimality
+# condition).  Each repeat refactors the support's Gram matrix, which is only
+# gathered again, so it costs k^3/6, never a pass over X.
+cdef int NEWTON_CHAIN = 32
+
+
+cdef struct NewtonBuf:
+    # Scratch of the Newton steps on one support: pos[:m] its positions among the
+    # m candidates; for its k features: their indices (feat), their Gram matrix
+    # (G, k x k, filled by the caller), their x~_j^T S r (g_S, filled by the
+    # caller, then kept current), the total change made to each (dw); and for
+    # the features still free along a chain of steps (live): the matrix to
+    # factor (A), their indices (sub), gradient and step (sub_g, step).
+    int* pos
+    int* feat
+    int* live
+    int* sub
+    double* G
+    double* A
+    double* g_S
+    double* sub_g
+    double* step
+    double* dw
+    int k
+    double cost         # multiply-adds spent by the steps (factorisations, updates)
+
+
+cdef void _newton_end(NewtonBuf* nb) noexcept nogil:
+    free(nb.pos)
+    free(nb.feat)
+    free(nb.live)
+    free(nb.sub)
+    free(nb.G)
+    free(nb.A)
+    free(nb.g_S)
+    free(nb.sub_g)
+    free(nb.step)
+    free(nb.dw)
+    memset(nb, 0, sizeof(NewtonBuf))
+
+
+cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w,
+                       const double[::1] x_norm2, const double[::1] pf,
+                       const CDParams* prm) noexcept nogil:
+    """Find the support among idx[:m] and allocate for it; returns its size k (0:
+    nothing to do, too large or no memory; the buffers are then freed)."""
+    cdef int i, k
+    cdef size_t kk
+    memset(nb, 0, sizeof(NewtonBuf))
+    if prm.no_newton:
+        return 0
+    nb.pos = <int*> malloc(<size_t>max(m, 1) * sizeof(int))
+    if nb.pos == NULL:
+        return 0
+    k = _support_of(idx, m, w, x_norm2, pf, prm, nb.pos)
+    if not 0 < k <= NEWTON_MAX:
+        _newton_end(nb)
+        return 0
+    kk = <size_t>k
+    nb.feat = <int*> malloc(kk * sizeof(int))
+    nb.live = <int*> malloc(kk * sizeof(int))
+    nb.sub = <int*> malloc(kk * sizeof(int))
+    nb.G = <double*> malloc(kk * kk * sizeof(double))
+    nb.A = <double*> malloc(kk * kk * sizeof(double))
+    nb.g_S = <double*> malloc(kk * sizeof(double))
+    nb.sub_g = <double*> malloc(kk * sizeof(double))
+    nb.step = <double*> malloc(kk * sizeof(double))
+    nb.dw = <double*> calloc(kk, sizeof(double))
+    if (nb.feat == NULL or nb.live == NULL or nb.sub == NULL or nb.G == NULL
+            or nb.A == NULL or nb.g_S == NULL or nb.sub_g == NULL or nb.step == NULL
+            or nb.dw == NULL):
+        _newton_end(nb)
+        return 0
+    for i in range(k):
+        nb.feat[i] = idx[nb.pos[i]] if idx != NULL else nb.pos[i]
+    nb.k = k
+    return k
+
+
+cdef int _newton_solve(NewtonBuf* nb, double[::1] w, const double[::1] pf,
+                       const CDParams* prm) noexcept nogil:
+    """Newton steps on the support from nb.G and nb.g_S, chained while they stop
+    at a zero crossing (see NEWTON_CHAIN); applied to w.  nb.dw then holds the
+    total change of each support coefficient.  Returns how many moved."""
+    cdef int i, l, a, b, c, hit, n_live = nb.k, moved = 0, k = nb.k
+    cdef double target = 0.0, w_new, delta
+    for i in range(k):
+        nb.live[i] = i
+    for c in range(NEWTON_CHAIN):
+        for a in range(n_live):
+            i = nb.live[a]
+            nb.sub[a] = nb.feat[i]
+            nb.sub_g[a] = nb.g_S[i]
+            for b in range(n_live):
+                nb.A[<size_t>a * n_live + b] = nb.G[<size_t>i * k + nb.live[b]]
+        if c == 0:     # a chain is bought as one step: see the rent-or-buy comment
+            nb.cost += _newton_cost(n_live)
+        if not _newton_step(n_live, nb.sub, nb.A, nb.sub_g, w, pf, prm, nb.step, &hit,
+                            &target) > 0.0:
+            break
+        nb.cost += <double>k * n_live
+        for a in range(n_live):
+            i = nb.live[a]
+            w_new = target if a == hit else w[nb.feat[i]] + nb.step[a]
+            delta = w_new - w[nb.feat[i]]
+            if delta == 0.0:
+                continue
+            w[nb.feat[i]] = w_new
+            moved += nb.dw[i] == 0.0
+            nb.dw[i] += delta
+            for l in range(k):          # g changes by -G delta
+                nb.g_S[l] -= nb.G[<size_t>l * k + i] * delta
+        if hit < 0:
+            break
+        n_live -= 1                     # the coefficient stopped at zero leaves
+        for a in range(hit, n_live):
+            nb.live[a] = nb.live[a + 1]
+        if n_live == 0:
+            break
+    return moved
 
 
 # ----------------------------------------------------------------- screening
@@ -1100,6 +1425,32 @@ cdef bint _anderson_step(const double* G, int m, const int* ws, const double* hi
     return True
 
 
+cdef double _gram_ws_newton(const double* G, int m, double* gl, const int* ws,
+                            const double[::1] x_norm2, const double[::1] pf,
+                            const CDParams* prm, double[::1] w, int* moved) noexcept nogil:
+    """Newton step on the working set's support, from its Gram matrix G (m x m);
+    w and gl = X~_ws^T S r are updated.  Returns the multiply-adds spent and
+    stores in ``moved`` how many coefficients changed."""
+    cdef NewtonBuf nb
+    cdef int a, b, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
+    cdef double cost
+    moved[0] = 0
+    if k == 0:
+        return 0.0
+    for a in range(k):
+        nb.g_S[a] = gl[nb.pos[a]]
+        for b in range(k):
+            nb.G[<size_t>a * k + b] = G[<size_t>nb.pos[a] * m + nb.pos[b]]
+    moved[0] = _newton_solve(&nb, w, pf, prm)
+    if moved[0] > 0:
+        for a in range(k):
+            if nb.dw[a] != 0.0:
+                fp_axpy_d(m, -nb.dw[a], &G[<size_t>nb.pos[a] * m], 0.0, gl)
+    cost = nb.cost + <double>k * (k + m)
+    _newton_end(&nb)
+    return cost
+
+
 cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
                               const double[::1] sw, const double[::1] x_mean,
                               const double[::1] x_norm2, const double[::1] pf,
@@ -1114,8 +1465,8 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
     brought up to date at the end, column by column, for the coefficients
     that moved.
     """
-    cdef int k, j, it = 0, n_hist = 0, K = ANDERSON_K
-    cdef double r_dot_y, r_norm2, decrease
+    cdef int k, j, it = 0, n_hist = 0, K = ANDERSON_K, nz = m, since = 0, moved
+    cdef double r_dot_y, r_norm2, decrease, credit = 0.0
     cdef size_t size = <size_t>(K + 5) * m + K * K + K
     cdef double* buf = <double*> malloc(size * sizeof(double))
     cdef double* gl
@@ -1147,27 +1498,67 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
         decrease = _gram_ws_sweep(G, m, gl, ws, x_norm2, pf, prm, w, rng)
         result.n_iter += 1
         it += 1
+        since += 1
         if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
             if _interrupted(prm):
                 break
             # r^T S y_c = y^T S y - w^T q and r^T S r = r^T S y_c - w^T g (w = 0 off ws)
             r_dot_y = y_norm2
             r_norm2 = 0.0
+            nz = 0
             for k in range(m):
                 j = ws[k]
                 g[j] = gl[k]
                 r_dot_y -= w[j] * q[k]
                 r_norm2 += w[j] * gl[k]
+                nz += w[j] != 0.0
             r_norm2 = r_dot_y - r_norm2
             if decrease == 0.0 or _gap(ws, m, g, w, pf, x_norm2, prm, r_norm2,
                                        r_dot_y) <= inner_tol:
                 break
+            # rent or buy: a Newton step once the sweeps since the last one have
+            # cost as much as it (a sweep: about a G row per moved coefficient)
+            credit += <double>since * m * (nz + 1)
+            since = 0
+            if credit >= _newton_cost(nz) + <double>m * nz:
+                credit -= _gram_ws_newton(G, m, gl, ws, x_norm2, pf, prm, w, &moved)
+                if moved > 0:
+                    n_hist = 0      # the extrapolation restarts from the new point
     for k in range(m):
         j = ws[k]
         if w[j] != w0[k]:
             axpy_centered(X.shape[0], w0[k] - w[j], &X[0, j], x_mean[j], &R[0])
     free(buf)
     return it
+
+
+cdef double _dense_newton(const floating[::1, :] X, const double[::1] y_c,
+                        const double[::1] sw, const double[::1] x_mean,
+                        const double[::1] x_norm2, const double[::1] pf,
+                        const CDParams* prm, double[::1] w, double[::1] R,
+                        const double[::1] g, const int* ws, int m) noexcept nogil:
+    """Newton step on the working set's support, its Gram matrix built from X
+    (g current there); w and R are updated.  Returns the multiply-adds spent."""
+    cdef NewtonBuf nb
+    cdef WSGram sub
+    cdef int a, moved = 0, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
+    cdef double cost
+    if k == 0:
+        return 0.0
+    _ws_gram_init(&sub)
+    if _ws_gram_update(&sub, X, sw, x_mean, y_c, nb.feat, k) == 0:
+        memcpy(nb.G, sub.G, <size_t>k * k * sizeof(double))
+        for a in range(k):
+            nb.g_S[a] = g[nb.feat[a]]
+        moved = _newton_solve(&nb, w, pf, prm)
+        for a in range(k):
+            if moved > 0 and nb.dw[a] != 0.0:
+                axpy_centered(X.shape[0], -nb.dw[a], &X[0, nb.feat[a]], x_mean[nb.feat[a]],
+                              &R[0])
+    ws_gram_free(&sub)
+    cost = nb.cost + <double>X.shape[0] * k * (2.0 + k / (2.0 * BLAS3_SPEEDUP))
+    _newton_end(&nb)
+    return cost
 
 
 cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_c,
@@ -1183,11 +1574,12 @@ cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_
     paid for it (rent or buy).
     """
     cdef int it = 0, sub
-    cdef double decrease
+    cdef double decrease, credit = 0.0
     while result.n_iter < prm.max_iter:
         decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, prm, w, R, ws, m, rng)
         result.n_iter += 1
         it += 1
+        credit += <double>X.shape[0] * m
         if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
             if _interrupted(prm):
                 break
@@ -1200,6 +1592,11 @@ cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_
                                            g, ws, m, y_norm2, inner_tol, rng, result)
                 if sub >= 0:
                     return it + sub
+            # (the working set's Gram matrix not allowed or failed) a Newton step,
+            # bought when the sweeps have cost as much as its Gram matrix and factor
+            if credit >= (<double>X.shape[0] * nnz * (2.0 + nnz / (2.0 * BLAS3_SPEEDUP))
+                          + _newton_cost(nnz)):
+                credit -= _dense_newton(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m)
     return it
 
 
@@ -1420,15 +1817,68 @@ cdef double _sparse_full_gap(const floating[::1] data, const int[::1] indices,
     return _full_gap_after_scan(scr, y_c, sw, x_norm2, pf, prm, w, R, g, floor, result)
 
 
+cdef double _sparse_newton(const floating[::1] data, const int[::1] indices,
+                         const Py_ssize_t[::1] indptr, const double[::1] sw,
+                         const double[::1] x_mean, const double[::1] x_norm2,
+                         const double[::1] pf, const CDParams* prm, double[::1] w,
+                         double[::1] R, const double[::1] g, const int* ws,
+                         int m) noexcept nogil:
+    """Newton step on the working set's support (g current there); its Gram matrix
+    x~_j^T S x~_l = sum_i s_i x_ij x_il - n xbar_j xbar_l (weights summing to n)
+    is built column by column through a dense scatter of x_j.  w and R are updated.
+    Returns the multiply-adds spent."""
+    cdef NewtonBuf nb
+    cdef int a, b, j, l, n = R.shape[0], moved = 0, k = _newton_begin(&nb, ws, m, w,
+                                                                       x_norm2, pf, prm)
+    cdef Py_ssize_t e
+    cdef double acc, shift = 0.0, cost = 0.0
+    cdef double* v
+    if k == 0:
+        return 0.0
+    v = <double*> calloc(max(n, 1), sizeof(double))
+    if v == NULL:
+        _newton_end(&nb)
+        return 0.0
+    for a in range(k):
+        j = nb.feat[a]
+        nb.g_S[a] = g[j]
+        for e in range(indptr[j], indptr[j + 1]):
+            v[indices[e]] = data[e] * (sw[indices[e]] if sw.shape[0] > 0 else 1.0)
+        for b in range(a):
+            l = nb.feat[b]
+            acc = 0.0
+            cost += indptr[l + 1] - indptr[l]
+            for e in range(indptr[l], indptr[l + 1]):
+                acc += data[e] * v[indices[e]]
+            acc -= n * x_mean[j] * x_mean[l]
+            nb.G[<size_t>a * k + b] = acc
+            nb.G[<size_t>b * k + a] = acc
+        nb.G[<size_t>a * k + a] = x_norm2[j]
+        for e in range(indptr[j], indptr[j + 1]):
+            v[indices[e]] = 0.0
+    free(v)
+    moved = _newton_solve(&nb, w, pf, prm)
+    for a in range(k):
+        if moved > 0 and nb.dw[a] != 0.0:
+            _sparse_axpy(data, indices, indptr, nb.feat[a], -nb.dw[a], R)
+            shift += nb.dw[a] * x_mean[nb.feat[a]]
+    if shift != 0.0:
+        for a in range(n):
+            R[a] += shift
+    cost += nb.cost + n
+    _newton_end(&nb)
+    return cost
+
+
 cdef void enet_sparse(
     const floating[::1] data, const int[::1] indices, const Py_ssize_t[::1] indptr,
     const double[::1] y_c, const double[::1] sw,
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
-    cdef int i, j, k, it, n_ws, n = R.shape[0], p = x_norm2.shape[0]
+    cdef int i, j, k, it, n_ws, nz, since, n = R.shape[0], p = x_norm2.shape[0]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, inner_tol, decrease, shift = 0.0
+    cdef double gap, inner_tol, decrease, shift = 0.0, ws_nnz, credit = 0.0
     cdef int ws_size = 0
     cdef Screening scr
     cdef bint warm = _screen_begin(&scr, params, x_norm2, pf, n,
@@ -1458,11 +1908,13 @@ cdef void enet_sparse(
             break
         inner_tol = _inner_tol(gap, params)
         it = 0
+        ws_nnz = <double> _nnz_of(indptr, &ws[0], n_ws) + n_ws   # a sweep's cost
         while result.n_iter < params.max_iter:
             decrease = _sparse_sweep(data, indices, indptr, sw, x_mean, x_norm2, pf,
                                      params, w, R, &ws[0], n_ws, &rng)
             result.n_iter += 1
             it += 1
+            credit += ws_nnz
             if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
                 if _interrupted(params):
                     break
@@ -1470,6 +1922,14 @@ cdef void enet_sparse(
                 if _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                                w, R, g, &ws[0], n_ws, result) <= inner_tol or decrease == 0.0:
                     break
+                # a Newton step costs about nz columns' worth of entries per support
+                # feature (its Gram matrix) plus the factor
+                nz = 0
+                for k in range(n_ws):
+                    nz += w[ws[k]] != 0.0
+                if credit >= 0.5 * ws_nnz * nz * nz / n_ws + _newton_cost(nz):
+                    credit -= _sparse_newton(data, indices, indptr, sw, x_mean, x_norm2, pf,
+                                             params, w, R, g, &ws[0], n_ws)
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
         gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                                w, R, g, &scr, True, result)
@@ -1553,14 +2013,40 @@ cdef double _gram_gap(const floating[:, ::1] Q, const double[::1] q, double y_no
     return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, y_norm2 - wq)
 
 
+cdef double _gram_newton(const floating[:, ::1] Q, const double[::1] q,
+                       const double[::1] x_norm2, const double[::1] pf,
+                       const CDParams* prm, double[::1] w, double[::1] H,
+                       const int* ws, int m) noexcept nogil:
+    """Newton step on the working set's support from Q (H = Q w current); w and H
+    are updated.  Returns the multiply-adds spent."""
+    cdef NewtonBuf nb
+    cdef int a, b, j, moved, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
+    cdef double cost
+    if k == 0:
+        return 0.0
+    for a in range(k):
+        j = nb.feat[a]
+        nb.g_S[a] = q[j] - H[j]
+        for b in range(k):
+            nb.G[<size_t>a * k + b] = Q[j, nb.feat[b]]
+    moved = _newton_solve(&nb, w, pf, prm)
+    if moved > 0:
+        for a in range(k):
+            if nb.dw[a] != 0.0:
+                axpy_centered(q.shape[0], nb.dw[a], &Q[nb.feat[a], 0], 0.0, &H[0])
+    cost = nb.cost + <double>k * (k + q.shape[0])
+    _newton_end(&nb)
+    return cost
+
+
 cdef void enet_gram(
     const floating[:, ::1] Q, const double[::1] q, double y_norm2,
     const double[::1] x_norm2, const double[::1] pf, const CDParams* params,
     double[::1] w, double[::1] H, double[::1] g, int[::1] ws,
     CDResult* result) noexcept nogil:
-    cdef int j, it, n_ws, p = q.shape[0]
+    cdef int j, k, it, n_ws, nz = 0, since, p = q.shape[0]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, inner_tol, decrease
+    cdef double gap, inner_tol, decrease, credit = 0.0
     cdef int ws_size = 0
 
     for j in range(p):
@@ -1577,11 +2063,12 @@ cdef void enet_gram(
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
         inner_tol = _inner_tol(gap, params)
-        it = 0
+        it = since = 0
         while result.n_iter < params.max_iter:
             decrease = _gram_sweep(Q, q, x_norm2, pf, params, w, H, &ws[0], n_ws, &rng)
             result.n_iter += 1
             it += 1
+            since += 1
             if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
                 if _interrupted(params):
                     break
@@ -1589,6 +2076,14 @@ cdef void enet_gram(
                 if _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
                              result) <= inner_tol:
                     break
+                # a sweep costs about p per moved coefficient (a row of Q)
+                nz = 0
+                for k in range(n_ws):
+                    nz += w[ws[k]] != 0.0
+                credit += <double>since * (n_ws + <double>p * nz)
+                since = 0
+                if credit >= _newton_cost(nz) + <double>p * nz:
+                    credit -= _gram_newton(Q, q, x_norm2, pf, params, w, H, &ws[0], n_ws)
         _gram_refresh(Q, w, H)
         _gram_block_step(Q, q, params, w, H, g)
         gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
@@ -1626,6 +2121,7 @@ cdef CDParams make_params(double a, double b, double tol, int max_iter, bint pos
     prm.gram_cache = NULL
     prm.screen = NULL
     prm.no_screening = False
+    prm.no_newton = False
     prm.a_prev = 0.0
     prm.stop = NULL
     prm.check_signals = False
@@ -1736,15 +2232,16 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
                 const double[::1] lower=None, const double[::1] upper=None,
                 double[::1] R=None, double[::1] g=None, bint warm=False, int ws_gram=0,
                 GramCache cache=None, ScreenState screen=None, bint screening=True,
-                double a_prev=0.0, int[::1] ws=None):
+                double a_prev=0.0, int[::1] ws=None, bint newton=True):
     """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter).
 
     ``R`` (n,) and ``g`` (p,) may be passed to be kept between calls: with
     ``warm=True`` they hold what the previous call on this ``w`` left there.
     ``ws_gram``: see CDParams.  ``cache``: a :class:`GramCache`, and
     ``screen`` a :class:`ScreenState`, kept between calls on this problem;
-    ``screening=False`` turns gap-safe screening off.  ``ws``: an int32
-    scratch array of p entries to reuse between calls.
+    ``screening=False`` turns gap-safe screening off, ``newton=False`` the
+    Newton steps on the support.  ``ws``: an int32 scratch array of p entries
+    to reuse between calls.
     """
     cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed,
                                      n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
@@ -1754,6 +2251,7 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
         prm.gram_cache = &cache.c
     prm.screen = _screen_ptr(screen, X.shape[0], X.shape[1])
     prm.no_screening = not screening
+    prm.no_newton = not newton
     prm.a_prev = a_prev
     cdef CDResult res
     R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
@@ -1778,7 +2276,7 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                  const double[::1] lower=None, const double[::1] upper=None,
                  double[::1] R=None, double[::1] g=None, bint warm=False,
                  ScreenState screen=None, bint screening=True, double a_prev=0.0,
-                 int[::1] ws=None):
+                 int[::1] ws=None, bint newton=True):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter).
 
     The columns must be canonical (each row index at most once per column, as
@@ -1793,6 +2291,7 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
     R, g = _scratch(R, g, y_c.shape[0], x_norm2.shape[0], warm, &prm)
     prm.screen = _screen_ptr(screen, y_c.shape[0], x_norm2.shape[0])
     prm.no_screening = not screening
+    prm.no_newton = not newton
     prm.a_prev = a_prev
     ws = _ws_buffer(ws, x_norm2.shape[0])
     cdef volatile int stop = 0
@@ -1812,14 +2311,16 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
                 const double[::1] l2_factor=None,
                const double[::1] lower=None, const double[::1] upper=None,
-               double a_prev=0.0):
+               double a_prev=0.0, bint newton=True):
     """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``.
 
-    ``a_prev``: the previous alpha's L1 strength along a path (strong rule).
+    ``a_prev``: the previous alpha's L1 strength along a path (strong rule);
+    ``newton=False`` turns the Newton steps on the support off.
     """
     cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed, 1,
                                      unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower, upper)
     prm.a_prev = a_prev
+    prm.no_newton = not newton
     cdef CDResult res
     cdef int p = q.shape[0]
     cdef double[::1] H = np.empty(p)
