@@ -26,6 +26,7 @@ import threading
 import numpy as np
 
 from cython.parallel cimport prange
+from libc.float cimport DBL_EPSILON
 from libc.math cimport INFINITY, fabs, sqrt
 from libc.stdlib cimport calloc, free, malloc
 from libc.limits cimport INT_MAX
@@ -127,8 +128,42 @@ cdef int raise_pending() except -1:
     return -1
 
 
-cdef inline double _inner_tol(double gap, const CDParams* prm) noexcept nogil:
-    return max(INNER_GAP_RATIO * gap, 0.5 * prm.tol)
+cdef inline double _inner_tol(double gap, double tol) noexcept nogil:
+    return max(INNER_GAP_RATIO * gap, 0.5 * tol)
+
+
+# The duality gap is a difference of terms as large as ||y_c||^2_S, so below about
+# GAP_FLOOR ||y_c||^2_S its rounding error is of its own size: no fit can certify
+# a smaller gap in float64.  A tol below that stops there (the Python layer
+# warns that the gap asked for cannot be certified).  Below TIGHT_TOL ||y_c||^2_S
+# the residual, kept up to date by O(n) updates along a whole path, is
+# recomputed from X and w before each full gap, so that its drift (1e-12 of
+# ||y_c||^2 after a path on the collinear designs) never enters a certificate.
+cdef double GAP_FLOOR = 64.0 * DBL_EPSILON
+cdef double TIGHT_TOL = 1e-9
+
+
+cdef inline double _certifiable(double tol, double y_norm2) noexcept nogil:
+    """The tolerance a kernel stops at: tol, or the rounding level of the gap."""
+    return max(tol, GAP_FLOOR * y_norm2)
+
+
+# Near that level (a gap below TIGHT_TOL ||y_c||^2), rounding rather than progress
+# moves the gap: a solve whose gap has made no new low (by 0.1 %) at STALL_CHECKS
+# checks in a row stops there, instead of sweeping on to max_iter.  A fit that
+# stops so, above its tol, reports fewer sweeps than max_iter: the Python layer
+# then says that float64 cannot certify the gap asked for.
+cdef int STALL_CHECKS = 8
+
+
+cdef inline bint _stalled(double gap, double* best, int* count, double level) noexcept nogil:
+    """Whether a gap below ``level`` has stopped falling (see STALL_CHECKS)."""
+    if gap < best[0] * (1.0 - 1e-3):
+        best[0] = gap
+        count[0] = 0
+        return False
+    count[0] += 1
+    return count[0] >= STALL_CHECKS and gap < level
 
 
 cdef inline unsigned long long _rng_state(unsigned long long seed) noexcept nogil:
@@ -368,18 +403,22 @@ cdef inline double _newton_cost(long k) noexcept nogil:
     return <double>k * k * k / 6.0 + 2.0 * k * k
 
 
-cdef bint _cholesky_lower(int k, double* A, const double* diag, double mu) noexcept nogil:
+cdef bint _cholesky_lower(int k, double* A, const double* diag, double mu,
+                          const CDParams* prm) noexcept nogil:
     """Cholesky factor L of S + mu I into A's lower triangle (row-major, L L^T).
 
     S is read from ``diag`` and A's strict upper triangle, which is left intact
     (so a failed factorisation can be retried with a larger mu).  The inner
     products run on contiguous rows (vectorised dot of _simd.h); the result
     does not depend on the thread count.  Returns False if S + mu I is not
-    numerically positive definite.
+    numerically positive definite, or if the call is interrupted (a factor of
+    thousands of rows takes seconds).
     """
     cdef int i, j
     cdef double v
     for i in range(k):
+        if i % 256 == 255 and _interrupted(prm):
+            return False
         for j in range(i + 1):
             v = (diag[i] + mu) if i == j else A[<size_t>j * k + i]
             v -= fp_dot_d(j, &A[<size_t>i * k], 0.0, &A[<size_t>j * k])
@@ -446,8 +485,8 @@ cdef double _newton_step(int k, const int* feat, double* A, const double* g_S,
         return 0.0
     mu = NEWTON_JITTER * top
     for tries in range(8):
-        ok = _cholesky_lower(k, A, diag, mu)
-        if ok:
+        ok = _cholesky_lower(k, A, diag, mu, prm)
+        if ok or _interrupted(prm):
             break
         mu *= 100.0
     if not ok:
@@ -529,6 +568,7 @@ cdef struct NewtonBuf:
     double* dw
     int k
     double cost         # multiply-adds spent by the steps (factorisations, updates)
+    double min_dec      # smallest decrease of the objective a step must promise
 
 
 cdef void _newton_end(NewtonBuf* nb) noexcept nogil:
@@ -547,9 +587,15 @@ cdef void _newton_end(NewtonBuf* nb) noexcept nogil:
 
 cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w,
                        const double[::1] x_norm2, const double[::1] pf,
-                       const CDParams* prm) noexcept nogil:
+                       const CDParams* prm, double y_norm2) noexcept nogil:
     """Find the support among idx[:m] and allocate for it; returns its size k (0:
-    nothing to do, too large or no memory; the buffers are then freed)."""
+    nothing to do, too large or no memory; the buffers are then freed).
+
+    A step must promise a decrease above the rounding level of the objective
+    (a quarter of GAP_FLOOR ||y_c||^2): below it, its direction is rounding
+    noise, and on a singular support it can be a long move along a flat
+    direction that only loses precision.
+    """
     cdef int i, k
     cdef size_t kk
     memset(nb, 0, sizeof(NewtonBuf))
@@ -580,6 +626,7 @@ cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w
     for i in range(k):
         nb.feat[i] = idx[nb.pos[i]] if idx != NULL else nb.pos[i]
     nb.k = k
+    nb.min_dec = 0.25 * GAP_FLOOR * y_norm2
     return k
 
 
@@ -602,7 +649,7 @@ cdef int _newton_solve(NewtonBuf* nb, double[::1] w, const double[::1] pf,
         if c == 0:     # a chain is bought as one step: see the rent-or-buy comment
             nb.cost += _newton_cost(n_live)
         if not _newton_step(n_live, nb.sub, nb.A, nb.sub_g, w, pf, prm, nb.step, &hit,
-                            &target) > 0.0:
+                            &target) > nb.min_dec:
             break
         nb.cost += <double>k * n_live
         for a in range(n_live):
@@ -1427,12 +1474,13 @@ cdef bint _anderson_step(const double* G, int m, const int* ws, const double* hi
 
 cdef double _gram_ws_newton(const double* G, int m, double* gl, const int* ws,
                             const double[::1] x_norm2, const double[::1] pf,
-                            const CDParams* prm, double[::1] w, int* moved) noexcept nogil:
+                            const CDParams* prm, double[::1] w, double y_norm2,
+                            int* moved) noexcept nogil:
     """Newton step on the working set's support, from its Gram matrix G (m x m);
     w and gl = X~_ws^T S r are updated.  Returns the multiply-adds spent and
     stores in ``moved`` how many coefficients changed."""
     cdef NewtonBuf nb
-    cdef int a, b, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
+    cdef int a, b, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm, y_norm2)
     cdef double cost
     moved[0] = 0
     if k == 0:
@@ -1465,8 +1513,8 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
     brought up to date at the end, column by column, for the coefficients
     that moved.
     """
-    cdef int k, j, it = 0, n_hist = 0, K = ANDERSON_K, nz = m, since = 0, moved
-    cdef double r_dot_y, r_norm2, decrease, credit = 0.0
+    cdef int k, j, it = 0, n_hist = 0, K = ANDERSON_K, nz = m, since = 0, moved, stall = 0
+    cdef double r_dot_y, r_norm2, decrease, credit = 0.0, ws_gap, best = INFINITY
     cdef size_t size = <size_t>(K + 5) * m + K * K + K
     cdef double* buf = <double*> malloc(size * sizeof(double))
     cdef double* gl
@@ -1513,15 +1561,20 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
                 r_norm2 += w[j] * gl[k]
                 nz += w[j] != 0.0
             r_norm2 = r_dot_y - r_norm2
-            if decrease == 0.0 or _gap(ws, m, g, w, pf, x_norm2, prm, r_norm2,
-                                       r_dot_y) <= inner_tol:
+            ws_gap = _gap(ws, m, g, w, pf, x_norm2, prm, r_norm2, r_dot_y)
+            if (decrease == 0.0 or ws_gap <= inner_tol
+                    or _stalled(ws_gap, &best, &stall, TIGHT_TOL * y_norm2)):
                 break
             # rent or buy: a Newton step once the sweeps since the last one have
             # cost as much as it (a sweep: about a G row per moved coefficient)
             credit += <double>since * m * (nz + 1)
             since = 0
             if credit >= _newton_cost(nz) + <double>m * nz:
-                credit -= _gram_ws_newton(G, m, gl, ws, x_norm2, pf, prm, w, &moved)
+                for k in range(m):          # gl = q - G w anew: no drift enters the step
+                    work[k] = w[ws[k]]
+                for k in range(m):
+                    gl[k] = q[k] - fp_dot_d(m, &G[<size_t>k * m], 0.0, work)
+                credit -= _gram_ws_newton(G, m, gl, ws, x_norm2, pf, prm, w, y_norm2, &moved)
                 if moved > 0:
                     n_hist = 0      # the extrapolation restarts from the new point
     for k in range(m):
@@ -1536,12 +1589,13 @@ cdef double _dense_newton(const floating[::1, :] X, const double[::1] y_c,
                         const double[::1] sw, const double[::1] x_mean,
                         const double[::1] x_norm2, const double[::1] pf,
                         const CDParams* prm, double[::1] w, double[::1] R,
-                        const double[::1] g, const int* ws, int m) noexcept nogil:
+                        const double[::1] g, const int* ws, int m,
+                        double y_norm2) noexcept nogil:
     """Newton step on the working set's support, its Gram matrix built from X
     (g current there); w and R are updated.  Returns the multiply-adds spent."""
     cdef NewtonBuf nb
     cdef WSGram sub
-    cdef int a, moved = 0, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
+    cdef int a, moved = 0, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm, y_norm2)
     cdef double cost
     if k == 0:
         return 0.0
@@ -1573,8 +1627,8 @@ cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_
     Moves on to the working set's Gram matrix once the sweeps spent would have
     paid for it (rent or buy).
     """
-    cdef int it = 0, sub
-    cdef double decrease, credit = 0.0
+    cdef int it = 0, sub, stall = 0
+    cdef double decrease, credit = 0.0, ws_gap, best = INFINITY
     while result.n_iter < prm.max_iter:
         decrease = _dense_sweep(X, sw, x_mean, x_norm2, pf, prm, w, R, ws, m, rng)
         result.n_iter += 1
@@ -1584,8 +1638,9 @@ cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_
             if _interrupted(prm):
                 break
             _dense_block_step(X, sw, x_mean, prm, w, R, g)
-            if (_dense_gap(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m, result)
-                    <= inner_tol or decrease == 0.0):
+            ws_gap = _dense_gap(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m, result)
+            if (ws_gap <= inner_tol or decrease == 0.0
+                    or _stalled(ws_gap, &best, &stall, TIGHT_TOL * y_norm2)):
                 break
             if _gram_ws_pays(X.shape[0], m, nnz, it, missing, prm):   # g[ws] is current
                 sub = _dense_gram_ws_solve(X, y_c, sw, x_mean, x_norm2, pf, prm, cache, w, R,
@@ -1596,8 +1651,21 @@ cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_
             # bought when the sweeps have cost as much as its Gram matrix and factor
             if credit >= (<double>X.shape[0] * nnz * (2.0 + nnz / (2.0 * BLAS3_SPEEDUP))
                           + _newton_cost(nnz)):
-                credit -= _dense_newton(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m)
+                credit -= _dense_newton(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m,
+                                        y_norm2)
     return it
+
+
+cdef void _dense_residual(const floating[::1, :] X, const double[::1] y_c,
+                          const double[::1] x_mean, const double[::1] w,
+                          double[::1] R) noexcept nogil:
+    """R = y_c - X~ w, from scratch."""
+    cdef int i, j
+    for i in range(R.shape[0]):
+        R[i] = y_c[i]
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            axpy_centered(R.shape[0], -w[j], &X[0, j], x_mean[j], &R[0])
 
 
 cdef void enet_dense(
@@ -1605,10 +1673,11 @@ cdef void enet_dense(
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
-    cdef int i, j, k, it, n_ws, nnz, missing, n = X.shape[0], p = X.shape[1]
+    cdef int j, k, it, n_ws, nnz, missing, n = X.shape[0], p = X.shape[1]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, inner_tol, y_norm2
-    cdef int ws_size = 0
+    cdef double gap, inner_tol, y_norm2, tol, best = INFINITY
+    cdef bint tight
+    cdef int ws_size = 0, stall = 0
     cdef WSGram local_cache
     cdef WSGram* cache = params.gram_cache
     cdef Screening scr
@@ -1619,26 +1688,26 @@ cdef void enet_dense(
         cache = &local_cache
 
     y_norm2 = _wdot(sw, y_c, y_c)
+    tol = _certifiable(params.tol, y_norm2)
+    tight = tol < TIGHT_TOL * y_norm2
     result.n_iter = 0
     if not warm:
-        for i in range(n):
-            R[i] = y_c[i]
         for j in range(p):
             w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
-            if w[j] != 0.0:
-                axpy_centered(n, -w[j], &X[0, j], x_mean[j], &R[0])
+    if not warm or tight:
+        _dense_residual(X, y_c, x_mean, w, R)
         _dense_block_step(X, sw, x_mean, params, w, R, g)
-    gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, not warm,
-                          result)
-    while gap > params.tol and result.n_iter < params.max_iter:
-        if _interrupted(params):
-            break
+    gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr,
+                          not warm or tight, result)
+    # (checked before the test of the gap: a warm call already at its tol still
+    # lets a signal in, so a path of such calls stays interruptible)
+    while not _interrupted(params) and gap > tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
                             scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
                             result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
-        inner_tol = _inner_tol(gap, params)
+        inner_tol = _inner_tol(gap, tol)
         nnz = 0
         for k in range(n_ws):
             nnz += w[ws[k]] != 0.0
@@ -1653,9 +1722,13 @@ cdef void enet_dense(
                                           R, g, &ws[0], n_ws, nnz, missing, y_norm2,
                                           inner_tol, &rng, result)
         cache.sweeps = max(it, 1)
+        if tight:
+            _dense_residual(X, y_c, x_mean, w, R)
         _dense_block_step(X, sw, x_mean, params, w, R, g)
         gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, True,
                               result)
+        if _stalled(gap, &best, &stall, TIGHT_TOL * y_norm2):
+            break
     result.gap = gap
     _dense_scan(X, sw, x_mean, R, g, scr.sc.act, _screen_unlisted(&scr), params, True)
     _screen_end(&scr)
@@ -1822,14 +1895,15 @@ cdef double _sparse_newton(const floating[::1] data, const int[::1] indices,
                          const double[::1] x_mean, const double[::1] x_norm2,
                          const double[::1] pf, const CDParams* prm, double[::1] w,
                          double[::1] R, const double[::1] g, const int* ws,
-                         int m) noexcept nogil:
+                         int m, double y_norm2) noexcept nogil:
     """Newton step on the working set's support (g current there); its Gram matrix
     x~_j^T S x~_l = sum_i s_i x_ij x_il - n xbar_j xbar_l (weights summing to n)
     is built column by column through a dense scatter of x_j.  w and R are updated.
     Returns the multiply-adds spent."""
     cdef NewtonBuf nb
     cdef int a, b, j, l, n = R.shape[0], moved = 0, k = _newton_begin(&nb, ws, m, w,
-                                                                       x_norm2, pf, prm)
+                                                                       x_norm2, pf, prm,
+                                                                       y_norm2)
     cdef Py_ssize_t e
     cdef double acc, shift = 0.0, cost = 0.0
     cdef double* v
@@ -1870,15 +1944,38 @@ cdef double _sparse_newton(const floating[::1] data, const int[::1] indices,
     return cost
 
 
+cdef void _sparse_residual(const floating[::1] data, const int[::1] indices,
+                           const Py_ssize_t[::1] indptr, const double[::1] y_c,
+                           const double[::1] x_mean, const double[::1] w,
+                           double[::1] R) noexcept nogil:
+    """R = y_c - X~ w, from scratch (the centring as one shift)."""
+    cdef int i, j
+    cdef double shift = 0.0
+    for i in range(R.shape[0]):
+        R[i] = y_c[i]
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            _sparse_axpy(data, indices, indptr, j, -w[j], R)
+            shift += w[j] * x_mean[j]
+    if shift != 0.0:
+        for i in range(R.shape[0]):
+            R[i] += shift
+
+
 cdef void enet_sparse(
     const floating[::1] data, const int[::1] indices, const Py_ssize_t[::1] indptr,
     const double[::1] y_c, const double[::1] sw,
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
-    cdef int i, j, k, it, n_ws, nz, since, n = R.shape[0], p = x_norm2.shape[0]
+    cdef int j, k, it, n_ws, nz, n = R.shape[0], p = x_norm2.shape[0]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, inner_tol, decrease, shift = 0.0, ws_nnz, credit = 0.0
+    cdef double gap, inner_tol, decrease, ws_nnz, credit = 0.0, ws_gap
+    cdef double best = INFINITY, ws_best
+    cdef int stall = 0, ws_stall
+    cdef double y_norm2 = _wdot(sw, y_c, y_c)
+    cdef double tol = _certifiable(params.tol, y_norm2)
+    cdef bint tight = tol < TIGHT_TOL * y_norm2
     cdef int ws_size = 0
     cdef Screening scr
     cdef bint warm = _screen_begin(&scr, params, x_norm2, pf, n,
@@ -1886,28 +1983,24 @@ cdef void enet_sparse(
 
     result.n_iter = 0
     if not warm:
-        for i in range(n):
-            R[i] = y_c[i]
         for j in range(p):
             w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
-            if w[j] != 0.0:
-                _sparse_axpy(data, indices, indptr, j, -w[j], R)
-                shift += w[j] * x_mean[j]
-        for i in range(n):
-            R[i] += shift
+    if not warm or tight:
+        _sparse_residual(data, indices, indptr, y_c, x_mean, w, R)
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
     gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
-                           w, R, g, &scr, not warm, result)
-    while gap > params.tol and result.n_iter < params.max_iter:
-        if _interrupted(params):
-            break
+                           w, R, g, &scr, not warm or tight, result)
+    # (checked before the test of the gap: a warm call already at its tol still
+    # lets a signal in, so a path of such calls stays interruptible)
+    while not _interrupted(params) and gap > tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
                             scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
                             result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
-        inner_tol = _inner_tol(gap, params)
-        it = 0
+        inner_tol = _inner_tol(gap, tol)
+        it = ws_stall = 0
+        ws_best = INFINITY
         ws_nnz = <double> _nnz_of(indptr, &ws[0], n_ws) + n_ws   # a sweep's cost
         while result.n_iter < params.max_iter:
             decrease = _sparse_sweep(data, indices, indptr, sw, x_mean, x_norm2, pf,
@@ -1919,8 +2012,10 @@ cdef void enet_sparse(
                 if _interrupted(params):
                     break
                 _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
-                if _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
-                               w, R, g, &ws[0], n_ws, result) <= inner_tol or decrease == 0.0:
+                ws_gap = _sparse_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf,
+                                     params, w, R, g, &ws[0], n_ws, result)
+                if (ws_gap <= inner_tol or decrease == 0.0
+                        or _stalled(ws_gap, &ws_best, &ws_stall, TIGHT_TOL * y_norm2)):
                     break
                 # a Newton step costs about nz columns' worth of entries per support
                 # feature (its Gram matrix) plus the factor
@@ -1929,10 +2024,14 @@ cdef void enet_sparse(
                     nz += w[ws[k]] != 0.0
                 if credit >= 0.5 * ws_nnz * nz * nz / n_ws + _newton_cost(nz):
                     credit -= _sparse_newton(data, indices, indptr, sw, x_mean, x_norm2, pf,
-                                             params, w, R, g, &ws[0], n_ws)
+                                             params, w, R, g, &ws[0], n_ws, y_norm2)
+        if tight:
+            _sparse_residual(data, indices, indptr, y_c, x_mean, w, R)
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
         gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                                w, R, g, &scr, True, result)
+        if _stalled(gap, &best, &stall, TIGHT_TOL * y_norm2):
+            break
     result.gap = gap
     _sparse_scan(data, indices, indptr, sw, x_mean, R, g, scr.sc.act,
                  _screen_unlisted(&scr), params, True)
@@ -2013,14 +2112,14 @@ cdef double _gram_gap(const floating[:, ::1] Q, const double[::1] q, double y_no
     return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, y_norm2 - wq)
 
 
-cdef double _gram_newton(const floating[:, ::1] Q, const double[::1] q,
-                       const double[::1] x_norm2, const double[::1] pf,
-                       const CDParams* prm, double[::1] w, double[::1] H,
-                       const int* ws, int m) noexcept nogil:
+cdef double _gram_newton(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
+                         const double[::1] x_norm2, const double[::1] pf,
+                         const CDParams* prm, double[::1] w, double[::1] H,
+                         const int* ws, int m) noexcept nogil:
     """Newton step on the working set's support from Q (H = Q w current); w and H
     are updated.  Returns the multiply-adds spent."""
     cdef NewtonBuf nb
-    cdef int a, b, j, moved, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
+    cdef int a, b, j, moved, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm, y_norm2)
     cdef double cost
     if k == 0:
         return 0.0
@@ -2046,8 +2145,9 @@ cdef void enet_gram(
     CDResult* result) noexcept nogil:
     cdef int j, k, it, n_ws, nz = 0, since, p = q.shape[0]
     cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double gap, inner_tol, decrease, credit = 0.0
-    cdef int ws_size = 0
+    cdef double gap, inner_tol, decrease, credit = 0.0, ws_gap, best = INFINITY, ws_best
+    cdef double tol = _certifiable(params.tol, y_norm2)
+    cdef int ws_size = 0, stall = 0, ws_stall
 
     for j in range(p):
         w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
@@ -2055,15 +2155,16 @@ cdef void enet_gram(
     _gram_refresh(Q, w, H)
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
-    while gap > params.tol and result.n_iter < params.max_iter:
-        if _interrupted(params):
-            break
+    # (checked before the test of the gap: a warm call already at its tol still
+    # lets a signal in, so a path of such calls stays interruptible)
+    while not _interrupted(params) and gap > tol and result.n_iter < params.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size, NULL, 0,
                             result.n_iter == 0)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
-        inner_tol = _inner_tol(gap, params)
-        it = since = 0
+        inner_tol = _inner_tol(gap, tol)
+        it = since = ws_stall = 0
+        ws_best = INFINITY
         while result.n_iter < params.max_iter:
             decrease = _gram_sweep(Q, q, x_norm2, pf, params, w, H, &ws[0], n_ws, &rng)
             result.n_iter += 1
@@ -2073,8 +2174,10 @@ cdef void enet_gram(
                 if _interrupted(params):
                     break
                 _gram_block_step(Q, q, params, w, H, g)
-                if _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
-                             result) <= inner_tol:
+                ws_gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, &ws[0], n_ws,
+                                   result)
+                if ws_gap <= inner_tol or _stalled(ws_gap, &ws_best, &ws_stall,
+                                                   TIGHT_TOL * y_norm2):
                     break
                 # a sweep costs about p per moved coefficient (a row of Q)
                 nz = 0
@@ -2083,10 +2186,14 @@ cdef void enet_gram(
                 credit += <double>since * (n_ws + <double>p * nz)
                 since = 0
                 if credit >= _newton_cost(nz) + <double>p * nz:
-                    credit -= _gram_newton(Q, q, x_norm2, pf, params, w, H, &ws[0], n_ws)
+                    _gram_refresh(Q, w, H)      # no drift of H enters the step
+                    credit -= _gram_newton(Q, q, y_norm2, x_norm2, pf, params, w, H, &ws[0],
+                                           n_ws)
         _gram_refresh(Q, w, H)
         _gram_block_step(Q, q, params, w, H, g)
         gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
+        if _stalled(gap, &best, &stall, TIGHT_TOL * y_norm2):
+            break
     result.gap = gap
 
 

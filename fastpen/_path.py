@@ -664,7 +664,8 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
                     f"non-finite coefficients at alpha={alphas[k]:.6g}: the data are too badly "
                     f"scaled for {prob.X.dtype} precision; rescale X and y.")
 
-    _warn_unconverged(alphas, gaps, tol_abs, n, solver.warning_category)
+    _warn_unconverged(alphas, gaps, tol_abs, n, solver.warning_category, n_iters,
+                      solver.max_iter, prob.y_norm2)
     dev_ratio = 1.0 - r_norm2 / prob.y_norm2 if prob.y_norm2 > 0 else np.zeros(m)
     return PathResult(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                       intercepts=intercepts.astype(prob.X.dtype), dual_gaps=gaps / n,
@@ -679,11 +680,31 @@ def lasso_path(X, y, **kwargs):
     return enet_path(X, y, l1_ratio=1.0, **kwargs)
 
 
-def _warn_unconverged(alphas, gaps, tol_abs, n, category):
+# The kernels stop at a gap of GAP_FLOOR ||y_c||^2 whatever smaller tol is asked
+# (_cd.pyx: below it the gap's rounding error is of its own size).
+GAP_FLOOR = 64 * np.finfo(np.float64).eps
+
+
+def precision_message(gap, tol_abs, y_norm2, n):
+    """The warning's words for a gap that float64 cannot bring down to tol."""
+    return (f"duality gap {gap / n:.3e} > tolerance {tol_abs / n:.3e} cannot be certified "
+            f"in float64 precision (rounding level {GAP_FLOOR * y_norm2 / n:.1e}): the fit "
+            "stopped where rounding, not progress, moved the gap; a larger tol, or y and X "
+            "on scales nearer 1, can be certified.")
+
+
+def _warn_unconverged(alphas, gaps, tol_abs, n, category, n_iter, max_iter, y_norm2):
+    """One warning for the alphas above tol: at max_iter (not converged), or stopped
+    at the rounding level of float64 (fewer sweeps than max_iter)."""
     failed = np.flatnonzero(gaps > tol_abs)
     if failed.size == 0:
         return
     worst = failed[np.argmax(gaps[failed])]
+    if n_iter[worst] < max_iter:
+        warn(f"For {failed.size} of {alphas.size} alphas (worst at alpha="
+             f"{alphas[worst]:.4g}), the " + precision_message(gaps[worst], tol_abs, y_norm2, n),
+             category)
+        return
     warn(
         f"Objective did not converge for {failed.size} of {alphas.size} alphas "
         f"(worst at alpha={alphas[worst]:.4g}): duality gap {gaps[worst] / n:.3e} > "

@@ -497,3 +497,29 @@ def test_newton_steps_are_what_converges_on_the_collinear_design():
             False, False, 0, 1, newton=newton)
     assert gaps[False] > 100 * tol and sweeps[False] == 20_000
     assert gaps[True] <= tol and sweeps[True] < 1_000, (gaps, sweeps)
+
+
+@pytest.mark.parametrize("mode", ["dense", "gram", "sparse"])
+def test_a_tol_below_float64_rounding_stops_there_and_says_so(mode):
+    """tol=1e-16 asks for a gap below the rounding error of its own evaluation.  The
+    solver ran to max_iter (Gram mode drifting to a 100x worse answer on the way);
+    it now stops near float64's rounding level, well before max_iter, no worse than
+    at tol=1e-12, and the warning says that float64 cannot certify the gap, with
+    the gap reached."""
+    from _helpers import optimality
+
+    X, y = _diabetes_cubic()
+    alphas = np.abs(X.T @ y).max() / len(y) * np.logspace(0, -3, 20)
+    Xin = sp.csc_matrix(X) if mode == "sparse" else X
+    kw = dict(alphas=alphas, fit_intercept=False, max_iter=100_000, precompute=mode == "gram")
+    ref = fastpen.lasso_path(Xin, y, tol=1e-12, **kw)
+    with pytest.warns(fastpen.ConvergenceWarning,
+                      match=r"duality gap \d\.\d+e-\d+ > tolerance .* cannot be certified "
+                            r"in float64 precision \(rounding level"):
+        res = fastpen.lasso_path(Xin, y, tol=1e-16, **kw)
+    assert res.n_iter.max() < 20_000
+    rel = [optimality(X, y, res.coefs[k], alpha=alphas[k], fit_intercept=False).rel_gap
+           for k in range(alphas.size)]
+    rel_ref = [optimality(X, y, ref.coefs[k], alpha=alphas[k], fit_intercept=False).rel_gap
+               for k in range(alphas.size)]
+    assert max(rel) <= max(max(rel_ref), 1e-12), (max(rel), max(rel_ref))
