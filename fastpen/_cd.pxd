@@ -132,6 +132,9 @@ cdef struct CDParams:
     # Newton steps on the support (see _cd.pyx) turned off: plain coordinate
     # descent, for tests and benchmarks that measure what the steps bring.
     bint no_newton
+    # The caller returns float32 coefficients: round w to float32 at the end and
+    # report the gap of the rounded coefficients (see _cd.pyx).
+    bint round_float32
     # The previous alpha's L1 strength along a path (0: none), for the
     # sequential strong rule of the first working set.
     double a_prev

@@ -156,6 +156,37 @@ cdef inline double _certifiable(double tol, double y_norm2) noexcept nogil:
 cdef int STALL_CHECKS = 8
 
 
+# Under a tight tol the kernels also keep the coefficients of the smallest full gap
+# seen and return to them if the last one is larger: near the rounding level a
+# Newton step can follow rounding noise along a flat direction of the support
+# (on the diabetes degree-3 path, tol=1e-14 ended 100x above its best gap).
+cdef struct BestIterate:
+    double* w           # NULL: not kept (a tol that is not tight, or no memory)
+    double gap
+
+
+cdef inline void _best_begin(BestIterate* best, int p, bint tight) noexcept nogil:
+    best.w = <double*> malloc(<size_t>max(p, 1) * sizeof(double)) if tight else NULL
+    best.gap = INFINITY
+
+
+cdef inline void _best_note(BestIterate* best, const double[::1] w, double gap) noexcept nogil:
+    if best.w != NULL and gap < best.gap:
+        best.gap = gap
+        memcpy(best.w, &w[0], w.shape[0] * sizeof(double))
+
+
+cdef inline bint _best_restore(BestIterate* best, double[::1] w, double gap) noexcept nogil:
+    """Put the best coefficients back if ``gap`` is larger; frees the copy.  Returns
+    whether it did (the caller then recomputes its state and gap)."""
+    cdef bint back = best.w != NULL and gap > best.gap
+    if back:
+        memcpy(&w[0], best.w, w.shape[0] * sizeof(double))
+    free(best.w)
+    best.w = NULL
+    return back
+
+
 cdef inline bint _stalled(double gap, double* best, int* count, double level) noexcept nogil:
     """Whether a gap below ``level`` has stopped falling (see STALL_CHECKS)."""
     if gap < best[0] * (1.0 - 1e-3):
@@ -568,7 +599,6 @@ cdef struct NewtonBuf:
     double* dw
     int k
     double cost         # multiply-adds spent by the steps (factorisations, updates)
-    double min_dec      # smallest decrease of the objective a step must promise
 
 
 cdef void _newton_end(NewtonBuf* nb) noexcept nogil:
@@ -587,15 +617,9 @@ cdef void _newton_end(NewtonBuf* nb) noexcept nogil:
 
 cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w,
                        const double[::1] x_norm2, const double[::1] pf,
-                       const CDParams* prm, double y_norm2) noexcept nogil:
+                       const CDParams* prm) noexcept nogil:
     """Find the support among idx[:m] and allocate for it; returns its size k (0:
-    nothing to do, too large or no memory; the buffers are then freed).
-
-    A step must promise a decrease above the rounding level of the objective
-    (a quarter of GAP_FLOOR ||y_c||^2): below it, its direction is rounding
-    noise, and on a singular support it can be a long move along a flat
-    direction that only loses precision.
-    """
+    nothing to do, too large or no memory; the buffers are then freed)."""
     cdef int i, k
     cdef size_t kk
     memset(nb, 0, sizeof(NewtonBuf))
@@ -626,7 +650,6 @@ cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w
     for i in range(k):
         nb.feat[i] = idx[nb.pos[i]] if idx != NULL else nb.pos[i]
     nb.k = k
-    nb.min_dec = 0.25 * GAP_FLOOR * y_norm2
     return k
 
 
@@ -649,7 +672,7 @@ cdef int _newton_solve(NewtonBuf* nb, double[::1] w, const double[::1] pf,
         if c == 0:     # a chain is bought as one step: see the rent-or-buy comment
             nb.cost += _newton_cost(n_live)
         if not _newton_step(n_live, nb.sub, nb.A, nb.sub_g, w, pf, prm, nb.step, &hit,
-                            &target) > nb.min_dec:
+                            &target) > 0.0:
             break
         nb.cost += <double>k * n_live
         for a in range(n_live):
@@ -1480,7 +1503,7 @@ cdef double _gram_ws_newton(const double* G, int m, double* gl, const int* ws,
     w and gl = X~_ws^T S r are updated.  Returns the multiply-adds spent and
     stores in ``moved`` how many coefficients changed."""
     cdef NewtonBuf nb
-    cdef int a, b, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm, y_norm2)
+    cdef int a, b, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
     cdef double cost
     moved[0] = 0
     if k == 0:
@@ -1595,7 +1618,7 @@ cdef double _dense_newton(const floating[::1, :] X, const double[::1] y_c,
     (g current there); w and R are updated.  Returns the multiply-adds spent."""
     cdef NewtonBuf nb
     cdef WSGram sub
-    cdef int a, moved = 0, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm, y_norm2)
+    cdef int a, moved = 0, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
     cdef double cost
     if k == 0:
         return 0.0
@@ -1668,6 +1691,40 @@ cdef void _dense_residual(const floating[::1, :] X, const double[::1] y_c,
             axpy_centered(R.shape[0], -w[j], &X[0, j], x_mean[j], &R[0])
 
 
+# float32 results store float32 coefficients: on an ill-conditioned design rounding
+# them moves the gap far more than their relative 6e-8 (1e-13 to 6e-5 on a
+# degree-3 expansion of the wine data), so the float32 kernels round w at the end
+# and report the gap of what is returned (one more scan over X).  The Python
+# layer warns when that gap is above tol: float32 cannot certify it.
+
+cdef bint _round_to_float(double[::1] w) noexcept nogil:
+    """Round w to float32 values in place; whether any changed."""
+    cdef int j
+    cdef double v
+    cdef bint changed = False
+    for j in range(w.shape[0]):
+        v = <double> (<float> w[j])
+        if v != w[j]:
+            w[j] = v
+            changed = True
+    return changed
+
+
+cdef bint _dense_round_to_float(const floating[::1, :] X, const double[::1] x_mean,
+                                double[::1] w, double[::1] R) noexcept nogil:
+    """_round_to_float, with R = y_c - X~ w kept."""
+    cdef int j
+    cdef double v
+    cdef bint changed = False
+    for j in range(w.shape[0]):
+        v = <double> (<float> w[j])
+        if v != w[j]:
+            axpy_centered(R.shape[0], w[j] - v, &X[0, j], x_mean[j], &R[0])
+            w[j] = v
+            changed = True
+    return changed
+
+
 cdef void enet_dense(
     const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
@@ -1678,6 +1735,7 @@ cdef void enet_dense(
     cdef double gap, inner_tol, y_norm2, tol, best = INFINITY
     cdef bint tight
     cdef int ws_size = 0, stall = 0
+    cdef BestIterate kept
     cdef WSGram local_cache
     cdef WSGram* cache = params.gram_cache
     cdef Screening scr
@@ -1699,6 +1757,8 @@ cdef void enet_dense(
         _dense_block_step(X, sw, x_mean, params, w, R, g)
     gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr,
                           not warm or tight, result)
+    _best_begin(&kept, p, tight)
+    _best_note(&kept, w, gap)
     # (checked before the test of the gap: a warm call already at its tol still
     # lets a signal in, so a path of such calls stays interruptible)
     while not _interrupted(params) and gap > tol and result.n_iter < params.max_iter:
@@ -1727,8 +1787,17 @@ cdef void enet_dense(
         _dense_block_step(X, sw, x_mean, params, w, R, g)
         gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, True,
                               result)
+        _best_note(&kept, w, gap)
         if _stalled(gap, &best, &stall, TIGHT_TOL * y_norm2):
             break
+    if _best_restore(&kept, w, gap):
+        _dense_residual(X, y_c, x_mean, w, R)
+        gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, True,
+                              result)
+    if params.round_float32:   # the gap of the float32 coefficients returned
+        if _dense_round_to_float(X, x_mean, w, R):
+            gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr,
+                                  True, result)
     result.gap = gap
     _dense_scan(X, sw, x_mean, R, g, scr.sc.act, _screen_unlisted(&scr), params, True)
     _screen_end(&scr)
@@ -1902,8 +1971,7 @@ cdef double _sparse_newton(const floating[::1] data, const int[::1] indices,
     Returns the multiply-adds spent."""
     cdef NewtonBuf nb
     cdef int a, b, j, l, n = R.shape[0], moved = 0, k = _newton_begin(&nb, ws, m, w,
-                                                                       x_norm2, pf, prm,
-                                                                       y_norm2)
+                                                                       x_norm2, pf, prm)
     cdef Py_ssize_t e
     cdef double acc, shift = 0.0, cost = 0.0
     cdef double* v
@@ -1962,6 +2030,26 @@ cdef void _sparse_residual(const floating[::1] data, const int[::1] indices,
             R[i] += shift
 
 
+cdef bint _sparse_round_to_float(const floating[::1] data, const int[::1] indices,
+                                 const Py_ssize_t[::1] indptr, const double[::1] x_mean,
+                                 double[::1] w, double[::1] R) noexcept nogil:
+    """_round_to_float, with R = y_c - X~ w kept (the centring as one shift)."""
+    cdef int i, j
+    cdef double v, shift = 0.0
+    cdef bint changed = False
+    for j in range(w.shape[0]):
+        v = <double> (<float> w[j])
+        if v != w[j]:
+            _sparse_axpy(data, indices, indptr, j, w[j] - v, R)
+            shift -= (w[j] - v) * x_mean[j]
+            w[j] = v
+            changed = True
+    if shift != 0.0:
+        for i in range(R.shape[0]):
+            R[i] += shift
+    return changed
+
+
 cdef void enet_sparse(
     const floating[::1] data, const int[::1] indices, const Py_ssize_t[::1] indptr,
     const double[::1] y_c, const double[::1] sw,
@@ -1973,6 +2061,7 @@ cdef void enet_sparse(
     cdef double gap, inner_tol, decrease, ws_nnz, credit = 0.0, ws_gap
     cdef double best = INFINITY, ws_best
     cdef int stall = 0, ws_stall
+    cdef BestIterate kept
     cdef double y_norm2 = _wdot(sw, y_c, y_c)
     cdef double tol = _certifiable(params.tol, y_norm2)
     cdef bint tight = tol < TIGHT_TOL * y_norm2
@@ -1990,6 +2079,8 @@ cdef void enet_sparse(
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
     gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                            w, R, g, &scr, not warm or tight, result)
+    _best_begin(&kept, p, tight)
+    _best_note(&kept, w, gap)
     # (checked before the test of the gap: a warm call already at its tol still
     # lets a signal in, so a path of such calls stays interruptible)
     while not _interrupted(params) and gap > tol and result.n_iter < params.max_iter:
@@ -2030,8 +2121,17 @@ cdef void enet_sparse(
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
         gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                                w, R, g, &scr, True, result)
+        _best_note(&kept, w, gap)
         if _stalled(gap, &best, &stall, TIGHT_TOL * y_norm2):
             break
+    if _best_restore(&kept, w, gap):
+        _sparse_residual(data, indices, indptr, y_c, x_mean, w, R)
+        gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
+                               w, R, g, &scr, True, result)
+    if params.round_float32:   # the gap of the float32 coefficients returned
+        if _sparse_round_to_float(data, indices, indptr, x_mean, w, R):
+            gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf,
+                                   params, w, R, g, &scr, True, result)
     result.gap = gap
     _sparse_scan(data, indices, indptr, sw, x_mean, R, g, scr.sc.act,
                  _screen_unlisted(&scr), params, True)
@@ -2119,7 +2219,7 @@ cdef double _gram_newton(const floating[:, ::1] Q, const double[::1] q, double y
     """Newton step on the working set's support from Q (H = Q w current); w and H
     are updated.  Returns the multiply-adds spent."""
     cdef NewtonBuf nb
-    cdef int a, b, j, moved, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm, y_norm2)
+    cdef int a, b, j, moved, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
     cdef double cost
     if k == 0:
         return 0.0
@@ -2148,6 +2248,7 @@ cdef void enet_gram(
     cdef double gap, inner_tol, decrease, credit = 0.0, ws_gap, best = INFINITY, ws_best
     cdef double tol = _certifiable(params.tol, y_norm2)
     cdef int ws_size = 0, stall = 0, ws_stall
+    cdef BestIterate kept
 
     for j in range(p):
         w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
@@ -2155,6 +2256,8 @@ cdef void enet_gram(
     _gram_refresh(Q, w, H)
     _gram_block_step(Q, q, params, w, H, g)
     gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
+    _best_begin(&kept, p, tol < TIGHT_TOL * y_norm2)
+    _best_note(&kept, w, gap)
     # (checked before the test of the gap: a warm call already at its tol still
     # lets a signal in, so a path of such calls stays interruptible)
     while not _interrupted(params) and gap > tol and result.n_iter < params.max_iter:
@@ -2192,8 +2295,16 @@ cdef void enet_gram(
         _gram_refresh(Q, w, H)
         _gram_block_step(Q, q, params, w, H, g)
         gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
+        _best_note(&kept, w, gap)
         if _stalled(gap, &best, &stall, TIGHT_TOL * y_norm2):
             break
+    if _best_restore(&kept, w, gap):
+        _gram_refresh(Q, w, H)
+        gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
+    if params.round_float32:   # the gap of the float32 coefficients returned
+        if _round_to_float(w):
+            _gram_refresh(Q, w, H)
+            gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
     result.gap = gap
 
 
@@ -2229,6 +2340,7 @@ cdef CDParams make_params(double a, double b, double tol, int max_iter, bint pos
     prm.screen = NULL
     prm.no_screening = False
     prm.no_newton = False
+    prm.round_float32 = False
     prm.a_prev = 0.0
     prm.stop = NULL
     prm.check_signals = False
@@ -2359,6 +2471,7 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
     prm.screen = _screen_ptr(screen, X.shape[0], X.shape[1])
     prm.no_screening = not screening
     prm.no_newton = not newton
+    prm.round_float32 = floating is float
     prm.a_prev = a_prev
     cdef CDResult res
     R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
@@ -2399,6 +2512,7 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
     prm.screen = _screen_ptr(screen, y_c.shape[0], x_norm2.shape[0])
     prm.no_screening = not screening
     prm.no_newton = not newton
+    prm.round_float32 = floating is float
     prm.a_prev = a_prev
     ws = _ws_buffer(ws, x_norm2.shape[0])
     cdef volatile int stop = 0
@@ -2418,16 +2532,19 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
                 const double[::1] l2_factor=None,
                const double[::1] lower=None, const double[::1] upper=None,
-               double a_prev=0.0, bint newton=True):
+               double a_prev=0.0, bint newton=True, bint round_float32=False):
     """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``.
 
     ``a_prev``: the previous alpha's L1 strength along a path (strong rule);
-    ``newton=False`` turns the Newton steps on the support off.
+    ``newton=False`` turns the Newton steps on the support off;
+    ``round_float32``: the coefficients are returned as float32 (the reported
+    gap is theirs).  The dense and sparse solvers do that for float32 X.
     """
     cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed, 1,
                                      unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower, upper)
     prm.a_prev = a_prev
     prm.no_newton = not newton
+    prm.round_float32 = round_float32
     cdef CDResult res
     cdef int p = q.shape[0]
     cdef double[::1] H = np.empty(p)

@@ -643,7 +643,8 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
                 # it saved, its candidates needing Gram rows or O(n) dots (see
                 # benchmarks/README.md)
                 res = _cd.solve_gram(Q, q, prob.y_norm2, diag, pen.l1, *args,
-                                     a_prev=float(a_seq[k - 1]) if k > 0 else 0.0, **kwargs)
+                                     a_prev=float(a_seq[k - 1]) if k > 0 else 0.0,
+                                     round_float32=prob.X.dtype == np.float32, **kwargs)
             elif prob.sparse:
                 res = _cd.solve_sparse(*kernel_csc(prob.X), prob.y_c, prob.sw,
                                        prob.x_mean, pen.x_norm2, pen.l1, *args,
@@ -665,7 +666,7 @@ def _solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_ma
                     f"scaled for {prob.X.dtype} precision; rescale X and y.")
 
     _warn_unconverged(alphas, gaps, tol_abs, n, solver.warning_category, n_iters,
-                      solver.max_iter, prob.y_norm2)
+                      solver.max_iter, prob.y_norm2, prob.X.dtype)
     dev_ratio = 1.0 - r_norm2 / prob.y_norm2 if prob.y_norm2 > 0 else np.zeros(m)
     return PathResult(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                       intercepts=intercepts.astype(prob.X.dtype), dual_gaps=gaps / n,
@@ -685,24 +686,33 @@ def lasso_path(X, y, **kwargs):
 GAP_FLOOR = 64 * np.finfo(np.float64).eps
 
 
-def precision_message(gap, tol_abs, y_norm2, n):
-    """The warning's words for a gap that float64 cannot bring down to tol."""
+def precision_message(gap, tol_abs, y_norm2, n, dtype=np.float64):
+    """The warning's words for a gap that the precision cannot bring down to tol:
+    float64's rounding, or (float32 data) the float32 coefficients returned."""
+    if np.dtype(dtype) == np.float32:
+        return (f"duality gap {gap / n:.3e} > tolerance {tol_abs / n:.3e} cannot be "
+                "certified in float32 precision: it is the gap of the float32 coefficients "
+                "returned, the float64 iterate having met tol (rounding the coefficients "
+                "to float32 moves the gap that much on these data); fit float64 data for "
+                "a smaller gap.")
     return (f"duality gap {gap / n:.3e} > tolerance {tol_abs / n:.3e} cannot be certified "
             f"in float64 precision (rounding level {GAP_FLOOR * y_norm2 / n:.1e}): the fit "
             "stopped where rounding, not progress, moved the gap; a larger tol, or y and X "
             "on scales nearer 1, can be certified.")
 
 
-def _warn_unconverged(alphas, gaps, tol_abs, n, category, n_iter, max_iter, y_norm2):
+def _warn_unconverged(alphas, gaps, tol_abs, n, category, n_iter, max_iter, y_norm2,
+                      dtype=np.float64):
     """One warning for the alphas above tol: at max_iter (not converged), or stopped
-    at the rounding level of float64 (fewer sweeps than max_iter)."""
+    at the rounding level of the precision (fewer sweeps than max_iter)."""
     failed = np.flatnonzero(gaps > tol_abs)
     if failed.size == 0:
         return
     worst = failed[np.argmax(gaps[failed])]
     if n_iter[worst] < max_iter:
         warn(f"For {failed.size} of {alphas.size} alphas (worst at alpha="
-             f"{alphas[worst]:.4g}), the " + precision_message(gaps[worst], tol_abs, y_norm2, n),
+             f"{alphas[worst]:.4g}), the "
+             + precision_message(gaps[worst], tol_abs, y_norm2, n, dtype),
              category)
         return
     warn(
