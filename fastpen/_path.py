@@ -147,7 +147,7 @@ def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
     """(x_mean, x_norm2, X~^T S y_c or None) of validated X under weights ``sw``.
 
     Raises a ValueError naming X when it holds NaN or infinity, or when its
-    sums of squares overflow.
+    sums or sums of squares overflow (a ScaleError, also a FloatingPointError).
     """
     n = X.shape[0]
     xty = None
@@ -157,9 +157,11 @@ def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
         x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
     else:
         x_mean, x_norm2, xty = _cd.dense_column_stats(X, sw, fit_intercept, n_threads, y_c)
-    if not np.isfinite(x_norm2).all():   # a NaN or inf in column j makes x_norm2[j] one
+    # a NaN or inf in column j makes x_norm2[j] one; a column whose sum overflows, its
+    # mean (its norm may be 0: a constant column is detected as such)
+    if not (np.isfinite(x_norm2).all() and np.isfinite(x_mean).all()):
         check_finite(X.data if sp.issparse(X) else X, "X")
-        raise ValueError("X or y is too large in magnitude: sums of squares overflow "
+        raise ScaleError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
     return x_mean, x_norm2, xty
 
