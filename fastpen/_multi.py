@@ -7,6 +7,7 @@ A *problem* is one target fitted under one group along its own alpha
 sequence.  :func:`run_paths` hands all problems to ``fastpen._batch`` in
 chunks, between which progress is reported and Ctrl-C is honoured.
 """
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass
@@ -422,11 +423,13 @@ def check_target_alphas(alphas, n_targets):
 
 @blas_single_threaded
 def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight,
-                      solver, penalty, coef_init, precompute, verbose=False):
+                      solver, penalty, coef_init, precompute, verbose=False, block=None):
     """:func:`fastpen.enet_path` for a 2-D y: one path per target column, in parallel.
 
     ``alphas`` is a grid size (each target's own automatic grid) or an explicit
-    grid.  Returns a PathResult whose per-alpha arrays have a target axis
+    grid.  ``block``: (start, total) when Y holds the targets start:start + k of
+    a fit of ``total`` targets (fastpen.dask), fitted as that fit would fit
+    them.  Returns a PathResult whose per-alpha arrays have a target axis
     after the alpha axis.
     """
     from ._path import PathResult, use_gram
@@ -449,11 +452,15 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
         coef_init = check_coef_init(coef_init, p, k)
     m = grid.shape[1]
     prob = group.prob
+    start, total = _check_block(block, k)
     if np.any(grid == 0):
         # least squares needs the single path's exact block of all features
         return _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight,
-                                solver, penalty, coef_init, precompute)
-    gram = use_gram(precompute, prob, m * k) is not None
+                                solver, penalty, coef_init, precompute, start)
+    # problem t's coordinate orders are seeded by seed + t m + (alpha index): target
+    # start + t of the whole fit
+    solver = dataclasses.replace(solver, seed=(solver.seed + start * m) % 2**64)
+    gram = use_gram(precompute, prob, m * total) is not None
     res = run_paths(X, Y, [group], np.zeros(k), np.arange(k), n * grid * l1_ratio,
                     n * grid * (1.0 - l1_ratio), solver.tol, solver, gram=gram,
                     precompute=precompute, coef_init=coef_init, verbose=verbose)
@@ -490,8 +497,18 @@ def warn_unconverged(gaps, tol_abs, category, n):
             "increase the regularisation.", category)
 
 
+def _check_block(block, k):
+    """(start, total) of ``block`` (see :func:`multi_target_path`); (0, k) for None."""
+    if block is None:
+        return 0, k
+    start, total = (int(v) for v in block)
+    if not (0 <= start and start + k <= total):
+        raise ValueError(f"_block: targets {start}:{start + k} do not fit in {total}.")
+    return start, total
+
+
 def _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,
-                     penalty, coef_init, precompute):
+                     penalty, coef_init, precompute, start=0):
     """One single-target path per column (grids with alpha = 0), stacked like the batch's."""
     from ._path import PathResult, enet_path
 
@@ -506,7 +523,8 @@ def _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight,
                       upper_bounds=penalty["upper_bounds"], standardize=penalty["standardize"],
                       coef_init=inits[c], n_threads=solver.n_threads, precompute=precompute,
                       selection="random" if solver.random else "cyclic",
-                      random_state=solver.seed + c, _warning_category=solver.warning_category)
+                      random_state=(solver.seed + start + c) % 2**32,
+                      _warning_category=solver.warning_category)
             for c in range(k)]
     fields = {f: np.stack([getattr(r, f) for r in runs], axis=1) for f in PathResult._fields[1:]}
     return PathResult(alphas=grid[0].copy() if shared else grid, **fields)

@@ -424,7 +424,7 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
               rescale_penalty_factor=False, lower_bounds=None, upper_bounds=None,
               standardize=False, coef_init=None, n_threads=None, precompute="auto",
               selection="cyclic", random_state=None, verbose=False,
-              _warning_category=None):
+              _warning_category=None, _block=None):
     """Elastic-net regularisation path by coordinate descent.
 
     Minimises, for each alpha,
@@ -501,6 +501,11 @@ default='auto'
         With a 2-D y, report progress on stderr (paths done, rate, time left);
         a callable is called as ``verbose(paths_done, paths_total)`` instead.
         A Ctrl-C interrupts a 2-D fit between chunks of targets.
+    _block : (int, int), optional
+        Private (fastpen.dask): a 2-D y holds the targets ``start:start + k`` of
+        a fit of ``total`` targets, given as ``(start, total)``, and is fitted
+        as that fit fits them: precompute='auto' decided for all ``total``
+        targets, the random coordinate orders seeded by their place in it.
 
     Returns
     -------
@@ -537,7 +542,7 @@ default='auto'
                 rescale=rescale_penalty_factor, standardize=standardize,
                 lower_bounds=lower_bounds, upper_bounds=upper_bounds,
                 positive=solver.positive),
-            coef_init=coef_init, precompute=precompute, verbose=verbose)
+            coef_init=coef_init, precompute=precompute, verbose=verbose, block=_block)
     prob = _prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
     pen = make_penalty(prob, penalty_factor, exclude, rescale_penalty_factor,
                        standardize, lower_bounds, upper_bounds,

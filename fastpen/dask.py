@@ -240,11 +240,14 @@ def _alpha_plan(kwargs, k):
 # ------------------------------------------------------------------ paths
 
 
-def _path_block(X, Y, alphas, n_threads, kwargs):
+def _path_block(X, Y, alphas, n_threads, kwargs, block):
+    """The local fit of one block of targets, ``block`` = (its first target, all
+    targets): as the whole fit would fit them (the Gram choice, random seeds)."""
     from ._path import enet_path as local_enet_path
 
     with _task_threads(n_threads) as count:
-        return local_enet_path(X, Y, alphas=alphas, n_threads=count, **kwargs)._asdict()
+        return local_enet_path(X, Y, alphas=alphas, n_threads=count, _block=block,
+                               **kwargs)._asdict()
 
 
 def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=True, **kwargs):
@@ -297,7 +300,7 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
 
     def run(X_future, submit):
         futures = [(start, stop, submit(_path_block, X_future, block, grid_of(start, stop),
-                                        n_threads, kwargs))
+                                        n_threads, kwargs, (start, shape[1])))
                    for start, stop, block in y_blocks]
         if not compute:
             return _lazy(futures, x_shape, x_dtype, m, grid_of(0, shape[1]) if shared else None)
