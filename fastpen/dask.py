@@ -310,9 +310,11 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
 
 
 def lasso_path(X, Y, **kwargs):
-    """:func:`enet_path` with ``l1_ratio=1``."""
-    kwargs["l1_ratio"] = 1.0
-    return enet_path(X, Y, **kwargs)
+    """:func:`enet_path` with ``l1_ratio=1`` (which it does not take, as
+    :func:`fastpen.lasso_path`)."""
+    if "l1_ratio" in kwargs:
+        raise TypeError("lasso_path() got an unexpected keyword argument 'l1_ratio'")
+    return enet_path(X, Y, l1_ratio=1.0, **kwargs)
 
 
 def _concatenate(parts, shared_alphas):

@@ -101,6 +101,15 @@ def test_blocks_make_the_gram_choice_of_the_whole_fit(client):
     _same_paths(fd.enet_path(X, Y, alphas=5, block_size=1), local)
 
 
+def test_lasso_path_refuses_l1_ratio_as_the_local_one_does(client):
+    """fastpen.dask.lasso_path(..., l1_ratio=0.5) silently fitted the lasso."""
+    X, Y = _data(k=3)
+    for lasso_path in (fastpen.lasso_path, fd.lasso_path):
+        with pytest.raises(TypeError, match="l1_ratio"):
+            lasso_path(X, Y, l1_ratio=0.5)
+    _same_paths(fd.lasso_path(X, Y, alphas=4), fastpen.lasso_path(X, Y, alphas=4))
+
+
 def test_cv_equals_the_local_cross_validation(client):
     from sklearn.model_selection import KFold
 
