@@ -394,11 +394,17 @@ def check_targets(Y, n_samples):
         raise ValueError(f"y must be 1- or 2-dimensional, got shape {arr.shape}.")
     if arr.shape[0] != n_samples:
         raise ValueError(f"y has {arr.shape[0]} samples but X has {n_samples}.")
-    if arr.shape[1] == 0:
-        raise ValueError("y has no target column.")
+    check_target_count(arr.shape)
     arr = np.asarray(arr, dtype=np.float64)
     check_finite(arr, "y")
     return arr
+
+
+def check_target_count(shape):
+    """A 2-D target of shape (n_samples, 0) has no problem to fit: a ValueError naming y."""
+    if shape[1] == 0:
+        raise ValueError(f"y has no target column (shape {tuple(shape)}): give at least "
+                         "one target.")
 
 
 def check_target_alphas(alphas, n_targets):

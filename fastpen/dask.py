@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from . import _threads
+from ._multi import check_target_count
 from ._path import PathResult
 
 __all__ = ["enet_path", "lasso_path", "cv_enet", "ElasticNetCV", "LassoCV"]
@@ -295,6 +296,7 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
     blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
     if shape[0] != x_shape[0]:
         raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
+    check_target_count(shape)
     kwargs, grid_of, shared, m = _alpha_plan(kwargs, shape[1])
     y_blocks = _submit_blocks(client, blocks)
 
@@ -449,6 +451,7 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
     if shape[0] != n:
         raise ValueError(f"Y has {shape[0]} samples but X has {n}.")
+    check_target_count(shape)
     whole = (l1_ratios.size, len(folds), shape[1])
     kwargs = dict(tol=tol, max_iter=max_iter, positive=positive, fit_intercept=fit_intercept,
                   sample_weight=sample_weight, penalty_factor=penalty_factor,

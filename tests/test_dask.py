@@ -110,6 +110,18 @@ def test_lasso_path_refuses_l1_ratio_as_the_local_one_does(client):
     _same_paths(fd.lasso_path(X, Y, alphas=4), fastpen.lasso_path(X, Y, alphas=4))
 
 
+def test_a_y_without_columns_is_refused_naming_y(client):
+    """A (n, 0) Y raised NumPy's "need at least one array to concatenate"; it is the
+    local fit's ValueError now, for NumPy and Dask Y, paths and cross-validation."""
+    X, Y = _data(k=3)
+    empty = Y[:, :0]
+    for fit in (lambda y: fastpen.enet_path(X, y), lambda y: fd.enet_path(X, y),
+                lambda y: fd.enet_path(X, da.from_array(y)), lambda y: fd.cv_enet(X, y),
+                lambda y: fd.ElasticNetCV(cv=3).fit(X, y)):
+        with pytest.raises(ValueError, match=r"y has no target column \(shape \(200, 0\)\)"):
+            fit(empty)
+
+
 def test_cv_equals_the_local_cross_validation(client):
     from sklearn.model_selection import KFold
 
