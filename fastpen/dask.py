@@ -560,8 +560,27 @@ class ElasticNetCV:
         return self
 
     def predict(self, X):
-        """X @ coef_.T + intercept_, shape (n_samples, n_targets) (X NumPy or sparse)."""
-        return np.asarray(_dense_x(X) @ self.coef_.T) + self.intercept_
+        """X @ coef_.T + intercept_, shape (n_samples, n_targets) (X NumPy, sparse or
+        a Dask array, computed).
+
+        Raises scikit-learn's ``NotFittedError`` before ``fit`` and a ``ValueError``
+        naming both feature counts when X's differs from the fitted one's.
+        """
+        from sklearn.exceptions import NotFittedError
+
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. "
+                                 "Call 'fit' with appropriate arguments before using this "
+                                 "estimator.")
+        X = _dense_x(X)
+        if not hasattr(X, "shape"):
+            X = np.asarray(X)
+        if len(X.shape) != 2:
+            raise ValueError(f"X must be 2-dimensional, got shape {X.shape}.")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input.")
+        return np.asarray(X @ self.coef_.T) + self.intercept_
 
 
 class LassoCV(ElasticNetCV):

@@ -122,6 +122,26 @@ def test_a_y_without_columns_is_refused_naming_y(client):
             fit(empty)
 
 
+def test_predict_checks_the_feature_count(client):
+    """fastpen.dask.ElasticNetCV.predict gave a raw matmul error for X with the wrong
+    number of features: scikit-learn's ValueError naming both counts, as the local
+    estimators'; before fit, scikit-learn's NotFittedError."""
+    from sklearn.exceptions import NotFittedError
+
+    X, Y = _data(k=3)
+    with pytest.raises(NotFittedError):
+        fd.LassoCV(cv=3).predict(X)
+    est = fd.LassoCV(cv=3, alphas=5).fit(X, Y)
+    local = fastpen.LassoCV(cv=3, alphas=5, alpha_per_target=True).fit(X, Y)
+    for model in (est, local):
+        with pytest.raises(ValueError, match="X has 29 features, but LassoCV is expecting "
+                                             "30 features as input"):
+            model.predict(X[:, 1:])
+    with pytest.raises(ValueError, match="2-dimensional"):
+        est.predict(X[0])
+    np.testing.assert_array_equal(est.predict(da.from_array(X)), est.predict(X))
+
+
 def test_cv_equals_the_local_cross_validation(client):
     from sklearn.model_selection import KFold
 
