@@ -23,10 +23,25 @@ FITTING = tuple(f.__name__ for f in (fd._path_block, fd._grid_block, fd._cv_bloc
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
-    with cluster, distributed.Client(cluster) as c:
-        yield c
+    """Two worker processes of one thread each, for the whole module.
+
+    The tests restart workers (their nannies start new processes under the same
+    names).  A LocalCluster closes a worker's nanny for good when, some time
+    (``distributed.deploy.lost-worker-timeout``, 15 s) after the worker left, no
+    worker of that name is registered: a restart within 15 s of an earlier one,
+    whose new process took a few seconds to start on a loaded machine, was taken
+    for a lost worker, and the cluster went on with one (the restart then waited
+    120 s for it, or wait_for_workers failed; 1 run in 6 here).  Here no worker
+    is lost for good: its nanny always restarts it.
+    """
+    import dask
+
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "1 hour"}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                           processes=True, dashboard_address=None,
+                                           silence_logs=40)
+        with cluster, distributed.Client(cluster) as c:
+            yield c
 
 
 def _data(n=200, p=30, k=24, seed=0, sparse=False):
