@@ -332,3 +332,261 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
         free(results)
         free(screens)
         free(caches)
+
+
+# ---------------------------------------------------------------- per-target statistics
+#
+# What the problems of one call share is computed once for all targets, but
+# each target's numbers must be the ones it would get alone, in any block of
+# targets and in any memory layout of Y: a last-bit change in a target's mean or
+# in its X~^T S y_c moves its alpha grid, and the fits at the default tol
+# (1e-4) then take other iterations and stop elsewhere, tolerance-sized
+# differences (2e-3 relative, issue 17).  So these sums run over one target at
+# a time in a fixed order, never through a BLAS product whose blocking follows
+# the shapes.
+
+cdef extern from "_xtr.h" nogil:
+    int fp_xtr_fused()
+    void fp_xtr4(int m, const double* c, Py_ssize_t ldc, const double* r, double* acc)
+    void fp_xtr1(int m, const double* c, const double* r, double* acc)
+
+DEF LANES = 8           # targets per tile of the products (one SIMD lane each): _xtr.h
+DEF SUM_BLOCK = 256     # rows per block of a target's sums
+DEF ROW_BLOCK = 256     # rows of X per pass of the products (a block of X stays in cache)
+DEF COL_BLOCK = 64      # columns of X per task of the products (a multiple of 4)
+DEF TILE_GROUP = 16     # tiles of targets per task of the products
+# a product gets one thread per this many multiply-adds, as fastpen._cd's scans
+DEF PRODUCT_WORK_PER_THREAD = 1 << 18
+
+
+def product_fused():
+    """Whether the products below use fused multiply-adds on this CPU (_xtr.h)."""
+    return bool(fp_xtr_fused())
+
+
+cdef double _strided_sum(const double* y, Py_ssize_t stride, const double* s, double shift,
+                         Py_ssize_t n) noexcept nogil:
+    """sum_i s_i (y_i - shift) (s NULL: unit weights), y read with ``stride``.
+
+    Blocks of SUM_BLOCK rows, each summed in four interleaved partial sums,
+    added in order: an error of about (SUM_BLOCK / 4 + n / SUM_BLOCK) rounding
+    units, against n for one running sum.
+    """
+    cdef Py_ssize_t b, i, e
+    cdef double total = 0.0, a0, a1, a2, a3
+    for b in range(0, n, SUM_BLOCK):
+        e = min(b + SUM_BLOCK, n)
+        a0 = a1 = a2 = a3 = 0.0
+        i = b
+        if s == NULL:
+            while i + 4 <= e:
+                a0 += y[i * stride] - shift
+                a1 += y[(i + 1) * stride] - shift
+                a2 += y[(i + 2) * stride] - shift
+                a3 += y[(i + 3) * stride] - shift
+                i += 4
+            while i < e:
+                a0 += y[i * stride] - shift
+                i += 1
+        else:
+            while i + 4 <= e:
+                a0 += s[i] * (y[i * stride] - shift)
+                a1 += s[i + 1] * (y[(i + 1) * stride] - shift)
+                a2 += s[i + 2] * (y[(i + 2) * stride] - shift)
+                a3 += s[i + 3] * (y[(i + 3) * stride] - shift)
+                i += 4
+            while i < e:
+                a0 += s[i] * (y[i * stride] - shift)
+                i += 1
+        total += (a0 + a1) + (a2 + a3)
+    return total
+
+
+def target_means(const double[:, ::1] YT, const double[::1] sw, int n_threads=1):
+    """Each row's weighted mean, sum_i s_i y_i / n (sw: weights summing to n, or empty
+    for unit weights), computed row by row in a fixed order: a row's mean does not
+    depend on the other rows, their number or the thread count.
+
+    Two passes (the mean, then the mean of the deviations from it added): the
+    mean is then within about a rounding unit of itself, however many rows.
+    """
+    cdef Py_ssize_t k = YT.shape[0], n = YT.shape[1], c
+    cdef double[::1] out = np.zeros(k)
+    cdef const double* s = &sw[0] if sw.shape[0] > 0 else NULL
+    cdef double mean
+    cdef int nt = <int> max(1, min(<long long> max(n_threads, 1),
+                                   (<long long> k * n) // PRODUCT_WORK_PER_THREAD))
+    if sw.shape[0] not in (0, n):
+        raise ValueError("target_means: sw must have one weight per column of YT, or none")
+    if n == 0:
+        return np.asarray(out)
+    with nogil:
+        for c in prange(k, num_threads=nt, schedule="static", use_threads_if=nt > 1):
+            mean = _strided_sum(&YT[c, 0], 1, s, 0.0, n) / n
+            out[c] = mean + _strided_sum(&YT[c, 0], 1, s, mean, n) / n
+    return np.asarray(out)
+
+
+cdef double[:, :, ::1] _target_tiles(const double[:, ::1] YT, const double[::1] y_mean,
+                                     const double[::1] sw, int nt):
+    """R (tiles, n, LANES): R[c // LANES, i, c % LANES] = s_i (y_ci - ybar_c), zeros
+    past the last target (filled a tile at a time, its rows written in order)."""
+    cdef Py_ssize_t k = YT.shape[0], n = YT.shape[1], T = (k + LANES - 1) // LANES
+    cdef Py_ssize_t t, i, l, width
+    cdef double[:, :, ::1] R = np.zeros((T, n, LANES))
+    cdef bint weighted = sw.shape[0] > 0
+    with nogil:
+        for t in prange(T, num_threads=nt, schedule="static", use_threads_if=nt > 1):
+            width = min(LANES, k - t * LANES)
+            for i in range(n):
+                for l in range(width):
+                    R[t, i, l] = YT[t * LANES + l, i] - y_mean[t * LANES + l]
+                if weighted:
+                    for l in range(width):
+                        R[t, i, l] = sw[i] * R[t, i, l]
+    return R
+
+
+cdef void _dense_product_task(const floating[::1, :] X, const double[::1] x_mean,
+                              const double[:, :, ::1] R, double[:, :, ::1] out,
+                              Py_ssize_t j0, Py_ssize_t j1, Py_ssize_t t0, Py_ssize_t t1,
+                              double* buf) noexcept nogil:
+    """out[t, j, :] += sum_i (x_ij - xbar_j) R[t, i, :] for columns j0:j1 and tiles t0:t1,
+    rows in order, by blocks of ROW_BLOCK: each block of X is centred (in double) once
+    into ``buf`` (COL_BLOCK x ROW_BLOCK), then multiplied with every tile, each entry
+    of ``out`` continuing its own sum."""
+    cdef Py_ssize_t n = X.shape[0], i0, i, t, j
+    cdef int m
+    cdef double xbar
+    for i0 in range(0, n, ROW_BLOCK):
+        m = <int> min(ROW_BLOCK, n - i0)
+        for j in range(j0, j1):
+            xbar = x_mean[j]
+            for i in range(m):
+                buf[(j - j0) * ROW_BLOCK + i] = <double> X[i0 + i, j] - xbar
+        for t in range(t0, t1):
+            j = j0
+            while j + 4 <= j1:
+                fp_xtr4(m, &buf[(j - j0) * ROW_BLOCK], ROW_BLOCK, &R[t, i0, 0], &out[t, j, 0])
+                j += 4
+            while j < j1:
+                fp_xtr1(m, &buf[(j - j0) * ROW_BLOCK], &R[t, i0, 0], &out[t, j, 0])
+                j += 1
+
+
+def target_products(const floating[::1, :] X, const double[:, ::1] YT,
+                    const double[::1] y_mean, const double[::1] sw,
+                    const double[::1] x_mean, int n_threads=1):
+    """GT (k, p) float64: GT[c, j] = sum_i (x_ij - xbar_j) s_i (y_ci - ybar_c).
+
+    X~^T S (y_c - ybar_c) for each target c, a row of YT (k, n), with X (n, p)
+    in Fortran order (float32 or float64) centred on the fly by ``x_mean``
+    (zeros without intercept) and ``sw`` the weights (empty: unit weights).
+    Each entry is one sum over the rows in order (see _xtr.h), so a target's
+    row of GT is the same in any block of targets, any layout of Y and any
+    thread count: ``n_threads`` changes the speed only.
+    """
+    cdef Py_ssize_t k = YT.shape[0], n = YT.shape[1], p = X.shape[1]
+    cdef Py_ssize_t T = (k + LANES - 1) // LANES, task, jb, tg
+    cdef Py_ssize_t n_col_tasks = (p + COL_BLOCK - 1) // COL_BLOCK
+    cdef Py_ssize_t n_tasks = n_col_tasks * ((T + TILE_GROUP - 1) // TILE_GROUP)
+    cdef long long work = <long long> n * p * k
+    cdef int nt = <int> max(1, min(<long long> max(n_threads, 1),
+                                   min(<long long> n_tasks, work // PRODUCT_WORK_PER_THREAD)))
+    if X.shape[0] != n or y_mean.shape[0] != k or x_mean.shape[0] != p \
+            or sw.shape[0] not in (0, n):
+        raise ValueError("target_products: inconsistent shapes")
+    cdef double[:, :, ::1] R = _target_tiles(YT, y_mean, sw, nt)
+    cdef double[:, :, ::1] out = np.zeros((T, p, LANES))
+    cdef double[:, ::1] bufs = np.empty((nt, COL_BLOCK * ROW_BLOCK))
+    if n > 0 and p > 0 and k > 0:
+        with nogil:
+            for task in prange(n_tasks, num_threads=nt, schedule="dynamic",
+                               use_threads_if=nt > 1):
+                jb = task % n_col_tasks
+                tg = task // n_col_tasks
+                _dense_product_task(X, x_mean, R, out, jb * COL_BLOCK,
+                                    min((jb + 1) * COL_BLOCK, p), tg * TILE_GROUP,
+                                    min((tg + 1) * TILE_GROUP, T), &bufs[threadid(), 0])
+    return np.ascontiguousarray(
+        np.asarray(out).transpose(0, 2, 1).reshape(T * LANES, p)[:k])
+
+
+cdef void _sparse_product_column(const floating[::1] data, const int[::1] indices,
+                                 Py_ssize_t k0, Py_ssize_t k1, double xbar,
+                                 const double[:, :, ::1] R, const double[:, ::1] rsum,
+                                 double[:, :, ::1] out, Py_ssize_t j) noexcept nogil:
+    """out[t, j, :] = sum over column j's entries of x_ij R[t, i, :] - xbar_j rsum[t, :]."""
+    cdef double acc[LANES]
+    cdef double x
+    cdef Py_ssize_t t, kk, l
+    cdef int row
+    for t in range(R.shape[0]):
+        for l in range(LANES):
+            acc[l] = 0.0
+        for kk in range(k0, k1):
+            x = data[kk]
+            row = indices[kk]
+            for l in range(LANES):
+                acc[l] = acc[l] + x * R[t, row, l]
+        for l in range(LANES):
+            out[t, j, l] = acc[l] - xbar * rsum[t, l]
+
+
+def sparse_target_products(const floating[::1] data, const int[::1] indices,
+                           const Py_ssize_t[::1] indptr, const double[:, ::1] YT,
+                           const double[::1] y_mean, const double[::1] sw,
+                           const double[::1] x_mean, int n_threads=1):
+    """:func:`target_products` for X in CSC form (data, indices, indptr) with n rows.
+
+    GT[c, j] = sum over column j's stored entries of x_ij s_i (y_ci - ybar_c),
+    minus xbar_j sum_i s_i (y_ci - ybar_c): the implicit centring of the sparse
+    kernels, each sum in a fixed order of one target.
+    """
+    cdef Py_ssize_t k = YT.shape[0], n = YT.shape[1], p = indptr.shape[0] - 1
+    cdef Py_ssize_t T = (k + LANES - 1) // LANES, j, c, kk
+    cdef long long work = <long long> (indptr[p] if p >= 0 else 0) * k
+    cdef int nt = <int> max(1, min(<long long> max(n_threads, 1),
+                                   min(<long long> max(p, 1),
+                                       work // PRODUCT_WORK_PER_THREAD)))
+    if y_mean.shape[0] != k or x_mean.shape[0] != p or sw.shape[0] not in (0, n):
+        raise ValueError("sparse_target_products: inconsistent shapes")
+    for kk in range(indptr[p]):
+        if not 0 <= indices[kk] < n:
+            raise ValueError("sparse_target_products: row index out of range")
+    cdef double[:, :, ::1] R = _target_tiles(YT, y_mean, sw, nt)
+    cdef double[:, ::1] rsum = np.zeros((T, LANES))
+    cdef double[:, :, ::1] out = np.zeros((T, p, LANES))
+    with nogil:
+        for c in range(k):
+            rsum[c // LANES, c % LANES] = _strided_sum(&R[c // LANES, 0, c % LANES], LANES,
+                                                       NULL, 0.0, n) if n > 0 else 0.0
+        for j in prange(p, num_threads=nt, schedule="dynamic", chunksize=16,
+                        use_threads_if=nt > 1):
+            _sparse_product_column(data, indices, indptr[j], indptr[j + 1], x_mean[j], R,
+                                   rsum, out, j)
+    return np.ascontiguousarray(
+        np.asarray(out).transpose(0, 2, 1).reshape(T * LANES, p)[:k])
+
+
+def intercepts(const floating[:, :, ::1] coefs, const double[::1] x_mean,
+               const double[::1] y_mean, int n_threads=1):
+    """(m, k) float64: y_mean[c] - sum_j coefs[a, c, j] x_mean[j], each a sum over j in
+    order (skipping zero coefficients), so a target's intercepts do not depend on
+    the other targets or their number, as a matrix-vector product's would."""
+    cdef Py_ssize_t m = coefs.shape[0], k = coefs.shape[1], p = coefs.shape[2], row, j
+    cdef double[:, ::1] out = np.empty((m, k))
+    cdef double acc, w
+    cdef int nt = <int> max(1, min(<long long> max(n_threads, 1),
+                                   (<long long> m * k * p) // PRODUCT_WORK_PER_THREAD))
+    if x_mean.shape[0] != p or y_mean.shape[0] != k:
+        raise ValueError("intercepts: inconsistent shapes")
+    with nogil:
+        for row in prange(m * k, num_threads=nt, schedule="static", use_threads_if=nt > 1):
+            acc = 0.0
+            for j in range(p):
+                w = coefs[row // k, row % k, j]
+                if w != 0:
+                    acc = acc + w * x_mean[j]
+            out[row // k, row % k] = y_mean[row % k] - acc
+    return np.asarray(out)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _batch
 from ._multi import (
     alpha_max,
     blas_single_threaded,
@@ -191,8 +192,7 @@ def select_alpha(mse, per_target):
     the minimum (glmnet's lambda.1se).
     """
     L, m, F, k = mse.shape
-    mean = mse.mean(axis=2)                                  # (L, m, k)
-    se = mse.std(axis=2, ddof=1) / np.sqrt(F)
+    mean, se = _fold_mean_se(mse)                            # (L, m, k) each
     if not per_target:
         crit = mean.mean(axis=2)
         li, ai = np.unravel_index(np.argmin(crit), crit.shape)
@@ -205,6 +205,22 @@ def select_alpha(mse, per_target):
         one[c] = np.flatnonzero(mean[li[c], :, c] <= mean[li[c], ai[c], c]
                                 + se[li[c], ai[c], c])[0]
     return li, ai, one
+
+
+def _fold_mean_se(mse):
+    """Mean over the folds (axis 2) of ``mse`` and its standard error, the folds added
+    in order for every entry: NumPy's reductions add a contiguous axis pairwise but
+    a strided one in order, so a target's choice would otherwise depend on the
+    layout its errors were gathered in (fastpen.dask stacks them by block)."""
+    F = mse.shape[2]
+    total = np.zeros(mse.shape[:2] + mse.shape[3:])
+    for f in range(F):
+        total += mse[:, :, f]
+    mean = total / F
+    dev2 = np.zeros_like(total)
+    for f in range(F):
+        dev2 += (mse[:, :, f] - mean) ** 2
+    return mean, np.sqrt(dev2 / (F - 1)) / np.sqrt(F) if F > 1 else np.full_like(mean, np.nan)
 
 
 @blas_single_threaded
@@ -224,7 +240,8 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
                     n * alphas * (1.0 - l1), solver.tol, solver, gram=gram,
                     precompute=precompute)
     coefs = res.coefs[0]
-    intercepts = (full.y_mean - coefs @ full.prob.x_mean if full.prob.fit_intercept
+    intercepts = (_batch.intercepts(res.coefs, full.prob.x_mean, full.y_mean,
+                                    solver.n_threads)[0] if full.prob.fit_intercept
                   else np.zeros(k)).astype(X.dtype)
     check_finite_fit(X.dtype, coefs, res.gaps, intercepts)
     warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)

@@ -7,6 +7,7 @@ A *problem* is one target fitted under one group along its own alpha
 sequence.  :func:`run_paths` hands all problems to ``fastpen._batch`` in
 chunks, between which progress is reported and Ctrl-C is honoured.
 """
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass
@@ -49,6 +50,19 @@ class Group:
     y_mean: np.ndarray          # (k,) weighted target means (0 without intercept)
     test_rows: np.ndarray       # held-out rows (int32), empty for none
     test_w: np.ndarray          # their weights in the held-out error
+    Y: np.ndarray = None        # the targets the statistics are of
+    xty: np.ndarray = None      # (k, p) X~^T S (Y - y_mean) once computed (centred_products)
+
+
+# Every statistic of a target (its mean, X~^T S y_c, hence its alpha_max and
+# grid, and its Gram-mode right-hand side) is computed from that target alone,
+# in a fixed order (fastpen._batch.target_means and target_products), never by
+# a BLAS product or a NumPy reduction over Y whose rounding follows Y's shape
+# and memory layout: a last-bit change there moves the alpha grid, and at the
+# default tol the fits then stop at other iterations, a tolerance-sized
+# difference (issue 17).  So a target's path is the same, bitwise, whatever
+# the other targets, the blocks they are fitted in (fastpen.dask), the layout
+# of Y and the thread count.
 
 
 def make_group(X, Y, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None):
@@ -57,33 +71,59 @@ def make_group(X, Y, sw, fit_intercept, n_threads, penalty, test_rows=None, test
     ``penalty``: keyword arguments of :func:`fastpen._penalty.make_penalty`.
     """
     x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
-    n = X.shape[0]
     prob = _Problem(X, None, sw, 0.0, x_mean, x_norm2, 0.0, fit_intercept)
     if fit_intercept:
-        y_mean = (sw @ Y if sw.size else Y.sum(axis=0)) / n
+        y_mean = _batch.target_means(_rows_of(Y), sw, n_threads)
     else:
         y_mean = np.zeros(Y.shape[1])
     if test_rows is None:
         test_rows, test_w = np.empty(0, dtype=np.intc), _EMPTY
     return Group(prob, make_penalty(prob, **penalty), y_mean,
                  np.ascontiguousarray(test_rows, dtype=np.intc),
-                 np.ascontiguousarray(test_w, dtype=np.float64))
+                 np.ascontiguousarray(test_w, dtype=np.float64), Y=Y)
+
+
+def _rows_of(Y):
+    """Y (n, k) as (k, n) float64 rows: a view when Y is in Fortran order."""
+    return np.ascontiguousarray(Y.T, dtype=np.float64)
+
+
+def target_products(prob, Y, y_mean, n_threads):
+    """(k, p): row c is X~^T S (Y[:, c] - y_mean[c]), from that target alone
+    (fastpen._batch.target_products)."""
+    if prob.sparse:
+        data, indices, indptr = kernel_csc(prob.X)
+        return _batch.sparse_target_products(data, indices, indptr, _rows_of(Y), y_mean,
+                                             prob.sw, prob.x_mean, n_threads)
+    return _batch.target_products(prob.X, _rows_of(Y), y_mean, prob.sw, prob.x_mean,
+                                  n_threads)
+
+
+def centred_products(group, Y, n_threads):
+    """(k, p) X~^T S (Y - y_mean), row c for target c: computed once per group and
+    kept when ``Y`` is the group's own targets (the grid and the Gram mode's
+    right-hand sides both need it)."""
+    if Y is group.Y and group.xty is not None:
+        return group.xty
+    GT = target_products(group.prob, Y, group.y_mean, n_threads)
+    if Y is group.Y:
+        group.xty = GT
+    return GT
 
 
 def targets_gradient(group, Y, fit_unpenalized=True, n_threads=1):
-    """G = X~^T S (Y - y_mean - X~ W0), (p, k), where W0 fits the unpenalised features
-    alone (``fit_unpenalized``; otherwise W0 = 0)."""
+    """GT (k, p): row c is X~^T S (y_c - y_mean_c - X~ w0_c), where w0_c fits the
+    unpenalised features alone to target c (``fit_unpenalized``; otherwise w0 = 0)."""
     prob, pen = group.prob, group.pen
-    Yc = Y - group.y_mean
-    W0 = np.zeros((prob.x_norm2.shape[0], Y.shape[1]))
     cols = np.flatnonzero(pen.unpenalized)
-    if cols.size and fit_unpenalized:
-        for c in range(Y.shape[1]):     # per target: constrained fits take one rhs
-            W0[:, c] = _fit_unpenalized(prob, pen, Yc[:, c])
-        Yc = Yc - prob.columns_centered(cols) @ W0[cols]
-    SR = Yc * prob.sw[:, None] if prob.sw.size else Yc
-    G = np.asarray(prob.X.T @ SR) if prob.sparse else blocked_xt(prob.X, SR, n_threads)
-    return G - np.outer(prob.x_mean, SR.sum(axis=0))
+    if not (cols.size and fit_unpenalized):
+        return centred_products(group, Y, n_threads)
+    Yc = np.asfortranarray(Y - group.y_mean)
+    Xu = prob.columns_centered(cols)
+    for c in range(Y.shape[1]):     # per target: constrained fits take one rhs
+        w0 = _fit_unpenalized(prob, pen, Yc[:, c])[cols]
+        Yc[:, c] -= Xu @ w0
+    return target_products(prob, Yc, np.zeros(Y.shape[1]), n_threads)
 
 
 def blocked_xt(X, M, n_threads):
@@ -159,45 +199,18 @@ def blocked_gram(prob, n_threads):
     return Q
 
 
-def _gram_rhs(group, Y, n_threads):
-    """X~^T S (Y - y_mean) as (k, p) rows, one per target (the q of each Gram problem).
-
-    Unweighted dense X whose columns and targets have modest means: one GEMM on
-    X and Y themselves (by blocks of targets, see :func:`_blocked`) and a
-    rank-one correction (as the Gram matrix, see fastpen._path._dense_gram);
-    otherwise on the centred (and weighted) targets.
-    """
-    prob = group.prob
-    X, n, y_mean = prob.X, prob.n_samples, group.y_mean
-    if direct_gram(prob):
-        spread = np.einsum("ij,ij->j", Y, Y) - n * y_mean ** 2
-        if np.all(n * y_mean ** 2 <= 100.0 * spread):
-            k = Y.shape[1]
-            GT = np.empty((k, X.shape[1]))
-
-            def rows(start):
-                stop = min(start + _BLOCK, k)
-                np.matmul(Y[:, start:stop].T, X, out=GT[start:stop])
-            _blocked(rows, range(0, k, _BLOCK), n_threads)
-            if prob.fit_intercept:
-                GT -= n * np.outer(y_mean, prob.x_mean)
-            return GT
-    G = targets_gradient(group, Y, fit_unpenalized=False, n_threads=n_threads)
-    return np.ascontiguousarray(G.T)
-
-
 def alpha_max(group, Y, l1_ratio, n_threads=1):
     """Per target, the smallest alpha at which every penalised coefficient is zero."""
     pen = group.pen
     penalised = pen.active & (pen.l1 > 0)
-    G = targets_gradient(group, Y, n_threads=n_threads)
-    g = np.abs(G) if not (pen.positive or pen.boxed) else np.stack(
-        [pen.feasible_gradient(G[:, c]) for c in range(G.shape[1])], axis=1)
     if not penalised.any():             # no feature of X varies: nothing to fit
         return np.zeros(Y.shape[1])
+    GT = targets_gradient(group, Y, n_threads=n_threads)
+    g = np.abs(GT) if not (pen.positive or pen.boxed) else np.stack(
+        [pen.feasible_gradient(GT[c]) for c in range(GT.shape[0])])
     with np.errstate(over="ignore", divide="ignore"):
-        ratio = g[penalised] / pen.l1[penalised][:, None]
-        top = ratio.max(axis=0) / (group.prob.n_samples * l1_ratio)
+        ratio = g[:, penalised] / pen.l1[penalised]
+        top = ratio.max(axis=1) / (group.prob.n_samples * l1_ratio)
     return check_alpha_max(top)
 
 
@@ -276,15 +289,18 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
         QY = np.empty((P, p))
         for gi, g in enumerate(groups):
             mine = np.flatnonzero(group == gi)
-            if mine.size == Y.shape[1] and np.array_equal(target[mine], np.arange(mine.size)):
-                if mine.size == P:
-                    QY = _gram_rhs(g, Y, solver.n_threads)     # the usual case: no copy
+            if mine.size == 0:
+                continue
+            cols = np.unique(target[mine])
+            if cols.size == Y.shape[1] or (Y is g.Y and g.xty is not None):
+                GT = centred_products(g, Y, solver.n_threads)
+                if mine.size == P and np.array_equal(target, np.arange(P)):
+                    QY = GT                                # the usual case: no copy
                 else:
-                    QY[mine] = _gram_rhs(g, Y, solver.n_threads)
-            elif mine.size:
-                cols = np.unique(target[mine])
-                QY[mine] = _gram_rhs(g, Y[:, cols], solver.n_threads)[
-                    np.searchsorted(cols, target[mine])]
+                    QY[mine] = GT[target[mine]]
+            else:
+                QY[mine] = target_products(g.prob, Y[:, cols], g.y_mean[cols],
+                                           solver.n_threads)[np.searchsorted(cols, target[mine])]
     batch = _batch.PathBatch(
         np.ascontiguousarray(Y.T, dtype=np.float64),
         np.ascontiguousarray([g.y_mean for g in groups]),
@@ -363,7 +379,9 @@ def check_inputs(X, Y, sample_weight, fit_intercept):
 
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     X = check_array_2d(X, require_finite=False)    # checked with the column statistics
-    Y = check_targets(Y, X.shape[0])
+    # in Fortran order: each target's column is contiguous, and Y.T the (k, n) rows
+    # the batch reads (no copy)
+    Y = np.asfortranarray(check_targets(Y, X.shape[0]))
     return X, Y, check_sample_weight(sample_weight, X.shape[0]), fit_intercept
 
 
@@ -376,11 +394,17 @@ def check_targets(Y, n_samples):
         raise ValueError(f"y must be 1- or 2-dimensional, got shape {arr.shape}.")
     if arr.shape[0] != n_samples:
         raise ValueError(f"y has {arr.shape[0]} samples but X has {n_samples}.")
-    if arr.shape[1] == 0:
-        raise ValueError("y has no target column.")
+    check_target_count(arr.shape)
     arr = np.asarray(arr, dtype=np.float64)
     check_finite(arr, "y")
     return arr
+
+
+def check_target_count(shape):
+    """A 2-D target of shape (n_samples, 0) has no problem to fit: a ValueError naming y."""
+    if shape[1] == 0:
+        raise ValueError(f"y has no target column (shape {tuple(shape)}): give at least "
+                         "one target.")
 
 
 def check_target_alphas(alphas, n_targets):
@@ -405,11 +429,13 @@ def check_target_alphas(alphas, n_targets):
 
 @blas_single_threaded
 def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight,
-                      solver, penalty, coef_init, precompute, verbose=False):
+                      solver, penalty, coef_init, precompute, verbose=False, block=None):
     """:func:`fastpen.enet_path` for a 2-D y: one path per target column, in parallel.
 
     ``alphas`` is a grid size (each target's own automatic grid) or an explicit
-    grid.  Returns a PathResult whose per-alpha arrays have a target axis
+    grid.  ``block``: (start, total) when Y holds the targets start:start + k of
+    a fit of ``total`` targets (fastpen.dask), fitted as that fit would fit
+    them.  Returns a PathResult whose per-alpha arrays have a target axis
     after the alpha axis.
     """
     from ._path import PathResult, use_gram
@@ -432,18 +458,23 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
         coef_init = check_coef_init(coef_init, p, k)
     m = grid.shape[1]
     prob = group.prob
+    start, total = _check_block(block, k)
     if np.any(grid == 0):
         # least squares needs the single path's exact block of all features
         return _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight,
-                                solver, penalty, coef_init, precompute)
-    gram = use_gram(precompute, prob, m * k) is not None
+                                solver, penalty, coef_init, precompute, start)
+    # problem t's coordinate orders are seeded by seed + t m + (alpha index): target
+    # start + t of the whole fit
+    solver = dataclasses.replace(solver, seed=(solver.seed + start * m) % 2**64)
+    gram = use_gram(precompute, prob, m * total) is not None
     res = run_paths(X, Y, [group], np.zeros(k), np.arange(k), n * grid * l1_ratio,
                     n * grid * (1.0 - l1_ratio), solver.tol, solver, gram=gram,
                     precompute=precompute, coef_init=coef_init, verbose=verbose)
     coefs = res.coefs                                       # (m, k, p)
     intercepts = np.zeros((m, k), dtype=X.dtype)
     if fit_intercept:
-        intercepts[:] = group.y_mean - coefs @ prob.x_mean
+        intercepts[:] = _batch.intercepts(coefs, prob.x_mean, group.y_mean,
+                                          solver.n_threads)
     gaps = res.gaps.T
     check_finite_fit(X.dtype, coefs, gaps, intercepts,
                      hint="" if coef_init is None else " (or start from a smaller coef_init)")
@@ -472,8 +503,18 @@ def warn_unconverged(gaps, tol_abs, category, n):
             "increase the regularisation.", category)
 
 
+def _check_block(block, k):
+    """(start, total) of ``block`` (see :func:`multi_target_path`); (0, k) for None."""
+    if block is None:
+        return 0, k
+    start, total = (int(v) for v in block)
+    if not (0 <= start and start + k <= total):
+        raise ValueError(f"_block: targets {start}:{start + k} do not fit in {total}.")
+    return start, total
+
+
 def _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,
-                     penalty, coef_init, precompute):
+                     penalty, coef_init, precompute, start=0):
     """One single-target path per column (grids with alpha = 0), stacked like the batch's."""
     from ._path import PathResult, enet_path
 
@@ -488,7 +529,8 @@ def _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight,
                       upper_bounds=penalty["upper_bounds"], standardize=penalty["standardize"],
                       coef_init=inits[c], n_threads=solver.n_threads, precompute=precompute,
                       selection="random" if solver.random else "cyclic",
-                      random_state=solver.seed + c, _warning_category=solver.warning_category)
+                      random_state=(solver.seed + start + c) % 2**32,
+                      _warning_category=solver.warning_category)
             for c in range(k)]
     fields = {f: np.stack([getattr(r, f) for r in runs], axis=1) for f in PathResult._fields[1:]}
     return PathResult(alphas=grid[0].copy() if shared else grid, **fields)

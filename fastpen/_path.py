@@ -147,7 +147,7 @@ def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
     """(x_mean, x_norm2, X~^T S y_c or None) of validated X under weights ``sw``.
 
     Raises a ValueError naming X when it holds NaN or infinity, or when its
-    sums of squares overflow.
+    sums or sums of squares overflow (a ScaleError, also a FloatingPointError).
     """
     n = X.shape[0]
     xty = None
@@ -157,9 +157,11 @@ def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
         x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
     else:
         x_mean, x_norm2, xty = _cd.dense_column_stats(X, sw, fit_intercept, n_threads, y_c)
-    if not np.isfinite(x_norm2).all():   # a NaN or inf in column j makes x_norm2[j] one
+    # a NaN or inf in column j makes x_norm2[j] one; a column whose sum overflows, its
+    # mean (its norm may be 0: a constant column is detected as such)
+    if not (np.isfinite(x_norm2).all() and np.isfinite(x_mean).all()):
         check_finite(X.data if sp.issparse(X) else X, "X")
-        raise ValueError("X or y is too large in magnitude: sums of squares overflow "
+        raise ScaleError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
     return x_mean, x_norm2, xty
 
@@ -422,7 +424,7 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
               rescale_penalty_factor=False, lower_bounds=None, upper_bounds=None,
               standardize=False, coef_init=None, n_threads=None, precompute="auto",
               selection="cyclic", random_state=None, verbose=False,
-              _warning_category=None):
+              _warning_category=None, _block=None):
     """Elastic-net regularisation path by coordinate descent.
 
     Minimises, for each alpha,
@@ -499,6 +501,11 @@ default='auto'
         With a 2-D y, report progress on stderr (paths done, rate, time left);
         a callable is called as ``verbose(paths_done, paths_total)`` instead.
         A Ctrl-C interrupts a 2-D fit between chunks of targets.
+    _block : (int, int), optional
+        Private (fastpen.dask): a 2-D y holds the targets ``start:start + k`` of
+        a fit of ``total`` targets, given as ``(start, total)``, and is fitted
+        as that fit fits them: precompute='auto' decided for all ``total``
+        targets, the random coordinate orders seeded by their place in it.
 
     Returns
     -------
@@ -535,7 +542,7 @@ default='auto'
                 rescale=rescale_penalty_factor, standardize=standardize,
                 lower_bounds=lower_bounds, upper_bounds=upper_bounds,
                 positive=solver.positive),
-            coef_init=coef_init, precompute=precompute, verbose=verbose)
+            coef_init=coef_init, precompute=precompute, verbose=verbose, block=_block)
     prob = _prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
     pen = make_penalty(prob, penalty_factor, exclude, rescale_penalty_factor,
                        standardize, lower_bounds, upper_bounds,

@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from . import _threads
+from ._multi import check_target_count
 from ._path import PathResult
 
 __all__ = ["enet_path", "lasso_path", "cv_enet", "ElasticNetCV", "LassoCV"]
@@ -240,11 +241,14 @@ def _alpha_plan(kwargs, k):
 # ------------------------------------------------------------------ paths
 
 
-def _path_block(X, Y, alphas, n_threads, kwargs):
+def _path_block(X, Y, alphas, n_threads, kwargs, block):
+    """The local fit of one block of targets, ``block`` = (its first target, all
+    targets): as the whole fit would fit them (the Gram choice, random seeds)."""
     from ._path import enet_path as local_enet_path
 
     with _task_threads(n_threads) as count:
-        return local_enet_path(X, Y, alphas=alphas, n_threads=count, **kwargs)._asdict()
+        return local_enet_path(X, Y, alphas=alphas, n_threads=count, _block=block,
+                               **kwargs)._asdict()
 
 
 def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=True, **kwargs):
@@ -292,12 +296,13 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
     blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
     if shape[0] != x_shape[0]:
         raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
+    check_target_count(shape)
     kwargs, grid_of, shared, m = _alpha_plan(kwargs, shape[1])
     y_blocks = _submit_blocks(client, blocks)
 
     def run(X_future, submit):
         futures = [(start, stop, submit(_path_block, X_future, block, grid_of(start, stop),
-                                        n_threads, kwargs))
+                                        n_threads, kwargs, (start, shape[1])))
                    for start, stop, block in y_blocks]
         if not compute:
             return _lazy(futures, x_shape, x_dtype, m, grid_of(0, shape[1]) if shared else None)
@@ -307,9 +312,11 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
 
 
 def lasso_path(X, Y, **kwargs):
-    """:func:`enet_path` with ``l1_ratio=1``."""
-    kwargs["l1_ratio"] = 1.0
-    return enet_path(X, Y, **kwargs)
+    """:func:`enet_path` with ``l1_ratio=1`` (which it does not take, as
+    :func:`fastpen.lasso_path`)."""
+    if "l1_ratio" in kwargs:
+        raise TypeError("lasso_path() got an unexpected keyword argument 'l1_ratio'")
+    return enet_path(X, Y, l1_ratio=1.0, **kwargs)
 
 
 def _concatenate(parts, shared_alphas):
@@ -444,6 +451,7 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
     if shape[0] != n:
         raise ValueError(f"Y has {shape[0]} samples but X has {n}.")
+    check_target_count(shape)
     whole = (l1_ratios.size, len(folds), shape[1])
     kwargs = dict(tol=tol, max_iter=max_iter, positive=positive, fit_intercept=fit_intercept,
                   sample_weight=sample_weight, penalty_factor=penalty_factor,
@@ -552,8 +560,27 @@ class ElasticNetCV:
         return self
 
     def predict(self, X):
-        """X @ coef_.T + intercept_, shape (n_samples, n_targets) (X NumPy or sparse)."""
-        return np.asarray(_dense_x(X) @ self.coef_.T) + self.intercept_
+        """X @ coef_.T + intercept_, shape (n_samples, n_targets) (X NumPy, sparse or
+        a Dask array, computed).
+
+        Raises scikit-learn's ``NotFittedError`` before ``fit`` and a ``ValueError``
+        naming both feature counts when X's differs from the fitted one's.
+        """
+        from sklearn.exceptions import NotFittedError
+
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. "
+                                 "Call 'fit' with appropriate arguments before using this "
+                                 "estimator.")
+        X = _dense_x(X)
+        if not hasattr(X, "shape"):
+            X = np.asarray(X)
+        if len(X.shape) != 2:
+            raise ValueError(f"X must be 2-dimensional, got shape {X.shape}.")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input.")
+        return np.asarray(X @ self.coef_.T) + self.intercept_
 
 
 class LassoCV(ElasticNetCV):

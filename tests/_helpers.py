@@ -6,9 +6,20 @@ objective (scikit-learn's)
     1/(2n) sum_i s_i (y_i - x_i^T w - b0)^2
         + alpha * sum_j pf_j (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2),
 
-with sample weights ``s`` rescaled to sum to n, and from the duality gap of
-/work/shared/BENCHMARKING.md.  Whatever the dtype of the inputs, everything is
-computed in float64.
+with sample weights ``s`` rescaled to sum to n, and from its duality gap at
+scikit-learn's dual point (the gap of ``../shared/BENCHMARKING.md``, relative to
+this repository): with an intercept centred by the weighted means, rows scaled
+by sqrt(s), ``y~ = sqrt(s) (y - ybar)``, ``X~`` alike, ``R = y~ - X~ w``,
+``a = n alpha l1_ratio`` and ``b = n alpha (1 - l1_ratio)``,
+
+    XtA   = X~^T R - b w
+    dnorm = max_j |XtA_j|            (positive=True: max_j XtA_j)
+    c     = a / dnorm if dnorm > a else 1
+    gap   = 1/2 ||R||^2 (1 + c^2) + a ||w||_1 - c R^T y~ + 1/2 b (1 + c^2) ||w||^2,
+
+which is scikit-learn's ``dual_gap_`` times n (pure ridge, a = 0, uses the
+ridge dual instead; see :func:`optimality`).  Whatever the dtype of the inputs,
+everything is computed in float64.
 """
 from dataclasses import dataclass
 

@@ -159,6 +159,18 @@ def test_multi_target_input_is_not_modified_and_nan_is_rejected():
         np.testing.assert_allclose(res.coefs[1, c], ls[:-1], atol=1e-8)
 
 
+def test_least_squares_route_takes_a_generator_as_random_state():
+    """A grid with alpha = 0 fits target by target with random_state=seed + c: a
+    Generator's 63-bit seed was refused there as an int random_state > 2**32 - 1."""
+    X, Y = _targets(k=2)
+    kw = dict(alphas=[1.0, 0.0], selection="random", tol=1e-8)
+    with pytest.warns(UserWarning, match="alpha=0"):
+        res = fastpen.enet_path(X, Y, random_state=np.random.default_rng(3), **kw)
+    for c in range(2):
+        ls = np.linalg.lstsq(np.c_[X, np.ones(len(X))], Y[:, c], rcond=None)[0]
+        np.testing.assert_allclose(res.coefs[1, c], ls[:-1], atol=1e-6)
+
+
 @pytest.mark.parametrize("fmt,precompute", MODES)
 def test_penalty_options_with_several_targets(fmt, precompute):
     """Unpenalised features (the exact block), bounds and standardisation, per target."""

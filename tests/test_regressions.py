@@ -410,8 +410,10 @@ def test_overflow_is_a_value_error_naming_the_data():
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((20, 4)), rng.standard_normal(20)
     Xc = X.copy()
-    Xc[:, 1] = 1.7e308
+    Xc[:, 1] = 1.7e308      # a constant column whose sum (hence mean) overflows
     for fit in (lambda: fastpen.enet_path(Xc, np.c_[y, y], alphas=[0.1]),
+                lambda: fastpen.enet_path(Xc, y, alphas=[0.1]),
+                lambda: fastpen.enet_path(sp.csc_matrix(Xc), np.c_[y, y], alphas=[0.1]),
                 lambda: fastpen.ridge_path(X, np.full(20, 1.7e308), [1.0]),
                 lambda: fastpen.Ridge().fit(Xc, y),
                 lambda: fastpen.enet_path(X, y, penalty_factor=[1e-310, 1, 1, 1])):
