@@ -210,6 +210,7 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                                      None, None)
     base.n_unpen = nu
     base.unpen_idx = &bt.UIDX[0] if nu > 0 else NULL
+    base.round_float32 = floating is float      # the coefficients are returned as floating
     if bt.lower.shape[0] > 0:
         base.lower = &bt.lower[0]
         base.upper = &bt.upper[0]

@@ -99,7 +99,7 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
             and not _gram_too_big(X, F_all))
     res = run_paths(X, Y, groups, fi, ci, n * a * l1, n * a * (1.0 - l1), solver.tol,
                     solver, gram=gram, precompute=precompute, store=False, verbose=verbose)
-    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
+    warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     mse = res.test_err.reshape(L, F, k, m).transpose(0, 3, 1, 2)
     return CVPaths(alphas=grids, mse=mse, full=full, X=X, Y=Y)
 
@@ -244,5 +244,5 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
                                     solver.n_threads)[0] if full.prob.fit_intercept
                   else np.zeros(k)).astype(X.dtype)
     check_finite_fit(X.dtype, coefs, res.gaps, intercepts)
-    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
+    warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     return coefs, intercepts, res.gaps[:, 0] / n, res.n_iter[:, 0].astype(int)

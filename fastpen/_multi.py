@@ -20,6 +20,7 @@ from ._validation import check_coef_init, check_finite_fit, kernel_csc
 from ._threads import blas_limited as _blas_limited
 from ._warnings import warn
 from ._path import (
+    precision_message,
     check_alpha_max,
     check_grid_possible,
     _EMPTY,
@@ -478,7 +479,7 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     gaps = res.gaps.T
     check_finite_fit(X.dtype, coefs, gaps, intercepts,
                      hint="" if coef_init is None else " (or start from a smaller coef_init)")
-    warn_unconverged(res.gaps, res.tol_abs, solver.warning_category, n)
+    warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
         y2 = res.y_norm2[:, None]
         dev_ratio = np.where(y2 > 0, 1.0 - res.r_norm2 / y2, 0.0)
@@ -488,14 +489,22 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
                       df=np.count_nonzero(coefs, axis=2), dev_ratio=dev_ratio.T)
 
 
-def warn_unconverged(gaps, tol_abs, category, n):
+def warn_unconverged(res, category, n, max_iter, dtype):
     """One warning for all the fits (rows: problems, columns: alphas) above tolerance,
-    quoting the worst one's gap and tolerance on the scale of ``dual_gap_`` (/ n)."""
+    quoting the worst one's gap and tolerance on the scale of ``dual_gap_`` (/ n):
+    not converged at max_iter, or stopped at the rounding level of the precision
+    (fewer sweeps than max_iter; see fastpen._path.precision_message)."""
+    gaps, tol_abs = res.gaps, res.tol_abs
     failed = gaps > tol_abs[:, None]
     if failed.any():
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(failed, gaps / tol_abs[:, None], 0.0)
         t, a = np.unravel_index(np.argmax(ratio), ratio.shape)
+        if res.n_iter[t, a] < max_iter:
+            warn(f"For {int(failed.sum())} of {failed.size} fits (problem x alpha), the worst's "
+                 + precision_message(gaps[t, a], tol_abs[t], res.y_norm2[t], n, dtype),
+                 category)
+            return
         warn(
             f"Objective did not converge for {int(failed.sum())} of {failed.size} fits "
             f"(problem x alpha): the worst has a duality gap of {gaps[t, a] / n:.3e} > "
