@@ -41,6 +41,7 @@ outer iterations for skglm and celer (their default epochs, 50000, per outer one
         --solvers fastpen,skglm --start-tol skglm=2e-6 --budget 60 --solver-budget 300
 """
 import argparse
+import importlib
 import os
 import platform
 import signal
@@ -150,30 +151,18 @@ def path_solvers(prob, l1_ratio, n_threads):
             return unscale(np.array(coefs), sd)
         return fit
 
-    try:
-        import skglm
-
+    for name in ("skglm", "celer"):   # the same estimators' interface
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
         if l1_ratio == 1.0:
-            out["skglm"] = warm(lambda tol: skglm.Lasso(
+            out[name] = warm(lambda tol, m=module: m.Lasso(
                 tol=tol, max_iter=1000, warm_start=True, fit_intercept=False))
         else:
-            out["skglm"] = warm(lambda tol: skglm.ElasticNet(
+            out[name] = warm(lambda tol, m=module: m.ElasticNet(
                 l1_ratio=l1_ratio, tol=tol, max_iter=1000, warm_start=True,
                 fit_intercept=False))
-    except ImportError:
-        pass
-    try:
-        import celer
-
-        if l1_ratio == 1.0:
-            out["celer"] = warm(lambda tol: celer.Lasso(
-                tol=tol, max_iter=1000, warm_start=True, fit_intercept=False))
-        else:
-            out["celer"] = warm(lambda tol: celer.ElasticNet(
-                l1_ratio=l1_ratio, tol=tol, max_iter=1000, warm_start=True,
-                fit_intercept=False))
-    except ImportError:
-        pass
     return out
 
 

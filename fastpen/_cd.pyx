@@ -1497,8 +1497,7 @@ cdef bint _anderson_step(const double* G, int m, const int* ws, const double* hi
 
 cdef double _gram_ws_newton(const double* G, int m, double* gl, const int* ws,
                             const double[::1] x_norm2, const double[::1] pf,
-                            const CDParams* prm, double[::1] w, double y_norm2,
-                            int* moved) noexcept nogil:
+                            const CDParams* prm, double[::1] w, int* moved) noexcept nogil:
     """Newton step on the working set's support, from its Gram matrix G (m x m);
     w and gl = X~_ws^T S r are updated.  Returns the multiply-adds spent and
     stores in ``moved`` how many coefficients changed."""
@@ -1597,7 +1596,7 @@ cdef int _dense_gram_ws_solve(const floating[::1, :] X, const double[::1] y_c,
                     work[k] = w[ws[k]]
                 for k in range(m):
                     gl[k] = q[k] - fp_dot_d(m, &G[<size_t>k * m], 0.0, work)
-                credit -= _gram_ws_newton(G, m, gl, ws, x_norm2, pf, prm, w, y_norm2, &moved)
+                credit -= _gram_ws_newton(G, m, gl, ws, x_norm2, pf, prm, w, &moved)
                 if moved > 0:
                     n_hist = 0      # the extrapolation restarts from the new point
     for k in range(m):
@@ -1612,8 +1611,7 @@ cdef double _dense_newton(const floating[::1, :] X, const double[::1] y_c,
                         const double[::1] sw, const double[::1] x_mean,
                         const double[::1] x_norm2, const double[::1] pf,
                         const CDParams* prm, double[::1] w, double[::1] R,
-                        const double[::1] g, const int* ws, int m,
-                        double y_norm2) noexcept nogil:
+                        const double[::1] g, const int* ws, int m) noexcept nogil:
     """Newton step on the working set's support, its Gram matrix built from X
     (g current there); w and R are updated.  Returns the multiply-adds spent."""
     cdef NewtonBuf nb
@@ -1674,8 +1672,7 @@ cdef int _dense_residual_ws_solve(const floating[::1, :] X, const double[::1] y_
             # bought when the sweeps have cost as much as its Gram matrix and factor
             if credit >= (<double>X.shape[0] * nnz * (2.0 + nnz / (2.0 * BLAS3_SPEEDUP))
                           + _newton_cost(nnz)):
-                credit -= _dense_newton(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m,
-                                        y_norm2)
+                credit -= _dense_newton(X, y_c, sw, x_mean, x_norm2, pf, prm, w, R, g, ws, m)
     return it
 
 
@@ -1694,8 +1691,9 @@ cdef void _dense_residual(const floating[::1, :] X, const double[::1] y_c,
 # float32 results store float32 coefficients: on an ill-conditioned design rounding
 # them moves the gap far more than their relative 6e-8 (1e-13 to 6e-5 on a
 # degree-3 expansion of the wine data), so the float32 kernels round w at the end
-# and report the gap of what is returned (one more scan over X).  The Python
-# layer warns when that gap is above tol: float32 cannot certify it.
+# and report the gap of what is returned (the residual anew and one more scan
+# over X).  The Python layer warns when that gap is above tol: float32 cannot
+# certify it.
 
 cdef bint _round_to_float(double[::1] w) noexcept nogil:
     """Round w to float32 values in place; whether any changed."""
@@ -1705,21 +1703,6 @@ cdef bint _round_to_float(double[::1] w) noexcept nogil:
     for j in range(w.shape[0]):
         v = <double> (<float> w[j])
         if v != w[j]:
-            w[j] = v
-            changed = True
-    return changed
-
-
-cdef bint _dense_round_to_float(const floating[::1, :] X, const double[::1] x_mean,
-                                double[::1] w, double[::1] R) noexcept nogil:
-    """_round_to_float, with R = y_c - X~ w kept."""
-    cdef int j
-    cdef double v
-    cdef bint changed = False
-    for j in range(w.shape[0]):
-        v = <double> (<float> w[j])
-        if v != w[j]:
-            axpy_centered(R.shape[0], w[j] - v, &X[0, j], x_mean[j], &R[0])
             w[j] = v
             changed = True
     return changed
@@ -1795,7 +1778,8 @@ cdef void enet_dense(
         gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr, True,
                               result)
     if params.round_float32:   # the gap of the float32 coefficients returned
-        if _dense_round_to_float(X, x_mean, w, R):
+        if _round_to_float(w):
+            _dense_residual(X, y_c, x_mean, w, R)
             gap = _dense_full_gap(X, y_c, sw, x_mean, x_norm2, pf, params, w, R, g, &scr,
                                   True, result)
     result.gap = gap
@@ -1964,7 +1948,7 @@ cdef double _sparse_newton(const floating[::1] data, const int[::1] indices,
                          const double[::1] x_mean, const double[::1] x_norm2,
                          const double[::1] pf, const CDParams* prm, double[::1] w,
                          double[::1] R, const double[::1] g, const int* ws,
-                         int m, double y_norm2) noexcept nogil:
+                         int m) noexcept nogil:
     """Newton step on the working set's support (g current there); its Gram matrix
     x~_j^T S x~_l = sum_i s_i x_ij x_il - n xbar_j xbar_l (weights summing to n)
     is built column by column through a dense scatter of x_j.  w and R are updated.
@@ -2028,26 +2012,6 @@ cdef void _sparse_residual(const floating[::1] data, const int[::1] indices,
     if shift != 0.0:
         for i in range(R.shape[0]):
             R[i] += shift
-
-
-cdef bint _sparse_round_to_float(const floating[::1] data, const int[::1] indices,
-                                 const Py_ssize_t[::1] indptr, const double[::1] x_mean,
-                                 double[::1] w, double[::1] R) noexcept nogil:
-    """_round_to_float, with R = y_c - X~ w kept (the centring as one shift)."""
-    cdef int i, j
-    cdef double v, shift = 0.0
-    cdef bint changed = False
-    for j in range(w.shape[0]):
-        v = <double> (<float> w[j])
-        if v != w[j]:
-            _sparse_axpy(data, indices, indptr, j, w[j] - v, R)
-            shift -= (w[j] - v) * x_mean[j]
-            w[j] = v
-            changed = True
-    if shift != 0.0:
-        for i in range(R.shape[0]):
-            R[i] += shift
-    return changed
 
 
 cdef void enet_sparse(
@@ -2115,7 +2079,7 @@ cdef void enet_sparse(
                     nz += w[ws[k]] != 0.0
                 if credit >= 0.5 * ws_nnz * nz * nz / n_ws + _newton_cost(nz):
                     credit -= _sparse_newton(data, indices, indptr, sw, x_mean, x_norm2, pf,
-                                             params, w, R, g, &ws[0], n_ws, y_norm2)
+                                             params, w, R, g, &ws[0], n_ws)
         if tight:
             _sparse_residual(data, indices, indptr, y_c, x_mean, w, R)
         _sparse_block_step(data, indices, indptr, sw, x_mean, params, w, R, g)
@@ -2129,7 +2093,8 @@ cdef void enet_sparse(
         gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, params,
                                w, R, g, &scr, True, result)
     if params.round_float32:   # the gap of the float32 coefficients returned
-        if _sparse_round_to_float(data, indices, indptr, x_mean, w, R):
+        if _round_to_float(w):
+            _sparse_residual(data, indices, indptr, y_c, x_mean, w, R)
             gap = _sparse_full_gap(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf,
                                    params, w, R, g, &scr, True, result)
     result.gap = gap
@@ -2212,7 +2177,7 @@ cdef double _gram_gap(const floating[:, ::1] Q, const double[::1] q, double y_no
     return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, y_norm2 - wq)
 
 
-cdef double _gram_newton(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
+cdef double _gram_newton(const floating[:, ::1] Q, const double[::1] q,
                          const double[::1] x_norm2, const double[::1] pf,
                          const CDParams* prm, double[::1] w, double[::1] H,
                          const int* ws, int m) noexcept nogil:
@@ -2290,8 +2255,7 @@ cdef void enet_gram(
                 since = 0
                 if credit >= _newton_cost(nz) + <double>p * nz:
                     _gram_refresh(Q, w, H)      # no drift of H enters the step
-                    credit -= _gram_newton(Q, q, y_norm2, x_norm2, pf, params, w, H, &ws[0],
-                                           n_ws)
+                    credit -= _gram_newton(Q, q, x_norm2, pf, params, w, H, &ws[0], n_ws)
         _gram_refresh(Q, w, H)
         _gram_block_step(Q, q, params, w, H, g)
         gap = _gram_gap(Q, q, y_norm2, x_norm2, pf, params, w, H, g, NULL, p, result)
