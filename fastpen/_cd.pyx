@@ -473,73 +473,123 @@ cdef void _cholesky_lower_solve(int k, const double* L, double* b) noexcept nogi
             fp_axpy_d(i, -b[i], &L[<size_t>i * k], 0.0, b)
 
 
-cdef double _newton_step(int k, const int* feat, double* A, const double* g_S,
-                         const double[::1] w, const double[::1] pf,
-                         const CDParams* prm, double* dw, int* hit_out,
-                         double* target_out) noexcept nogil:
-    """Newton step on the free coordinates feat[:k] (see the comment above).
+# After a step that stopped at a zero crossing, that coefficient leaves the
+# support and the step is repeated on the smaller one (the path of the
+# homotopy), at most NEWTON_CHAIN times before the sweeps take over again
+# (they bring in the zero coefficients that violate their optimality
+# condition).  The factor of the whole support is computed once per chain: with
+# the dropped coefficients D held at zero, the step is d = u - Z mu, u = A^-1 (-grad),
+# Z = A^-1 E_D, and mu solving the small system Z_D mu = u_D (a principal block of
+# A^-1, positive definite), so a repeat costs O(k^2), not a new factor.
+cdef int NEWTON_CHAIN = 32
 
-    ``A`` holds G_SS (k x k, symmetric, both triangles) and is overwritten;
-    ``g_S`` the current x~_j^T S r.  Writes the step into dw (a coefficient
-    stopped at zero or at a bound gets exactly the step that puts it there)
-    and returns the decrease of the objective it gives (0: no step, dw zero).
-    ``hit_out`` receives the position of the coefficient stopped at zero or at
-    a bound (-1: none) and ``target_out`` that value, to be set exactly.
-    """
-    cdef int i, l, j, tries, hit = -1
-    cdef double aj, bj, top = 0.0, mu, gd = 0.0, dHd = 0.0, t, t_hit = INFINITY
-    cdef double lo, hi, target = 0.0, v
+
+cdef struct NewtonBuf:
+    # Scratch of the Newton steps on one support: pos[:m] its positions among the
+    # m candidates; for its k features: their indices (feat), their Gram matrix
+    # (G, k x k, filled by the caller), their x~_j^T S r (g_S, filled by the
+    # caller, then kept current), the total change made to each (dw); the
+    # Cholesky factor of G + diag(b pf2) + mu I (L, its lower triangle), that
+    # diagonal without mu (diag), the gradient and step (grad, d, Gd), whether a
+    # coefficient was dropped along the chain (out), the dropped ones (drop[:n_drop])
+    # and the columns Z (k x NEWTON_CHAIN) and small system S of the text above.
+    int* pos
+    int* feat
+    signed char* out
+    int* drop
+    double* G
+    double* L
+    double* diag
+    double* g_S
+    double* grad
+    double* d
+    double* Gd
+    double* Z
+    double* S
+    double* dw
+    int k
+    int n_drop
+    double cost         # multiply-adds spent by the steps (factorisations, updates)
+
+
+cdef bint _newton_factor(NewtonBuf* nb, const double[::1] pf,
+                         const CDParams* prm) noexcept nogil:
+    """Factor G + diag(b pf2) (+ a ridge raised until it succeeds) into nb.L."""
+    cdef int i, tries, k = nb.k
+    cdef double top = 0.0, mu
     cdef bint ok = False
-    cdef double* buf = <double*> malloc(<size_t>3 * k * sizeof(double))
-    cdef double* grad
-    cdef double* diag
-    cdef double* d
-    hit_out[0] = -1
     for i in range(k):
-        dw[i] = 0.0
-    if buf == NULL or k == 0:
-        free(buf)
-        return 0.0
-    grad, diag, d = buf, buf + k, buf + 2 * k
-    # gradient of the smooth model with the signs fixed; Hessian G_SS + diag(b pf2)
-    for i in range(k):
-        j = feat[i]
-        aj = prm.a * pf[j]
-        bj = prm.b * _l2_factor(prm, pf, j)
-        diag[i] = A[<size_t>i * k + i] + bj
-        top = max(top, diag[i])
-        grad[i] = -g_S[i] + bj * w[j]
-        if aj > 0.0:
-            grad[i] += aj if w[j] > 0.0 else -aj
+        nb.diag[i] = nb.G[<size_t>i * k + i] + prm.b * _l2_factor(prm, pf, nb.feat[i])
+        top = max(top, nb.diag[i])
     if not top > 0.0:
-        free(buf)
-        return 0.0
+        return False
+    memcpy(nb.L, nb.G, <size_t>k * k * sizeof(double))    # its strict upper triangle: G
     mu = NEWTON_JITTER * top
     for tries in range(8):
-        ok = _cholesky_lower(k, A, diag, mu, prm)
+        ok = _cholesky_lower(k, nb.L, nb.diag, mu, prm)
         if ok or _interrupted(prm):
             break
         mu *= 100.0
-    if not ok:
-        free(buf)
-        return 0.0
+    return ok
+
+
+cdef double _newton_step(NewtonBuf* nb, const double[::1] w, const double[::1] pf,
+                         const CDParams* prm, int* hit_out,
+                         double* target_out) noexcept nogil:
+    """Newton step on the support's coefficients not dropped (see the comments
+    above), from the factor nb.L and the gradient nb.g_S: the step into nb.d (a
+    coefficient stopped at zero or at a bound gets exactly the step that puts it
+    there; dropped ones 0).  Returns the decrease of the objective it gives (0:
+    no step).  ``hit_out`` receives the position of the coefficient stopped
+    (-1: none) and ``target_out`` its value, to be set exactly.
+    """
+    cdef int i, l, j, hit = -1, k = nb.k, nd = nb.n_drop
+    cdef double aj, bj, gd = 0.0, dHd = 0.0, t, t_hit = INFINITY, lo, hi, target = 0.0, v
+    cdef double* mu = nb.grad      # reused once grad is folded into d (below)
+    hit_out[0] = -1
+    for i in range(k):             # gradient of the smooth model, the signs fixed
+        j = nb.feat[i]
+        aj = prm.a * pf[j]
+        bj = prm.b * _l2_factor(prm, pf, j)
+        nb.grad[i] = 0.0 if nb.out[i] else -nb.g_S[i] + bj * w[j]
+        if aj > 0.0 and not nb.out[i]:
+            nb.grad[i] += aj if w[j] > 0.0 else -aj
+        nb.d[i] = -nb.grad[i]
+    _cholesky_lower_solve(k, nb.L, nb.d)              # u = A^-1 (-grad)
     for i in range(k):
-        d[i] = -grad[i]
-    _cholesky_lower_solve(k, A, d)
-    for i in range(k):                  # d^T H d from the strict upper triangle (G_SS)
-        gd += grad[i] * d[i]
-        v = fp_dot_d(k - i - 1, &A[<size_t>i * k + i + 1], 0.0, &d[i + 1]) if i + 1 < k else 0.0
-        dHd += d[i] * (diag[i] * d[i] + 2.0 * v)
-    if not gd < 0.0:            # not a descent direction (rounding): no step
-        free(buf)
+        gd += nb.grad[i] * nb.d[i]
+    if nd > 0:                     # hold the dropped ones at zero: d = u - Z mu
+        gd = 0.0
+        for i in range(nd):
+            mu[i] = nb.d[nb.drop[i]]
+            for l in range(nd):
+                nb.S[i * nd + l] = nb.Z[<size_t>l * k + nb.drop[i]]
+        if not _cholesky_solve(nd, nb.S, mu):
+            return 0.0
+        for l in range(nd):
+            fp_axpy_d(k, -mu[l], &nb.Z[<size_t>l * k], 0.0, nb.d)
+        for i in range(nd):
+            nb.d[nb.drop[i]] = 0.0
+        for i in range(k):         # (grad is recomputed from the signs: mu aliased it)
+            j = nb.feat[i]
+            if nb.out[i] or nb.d[i] == 0.0:
+                continue
+            v = -nb.g_S[i] + prm.b * _l2_factor(prm, pf, j) * w[j]
+            if prm.a * pf[j] > 0.0:
+                v += prm.a * pf[j] if w[j] > 0.0 else -prm.a * pf[j]
+            gd += v * nb.d[i]
+    for i in range(k):             # d^T (G + diag(b pf2)) d, from G itself
+        nb.Gd[i] = fp_dot_d(k, &nb.G[<size_t>i * k], 0.0, nb.d)
+        dHd += nb.d[i] * (nb.Gd[i] + (nb.diag[i] - nb.G[<size_t>i * k + i]) * nb.d[i])
+    if not gd < 0.0:               # not a descent direction (rounding): no step
         return 0.0
     # the quadratic's minimiser along d (1 for the exact Newton step), then the
     # first zero crossing or bound on the way
     t = -gd / dHd if dHd > 0.0 else 1.0
     for i in range(k):
-        if d[i] == 0.0:
+        if nb.d[i] == 0.0 or nb.out[i]:
             continue
-        j = feat[i]
+        j = nb.feat[i]
         lo, hi = -INFINITY, INFINITY
         if prm.lower != NULL:
             lo, hi = prm.lower[j], prm.upper[j]
@@ -550,67 +600,39 @@ cdef double _newton_step(int k, const int* feat, double* A, const double* g_S,
                 lo = max(lo, 0.0)
             elif w[j] < 0.0:
                 hi = min(hi, 0.0)
-        v = ((lo if d[i] < 0.0 else hi) - w[j]) / d[i]
+        v = ((lo if nb.d[i] < 0.0 else hi) - w[j]) / nb.d[i]
         if v < t_hit:
             t_hit, hit = v, i
-            target = lo if d[i] < 0.0 else hi
+            target = lo if nb.d[i] < 0.0 else hi
     if t_hit < t:
         t = t_hit
     else:
         hit = -1
     if not t > 0.0:
-        free(buf)
         return 0.0
     for i in range(k):
-        dw[i] = t * d[i]
+        nb.d[i] *= t
     if hit >= 0:
-        dw[hit] = target - w[feat[hit]]
+        nb.d[hit] = target - w[nb.feat[hit]]
         hit_out[0] = hit
         target_out[0] = target
-    free(buf)
     return -(t * gd + 0.5 * t * t * dHd)
-
-
-# After a step that stopped at a zero crossing, that coefficient leaves the
-# support and the step is repeated on the smaller one (the path of the
-# homotopy), at most NEWTON_CHAIN times before the sweeps take over again
-# (they bring in the zero coefficients that violate their optimality
-# condition).  Each repeat refactors the support's Gram matrix, which is only
-# gathered again, so it costs k^3/6, never a pass over X.
-cdef int NEWTON_CHAIN = 32
-
-
-cdef struct NewtonBuf:
-    # Scratch of the Newton steps on one support: pos[:m] its positions among the
-    # m candidates; for its k features: their indices (feat), their Gram matrix
-    # (G, k x k, filled by the caller), their x~_j^T S r (g_S, filled by the
-    # caller, then kept current), the total change made to each (dw); and for
-    # the features still free along a chain of steps (live): the matrix to
-    # factor (A), their indices (sub), gradient and step (sub_g, step).
-    int* pos
-    int* feat
-    int* live
-    int* sub
-    double* G
-    double* A
-    double* g_S
-    double* sub_g
-    double* step
-    double* dw
-    int k
-    double cost         # multiply-adds spent by the steps (factorisations, updates)
 
 
 cdef void _newton_end(NewtonBuf* nb) noexcept nogil:
     free(nb.pos)
     free(nb.feat)
-    free(nb.live)
-    free(nb.sub)
+    free(nb.out)
+    free(nb.drop)
     free(nb.G)
-    free(nb.A)
+    free(nb.L)
+    free(nb.diag)
     free(nb.g_S)
-    free(nb.sub_g)
-    free(nb.step)
+    free(nb.grad)
+    free(nb.d)
+    free(nb.Gd)
+    free(nb.Z)
+    free(nb.S)
     free(nb.dw)
     memset(nb, 0, sizeof(NewtonBuf))
 
@@ -620,7 +642,7 @@ cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w
                        const CDParams* prm) noexcept nogil:
     """Find the support among idx[:m] and allocate for it; returns its size k (0:
     nothing to do, too large or no memory; the buffers are then freed)."""
-    cdef int i, k
+    cdef int i, k, c = NEWTON_CHAIN
     cdef size_t kk
     memset(nb, 0, sizeof(NewtonBuf))
     if prm.no_newton:
@@ -634,16 +656,21 @@ cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w
         return 0
     kk = <size_t>k
     nb.feat = <int*> malloc(kk * sizeof(int))
-    nb.live = <int*> malloc(kk * sizeof(int))
-    nb.sub = <int*> malloc(kk * sizeof(int))
+    nb.out = <signed char*> calloc(kk, sizeof(signed char))
+    nb.drop = <int*> malloc(c * sizeof(int))
     nb.G = <double*> malloc(kk * kk * sizeof(double))
-    nb.A = <double*> malloc(kk * kk * sizeof(double))
+    nb.L = <double*> malloc(kk * kk * sizeof(double))
+    nb.diag = <double*> malloc(kk * sizeof(double))
     nb.g_S = <double*> malloc(kk * sizeof(double))
-    nb.sub_g = <double*> malloc(kk * sizeof(double))
-    nb.step = <double*> malloc(kk * sizeof(double))
+    nb.grad = <double*> malloc(max(kk, <size_t>c) * sizeof(double))
+    nb.d = <double*> malloc(kk * sizeof(double))
+    nb.Gd = <double*> malloc(kk * sizeof(double))
+    nb.Z = <double*> malloc(kk * c * sizeof(double))
+    nb.S = <double*> malloc(<size_t>c * c * sizeof(double))
     nb.dw = <double*> calloc(kk, sizeof(double))
-    if (nb.feat == NULL or nb.live == NULL or nb.sub == NULL or nb.G == NULL
-            or nb.A == NULL or nb.g_S == NULL or nb.sub_g == NULL or nb.step == NULL
+    if (nb.feat == NULL or nb.out == NULL or nb.drop == NULL or nb.G == NULL
+            or nb.L == NULL or nb.diag == NULL or nb.g_S == NULL or nb.grad == NULL
+            or nb.d == NULL or nb.Gd == NULL or nb.Z == NULL or nb.S == NULL
             or nb.dw == NULL):
         _newton_end(nb)
         return 0
@@ -658,41 +685,35 @@ cdef int _newton_solve(NewtonBuf* nb, double[::1] w, const double[::1] pf,
     """Newton steps on the support from nb.G and nb.g_S, chained while they stop
     at a zero crossing (see NEWTON_CHAIN); applied to w.  nb.dw then holds the
     total change of each support coefficient.  Returns how many moved."""
-    cdef int i, l, a, b, c, hit, n_live = nb.k, moved = 0, k = nb.k
+    cdef int i, c, hit, moved = 0, k = nb.k
     cdef double target = 0.0, w_new, delta
-    for i in range(k):
-        nb.live[i] = i
+    nb.cost += _newton_cost(k)
+    if not _newton_factor(nb, pf, prm):
+        return 0
     for c in range(NEWTON_CHAIN):
-        for a in range(n_live):
-            i = nb.live[a]
-            nb.sub[a] = nb.feat[i]
-            nb.sub_g[a] = nb.g_S[i]
-            for b in range(n_live):
-                nb.A[<size_t>a * n_live + b] = nb.G[<size_t>i * k + nb.live[b]]
-        if c == 0:     # a chain is bought as one step: see the rent-or-buy comment
-            nb.cost += _newton_cost(n_live)
-        if not _newton_step(n_live, nb.sub, nb.A, nb.sub_g, w, pf, prm, nb.step, &hit,
-                            &target) > 0.0:
+        if not _newton_step(nb, w, pf, prm, &hit, &target) > 0.0:
             break
-        nb.cost += <double>k * n_live
-        for a in range(n_live):
-            i = nb.live[a]
-            w_new = target if a == hit else w[nb.feat[i]] + nb.step[a]
+        nb.cost += 4.0 * k * k
+        for i in range(k):
+            if nb.d[i] == 0.0:
+                continue
+            w_new = target if i == hit else w[nb.feat[i]] + nb.d[i]
             delta = w_new - w[nb.feat[i]]
             if delta == 0.0:
                 continue
             w[nb.feat[i]] = w_new
             moved += nb.dw[i] == 0.0
             nb.dw[i] += delta
-            for l in range(k):          # g changes by -G delta
-                nb.g_S[l] -= nb.G[<size_t>l * k + i] * delta
-        if hit < 0:
+            fp_axpy_d(k, -delta, &nb.G[<size_t>i * k], 0.0, nb.g_S)   # g -= G delta
+        if hit < 0 or nb.n_drop == NEWTON_CHAIN:
             break
-        n_live -= 1                     # the coefficient stopped at zero leaves
-        for a in range(hit, n_live):
-            nb.live[a] = nb.live[a + 1]
-        if n_live == 0:
-            break
+        # the coefficient stopped at zero leaves: Z gains the column A^-1 e_hit
+        nb.out[hit] = 1
+        memset(&nb.Z[<size_t>nb.n_drop * k], 0, k * sizeof(double))
+        nb.Z[<size_t>nb.n_drop * k + hit] = 1.0
+        _cholesky_lower_solve(k, nb.L, &nb.Z[<size_t>nb.n_drop * k])
+        nb.drop[nb.n_drop] = hit
+        nb.n_drop += 1
     return moved
 
 
