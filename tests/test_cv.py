@@ -215,7 +215,22 @@ def test_cv_makes_no_copy_of_X_per_fold():
 
 @pytest.mark.parametrize("Est", [fastpen.LassoCV, fastpen.ElasticNetCV])
 def test_check_estimator(Est):
-    # as for scikit-learn's own LassoCV: the folds change when samples are repeated
+    # As for scikit-learn's own LassoCV.  With the check's explicit folds, weighted and
+    # repeated samples pose the same problems, but at the default tol=1e-4 two fits
+    # agree only to that tolerance, not to the check's rtol=1e-7 (which held, on
+    # sparse data, only by the luck of the iterates): the equivalence at a tol where
+    # it is meaningful is tested below.
+    reason = "at the default tol=1e-4 the fits agree to 1e-4, not to 1e-7"
     check_estimator(Est(), expected_failed_checks={
-        "check_sample_weight_equivalence_on_dense_data":
-            "repeating samples changes the cross-validation folds"})
+        "check_sample_weight_equivalence_on_dense_data": reason,
+        "check_sample_weight_equivalence_on_sparse_data": reason})
+
+
+@pytest.mark.parametrize("Est", [fastpen.LassoCV, fastpen.ElasticNetCV])
+@pytest.mark.parametrize("check", ["dense", "sparse"])
+def test_sample_weights_equal_repeated_samples_once_converged(Est, check):
+    """scikit-learn's weight-equivalence checks pass once the fits converge (tol=1e-12)."""
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, f"check_sample_weight_equivalence_on_{check}_data")(
+        Est.__name__, Est(tol=1e-12))
