@@ -388,15 +388,14 @@ cdef double* _block_delta(const CDParams* prm, const double[::1] g,
 # method in the manner of the homotopy/LARS solvers, driven by CD).
 #
 # Newton steps are bought like the working-set Gram matrix (rent or buy): one is
-# tried once the sweeps made since the last one (over the whole call) have cost
-# as much as it (k^3/6 multiply-adds for the Cholesky factor of a support of
-# k features, plus building or gathering G_SS), so a fit that coordinate
-# descent solves quickly never pays for them.  A chain of steps (below) is
-# charged as one: its repeats are where the steps do what many sweeps would
-# not (on the diabetes degree-3 path they cut the sweeps of Gram mode 4x).  A tiny ridge (NEWTON_JITTER times the largest diagonal entry,
-# raised while the factorisation fails) keeps the factor defined on singular
-# supports (duplicate columns); the exact step length is then computed from
-# the unregularised quadratic.
+# tried once the sweeps made since the last one (within a working-set solve on
+# dense X, within the call on sparse X and in Gram mode) have cost as much as it
+# (k^3/6 multiply-adds for the Cholesky factor of a support of k features, plus
+# building or gathering G_SS), so a fit that coordinate descent solves quickly
+# never pays for them.  A tiny ridge (NEWTON_JITTER times the largest diagonal
+# entry, raised while the factorisation fails) keeps the factor defined on
+# singular supports (duplicate columns); the exact step length is then computed
+# from the unregularised quadratic.
 
 cdef double NEWTON_JITTER = 1e-13
 cdef int NEWTON_MAX = 4096      # largest support factored (k x k doubles: 128 MiB)
