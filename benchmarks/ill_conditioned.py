@@ -60,6 +60,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+from compare import _warm_path  # noqa: E402
 from gap import relative_gap  # noqa: E402
 from _illcond import DESIGNS, alpha_max, column_sd, design  # noqa: E402
 
@@ -121,35 +122,30 @@ def path_solvers(prob, l1_ratio, n_threads):
     out["fastpen (X)"] = fastpen_fit(False)
     out["fastpen (Gram)"] = fastpen_fit(True)
 
-    def sklearn_path(gram):
-        from sklearn.linear_model import enet_path
-
+    def on_centred(solve):
+        """A peer's fit on the centred (and, for ``standardize``, scaled) design,
+        its coefficients mapped back; the centring and scaling are timed."""
         def fit(X, y, alphas, tol):
             Xs, sd = scale(X)
             Xc, yc = centred(Xs, y)
-            kw = {}
-            if gram:
-                kw = dict(precompute=Xc.T @ Xc, Xy=Xc.T @ yc)
+            return unscale(solve(Xc, yc, alphas, tol), sd)
+        return fit
+
+    def sklearn_path(gram):
+        from sklearn.linear_model import enet_path
+
+        def solve(Xc, yc, alphas, tol):
+            kw = dict(precompute=Xc.T @ Xc, Xy=Xc.T @ yc) if gram else {}
             _, coefs, _ = enet_path(Xc, yc, l1_ratio=l1_ratio, alphas=alphas, tol=tol,
                                     max_iter=MAX_ITER, **kw)
-            return unscale(coefs.T, sd)
-        return fit
+            return coefs.T
+        return on_centred(solve)
 
     out["scikit-learn path"] = sklearn_path(False)
     out["scikit-learn path (Gram)"] = sklearn_path(True)
 
     def warm(make):
-        def fit(X, y, alphas, tol):
-            Xs, sd = scale(X)
-            Xc, yc = centred(Xs, y)
-            est = make(tol)
-            coefs = []
-            for alpha in alphas:
-                est.set_params(alpha=alpha)
-                est.fit(Xc, yc)
-                coefs.append(np.array(est.coef_, dtype=np.float64))
-            return unscale(np.array(coefs), sd)
-        return fit
+        return on_centred(_warm_path(make))   # compare.py's warm-started path
 
     for name in ("skglm", "celer"):   # the same estimators' interface
         try:

@@ -401,16 +401,22 @@ cdef double NEWTON_JITTER = 1e-13
 cdef int NEWTON_MAX = 4096      # largest support factored (k x k doubles: 128 MiB)
 
 
+cdef inline void _box(int j, const CDParams* prm, double* lo, double* hi) noexcept nogil:
+    """The interval coordinate j is constrained to (bounds, positive)."""
+    lo[0], hi[0] = -INFINITY, INFINITY
+    if prm.lower != NULL:
+        lo[0], hi[0] = prm.lower[j], prm.upper[j]
+    if prm.positive and lo[0] < 0.0:
+        lo[0] = 0.0
+
+
 cdef inline bint _free_coord(int j, double wj, const double[::1] x_norm2,
                              const double[::1] pf, const CDParams* prm) noexcept nogil:
     """Whether coordinate j is smooth where it is: nonzero (or unpenalised), off its bounds."""
-    cdef double lo = -INFINITY, hi = INFINITY
+    cdef double lo, hi
     if x_norm2[j] == 0.0:
         return False
-    if prm.lower != NULL:
-        lo, hi = prm.lower[j], prm.upper[j]
-    if prm.positive and lo < 0.0:
-        lo = 0.0
+    _box(j, prm, &lo, &hi)
     if not (lo < wj < hi):
         return False
     return wj != 0.0 or prm.a * pf[j] == 0.0
@@ -489,9 +495,10 @@ cdef struct NewtonBuf:
     # (G, k x k, filled by the caller), their x~_j^T S r (g_S, filled by the
     # caller, then kept current), the total change made to each (dw); the
     # Cholesky factor of G + diag(b pf2) + mu I (L, its lower triangle), that
-    # diagonal without mu (diag), the gradient and step (grad, d, Gd), whether a
+    # diagonal without mu (diag), the gradient and step (grad, d), whether a
     # coefficient was dropped along the chain (out), the dropped ones (drop[:n_drop])
-    # and the columns Z (k x NEWTON_CHAIN) and small system S of the text above.
+    # and the columns Z (k x NEWTON_CHAIN), small system S and multipliers mu of
+    # the text above.
     int* pos
     int* feat
     signed char* out
@@ -502,9 +509,9 @@ cdef struct NewtonBuf:
     double* g_S
     double* grad
     double* d
-    double* Gd
     double* Z
     double* S
+    double* mu
     double* dw
     int k
     int n_drop
@@ -544,7 +551,6 @@ cdef double _newton_step(NewtonBuf* nb, const double[::1] w, const double[::1] p
     """
     cdef int i, l, j, hit = -1, k = nb.k, nd = nb.n_drop
     cdef double aj, bj, gd = 0.0, dHd = 0.0, t, t_hit = INFINITY, lo, hi, target = 0.0, v
-    cdef double* mu = nb.grad      # reused once grad is folded into d (below)
     hit_out[0] = -1
     for i in range(k):             # gradient of the smooth model, the signs fixed
         j = nb.feat[i]
@@ -555,31 +561,22 @@ cdef double _newton_step(NewtonBuf* nb, const double[::1] w, const double[::1] p
             nb.grad[i] += aj if w[j] > 0.0 else -aj
         nb.d[i] = -nb.grad[i]
     _cholesky_lower_solve(k, nb.L, nb.d)              # u = A^-1 (-grad)
-    for i in range(k):
-        gd += nb.grad[i] * nb.d[i]
     if nd > 0:                     # hold the dropped ones at zero: d = u - Z mu
-        gd = 0.0
         for i in range(nd):
-            mu[i] = nb.d[nb.drop[i]]
+            nb.mu[i] = nb.d[nb.drop[i]]
             for l in range(nd):
                 nb.S[i * nd + l] = nb.Z[<size_t>l * k + nb.drop[i]]
-        if not _cholesky_solve(nd, nb.S, mu):
+        if not _cholesky_solve(nd, nb.S, nb.mu):
             return 0.0
         for l in range(nd):
-            fp_axpy_d(k, -mu[l], &nb.Z[<size_t>l * k], 0.0, nb.d)
+            fp_axpy_d(k, -nb.mu[l], &nb.Z[<size_t>l * k], 0.0, nb.d)
         for i in range(nd):
             nb.d[nb.drop[i]] = 0.0
-        for i in range(k):         # (grad is recomputed from the signs: mu aliased it)
-            j = nb.feat[i]
-            if nb.out[i] or nb.d[i] == 0.0:
-                continue
-            v = -nb.g_S[i] + prm.b * _l2_factor(prm, pf, j) * w[j]
-            if prm.a * pf[j] > 0.0:
-                v += prm.a * pf[j] if w[j] > 0.0 else -prm.a * pf[j]
-            gd += v * nb.d[i]
+    for i in range(k):             # (grad is 0 at the dropped ones, and so is d)
+        gd += nb.grad[i] * nb.d[i]
     for i in range(k):             # d^T (G + diag(b pf2)) d, from G itself
-        nb.Gd[i] = fp_dot_d(k, &nb.G[<size_t>i * k], 0.0, nb.d)
-        dHd += nb.d[i] * (nb.Gd[i] + (nb.diag[i] - nb.G[<size_t>i * k + i]) * nb.d[i])
+        v = fp_dot_d(k, &nb.G[<size_t>i * k], 0.0, nb.d)
+        dHd += nb.d[i] * (v + (nb.diag[i] - nb.G[<size_t>i * k + i]) * nb.d[i])
     if not gd < 0.0:               # not a descent direction (rounding): no step
         return 0.0
     # the quadratic's minimiser along d (1 for the exact Newton step), then the
@@ -589,11 +586,7 @@ cdef double _newton_step(NewtonBuf* nb, const double[::1] w, const double[::1] p
         if nb.d[i] == 0.0 or nb.out[i]:
             continue
         j = nb.feat[i]
-        lo, hi = -INFINITY, INFINITY
-        if prm.lower != NULL:
-            lo, hi = prm.lower[j], prm.upper[j]
-        if prm.positive and lo < 0.0:
-            lo = 0.0
+        _box(j, prm, &lo, &hi)
         if prm.a * pf[j] > 0.0:     # the kink at zero ends the smooth piece
             if w[j] > 0.0:
                 lo = max(lo, 0.0)
@@ -629,9 +622,9 @@ cdef void _newton_end(NewtonBuf* nb) noexcept nogil:
     free(nb.g_S)
     free(nb.grad)
     free(nb.d)
-    free(nb.Gd)
     free(nb.Z)
     free(nb.S)
+    free(nb.mu)
     free(nb.dw)
     memset(nb, 0, sizeof(NewtonBuf))
 
@@ -661,16 +654,16 @@ cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w
     nb.L = <double*> malloc(kk * kk * sizeof(double))
     nb.diag = <double*> malloc(kk * sizeof(double))
     nb.g_S = <double*> malloc(kk * sizeof(double))
-    nb.grad = <double*> malloc(max(kk, <size_t>c) * sizeof(double))
+    nb.grad = <double*> malloc(kk * sizeof(double))
     nb.d = <double*> malloc(kk * sizeof(double))
-    nb.Gd = <double*> malloc(kk * sizeof(double))
     nb.Z = <double*> malloc(kk * c * sizeof(double))
     nb.S = <double*> malloc(<size_t>c * c * sizeof(double))
+    nb.mu = <double*> malloc(c * sizeof(double))
     nb.dw = <double*> calloc(kk, sizeof(double))
     if (nb.feat == NULL or nb.out == NULL or nb.drop == NULL or nb.G == NULL
             or nb.L == NULL or nb.diag == NULL or nb.g_S == NULL or nb.grad == NULL
-            or nb.d == NULL or nb.Gd == NULL or nb.Z == NULL or nb.S == NULL
-            or nb.dw == NULL):
+            or nb.d == NULL or nb.Z == NULL or nb.S == NULL
+            or nb.mu == NULL or nb.dw == NULL):
         _newton_end(nb)
         return 0
     for i in range(k):
