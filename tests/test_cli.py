@@ -236,32 +236,6 @@ def test_loaders_read_what_they_are_given(tmp_path):
     np.testing.assert_array_equal(data.X.toarray(), [[0.5, 0, 2], [0, 1, 0]])
 
 
-def test_plot_functions_on_python_results():
-    pytest.importorskip("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from fastpen.plotting import plot_cv, plot_path
-
-    X, y, names = load_diabetes()
-    path = fastpen.lasso_path(X, y, alphas=30)
-    ax = plot_path(path, alpha=path.alphas[10], feature_names=names)
-    assert len(ax.lines) == X.shape[1] + 2           # the features, zero line, the marker
-    assert ax.get_xlabel() == "log(alpha)" and ax.get_ylabel() == "coefficients"
-    plt.close("all")
-    est = fastpen.LassoCV(alphas=30, cv=4).fit(X, y)
-    ax = plot_cv(est, path=fastpen.lasso_path(X, y, alphas=est.alphas_))
-    assert ax.get_ylabel() == "mean squared error"
-    assert len(ax.lines) >= 3                        # curve and the two markers
-    markers = [line.get_xdata()[0] for line in ax.lines[-2:]]
-    np.testing.assert_allclose(markers, np.log([est.alpha_, est.alpha_1se_]))
-    plt.close("all")
-    with pytest.raises(ValueError, match="cv"):
-        plot_cv(object())
-
-
 def test_ctrl_c_stops_cleanly(tmp_path):
     """SIGINT during a CV fit: exit status 130, one line, no traceback."""
     import signal
@@ -397,23 +371,3 @@ def test_progress_is_reported_before_the_end():
     fastpen.LassoCV(cv=5, n_threads=2, verbose=lambda done, total: calls.append(done)).fit(
         X, y)
     assert calls[0] < 5 and calls[-1] == 5
-
-
-def test_path_plot_keeps_the_marker_and_the_top_axis_in_place():
-    pytest.importorskip("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from fastpen.plotting import plot_path
-
-    X, y, _ = load_diabetes()
-    path = fastpen.lasso_path(X, y, alphas=20)
-    for mark in (1e-4, path.alphas[-1]):          # outside the path, at its end
-        ax = plot_path(path, alpha=mark)
-        lo, hi = ax.get_xlim()
-        assert lo < np.log(mark) < hi
-        top = [a for a in ax.figure.axes if a is not ax][0]
-        assert top.get_xlim() == (lo, hi)
-        plt.close("all")
