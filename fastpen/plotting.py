@@ -21,6 +21,7 @@ X_LABEL = "ln(alpha)"
 _LABEL_FONTSIZE = 8          # points, the feature names of the path plot
 _LABEL_GAP_PT = 14.0         # room for the leader lines between the names and the axes
 _LABEL_MAX_CHARS = 24       # longer feature names are cut, with an ellipsis
+_FADED = dict(color="0.78", linewidth=0.6, zorder=1.5)   # the unnamed lines among many
 _FIGURE_MARGIN_PX = 4.0      # what is kept free along the figure's edges
 
 
@@ -210,7 +211,8 @@ def _label_lines(ax, x_end, ends, names, chosen, colors):
         return notes
     renderer = fig.canvas.get_renderer()
     height = max(_text_extent(note, renderer).height for note in notes) * 1.15
-    # the names in the margin (at any height) decide how far the axes must move right
+    # the names in the margin (at any height) decide how far the axes must move right;
+    # a second pass settles tick labels that change with the new size
     for _ in range(2):
         if not _fit_in_figure(ax, renderer):
             break
@@ -264,7 +266,8 @@ def plot_path(path, *, alpha=None, alpha_label=None, feature_names=None, label=8
     title : str, optional
     ax : matplotlib Axes, optional
         Drawn into; when its decorations would spill over the figure's edge, the
-        axes is narrowed (never widened) to keep them inside.
+        axes is narrowed (never widened) to keep them inside.  The names are
+        spaced for the axes' size and y limits at the time of the call.
 
     Returns
     -------
@@ -292,11 +295,12 @@ def plot_path(path, *, alpha=None, alpha_label=None, feature_names=None, label=8
     chosen = by_size[:n_label][ends[by_size[:n_label]] != 0]
 
     lines = ax.plot(x, coefs, linewidth=1.2)
-    if n_features > 2 * n_label:
+    fade = n_features > 2 * n_label
+    if fade:
         # many features: the named ones in distinct colours, the rest as grey context
         cycle = [f"C{k}" for k in range(10)]          # the style's colour cycle
         for line in lines:
-            line.set(color="0.78", linewidth=0.6, zorder=1.5)
+            line.set(**_FADED)
         for rank, j in enumerate(chosen):
             lines[j].set(color=cycle[rank % len(cycle)], linewidth=1.4, zorder=2.5)
     colors = [line.get_color() for line in lines]
@@ -306,7 +310,7 @@ def plot_path(path, *, alpha=None, alpha_label=None, feature_names=None, label=8
         ax.axvline(np.log(alpha), color="k", linestyle="--", linewidth=0.9, label=text)
         ax.legend(loc="best", fontsize=8)
     ax.set_xlabel(X_LABEL)
-    ax.set_ylabel("standardized coefficients (coef × sd(x_j))" if coef_scale is not None
+    ax.set_ylabel("standardized coefficients\n(coef × sd(x_j))" if coef_scale is not None
                   else "coefficients")
     _set_xlim(ax, x, [np.log(alpha)] if alpha is not None else [])
     if title is not None:
@@ -316,7 +320,10 @@ def plot_path(path, *, alpha=None, alpha_label=None, feature_names=None, label=8
         # the names take the left margin: the y axis moves to the right
         ax.yaxis.tick_right()
         ax.yaxis.set_label_position("right")
-        _label_lines(ax, x[0], ends, names, chosen, colors)
+        named = len(_label_lines(ax, x[0], ends, names, chosen, colors))
+        if fade:
+            for j in chosen[named:]:          # no room for its name: back to grey
+                lines[j].set(**_FADED)
     else:
         _fit_in_figure(ax, ax.figure.canvas.get_renderer())
     return ax

@@ -170,6 +170,11 @@ def test_a_short_axes_drops_the_smallest_labels_rather_than_overlap(wide_path):
     plot_path(path, feature_names=names, label=60, ax=ax)
     labels, _ = _assert_labels_readable(ax, names, _ends(path), label=60)
     assert len(labels) < 60                        # 60 names cannot stand in 2.5 inches
+    # only the named lines keep a colour
+    named = {t.get_text() for t in labels}
+    coloured = [names[j] for j in range(300)
+                if not matplotlib.colors.same_color(ax.lines[j].get_color(), "0.78")]
+    assert set(coloured) == named
 
 
 def test_isolated_labels_sit_at_their_lines_ends():
