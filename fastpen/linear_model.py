@@ -282,7 +282,12 @@ class ElasticNetCV(_LinearModel):
     folds are row weightings of X (no copy per fold), the held-out error is
     computed inside the kernels after each alpha.  The alpha grid comes from
     the whole data; the chosen model is refitted on the whole data.  A 2-D y
-    fits one independent problem per column.
+    fits one independent problem per column.  A :class:`fastpen.GridEdgeWarning`
+    says when a chosen alpha is the smallest of its grid, or the largest of a
+    given grid, with the CV error still falling there (one warning, counting
+    the targets, for a 2-D y); the largest alpha of the automatic grid,
+    alpha_max, fits the null model as any larger alpha would, and is not
+    reported.
 
     Parameters
     ----------
@@ -579,7 +584,10 @@ class RidgeCV(_LinearModel):
     weighting of X), shared by all targets and alphas.  The score is the
     (weighted) mean squared leave-one-out error, or with K folds the mean
     held-out R^2 (scikit-learn's choices); the chosen model is refitted on
-    all data.
+    all data.  A :class:`fastpen.GridEdgeWarning` says when the chosen alpha is
+    the smallest or the largest of ``alphas`` with the score still improving
+    there (:func:`fastpen.ridge_alpha_grid` makes a grid from the data's
+    spectrum).
 
     Parameters
     ----------
@@ -630,6 +638,7 @@ class RidgeCV(_LinearModel):
         -------
         self
         """
+        from ._cv import grid_edges, warn_grid_edge
         from ._ridge import _check_ridge_alphas, fit_ridge, ridge_cv_scores
         from ._threads import blas_threads, effective_n_threads
         from ._validation import (
@@ -676,9 +685,15 @@ class RidgeCV(_LinearModel):
             k = Y.shape[1]
             if self.alpha_per_target:
                 best = np.argmax(score, axis=1)
+                at_low, at_high = grid_edges(np.broadcast_to(alphas, (k, alphas.size)),
+                                             -score, best)
             else:
                 best = np.full(k, np.argmax(score.mean(axis=0)))
+                at_low, at_high = grid_edges(alphas[None], -score.mean(axis=0)[None],
+                                             best[:1])
             chosen = alphas[best]
+            warn_grid_edge(at_low, at_high, chosen[:at_low.size],
+                           lower_hint="give smaller alphas")
             coef = fit_ridge(design, Y, chosen[None, :], dec=dec, rhs=rhs)[0]
         intercept = design.intercepts(coef)
         check_finite_fit(coef.dtype, coef, intercept)
