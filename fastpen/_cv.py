@@ -257,7 +257,7 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
 _TIE_RTOL = 1e-10
 
 
-def grid_edges(grids, errors, alpha_index, *, largest_is_null=False):
+def grid_edges(grids, errors, alpha_index, *, largest_is_null=False, null_fit=None):
     """Which chosen alphas sit at an end of their grid where the CV error still falls.
 
     Parameters
@@ -274,6 +274,11 @@ def grid_edges(grids, errors, alpha_index, *, largest_is_null=False):
         grid): every penalised coefficient is zero there and at any larger alpha
         (zero stays optimal as the penalty grows), so a larger alpha fits the same
         model and that end is never reported.
+    null_fit : boolean array of shape (k,), optional
+        The refit at the chosen alpha has every coefficient zero: any larger alpha
+        refits the same model (zero stays optimal as the penalty grows), so the
+        largest end is not reported for that target (a given grid reaching past
+        alpha_max: the folds' own alpha_max differ, so their errors need not tie).
 
     Returns
     -------
@@ -304,6 +309,8 @@ def grid_edges(grids, errors, alpha_index, *, largest_is_null=False):
     at_largest = spread & (chosen == hi) & falling(hi, below_hi)
     if largest_is_null:
         at_largest[:] = False
+    if null_fit is not None:
+        at_largest &= ~np.asarray(null_fit, dtype=bool)
     return at_smallest, at_largest
 
 
@@ -398,7 +405,8 @@ class CVResult:
     at_smallest, at_largest : (k,) bool
         The chosen alpha is at that end of its grid with the error still falling
         there (:func:`grid_edges`); never the largest of an automatic grid (its
-        alpha_max fits the null model, as any larger alpha).
+        alpha_max fits the null model, as any larger alpha), nor a largest alpha
+        whose refit is all zero.
     automatic_grid : bool
         Whether the grids were made from ``alphas`` as a count.
     """
@@ -486,14 +494,16 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
     best = cvp.alphas[li, targets, ai]
     coefs, intercepts, gaps, n_iter = refit(cvp, best, l1_ratios[li], solver, precompute)
     mean, se = _fold_mean_se(cvp.mse)                       # (L, m, k)
+    null = ~np.any(coefs != 0, axis=1)                      # (k,)
     if per_target:
         curves = mean[li, :, targets]                        # (k, m)
         at_low, at_high = grid_edges(cvp.alphas[li, targets], curves, ai,
-                                     largest_is_null=automatic)
+                                     largest_is_null=automatic, null_fit=null)
     else:                       # one choice: the curve of the mean over the targets
         curve = mean.mean(axis=2)[li[0]]
         at_low, at_high = grid_edges(cvp.alphas[li[0], :1], curve[None], ai[:1],
-                                     largest_is_null=automatic)
+                                     largest_is_null=automatic,
+                                     null_fit=null.all(keepdims=True))
         at_low, at_high = np.repeat(at_low, k), np.repeat(at_high, k)
     if warn_edges:
         one_choice = slice(None) if per_target else slice(0, 1)

@@ -509,7 +509,8 @@ def _edges(out, alphas, eps):
     mean = _fold_mean_se(out["mse_path"])[0]                 # (L, m, k)
     automatic = isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool)
     at_low, at_high = grid_edges(out["alphas"][li, targets], mean[li, :, targets], ai,
-                                 largest_is_null=automatic)
+                                 largest_is_null=automatic,
+                                 null_fit=~np.any(out["coef"] != 0, axis=1))
     warn_grid_edge(at_low, at_high, out["alpha"], lower_hint=enet_lower_hint(alphas, eps))
     return at_low, at_high
 
