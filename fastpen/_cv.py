@@ -297,7 +297,7 @@ def grid_edges(grids, errors, alpha_index, *, largest_is_null=False, null_fit=No
     lo, hi = grids.min(axis=1), grids.max(axis=1)
     spread = lo < hi
 
-    def falling(end, nearest):
+    def falling(nearest):
         # the error at the end against the error at the nearest other grid value
         neighbour = errors[rows, nearest]
         gap = neighbour - chosen_err
@@ -305,8 +305,8 @@ def grid_edges(grids, errors, alpha_index, *, largest_is_null=False, null_fit=No
 
     above_lo = np.where(grids == lo[:, None], np.inf, grids).argmin(axis=1)
     below_hi = np.where(grids == hi[:, None], -np.inf, grids).argmax(axis=1)
-    at_smallest = spread & (chosen == lo) & falling(lo, above_lo)
-    at_largest = spread & (chosen == hi) & falling(hi, below_hi)
+    at_smallest = spread & (chosen == lo) & falling(above_lo)
+    at_largest = spread & (chosen == hi) & falling(below_hi)
     if largest_is_null:
         at_largest[:] = False
     if null_fit is not None:
