@@ -19,6 +19,7 @@ from ._openmp import openmp_enabled  # noqa: E402
 from ._threads import effective_n_threads  # noqa: E402
 from ._path import ConvergenceWarning, PathResult, enet_path, lasso_path  # noqa: E402
 from ._ridge import RidgePath, ridge_path  # noqa: E402
+from ._warnings import GridEdgeWarning  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "ConvergenceWarning",
     "ElasticNet",
     "ElasticNetCV",
+    "GridEdgeWarning",
     "Lasso",
     "LassoCV",
     "PathResult",

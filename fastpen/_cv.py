@@ -25,7 +25,8 @@ from ._multi import (
 from ._path import _alpha_grid, check_grid_possible, use_gram
 from ._validation import check_alphas, check_finite_fit, check_scalar
 
-__all__ = ["CVPaths", "cv_paths", "select_alpha", "target_grids"]
+__all__ = ["CVPaths", "CVResult", "cross_validate_enet", "cv_paths", "grid_edges",
+           "select_alpha", "target_grids", "warn_grid_edge"]
 
 
 @dataclass
@@ -246,3 +247,270 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
     check_finite_fit(X.dtype, coefs, res.gaps, intercepts)
     warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     return coefs, intercepts, res.gaps[:, 0] / n, res.n_iter[:, 0].astype(int)
+
+
+# ------------------------------------------------------------------ grid edges
+
+# Two errors closer than this (relative) are a tie: a chosen alpha at an end of the
+# grid that ties with its neighbour (a flat curve: a constant target, a null model
+# over the top of a user's grid) is no sign that the error falls beyond the end.
+_TIE_RTOL = 1e-10
+
+
+def grid_edges(grids, errors, alpha_index, *, largest_is_null=False, null_fit=None):
+    """Which chosen alphas sit at an end of their grid where the CV error still falls.
+
+    Parameters
+    ----------
+    grids : array of shape (k, m)
+        Each target's grid of alphas (any order; repeated values allowed).
+    errors : array of shape (k, m)
+        The criterion the choice minimised (the mean held-out error), aligned with
+        ``grids``.
+    alpha_index : array of shape (k,)
+        The index of each target's chosen alpha.
+    largest_is_null : bool, default=False
+        The grids' largest alpha is alpha_max (the automatic lasso / elastic-net
+        grid): every penalised coefficient is zero there and at any larger alpha
+        (zero stays optimal as the penalty grows), so a larger alpha fits the same
+        model and that end is never reported.
+    null_fit : boolean array of shape (k,), optional
+        The refit at the chosen alpha has every coefficient zero: any larger alpha
+        refits the same model (zero stays optimal as the penalty grows), so the
+        largest end is not reported for that target (a given grid reaching past
+        alpha_max: the folds' own alpha_max differ, so their errors need not tie).
+
+    Returns
+    -------
+    at_smallest, at_largest : boolean arrays of shape (k,)
+        The chosen alpha is the smallest (largest) value of its grid, the grid has
+        more than one distinct value, and the error there is below the error at
+        the nearest other value of the grid (not a tie within a relative 1e-10):
+        the curve is still falling at that end.
+    """
+    grids = np.asarray(grids, dtype=np.float64)
+    errors = np.asarray(errors, dtype=np.float64)
+    alpha_index = np.asarray(alpha_index, dtype=np.intp)
+    k = grids.shape[0]
+    rows = np.arange(k)
+    chosen, chosen_err = grids[rows, alpha_index], errors[rows, alpha_index]
+    lo, hi = grids.min(axis=1), grids.max(axis=1)
+    spread = lo < hi
+
+    def falling(nearest):
+        # the error at the end against the error at the nearest other grid value
+        neighbour = errors[rows, nearest]
+        gap = neighbour - chosen_err
+        return gap > _TIE_RTOL * np.maximum(np.abs(neighbour), np.abs(chosen_err))
+
+    above_lo = np.where(grids == lo[:, None], np.inf, grids).argmin(axis=1)
+    below_hi = np.where(grids == hi[:, None], -np.inf, grids).argmax(axis=1)
+    at_smallest = spread & (chosen == lo) & falling(above_lo)
+    at_largest = spread & (chosen == hi) & falling(below_hi)
+    if largest_is_null:
+        at_largest[:] = False
+    if null_fit is not None:
+        at_largest &= ~np.asarray(null_fit, dtype=bool)
+    return at_smallest, at_largest
+
+
+def enet_lower_hint(alphas, eps):
+    """What widens a lasso / elastic-net grid downwards, for :func:`warn_grid_edge`:
+    ``alphas`` and ``eps`` as the caller was given them."""
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
+        return f"lower eps (now {eps:g}) or give smaller alphas"
+    return "give smaller alphas"
+
+
+def warn_grid_edge(at_smallest, at_largest, chosen_alphas, *, lower_hint,
+                   higher_hint="give larger alphas"):
+    """One :class:`fastpen.GridEdgeWarning` when any chosen alpha sits at an end of its
+    grid (:func:`grid_edges`); nothing otherwise.
+
+    Parameters
+    ----------
+    at_smallest, at_largest : boolean arrays of shape (k,)
+        From :func:`grid_edges`.  One entry: one alpha (one target, or one alpha
+        shared by all targets), whose value the message quotes; several: the
+        message counts the targets at each end.
+    chosen_alphas : array of shape (k,)
+    lower_hint, higher_hint : str
+        What the user changes to extend the grid below its smallest alpha (e.g.
+        "lower eps (now 0.001) or give smaller alphas"; :func:`enet_lower_hint`)
+        and above its largest.
+
+    Returns
+    -------
+    bool
+        Whether a warning was issued.
+    """
+    from ._warnings import GridEdgeWarning, warn
+
+    at_smallest = np.atleast_1d(np.asarray(at_smallest, dtype=bool))
+    at_largest = np.atleast_1d(np.asarray(at_largest, dtype=bool))
+    chosen_alphas = np.atleast_1d(np.asarray(chosen_alphas, dtype=np.float64))
+    n_low, n_high, k = int(at_smallest.sum()), int(at_largest.sum()), at_smallest.size
+    if n_low == 0 and n_high == 0:
+        return False
+    if k == 1:
+        end, hint = ("smallest", lower_hint) if n_low else ("largest", higher_hint)
+        beyond = "below" if n_low else "above"
+        message = (f"The cross-validated alpha ({chosen_alphas[0]:.4g}) is the {end} of "
+                   f"the grid, and the CV error was still falling there: an alpha "
+                   f"{beyond} it may do better.  To look further, {hint}.")
+        if n_low:
+            message += ("  (If the choice stays at the smallest alpha however far the "
+                        "grid goes, cross-validation prefers little or no penalty.)")
+    else:
+        parts = []
+        if n_low:
+            parts.append(f"{n_low} of {k} targets have the smallest alpha of their grid "
+                         f"(to look below it, {lower_hint})")
+        if n_high:
+            parts.append(f"{n_high} of {k} targets have the largest alpha of their grid "
+                         f"(to look above it, {higher_hint})")
+        message = ("Cross-validated alphas at an end of the grid, where the CV error was "
+                   "still falling: " + "; ".join(parts) + ".")
+    warn(message, GridEdgeWarning)
+    return True
+
+
+# ------------------------------------------------------------------ functional CV
+
+
+@dataclass
+class CVResult:
+    """A cross-validated elastic net (:func:`cross_validate_enet`); L l1_ratios, m
+    alphas, F folds, k targets.
+
+    Attributes
+    ----------
+    l1_ratios : (L,)
+    alphas : (L, k, m)
+        Each target's grid for each l1_ratio, decreasing.
+    mse : (L, m, F, k)
+        Held-out (weighted) mean squared error of every fold.
+    mean, se : (L, m, k)
+        Their mean over the folds and its standard error (std over folds / sqrt(F)).
+        With one alpha shared by all targets the choice minimises ``mean``'s mean
+        over the targets (its SE: of the target-averaged fold errors).
+    l1_index, alpha_index, alpha_1se_index : (k,) int
+        The chosen l1_ratio, alpha and 1-SE alpha (the largest alpha whose mean
+        error is within one SE of the minimum, glmnet's lambda.1se) of each target.
+    l1_ratio, alpha, alpha_1se : (k,)
+        Their values.
+    coefs : (k, p); intercepts, dual_gaps, n_iter : (k,)
+        The refit on the whole data at each target's chosen (alpha, l1_ratio);
+        dual gaps on scikit-learn's ``dual_gap_`` scale.
+    at_smallest, at_largest : (k,) bool
+        The chosen alpha is at that end of its grid with the error still falling
+        there (:func:`grid_edges`); never the largest of an automatic grid (its
+        alpha_max fits the null model, as any larger alpha), nor a largest alpha
+        whose refit is all zero.
+    automatic_grid : bool
+        Whether the grids were made from ``alphas`` as a count.
+    """
+
+    l1_ratios: np.ndarray
+    alphas: np.ndarray
+    mse: np.ndarray
+    mean: np.ndarray
+    se: np.ndarray
+    l1_index: np.ndarray
+    alpha_index: np.ndarray
+    alpha_1se_index: np.ndarray
+    l1_ratio: np.ndarray
+    alpha: np.ndarray
+    alpha_1se: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    dual_gaps: np.ndarray
+    n_iter: np.ndarray
+    at_smallest: np.ndarray
+    at_largest: np.ndarray
+    automatic_grid: bool
+
+
+def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True,
+                        sample_weight=None, solver=None, penalty=None, precompute="auto",
+                        per_target=False, verbose=False, warn_edges=True):
+    """K-fold cross-validated elastic net without scikit-learn: held-out errors along
+    every (l1_ratio x fold x target) path in one call, the choice of each target's
+    alpha and l1_ratio, and the refit on the whole data.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+    Y : ndarray of shape (n, k) or (n,)
+        The targets (a 1-D y is one target; the result keeps its target axis).
+    folds : sequence of (train, test) row-index arrays
+        At least two.
+    l1_ratios : float or sequence of float in [0, 1]
+    alphas : int or array-like, default=100
+        The automatic grid's size (from the whole data, alpha_max down to
+        ``eps * alpha_max``) or the alphas to try.
+    eps : float, default=1e-3
+    fit_intercept : bool, default=True
+    sample_weight : array-like of shape (n,), optional
+        Weights of the fits and of the held-out errors.
+    solver : fastpen._path._SolverOptions, optional
+        tol, max_iter, selection, threads, positivity; default: fastpen's defaults.
+    penalty : dict, optional
+        Keywords of the penalty (penalty_factor, exclude, standardize, lower_bounds,
+        upper_bounds, positive) as :func:`fastpen.enet_path` takes them.
+    precompute : {'auto', True, False}, default='auto'
+    per_target : bool, default=False
+        Each target its own grid and (alpha, l1_ratio); otherwise one grid and one
+        choice for all, minimising the mean error over the targets.
+    verbose : bool or callable, default=False
+        Progress on stderr, or ``verbose(paths_done, paths_total)``.
+    warn_edges : bool, default=True
+        Issue a :class:`fastpen.GridEdgeWarning` when a chosen alpha sits at an end
+        of its grid (:func:`warn_grid_edge`); the command line passes False and
+        words its own from ``at_smallest`` / ``at_largest``.
+
+    Returns
+    -------
+    CVResult
+    """
+    from ._path import _SolverOptions
+
+    if solver is None:
+        solver = _SolverOptions.check(1e-4, 1000, "cyclic", None, None, False)
+    penalty = {} if penalty is None else dict(penalty)
+    penalty.setdefault("positive", solver.positive)
+    automatic = isinstance(alphas, numbers.Integral) and not isinstance(alphas,
+                                                                          (bool, np.bool_))
+    l1_ratios = check_l1_ratios(l1_ratios)
+    if np.ndim(Y) == 1:
+        Y = np.asarray(Y).reshape(-1, 1)
+    cvp = cv_paths(X, Y, folds, l1_ratios=l1_ratios, alphas=alphas, eps=eps,
+                   fit_intercept=fit_intercept, sample_weight=sample_weight, solver=solver,
+                   penalty=penalty, precompute=precompute, shared_grid=not per_target,
+                   verbose=verbose)
+    li, ai, one = select_alpha(cvp.mse, per_target)
+    k = cvp.Y.shape[1]
+    targets = np.arange(k)
+    best = cvp.alphas[li, targets, ai]
+    coefs, intercepts, gaps, n_iter = refit(cvp, best, l1_ratios[li], solver, precompute)
+    mean, se = _fold_mean_se(cvp.mse)                       # (L, m, k)
+    null = ~np.any(coefs != 0, axis=1)                      # (k,)
+    if per_target:
+        curves = mean[li, :, targets]                        # (k, m)
+        at_low, at_high = grid_edges(cvp.alphas[li, targets], curves, ai,
+                                     largest_is_null=automatic, null_fit=null)
+    else:                       # one choice: the curve of the mean over the targets
+        curve = mean.mean(axis=2)[li[0]]
+        at_low, at_high = grid_edges(cvp.alphas[li[0], :1], curve[None], ai[:1],
+                                     largest_is_null=automatic,
+                                     null_fit=null.all(keepdims=True))
+        at_low, at_high = np.repeat(at_low, k), np.repeat(at_high, k)
+    if warn_edges:
+        one_choice = slice(None) if per_target else slice(0, 1)
+        warn_grid_edge(at_low[one_choice], at_high[one_choice], best[one_choice],
+                       lower_hint=enet_lower_hint(alphas, eps))
+    return CVResult(l1_ratios=l1_ratios, alphas=cvp.alphas, mse=cvp.mse, mean=mean, se=se,
+                    l1_index=li, alpha_index=ai, alpha_1se_index=one,
+                    l1_ratio=l1_ratios[li], alpha=best, alpha_1se=cvp.alphas[li, targets, one],
+                    coefs=coefs, intercepts=intercepts, dual_gaps=gaps, n_iter=n_iter,
+                    at_smallest=at_low, at_largest=at_high, automatic_grid=automatic)

@@ -36,7 +36,7 @@ from ._validation import (
     ScaleError, check_array_2d, check_bool, check_finite_fit, check_sample_weight, check_target,
     kernel_csc)
 
-__all__ = ["RidgePath", "ridge_path"]
+__all__ = ["RidgeCVCurve", "RidgePath", "ridge_alpha_grid", "ridge_cv_curve", "ridge_path"]
 
 _TARGET_BLOCK = 1024          # targets per block of the products with Y
 _MAX_DENSE_DECOMPOSITION = 8000   # largest min(n, p) decomposed for sparse X
@@ -452,11 +452,12 @@ class LeaveOneOut:
     every block of targets.
     """
 
-    def __init__(self, design, alphas, gcv=False):
+    def __init__(self, design, alphas, gcv=False, dec=None):
         n, p = design.X.shape
         self.design = design
         dtype = design.X.dtype
-        dec = Decomposition(design, "primal" if n >= p else "dual")
+        if dec is None:       # or this design's, already made (its mode: n >= p or not)
+            dec = Decomposition(design, "primal" if n >= p else "dual")
         self.decomposition = dec
         if n >= p:    # U = X~ V diag(1/sqrt(lam)) from X~^T X~ = V diag(lam) V^T
             keep = dec.eigvals > 1e-12 * max(dec.eigvals[-1], np.finfo(float).tiny)
@@ -536,7 +537,7 @@ class LeaveOneOut:
 
 
 def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads,
-                    gcv=False, keep=False):
+                    gcv=False, keep=False, fold_errors=False):
     """(score (k, n_alphas), per-sample squared errors or None, the whole-data design,
     its decomposition or None, X~^T Y~ (p, k) or None).
 
@@ -548,6 +549,10 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
     weights), per target: what scikit-learn's RidgeCV(cv=K) averages through
     GridSearchCV.  The last two items, when not None, serve the refit on the
     whole data (see :func:`fit_ridge`).
+
+    ``fold_errors`` (with ``folds``): the first item is instead each fold's
+    (weighted) mean squared error on its held-out rows, (n_folds, k, n_alphas),
+    lower being better (:func:`ridge_cv_curve`).
     """
     n = X.shape[0]
     design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
@@ -567,12 +572,24 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
         return score, errors, design, loo.decomposition, None
     raw = (np.ones(n) if sample_weight is None
            else np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n,)))
-    total = np.zeros((k, m))
+    if fold_errors:
+        total = np.zeros((len(folds), k, m))
+
+        def record(f, start, stop, sse, spread, mass):
+            total[f, start:stop] = sse / mass
+    else:
+        total = np.zeros((k, m))
+
+        def record(f, start, stop, sse, spread, mass):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                total[start:stop] += np.where(spread[:, None] > 0,
+                                              1.0 - sse / spread[:, None],
+                                              np.where(sse == 0, 1.0, 0.0))
     if X.shape[1] <= n and _partition(folds, n):
-        dec, rhs = _kfold_by_downdates(design, Y, alphas, folds, raw, total)
+        dec, rhs = _kfold_by_downdates(design, Y, alphas, folds, raw, record)
     else:
         dec = rhs = None
-        for train, test in folds:
+        for f, (train, test) in enumerate(folds):
             w = np.bincount(np.asarray(train), minlength=n) * raw
             fold = _Design(X, Y, w, fit_intercept, n_threads)
             fold_dec = Decomposition(fold, "primal" if n >= X.shape[1] else "dual")
@@ -590,9 +607,10 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
                 stop = min(start + _TARGET_BLOCK, k)
                 Z = fold_dec.project(fold.centred_targets(Y[:, start:stop], start))
                 Yt = np.subtract(Y[test, start:stop], fold.y_mean[start:stop], dtype=X.dtype)
-                _add_r2(total[start:stop], P, fold_dec.eigvals, alphas / fold.scale, Z,
-                        Yt, raw[test], basis)
-    return total / len(folds), None, design, dec, rhs
+                record(f, start, stop, *_held_out_sse(P, fold_dec.eigvals,
+                                                      alphas / fold.scale, Z, Yt,
+                                                      raw[test], basis))
+    return (total if fold_errors else total / len(folds)), None, design, dec, rhs
 
 
 def _partition(folds, n):
@@ -611,8 +629,9 @@ def _dense_rows(X, rows):
     return (Xr.toarray() if sp.issparse(Xr) else Xr).astype(np.float64)
 
 
-def _kfold_by_downdates(design, Y, alphas, folds, raw, total):
-    """K-fold R^2 (added to ``total``) when n >= p and the folds partition the rows.
+def _kfold_by_downdates(design, Y, alphas, folds, raw, record):
+    """K-fold held-out errors when n >= p and the folds partition the rows, passed to
+    ``record(fold, first target, end target, *_held_out_sse(...))``.
 
     Each fold's training sums are the whole data's minus its held-out rows':
     with a = x - xbar, b = y - ybar (whole-data weighted means) and d_x, d_y
@@ -638,7 +657,7 @@ def _kfold_by_downdates(design, Y, alphas, folds, raw, total):
         rhs[:, start:stop] = design.xt(design.centred_targets(Y[:, start:stop], start,
                                                               dtype=np.float64))
     scale = design.scale                         # raw weights = scale * s'
-    for train, test in folds:
+    for f, (train, test) in enumerate(folds):
         test = np.asarray(test)
         u = raw[test]
         mass = raw.sum() - u.sum()               # the training rows' total weight
@@ -667,12 +686,15 @@ def _kfold_by_downdates(design, Y, alphas, folds, raw, total):
                 B -= d_y                         # held-out targets at the training means
             # Z = V^T S, made as (S^T V)^T: its rows per target are contiguous
             Z = (S.astype(dtype).T @ V32).T
-            _add_r2(total[start:stop], P, eigvals, alphas, Z, B.astype(dtype), u, basis)
+            record(f, start, stop, *_held_out_sse(P, eigvals, alphas, Z, B.astype(dtype), u,
+                                                  basis))
     return Decomposition(design, "primal", matrix=gram), rhs
 
 
-def _add_r2(total, P, eigvals, alphas, Z, B, u, basis):
-    """Add each alpha's held-out R^2 of one fold to ``total`` (k, m).
+def _held_out_sse(P, eigvals, alphas, Z, B, u, basis):
+    """One fold's weighted held-out squared errors: (sse (k, m) for every target and
+    alpha, spread (k,): the weighted sum of squares of the held-out targets about
+    their weighted mean (R^2 = 1 - sse / spread), the held-out rows' total weight).
 
     The held-out predictions are ``P diag(f_alpha) Z`` with the filter
     ``f_alpha = 1 / (eigvals + alpha)`` (P: the held-out rows against the
@@ -723,9 +745,7 @@ def _add_r2(total, P, eigvals, alphas, Z, B, u, basis):
             gram = (T @ T.transpose(0, 2, 1)).astype(np.float64)   # (targets, R+1, R+1)
             # rounding can take a near-zero error below zero
             resid[c0:c1] = np.maximum(np.einsum("crs,ms,mr->cm", gram, coef, coef), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        total += np.where(spread[:, None] > 0, 1.0 - resid / spread[:, None],
-                          np.where(resid == 0, 1.0, 0.0))
+    return resid, spread, float(u64.sum())
 
 
 def _filter_basis(eigvals, alphas, dtype, max_gain=np.inf):
@@ -765,3 +785,278 @@ def _filter_basis(eigvals, alphas, dtype, max_gain=np.inf):
                 return None
             return A * scale[:, None], Vt[:rank].T
     return None
+
+
+# ------------------------------------------------------------------ automatic grid
+
+# The grid's ends, in the effective degrees of freedom df(alpha) = sum_i lam_i / (lam_i
+# + alpha) of the ridge smoother (lam_i: the eigenvalues of the centred, weighted Gram
+# matrix, on scikit-learn's alpha scale).  df falls from the rank r at alpha = 0 to 0.
+# At df = r - 0.01 no direction is shrunk by more than 1% (alpha / (lam_i + alpha) sums
+# to 0.01): practically least squares, which tall data often prefer (diabetes, 442 x 10:
+# the leave-one-out minimum is at df = 9.95, beyond a grid ending at df = r - 0.5).
+_DF_BELOW_RANK = 0.01         # the smallest alpha: df = r - 0.01 ...
+_MIN_DECADES = 4.0            # ... or lower, so that the grid spans 4 decades at least
+_FLOOR = 1e-10                # and never below 1e-10 lam_max (see ridge_alpha_grid)
+_FALLBACK_RATIO = 1e-6        # no spectrum (large sparse X): alpha_min / alpha_max
+
+
+def ridge_alpha_grid(X, n_alphas=100, *, fit_intercept=True, sample_weight=None,
+                     n_threads=None):
+    """A decreasing grid of ridge alphas spanning the data's own spectrum.
+
+    The alphas are on :class:`fastpen.Ridge`'s scale (scikit-learn's
+    ``sum_i s_i (y_i - x_i^T w - b)^2 + alpha ||w||^2``) and geometrically spaced
+    between two ends set by the effective degrees of freedom
+
+        df(alpha) = sum_i lam_i / (lam_i + alpha),
+
+    lam_i the eigenvalues of the centred, weighted Gram matrix X~^T S X~ (the
+    decomposition the ridge solvers make: p x p when n >= p, the n x n kernel
+    matrix, same nonzero eigenvalues, when p > n).  Unlike a grid scaled by the
+    mean column norm, it does not depend on how the columns' scales differ.
+
+    - largest: ``alpha_max = sum_i lam_i`` (the trace), where df < 1, since
+      df(alpha) <= sum_i lam_i / alpha: nearly every direction shrunk away.
+    - smallest: where df = r - 0.01, r the numerical rank (eigenvalues above
+      ``max(n, p) * eps * lam_max``): no direction is shrunk by more than 1%
+      there, practically least squares (so a choice at this end means that
+      cross-validation prefers no penalty); or lower so that the grid spans four
+      decades at least (a low-rank X: df then reaches nearer r); never below
+      ``1e-10 * lam_max``, where the ridge systems' condition number would reach
+      1e10 -- ill-conditioned or collinear X keeps a finite grid whose smallest
+      df is then below r - 0.5.
+
+    A sparse X too large to decompose (min(n, p) > 8000, solved by conjugate
+    gradients) gets no eigenvalues: ``alpha_max`` is still the trace (the
+    columns' centred, weighted sums of squares; df < 1 holds) and the smallest
+    alpha is ``1e-6 * alpha_max`` (1e-6 of the largest eigenvalue at least, so
+    the systems stay within a condition number of 1e6), with no promise on its
+    df.  An X without variation (every column constant) makes every alpha fit the
+    same zero coefficients: the grid is then 1 ... 1e-4.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    n_alphas : int, default=100
+    fit_intercept : bool, default=True
+        Centre the columns (with the weighted means), as the fit does.
+    sample_weight : array-like of shape (n_samples,), optional
+        Used as given (not rescaled), as :func:`fastpen.ridge_path` uses them.
+    n_threads : int, optional
+        Threads of the products and of BLAS/LAPACK (as :func:`fastpen.ridge_path`).
+
+    Returns
+    -------
+    ndarray of shape (n_alphas,)
+        Decreasing.
+    """
+    from ._validation import check_scalar
+
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+    n_alphas = check_scalar(n_alphas, "n_alphas", "int", low=1)
+    X = check_array_2d(X)
+    with blas_threads(n_threads):
+        design = _Design(X, np.zeros((X.shape[0], 1)), sample_weight, fit_intercept,
+                         effective_n_threads(n_threads))
+        if _mode(design) == "cg":
+            eigvals = None
+        else:
+            eigvals = Decomposition(design, _mode(design)).eigvals
+    return _spectral_grid(design, eigvals, n_alphas)
+
+
+def _spectral_grid(design, eigvals, n_alphas):
+    """:func:`ridge_alpha_grid`'s grid from the design's eigenvalues (its own, rescaled
+    weights' scale; None: the trace-only fallback)."""
+    bottom = None
+    if eigvals is None:
+        trace = float(np.sum(design.prob.x_norm2)) * design.scale
+        top, bottom = trace, _FALLBACK_RATIO * trace
+    else:
+        lam = np.sort(np.asarray(eigvals, dtype=np.float64))[::-1] * design.scale
+        trace, lam_max = float(lam.sum()), float(lam[0]) if lam.size else 0.0
+        top = trace
+        if lam_max > 0:
+            rank = int(np.count_nonzero(lam > max(design.X.shape) * np.finfo(float).eps
+                                        * lam_max))
+            bottom = min(_alpha_at_df(lam, rank - _DF_BELOW_RANK, _FLOOR * lam_max, top),
+                         top * 10.0 ** -_MIN_DECADES)
+            bottom = max(bottom, _FLOOR * lam_max)
+    if bottom is None or not (np.isfinite(trace) and trace > 0):
+        top, bottom = 1.0, 1e-4            # no variation: every alpha fits w = 0
+    return np.geomspace(top, bottom, n_alphas)
+
+
+def _alpha_at_df(lam, df, low, high):
+    """The alpha in [low, high] where sum(lam / (lam + alpha)) = df (bisection on
+    log alpha; df falls as alpha grows), or the nearer end."""
+    def dof(a):
+        return float(np.sum(lam / (lam + a)))
+
+    if dof(low) <= df:
+        return low
+    if dof(high) >= df:
+        return high
+    lo, hi = np.log(low), np.log(high)
+    for _ in range(100):                # |hi - lo| / 2^100: far below a rounding unit
+        mid = 0.5 * (lo + hi)
+        if dof(np.exp(mid)) > df:
+            lo = mid
+        else:
+            hi = mid
+    return float(np.exp(0.5 * (lo + hi)))
+
+
+# ------------------------------------------------------------------ CV curve
+
+_CURVE_BYTES = 64 << 20       # leave-one-out curve: the per-sample errors of one block
+
+
+class RidgeCVCurve(NamedTuple):
+    """Result of :func:`ridge_cv_curve` (k targets, m alphas; the target axis dropped
+    for a 1-D y).
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (m,)
+    mean : ndarray of shape (m,) or (k, m)
+        Mean held-out squared error (weighted by the sample weights).
+    se : ndarray of shape (m,) or (k, m)
+        Its standard error: over the n leave-one-out errors, or over the folds.
+    alpha_index, alpha_1se_index : int or ndarray of shape (k,)
+        The alpha of the smallest mean error, and the largest alpha whose mean
+        error is within one SE of it (glmnet's lambda.1se).
+    alpha, alpha_1se : float or ndarray of shape (k,)
+        Their values.
+    at_smallest, at_largest : bool or ndarray of shape (k,)
+        The chosen alpha is at that end of the grid with the error still falling
+        there (:func:`fastpen._cv.grid_edges`).
+    n_folds : int or None
+        None for leave-one-out.
+    """
+
+    alphas: np.ndarray
+    mean: np.ndarray
+    se: np.ndarray
+    alpha_index: object
+    alpha_1se_index: object
+    alpha: object
+    alpha_1se: object
+    at_smallest: object
+    at_largest: object
+    n_folds: object
+
+
+@holds_threads
+def ridge_cv_curve(X, y, alphas, *, folds=None, fit_intercept=True, sample_weight=None,
+                   n_threads=None, warn_edges=True):
+    """Cross-validated ridge error at every alpha, from one decomposition (per fold).
+
+    Leave-one-out (``folds=None``): the exact leave-one-out residuals e_i of all
+    n rows at every alpha from one eigendecomposition (no refit);
+    ``mean = sum_i s_i e_i^2 / sum_i s_i`` and its SE the standard deviation
+    (ddof=1) of the n terms ``n s_i e_i^2 / sum_i s_i`` over sqrt(n).  K-fold
+    (``folds`` a list of (train, test) row indices, at least 2): each fold's
+    weighted mean squared error on its held-out rows, one decomposition per
+    fold (or downdates of the whole data's when n >= p), then their mean and
+    standard error over the folds, as for the lasso's CV curve.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    alphas : array-like of shape (m,) or int
+        Non-negative penalties on :class:`fastpen.Ridge`'s scale, in any order,
+        or the size of :func:`ridge_alpha_grid`'s grid (which, with leave-one-out,
+        comes from the same decomposition).
+    folds : list of (train, test) index arrays, optional
+    fit_intercept : bool, default=True
+    sample_weight : array-like of shape (n_samples,), optional
+    n_threads : int, optional
+    warn_edges : bool, default=True
+        Issue a :class:`fastpen.GridEdgeWarning` when a chosen alpha sits at an end
+        of the grid where the error still falls (the command line passes False
+        and words its own from ``at_smallest`` / ``at_largest``).
+
+    Returns
+    -------
+    RidgeCVCurve
+    """
+    import numbers
+
+    from ._cv import check_folds, grid_edges, warn_grid_edge
+
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+    X = check_array_2d(X)
+    Y, one = check_targets_any(y, X.shape[0])
+    n = X.shape[0]
+    automatic = isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool)
+    if automatic:
+        from ._validation import check_scalar
+
+        check_scalar(alphas, "alphas", "int", low=1)
+    else:
+        alphas = _check_ridge_alphas(alphas)
+    if folds is not None:
+        folds = check_folds(folds, n)
+        if len(folds) < 2:
+            raise ValueError(f"Cross-validation needs at least 2 folds, got {len(folds)}.")
+    with blas_threads(n_threads):
+        n_threads = effective_n_threads(n_threads)
+        if folds is None:
+            design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
+            positive = n if not design.sw.size else int(np.count_nonzero(design.sw))
+            if positive < 2:
+                raise ValueError("Leave-one-out needs at least 2 samples of positive "
+                                 f"weight, got {positive}.")
+            dec = Decomposition(design, "primal" if n >= X.shape[1] else "dual")
+            if automatic:
+                alphas = _spectral_grid(design, dec.eigvals, alphas)
+            mean, se = _loo_curve(design, LeaveOneOut(design, alphas, dec=dec), Y)
+        else:
+            if automatic:
+                alphas = ridge_alpha_grid(X, alphas, fit_intercept=fit_intercept,
+                                          sample_weight=sample_weight, n_threads=n_threads)
+            per_fold = ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept,
+                                       n_threads, fold_errors=True)[0]      # (F, k, m)
+            from ._cv import _fold_mean_se
+
+            mean, se = _fold_mean_se(per_fold.transpose(2, 0, 1)[None])     # (1, m, k)
+            mean, se = mean[0].T, se[0].T                                    # (k, m)
+    if not (np.isfinite(mean).all() and np.isfinite(se).all()):
+        raise ScaleError("ridge_cv_curve: the held-out errors overflow double precision: "
+                         "X and y are too large in magnitude (rescale them), or alphas "
+                         "holds 0 on rank-deficient data.")
+    k = Y.shape[1]
+    best = np.argmin(mean, axis=1)
+    rows = np.arange(k)
+    # the largest alpha within one SE of the minimum (alphas in any order)
+    within = mean <= (mean[rows, best] + se[rows, best])[:, None]
+    one_se = np.argmax(np.where(within, alphas[None, :], -np.inf), axis=1)
+    grids = np.broadcast_to(alphas, (k, alphas.size))
+    at_low, at_high = grid_edges(grids, mean, best)
+    if warn_edges:
+        warn_grid_edge(at_low, at_high, alphas[best], lower_hint="give smaller alphas")
+    if one:
+        return RidgeCVCurve(alphas, mean[0], se[0], int(best[0]), int(one_se[0]),
+                            float(alphas[best[0]]), float(alphas[one_se[0]]),
+                            bool(at_low[0]), bool(at_high[0]), None if folds is None
+                            else len(folds))
+    return RidgeCVCurve(alphas, mean, se, best, one_se, alphas[best], alphas[one_se],
+                        at_low, at_high, None if folds is None else len(folds))
+
+
+def _loo_curve(design, loo, Y):
+    """(mean (k, m), SE (k, m)) of the n weighted squared leave-one-out errors."""
+    n, k = Y.shape
+    m = loo.alphas.size
+    mean, se = np.empty((k, m)), np.empty((k, m))
+    step = max(1, min(_TARGET_BLOCK, _CURVE_BYTES // (8 * n * m)))
+    for start in range(0, k, step):
+        stop = min(start + step, k)
+        full = loo.errors(design.centred_targets(Y[:, start:stop], start), keep=True)[1]
+        full = full.astype(np.float64, copy=False)                       # (n, k_b, m)
+        mean[start:stop] = full.mean(axis=0)
+        se[start:stop] = full.std(axis=0, ddof=1) / np.sqrt(n)
+    return mean, se

@@ -14,3 +14,12 @@ def warn(message, category):
 
 def _internal(module):
     return module.split(".")[0] == "fastpen" or module == "contextlib"
+
+
+class GridEdgeWarning(UserWarning):
+    """A cross-validated alpha is the smallest or the largest of its grid.
+
+    The cross-validation error may still fall beyond that end of the grid,
+    so the alpha chosen may not be the best one; the message says which
+    argument widens the grid.
+    """

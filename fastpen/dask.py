@@ -434,7 +434,12 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     -------
     dict of NumPy arrays, targets in Y's order: ``coef`` (k, p), ``intercept`` (k,),
     ``alpha`` (k,), ``alpha_1se`` (k,), ``l1_ratio`` (k,), ``mse_path`` (L, m, F, k),
-    ``alphas`` (L, k, m), ``dual_gap`` (k,), ``n_iter`` (k,).
+    ``alphas`` (L, k, m), ``dual_gap`` (k,), ``n_iter`` (k,), ``l1_index`` and
+    ``alpha_index`` (k,) (the choices' places in ``l1_ratio`` and the grids),
+    ``at_smallest`` and ``at_largest`` (k,) bool: the targets whose alpha is at that
+    end of its grid with the CV error still falling there, for which one
+    :class:`fastpen.GridEdgeWarning` is issued (as :func:`fastpen._cv.grid_edges`;
+    never the largest alpha of an automatic grid, alpha_max).
     """
     from sklearn.model_selection import check_cv
 
@@ -481,12 +486,33 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
     chosen, parts = _with_x(client, X, run)
     out = {name: np.concatenate([c[name] for c in chosen], axis=axis)
            for name, axis in (("alpha", 0), ("alpha_1se", 0), ("l1_ratio", 0),
-                              ("mse_path", 3), ("alphas", 1))}
+                              ("mse_path", 3), ("alphas", 1), ("l1_index", 0),
+                              ("alpha_index", 0))}
     out.update(coef=np.concatenate([p[0] for p in parts]),
                intercept=np.concatenate([p[1] for p in parts]),
                dual_gap=np.concatenate([p[2] for p in parts]),
                n_iter=np.concatenate([p[3] for p in parts]))
+    out["at_smallest"], out["at_largest"] = _edges(out, alphas, eps)
     return out
+
+
+def _edges(out, alphas, eps):
+    """Which targets' alphas sit at an end of their grid (fastpen._cv.grid_edges), with
+    one GridEdgeWarning for all of them, issued here, on the client (a warning in a
+    task would stay in the worker's log)."""
+    import numbers
+
+    from ._cv import _fold_mean_se, enet_lower_hint, grid_edges, warn_grid_edge
+
+    li, ai = out["l1_index"], out["alpha_index"]
+    targets = np.arange(li.size)
+    mean = _fold_mean_se(out["mse_path"])[0]                 # (L, m, k)
+    automatic = isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool)
+    at_low, at_high = grid_edges(out["alphas"][li, targets], mean[li, :, targets], ai,
+                                 largest_is_null=automatic,
+                                 null_fit=~np.any(out["coef"] != 0, axis=1))
+    warn_grid_edge(at_low, at_high, out["alpha"], lower_hint=enet_lower_hint(alphas, eps))
+    return at_low, at_high
 
 
 def _choose_block(grids, errors, l1_ratios):
@@ -499,7 +525,8 @@ def _choose_block(grids, errors, l1_ratios):
     li, ai, one = select_alpha(mse, True)
     targets = np.arange(grids.shape[1])
     return dict(alpha=grids[li, targets, ai], alpha_1se=grids[li, targets, one],
-                l1_ratio=l1_ratios[li], mse_path=mse, alphas=grids)
+                l1_ratio=l1_ratios[li], mse_path=mse, alphas=grids, l1_index=li,
+                alpha_index=ai)
 
 
 def _row(grids, li):

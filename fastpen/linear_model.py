@@ -282,7 +282,12 @@ class ElasticNetCV(_LinearModel):
     folds are row weightings of X (no copy per fold), the held-out error is
     computed inside the kernels after each alpha.  The alpha grid comes from
     the whole data; the chosen model is refitted on the whole data.  A 2-D y
-    fits one independent problem per column.
+    fits one independent problem per column.  A :class:`fastpen.GridEdgeWarning`
+    says when a chosen alpha is the smallest of its grid, or the largest of a
+    given grid, with the CV error still falling there (one warning, counting
+    the targets, for a 2-D y); the largest alpha of the automatic grid,
+    alpha_max, fits the null model as any larger alpha would, and is not
+    reported.
 
     Parameters
     ----------
@@ -373,7 +378,7 @@ class ElasticNetCV(_LinearModel):
 
         from sklearn.model_selection import check_cv
 
-        from ._cv import check_l1_ratios, cv_paths, refit, select_alpha
+        from ._cv import cross_validate_enet
         from ._path import _SolverOptions
 
         X, y = _validate_xy(self, X, y)
@@ -392,33 +397,28 @@ class ElasticNetCV(_LinearModel):
         penalty = dict(penalty_factor=self.penalty_factor, exclude=self.exclude,
                        standardize=self.standardize, lower_bounds=self.lower_bounds,
                        upper_bounds=self.upper_bounds, positive=solver.positive)
-        l1_ratios = check_l1_ratios(self._l1_ratios())
-        cvp = cv_paths(X, Y, folds, l1_ratios=l1_ratios, alphas=alphas, eps=self.eps,
-                       fit_intercept=self.fit_intercept, sample_weight=sample_weight,
-                       solver=solver, penalty=penalty, precompute=self.precompute,
-                       shared_grid=not per_target, verbose=self.verbose)
-        li, ai, one = select_alpha(cvp.mse, per_target)
-        k = Y.shape[1]
-        best = cvp.alphas[li, np.arange(k), ai]
-        coefs, intercepts, gaps, n_iter = refit(cvp, best, l1_ratios[li], solver,
-                                                self.precompute)
+        res = cross_validate_enet(X, Y, folds, l1_ratios=self._l1_ratios(), alphas=alphas,
+                                  eps=self.eps, fit_intercept=self.fit_intercept,
+                                  sample_weight=sample_weight, solver=solver,
+                                  penalty=penalty, precompute=self.precompute,
+                                  per_target=per_target, verbose=self.verbose)
 
+        k = Y.shape[1]
         single = y.ndim == 1
-        squeeze_l1 = l1_ratios.size == 1
-        mse = cvp.mse[..., 0] if single or k == 1 else cvp.mse   # (L, m, F[, k])
-        grids = cvp.alphas[:, 0] if not per_target or k == 1 else cvp.alphas.transpose(0, 2, 1)
+        squeeze_l1 = res.l1_ratios.size == 1
+        mse = res.mse[..., 0] if single or k == 1 else res.mse   # (L, m, F[, k])
+        grids = res.alphas[:, 0] if not per_target or k == 1 else res.alphas.transpose(0, 2, 1)
         self.mse_path_ = mse[0] if squeeze_l1 else mse
         self.alphas_ = grids[0] if squeeze_l1 else grids
         scalar = single or not per_target
-        one_se = cvp.alphas[li, np.arange(k), one]
-        self.alpha_ = float(best[0]) if scalar else best
-        self.l1_ratio_ = float(l1_ratios[li[0]]) if scalar else l1_ratios[li]
-        self.alpha_1se_ = float(one_se[0]) if scalar else one_se
-        self.coef_ = coefs[0] if single else coefs
-        self.intercept_ = (intercepts[0] if single else intercepts) if self.fit_intercept \
-            else 0.0
-        self.dual_gap_ = gaps[0] if single else gaps
-        self.n_iter_ = int(n_iter[0]) if single else [int(i) for i in n_iter]
+        self.alpha_ = float(res.alpha[0]) if scalar else res.alpha
+        self.l1_ratio_ = float(res.l1_ratio[0]) if scalar else res.l1_ratio
+        self.alpha_1se_ = float(res.alpha_1se[0]) if scalar else res.alpha_1se
+        self.coef_ = res.coefs[0] if single else res.coefs
+        self.intercept_ = (res.intercepts[0] if single else res.intercepts) \
+            if self.fit_intercept else 0.0
+        self.dual_gap_ = res.dual_gaps[0] if single else res.dual_gaps
+        self.n_iter_ = int(res.n_iter[0]) if single else [int(i) for i in res.n_iter]
         return self
 
     path = staticmethod(enet_path)
@@ -584,7 +584,10 @@ class RidgeCV(_LinearModel):
     weighting of X), shared by all targets and alphas.  The score is the
     (weighted) mean squared leave-one-out error, or with K folds the mean
     held-out R^2 (scikit-learn's choices); the chosen model is refitted on
-    all data.
+    all data.  A :class:`fastpen.GridEdgeWarning` says when the chosen alpha is
+    the smallest or the largest of ``alphas`` with the score still improving
+    there (:func:`fastpen.ridge_alpha_grid` makes a grid from the data's
+    spectrum).
 
     Parameters
     ----------
@@ -635,6 +638,7 @@ class RidgeCV(_LinearModel):
         -------
         self
         """
+        from ._cv import grid_edges, warn_grid_edge
         from ._ridge import _check_ridge_alphas, fit_ridge, ridge_cv_scores
         from ._threads import blas_threads, effective_n_threads
         from ._validation import (
@@ -681,9 +685,15 @@ class RidgeCV(_LinearModel):
             k = Y.shape[1]
             if self.alpha_per_target:
                 best = np.argmax(score, axis=1)
+                at_low, at_high = grid_edges(np.broadcast_to(alphas, (k, alphas.size)),
+                                             -score, best)
             else:
                 best = np.full(k, np.argmax(score.mean(axis=0)))
+                at_low, at_high = grid_edges(alphas[None], -score.mean(axis=0)[None],
+                                             best[:1])
             chosen = alphas[best]
+            warn_grid_edge(at_low, at_high, chosen[:at_low.size],
+                           lower_hint="give smaller alphas")
             coef = fit_ridge(design, Y, chosen[None, :], dec=dec, rhs=rhs)[0]
         intercept = design.intercepts(coef)
         check_finite_fit(coef.dtype, coef, intercept)

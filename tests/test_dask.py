@@ -3,6 +3,7 @@ worker processes equal the local batch fit, X crosses to each worker once, and a
 worker killed in the middle of a fit does not change the result."""
 import contextlib
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -179,6 +180,41 @@ def test_cv_equals_the_local_cross_validation(client):
         _same(np.asarray(getattr(est, attr)), np.asarray(getattr(lasso, attr)), exact=True)
     assert est.n_iter_ == lasso.n_iter_ and est.n_features_in_ == X.shape[1]
     _same(est.predict(X), lasso.predict(X), exact=False)     # two products of their own
+
+
+def test_cv_warns_once_for_the_targets_at_an_end_of_their_grid(client):
+    """The warning is issued on the client, counting the targets as the local CV does."""
+    from sklearn.model_selection import KFold
+
+    from fastpen._cv import cross_validate_enet
+
+    X, Y = _data(k=6, seed=4)
+    Y[:, 3:] = np.random.default_rng(9).standard_normal((X.shape[0], 3))   # noise
+    folds = list(KFold(3).split(X))
+    # below the noise targets' alpha_max (~0.17) where their error still falls, and
+    # too high for one of the signal targets
+    grid = np.geomspace(0.15, 0.08, 6)
+    with pytest.warns(fastpen.GridEdgeWarning) as rec:
+        out = fd.cv_enet(X, Y, cv=folds, l1_ratio=1.0, alphas=grid, block_size=2)
+    edge = [w for w in rec if w.category is fastpen.GridEdgeWarning]
+    assert len(edge) == 1
+    local = cross_validate_enet(X, Y, folds, l1_ratios=1.0, alphas=grid, per_target=True,
+                                warn_edges=False)
+    np.testing.assert_array_equal(out["at_smallest"], local.at_smallest)
+    np.testing.assert_array_equal(out["at_largest"], local.at_largest)
+    np.testing.assert_array_equal(out["alpha_index"], local.alpha_index)
+    n_low, n_high = int(local.at_smallest.sum()), int(local.at_largest.sum())
+    assert n_low >= 1 and n_high >= 1
+    message = str(edge[0].message)
+    assert f"{n_low} of 6 targets have the smallest" in message
+    assert f"{n_high} of 6 targets have the largest" in message
+    # the automatic grid: its top is alpha_max, the noise targets' choice, said nothing of
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        auto = fd.LassoCV(cv=folds, alphas=10, eps=0.5, block_size=3).fit(X, Y)
+    assert np.any(auto.alpha_[3:] == auto.alphas_[0, 3:])
+    assert "largest" not in str([w.message for w in rec
+                                 if w.category is fastpen.GridEdgeWarning])
 
 
 def test_cv_makes_the_gram_choice_of_the_whole_cross_validation(client):
