@@ -65,7 +65,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-TEXT = (".csv", ".tsv", ".txt")
 SVMLIGHT = (".svm", ".svmlight", ".libsvm")
 MISSING = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "?", "."})
 MAX_LEVELS = 1000
@@ -198,7 +197,7 @@ def _read_source(path):
     if kind in ("npy", "npz"):
         return kind, content, source
     text = _decode(content, source)
-    if kind == "text" and _extension(source) not in TEXT and _looks_svmlight(text):
+    if kind == "text" and _looks_svmlight(text):
         kind = "svmlight"
     return kind, text, source
 

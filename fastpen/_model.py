@@ -167,16 +167,16 @@ class Model:
         encoding, options, source
             As for :class:`Model`.
         """
+        name = type(estimator).__name__
+        kinds = {"Lasso": "lasso", "LassoCV": "lasso", "ElasticNet": "enet",
+                 "ElasticNetCV": "enet", "Ridge": "ridge", "RidgeCV": "ridge"}
+        if name not in kinds or not type(estimator).__module__.startswith("fastpen"):
+            raise TypeError(f"estimator must be a fastpen Lasso, ElasticNet or Ridge (or "
+                            f"their CV variants), got {name}")
         coef = np.asarray(getattr(estimator, "coef_", None))
         if coef.ndim != 1 or coef.dtype.kind not in "fiu":
             raise ValueError("estimator must be a fitted fastpen estimator of one target "
                              "(coef_ of shape (n_features,))")
-        name = type(estimator).__name__
-        kinds = {"Lasso": "lasso", "LassoCV": "lasso", "ElasticNet": "enet",
-                 "ElasticNetCV": "enet", "Ridge": "ridge", "RidgeCV": "ridge"}
-        if name not in kinds:
-            raise TypeError(f"estimator must be a fastpen Lasso, ElasticNet or Ridge (or "
-                            f"their CV variants), got {name}")
         kind = kinds[name]
         cv = name.endswith("CV")
         alpha = estimator.alpha_ if cv else estimator.alpha
