@@ -30,6 +30,7 @@ __all__ = [
     "GridEdgeWarning",
     "Lasso",
     "LassoCV",
+    "Model",
     "PathResult",
     "Ridge",
     "RidgeCV",
@@ -38,12 +39,14 @@ __all__ = [
     "enet_path",
     "glmnet_path",
     "lasso_path",
+    "load_model",
     "ridge_path",
     "openmp_enabled",
     "show_config",
 ]
 
 _ESTIMATORS = {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV", "Ridge", "RidgeCV"}
+_MODEL_FILES = {"Model", "load_model"}          # fastpen._model, loaded on first use
 
 
 def __getattr__(name):
@@ -51,8 +54,12 @@ def __getattr__(name):
         from . import linear_model
 
         return getattr(linear_model, name)
+    if name in _MODEL_FILES:
+        from . import _model
+
+        return getattr(_model, name)
     raise AttributeError(f"module 'fastpen' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | _ESTIMATORS)
+    return sorted(set(globals()) | _ESTIMATORS | _MODEL_FILES)
