@@ -55,13 +55,18 @@ def test_main_job_runs_without_a_subcommand():
 
 
 def test_fit_on_the_bundled_data_equals_lasso_cv():
-    from sklearn.model_selection import KFold
+    """The command's default fit (5 random folds from a printed seed, glmnet's eps) is
+    LassoCV on the same folds."""
+    from fastpen._cli_fit import make_folds
 
-    code, out, err = run("fit", "--json")
+    code, out, err = run("fit", "--json", "--seed", "7")
     assert code == 0, err
+    assert "5 random folds, seed 7" in err
     got = json.loads(out)
     X, y, names = load_diabetes()
-    est = fastpen.LassoCV(alphas=100, eps=1e-3, cv=KFold(5)).fit(X, y)
+    folds = make_folds(len(y), 5, seed=7).pairs
+    est = fastpen.LassoCV(alphas=100, eps=1e-4, cv=folds).fit(X, y)
+    assert got["seed"] == 7 and got["eps"] == 1e-4
     assert got["alpha"] == pytest.approx(est.alpha_, rel=1e-12)
     assert got["intercept"] == pytest.approx(est.intercept_, rel=1e-9, abs=1e-9)
     coef = np.array([got["coefficients"].get(name, 0.0) for name in names])
@@ -159,14 +164,16 @@ def test_missing_target_column_and_usage_errors(tmp_path):
 
 
 def test_ridge_fit_equals_ridgecv(capsys):
+    from fastpen._ridge import ridge_alpha_grid
+
     assert cli.main(["fit", "--model", "ridge", "--json"]) == 0
     got = json.loads(capsys.readouterr().out)
     X, y, names = load_diabetes()
-    est = fastpen.RidgeCV(alphas=cli._ridge_alphas(X, 100, False)).fit(X, y)
+    est = fastpen.RidgeCV(alphas=ridge_alpha_grid(X, 100)).fit(X, y)
     assert got["alpha"] == pytest.approx(est.alpha_)
     assert got["cv"] == "leave-one-out"
     np.testing.assert_allclose([got["coefficients"][n] for n in names], est.coef_,
-                               rtol=1e-10)
+                               rtol=1e-8)
 
 
 def test_standardized_ridge_reports_original_units(capsys):
@@ -340,8 +347,10 @@ def test_sparse_standardized_ridge_equals_dense_with_a_large_offset(tmp_path, ca
     rng = np.random.default_rng(3)
     X = np.c_[1e8 + rng.standard_normal(50), rng.standard_normal(50)]
     y = X[:, 0] - 1e8 + X[:, 1] + 0.1 * rng.standard_normal(50)
-    dense = cli._standardized(X)
-    sparse = cli._standardized(sp.csr_matrix(X))
+    from fastpen._cli_fit import standardized
+
+    dense = standardized(X)
+    sparse = standardized(sp.csr_matrix(X))
     np.testing.assert_allclose(sparse[1], dense[1], rtol=1e-9)
     np.testing.assert_allclose(sparse[1], X.std(axis=0), rtol=1e-9)
 
@@ -354,8 +363,12 @@ def test_usage_errors_before_any_work(tmp_path, capsys):
             (["fit", "--eps", "2"], "must be in (0, 1]"),
             (["--eps", "5"], "must be in (0, 1]"),
             (["--l1-ratio", "0"], "must be in (0, 1]"),
-            (["path", "--plot", "x.xyz"], "must end in one of"),
-            (["fit", "--output", "c.txt"], "must end in .csv or .json")]:
+            (["path", "--plot", "x.xyz"], "must end in .png, .pdf"),
+            (["fit", "--output", "c.txt"], "must end in .csv, .json"),
+            (["fit", "--n-alphas", "x"], "expected an integer, got 'x'"),
+            (["fit", "--tol", "abc"], "expected a number, got 'abc'"),
+            (["fit", "--save", "m.pkl"], "must end in .json, .npz"),
+            (["fit", "--seed", "-1"], "non-negative")]:
         with pytest.raises(SystemExit) as exc:
             cli.main(argv)
         assert exc.value.code == 2
