@@ -13,10 +13,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import _batch
-from ._validation import check_coef_init, check_finite_fit, kernel_csc
+from ._validation import check_coef_init, check_finite_fit, issparse, kernel_csc
 from ._threads import blas_limited as _blas_limited
 from ._warnings import warn
 from ._path import (
@@ -281,8 +280,8 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
         test_err=np.empty((P, M) if test else (0, 0)), tol_abs=np.empty(P),
         y_norm2=np.empty(P))
     Q = QY = None
-    kind = _SPARSE if sp.issparse(X) else _DENSE
-    if gram and test and sp.issparse(X):
+    kind = _SPARSE if issparse(X) else _DENSE
+    if gram and test and issparse(X):
         gram = False          # held-out errors in Gram mode read dense X
     if gram:
         kind = _GRAM
@@ -319,7 +318,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
         blocks[0][2], pens[0].lower if pens[0].boxed else _EMPTY,
         pens[0].upper if pens[0].boxed else _EMPTY,
         solver.max_iter, solver.positive, solver.random, solver.seed)
-    if sp.issparse(X):
+    if issparse(X):
         Xd = np.empty((0, 0), dtype=X.dtype, order="F")
         data, indices, indptr = kernel_csc(X)
     else:

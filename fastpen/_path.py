@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.linalg import lstsq
-from scipy.optimize import lsq_linear, nnls
 
 from . import _cd
 from ._threads import blas_limited as _blas_limited
@@ -34,6 +31,7 @@ from ._validation import (
     check_sample_weight,
     check_scalar,
     check_target,
+    issparse,
     kernel_csc,
 )
 
@@ -99,7 +97,7 @@ class _Problem:
 
     @property
     def sparse(self):
-        return sp.issparse(self.X)
+        return issparse(self.X)
 
     def xt_r(self, r, n_threads):
         """sum_i s_i (x_ij - mean_j) r_i for every feature j."""
@@ -116,7 +114,7 @@ class _Problem:
     def columns_centered(self, cols):
         """Dense float64 copy of X[:, cols] - mean[cols], for a few columns."""
         Xc = self.X[:, cols]
-        Xc = Xc.toarray() if sp.issparse(Xc) else np.asarray(Xc, dtype=np.float64)
+        Xc = Xc.toarray() if issparse(Xc) else np.asarray(Xc, dtype=np.float64)
         return Xc - self.x_mean[cols]
 
     def _weights(self):
@@ -151,7 +149,7 @@ def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
     """
     n = X.shape[0]
     xty = None
-    if sp.issparse(X):
+    if issparse(X):
         x_mean, x_norm2 = _cd.sparse_column_stats(*kernel_csc(X), n, sw, fit_intercept)
     elif y_c is None:
         x_mean, x_norm2 = _cd.dense_column_stats(X, sw, fit_intercept, n_threads)
@@ -160,7 +158,7 @@ def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
     # a NaN or inf in column j makes x_norm2[j] one; a column whose sum overflows, its
     # mean (its norm may be 0: a constant column is detected as such)
     if not (np.isfinite(x_norm2).all() and np.isfinite(x_mean).all()):
-        check_finite(X.data if sp.issparse(X) else X, "X")
+        check_finite(X.data if issparse(X) else X, "X")
         raise ScaleError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
     return x_mean, x_norm2, xty
@@ -203,6 +201,8 @@ def _fit_unpenalized(prob, pen, y_c=None):
     w0 = np.zeros(prob.x_norm2.shape[0])
     cols = np.flatnonzero(pen.unpenalized)
     if cols.size:
+        # (SciPy's least-squares solvers: scipy.linalg is loaded with the kernels,
+        # scipy.optimize costs ~0.15 s and only boxed or positive fits need it)
         root_s = np.sqrt(prob._weights())
         A = prob.columns_centered(cols) * root_s[:, None]
         rhs = y_c * root_s
@@ -212,13 +212,19 @@ def _fit_unpenalized(prob, pen, y_c=None):
             cols, A = cols[free], A[:, free]
             lo, hi = pen.lower[cols], pen.upper[cols]
             if cols.size:
+                from scipy.optimize import lsq_linear
+
                 fit = lsq_linear(A, rhs, bounds=(lo, hi))
                 # exactly at the bound where the solver reports it active (not 1e-20 off)
                 w0[cols] = np.where(fit.active_mask < 0, lo,
                                     np.where(fit.active_mask > 0, hi, fit.x))
         elif pen.positive:
+            from scipy.optimize import nnls
+
             w0[cols] = nnls(A, rhs)[0]
         else:
+            from scipy.linalg import lstsq
+
             w0[cols] = lstsq(A, rhs)[0]
     return w0
 
@@ -336,6 +342,8 @@ def gram_matrix(prob):
     """(Q, q or None): Q = X~^T S X~ as float64, and X~^T S y_c when it came with it."""
     if not prob.sparse:
         return _dense_gram(prob)
+    import scipy.sparse as sp  # already imported: X is sparse
+
     X = prob.X
     root_s = np.sqrt(prob._weights())
     Xs = sp.csc_matrix(X.multiply(root_s[:, None]))
@@ -376,7 +384,7 @@ def use_gram(precompute, prob, n_fits):
 
 def _check_gram(prob, precompute):
     """Validate a user Gram matrix: Q v must equal X~^T S X~ v for a random v."""
-    if sp.issparse(precompute):
+    if issparse(precompute):
         precompute = precompute.toarray()
     if not hasattr(precompute, "__array__") and not isinstance(precompute, (list, tuple)):
         raise TypeError("precompute must be 'auto', True, False or an array of shape "

@@ -25,16 +25,13 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ._multi import blas_single_threaded, blocked_gram, blocked_xt
 from ._threads import blas_threads, effective_n_threads, holds_threads
 from ._path import _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import (
     ScaleError, check_array_2d, check_bool, check_finite_fit, check_sample_weight, check_target,
-    kernel_csc)
+    issparse, kernel_csc)
 
 __all__ = ["RidgeCVCurve", "RidgePath", "ridge_alpha_grid", "ridge_cv_curve", "ridge_path"]
 
@@ -120,7 +117,7 @@ class _Design:
         targets, as himalaya does them), else float64.  Sparse X: float64, on
         the design's threads (:func:`fastpen._sparse.compressed_matmat`).
         """
-        if sp.issparse(self.X):
+        if issparse(self.X):
             SM = np.array(M, dtype=np.float64, order="C")
             if self.root_s is not None:
                 SM *= self.root_s[:, None]
@@ -141,8 +138,10 @@ class _Design:
 
     def x(self, V):
         """X~ V for V (p, m): S^(1/2) (X V - 1 xbar^T V)."""
-        if sp.issparse(self.X):
+        if issparse(self.X):
             if self._rows is None:
+                import scipy.sparse as sp  # already imported: X is sparse
+
                 self._rows = sp.csr_matrix(self.X)
             V = np.ascontiguousarray(V, dtype=np.float64)
             out = self._sparse_product(self._rows, V, np.ones(self.X.shape[0])
@@ -179,7 +178,7 @@ class _Design:
         """X~ X~^T (n x n, float64), by rank-one corrections of X X^T."""
         X = self.X
         K = X @ X.T
-        K = K.toarray() if sp.issparse(K) else np.asarray(K, dtype=np.float64)
+        K = K.toarray() if issparse(K) else np.asarray(K, dtype=np.float64)
         if self.fit_intercept:
             m = np.asarray(X @ self.x_mean, dtype=np.float64).ravel()
             K -= m[:, None] + m[None, :]
@@ -268,7 +267,7 @@ def _eigh(M):
 
 def _mode(design):
     n, p = design.X.shape
-    if sp.issparse(design.X) and min(n, p) > _MAX_DENSE_DECOMPOSITION:
+    if issparse(design.X) and min(n, p) > _MAX_DENSE_DECOMPOSITION:
         return "cg"
     return "primal" if n >= p else "dual"
 
@@ -319,6 +318,8 @@ def _block_cg(design, Yt, alphas, tol=1e-10, max_iter=None):
 @blas_single_threaded
 def _lsqr(design, Yt, alpha, tol=None, max_iter=None):
     """W (p, k) by LSQR per target on the centred, weighted operator (sparse X)."""
+    import scipy.sparse.linalg as spla
+
     tol = _LSQR_TOL if tol is None else tol
     n, p = design.X.shape
     op = spla.LinearOperator((n, p), matvec=lambda v: design.x(v[:, None]).ravel(),
@@ -421,6 +422,8 @@ def fit_cholesky(design, Y, alpha):
     One Cholesky factorisation of X~^T X~ + alpha I (n >= p) or of
     X~ X~^T + alpha I (p > n); alpha must be positive.
     """
+    import scipy.linalg  # loaded with the kernels already (their BLAS bindings)
+
     n, p = design.X.shape
     alpha = alpha / design.scale
     Yt = design.centred_targets(Y)
@@ -626,7 +629,7 @@ def _partition(folds, n):
 def _dense_rows(X, rows):
     """X[rows] as a new dense float64 array."""
     Xr = X[rows]
-    return (Xr.toarray() if sp.issparse(Xr) else Xr).astype(np.float64)
+    return (Xr.toarray() if issparse(Xr) else Xr).astype(np.float64)
 
 
 def _kfold_by_downdates(design, Y, alphas, folds, raw, record):

@@ -2,7 +2,6 @@
 from importlib import resources
 
 import numpy as np
-import scipy.sparse as sp
 
 DIABETES_FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
 
@@ -63,6 +62,8 @@ def make_sparse_regression(n_samples=20000, n_features=100000, nnz_per_row=60,
     y : ndarray of shape (n_samples,)
     w_true : ndarray of shape (n_features,)
     """
+    import scipy.sparse as sp
+
     rng = np.random.default_rng(random_state)
     ranks = np.arange(1, n_features + 1, dtype=np.float64)
     popularity = ranks**-zipf_a
