@@ -1,27 +1,47 @@
 """fastpen: fast L1/L2-penalised linear models.
 
-The functional API (:func:`enet_path`, :func:`lasso_path`) imports NumPy and
-SciPy only; the scikit-learn estimators (:class:`Lasso`, :class:`ElasticNet`)
-are loaded on first access.
+``import fastpen`` loads no other package (not even NumPy): every public name
+is resolved on access (PEP 562).  The functional API (:func:`enet_path`,
+:func:`ridge_path`, ...) loads NumPy, the compiled kernels and, through their
+BLAS bindings, ``scipy.linalg`` when it is first used; the scikit-learn
+estimators (:class:`Lasso`, :class:`ElasticNet`, ...) load scikit-learn.
 """
 import os as _os
+from importlib import import_module as _import_module
 
-# Before the OpenMP runtime loads (with ._openmp below): unless the user chose,
-# idle OpenMP threads sleep instead of spinning.  libgomp's workers otherwise
-# spin for milliseconds after each parallel scan, beside the sequential sweeps
-# that follow it; where cores are shared (SMT siblings, small VMs, sandboxes)
-# that made a 2-thread sparse path 3x slower than 1 thread (README, Threads).
+# Before the OpenMP runtime loads (with fastpen._openmp, the first time a public
+# name that needs it is resolved): unless the user chose, idle OpenMP threads
+# sleep instead of spinning.  libgomp's workers otherwise spin for milliseconds
+# after each parallel scan, beside the sequential sweeps that follow it; where
+# cores are shared (SMT siblings, small VMs, sandboxes) that made a 2-thread
+# sparse path 3x slower than 1 thread (README, Threads).  Any submodule import
+# runs this file first, so no path reaches the runtime before this line.
 _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-from ._glmnet import glmnet_path  # noqa: E402
-from ._info import show_config  # noqa: E402
-from ._openmp import openmp_enabled  # noqa: E402
-from ._threads import effective_n_threads  # noqa: E402
-from ._path import ConvergenceWarning, PathResult, enet_path, lasso_path  # noqa: E402
-from ._ridge import RidgePath, ridge_path  # noqa: E402
-from ._warnings import GridEdgeWarning  # noqa: E402
-
 __version__ = "0.1.0"
+
+# public name -> the submodule defining it (imported on first access)
+_LAZY = {
+    "ConvergenceWarning": "_path",
+    "PathResult": "_path",
+    "enet_path": "_path",
+    "lasso_path": "_path",
+    "glmnet_path": "_glmnet",
+    "RidgePath": "_ridge",
+    "ridge_path": "_ridge",
+    "GridEdgeWarning": "_warnings",
+    "effective_n_threads": "_threads",
+    "openmp_enabled": "_openmp",
+    "show_config": "_info",
+    "Lasso": "linear_model",
+    "ElasticNet": "linear_model",
+    "LassoCV": "linear_model",
+    "ElasticNetCV": "linear_model",
+    "Ridge": "linear_model",
+    "RidgeCV": "linear_model",
+    "Model": "_model",
+    "load_model": "_model",
+}
 
 __all__ = [
     "ConvergenceWarning",
@@ -45,21 +65,19 @@ __all__ = [
     "show_config",
 ]
 
-_ESTIMATORS = {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV", "Ridge", "RidgeCV"}
-_MODEL_FILES = {"Model", "load_model"}          # fastpen._model, loaded on first use
-
 
 def __getattr__(name):
-    if name in _ESTIMATORS:
-        from . import linear_model
+    """Resolve a public name from its submodule on access (PEP 562).
 
-        return getattr(linear_model, name)
-    if name in _MODEL_FILES:
-        from . import _model
-
-        return getattr(_model, name)
-    raise AttributeError(f"module 'fastpen' has no attribute {name!r}")
+    Not stored here: ``fastpen.enet_path`` stays whatever ``fastpen._path``
+    holds now (a patch of the submodule, as the test suite makes, is seen here
+    and undone with it); an access after the first costs a dictionary lookup.
+    """
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'fastpen' has no attribute {name!r}")
+    return getattr(_import_module(f"{__name__}.{module_name}"), name)
 
 
 def __dir__():
-    return sorted(set(globals()) | _ESTIMATORS | _MODEL_FILES)
+    return sorted(set(globals()) | set(_LAZY))
