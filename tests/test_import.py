@@ -39,6 +39,103 @@ def test_light_import_then_lazy_sklearn():
     assert out.strip() == "ok"
 
 
+# Modules that ``import fastpen`` (and ``import fastpen.cli``) must not load: SciPy
+# and the compiled kernels (whose BLAS bindings import scipy.linalg) cost about
+# 0.3 s, and load when a fit first runs.
+_HEAVY = ("scipy", "sklearn", "threadpoolctl", "matplotlib", "pandas", "fastpen._cd",
+          "fastpen._batch", "fastpen._openmp", "fastpen._sparse")
+
+
+@pytest.mark.parametrize("module", ["fastpen", "fastpen.cli"])
+def test_import_loads_no_heavy_module(module):
+    """A fresh ``import fastpen`` / ``import fastpen.cli`` loads none of _HEAVY (nor a
+    submodule of one) and no ``numpy.__config__`` beyond what ``import numpy``
+    itself loads; then every public name resolves, to its submodule's object."""
+    out = _run(f"""
+        import sys
+        import numpy
+        before = set(sys.modules)
+        import {module}
+        import fastpen
+        heavy = {_HEAVY!r}
+        loaded = sorted(m for m in sys.modules
+                        if any(m == h or m.startswith(h + ".") for h in heavy))
+        assert not loaded, loaded
+        assert "numpy.__config__" not in set(sys.modules) - before
+        assert isinstance(fastpen.__version__, str)
+        assert set(fastpen.__all__) <= set(dir(fastpen)), set(fastpen.__all__) - set(dir(fastpen))
+        for name in fastpen.__all__:
+            value = getattr(fastpen, name)
+            home = sys.modules[value.__module__]
+            assert getattr(home, name) is value, name
+        assert "fastpen._cd" in sys.modules and "sklearn" in sys.modules
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
+def test_submodules_set_the_openmp_wait_policy_first():
+    """Importing a kernel module directly runs the package's ``__init__`` first, so
+    the wait policy is in the environment before the OpenMP runtime loads."""
+    code = "import os, fastpen._openmp, fastpen._cd; print(os.environ['OMP_WAIT_POLICY'])"
+    assert _run(code, OMP_WAIT_POLICY=None).strip() == "passive"
+
+
+def test_dense_fits_load_neither_scipy_sparse_nor_optimize():
+    """Reading and fitting dense data loads the kernels (and scipy.linalg with them)
+    but not scipy.sparse or scipy.optimize (~0.25 s together); a positive fit with
+    unpenalised features still gets its exact start from scipy.optimize's nnls."""
+    out = _run("""
+        import sys
+        import numpy as np
+        import scipy.linalg  # what the kernels' BLAS bindings import
+        before = set(sys.modules)
+        import fastpen
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((40, 6))
+        y = X @ np.arange(6.0) + rng.standard_normal(40)
+        fastpen.enet_path(X, y, alphas=10, l1_ratio=0.7)
+        fastpen.lasso_path(X, y, alphas=5, penalty_factor=[0, 1, 1, 1, 1, 1])
+        fastpen.glmnet_path(X, y, lambdas=5)
+        fastpen.ridge_path(X, y, alphas=[1.0, 10.0])
+        from fastpen import _cv
+        from fastpen._io import load_dataset
+        data = load_dataset()           # the bundled diabetes data, as the command reads it
+        fastpen.enet_path(data.X, data.y, alphas=3)
+        new = set(sys.modules) - before
+        for name in ("scipy.sparse", "scipy.optimize"):
+            assert name not in new, name
+        res = fastpen.lasso_path(X, y + 5 * X[:, 0], alphas=5, positive=True,
+                                 penalty_factor=[0, 1, 1, 1, 1, 1])
+        # at alpha_max only the unpenalised feature is nonzero: y's simple regression
+        # on it (positive here), which nnls found
+        slope = np.polyfit(X[:, 0], y + 5 * X[:, 0], 1)[0]
+        assert slope > 0 and np.isclose(res.coefs[0, 0], slope, rtol=1e-10)
+        assert not res.coefs[0, 1:].any() and (res.coefs >= 0).all()
+        assert "scipy.optimize" in sys.modules
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
+def test_issparse_without_scipy():
+    """fastpen._validation.issparse answers without importing SciPy, and agrees with
+    scipy.sparse.issparse once SciPy is there."""
+    out = _run("""
+        import sys
+        import numpy as np
+        from fastpen._validation import issparse
+        for x in (np.eye(2), [[1.0]], None, "csr_matrix"):
+            assert issparse(x) is False
+        assert "scipy" not in sys.modules
+        import scipy.sparse as sp
+        assert issparse(sp.csr_matrix(np.eye(2))) and issparse(sp.csc_array(np.eye(2)))
+        assert not issparse(np.eye(2))
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
 def test_public_api():
     for name in fastpen.__all__:
         assert getattr(fastpen, name) is not None, name
