@@ -2,11 +2,13 @@
 
 Each row is the wall time of a fresh Python process (median, min and max of
 ``--repeat`` runs), so it includes the interpreter's own start.  ``import numpy``
-is the floor every other row stands on; the column "beyond numpy" subtracts its
-median.  Then the ``-X importtime`` entries of ``import fastpen`` with the largest
-cumulative time, and the heavy modules that ``import fastpen`` leaves loaded.
+is the floor that the command stands on (it imports NumPy); the column "beyond
+numpy" subtracts its median.  Then the heavy modules that ``import fastpen`` and
+``import fastpen.cli`` leave loaded, and for ``import fastpen`` and ``import
+fastpen._cd`` (the kernels, which a fit loads) the ``-X importtime`` entries with
+the largest cumulative time, leaving out what the bare interpreter imports.
 
-    python benchmarks/startup.py [--repeat 9] [--top 15]
+    python benchmarks/startup.py [--repeat 9] [--top 12]
 
 The fastpen that is measured is the one the child processes import: run the
 script from the checkout to measure (its directory comes first on ``sys.path``
@@ -23,8 +25,12 @@ import time
 COMMANDS = [
     ("python -c 'import numpy'", ["-c", "import numpy"]),
     ("python -c 'import fastpen'", ["-c", "import fastpen"]),
+    ("python -c 'import numpy, fastpen'", ["-c", "import numpy, fastpen"]),
     ("python -c 'import fastpen.cli'", ["-c", "import fastpen.cli"]),
     ("python -c 'import fastpen._cd' (kernels)", ["-c", "import fastpen._cd"]),
+    ("python -c 'lasso_path(bundled data)'",
+     ["-c", "import fastpen; from fastpen.datasets import load_diabetes; "
+            "X, y, _ = load_diabetes(); fastpen.lasso_path(X, y)"]),
     ("python -m fastpen --help", ["-m", "fastpen", "--help"]),
     ("python -m fastpen fit (bundled data)", ["-m", "fastpen", "fit"]),
 ]
@@ -34,7 +40,8 @@ HEAVY = ("scipy", "sklearn", "threadpoolctl", "matplotlib", "pandas", "numpy.__c
 
 
 def wall_times(python, args, repeat):
-    """Wall-clock seconds of ``repeat`` fresh runs of ``python *args`` (output discarded).
+    """Wall-clock seconds of ``repeat`` fresh runs of ``python *args`` (output
+    discarded), or the last line of its error output if it fails.
 
     One run first that is not counted, so that every counted run finds the
     files in the page cache."""
@@ -45,15 +52,16 @@ def wall_times(python, args, repeat):
                               stderr=subprocess.PIPE, text=True)
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+            lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+            return lines[-1]
         if i:
             times.append(elapsed)
     return times
 
 
-def import_times(python, module):
-    """``-X importtime`` of ``import module``: a list of (self_us, cumulative_us, name)."""
-    done = subprocess.run([python, "-X", "importtime", "-c", f"import {module}"],
+def import_times(python, code):
+    """``-X importtime`` of ``python -c code``: a list of (self_us, cumulative_us, name)."""
+    done = subprocess.run([python, "-X", "importtime", "-c", code],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           check=True)
     rows = []
@@ -78,7 +86,7 @@ def loaded_after_import(python, module):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=9, help="fresh processes per row")
-    parser.add_argument("--top", type=int, default=15, help="-X importtime rows to show")
+    parser.add_argument("--top", type=int, default=12, help="-X importtime rows to show")
     parser.add_argument("--python", default=sys.executable, help="interpreter to measure")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -93,21 +101,31 @@ def main(argv=None):
     numpy_median = None
     for label, command in COMMANDS:
         times = wall_times(args.python, command, args.repeat)
+        if isinstance(times, str):
+            print(f"{label:<44} failed: {times}")
+            continue
         median = statistics.median(times)
+        beyond = ("" if numpy_median is None
+                  else f"{(median - numpy_median) * 1e3:+10.0f} ms")
         numpy_median = median if numpy_median is None else numpy_median
-        beyond = f"{(median - numpy_median) * 1e3:11.0f} ms" if label != COMMANDS[0][0] else ""
         print(f"{label:<44} {median * 1e3:6.0f} ms {min(times) * 1e3:5.0f} ms "
               f"{max(times) * 1e3:5.0f} ms {beyond:>13}")
 
     for module in ("fastpen", "fastpen.cli"):
         _, loaded = loaded_after_import(args.python, module)
-        print(f"\nafter 'import {module}', loaded: {', '.join(loaded) or 'none of ' + ', '.join(HEAVY)}")
+        print(f"\nafter 'import {module}', loaded: "
+              f"{', '.join(loaded) or 'none of ' + ', '.join(HEAVY)}")
+    print("(numpy.__config__ is loaded by 'import numpy' itself, first thing)")
 
-    rows = import_times(args.python, "fastpen")
-    print(f"\n-X importtime of 'import fastpen', top {args.top} by cumulative time")
-    print(f"{'cumulative':>12} {'self':>9}  module")
-    for own, cumulative, name in sorted(rows, key=lambda r: r[1], reverse=True)[:args.top]:
-        print(f"{cumulative / 1e3:9.1f} ms {own / 1e3:6.1f} ms  {name}")
+    interpreter = {name for _, _, name in import_times(args.python, "pass")}
+    for module in ("fastpen", "fastpen._cd"):
+        rows = [r for r in import_times(args.python, f"import {module}")
+                if r[2] not in interpreter]
+        print(f"\n-X importtime of 'import {module}', top {args.top} by cumulative time "
+              "(beyond the interpreter's own imports)")
+        print(f"{'cumulative':>12} {'self':>9}  module")
+        for own, cumulative, name in sorted(rows, key=lambda r: r[1], reverse=True)[:args.top]:
+            print(f"{cumulative / 1e3:9.1f} ms {own / 1e3:6.1f} ms  {name}")
 
 
 if __name__ == "__main__":
