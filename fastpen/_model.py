@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ._io import DataError, Encoding, _check_na, _mapping_table, load_table_for
+from ._validation import issparse
 
 SCHEMA = "fastpen.model"
 SCHEMA_VERSION = 1
@@ -41,9 +42,9 @@ def linear_predictor(X, coef, intercept):
     bits whatever layout the caller built them in (a BLAS product's rounding
     follows the layout it is given).
     """
-    import scipy.sparse as sp
+    if issparse(X):
+        import scipy.sparse as sp  # already imported: X is sparse
 
-    if sp.issparse(X):
         return np.asarray(sp.csr_matrix(X, dtype=np.float64) @ coef).ravel() + intercept
     X = np.asfortranarray(X, dtype=np.float64)
     return X @ coef + intercept
@@ -54,13 +55,13 @@ def column_statistics(X):
 
     The deviation sums squared differences from the mean (not E[x^2] - mean^2,
     which loses every digit for a column with a large mean)."""
-    import scipy.sparse as sp
-
     n = X.shape[0]
-    if not sp.issparse(X):
+    if not issparse(X):
         X = np.asarray(X, dtype=np.float64)
         mean = X.mean(axis=0)
         return mean, np.sqrt(((X - mean) ** 2).mean(axis=0))
+    import scipy.sparse as sp  # already imported: X is sparse
+
     X = sp.csc_matrix(X, dtype=np.float64)
     p = X.shape[1]
     mean = np.asarray(X.sum(axis=0)).ravel() / n
@@ -241,9 +242,7 @@ class Model:
 
     def predict_encoded(self, X):
         """``X @ coef + intercept`` for an X already encoded, shape (n, n_features)."""
-        import scipy.sparse as sp
-
-        if not sp.issparse(X):
+        if not issparse(X):
             X = np.asarray(X)
             if X.dtype.kind not in "biuf":
                 raise TypeError(f"X must be numeric, got dtype {X.dtype}")
@@ -251,7 +250,7 @@ class Model:
             raise ValueError(f"X must have shape (n, {len(self.coef)}) (the model's "
                              f"features: {', '.join(self.feature_names[:10])}"
                              f"{', ...' if len(self.coef) > 10 else ''}), got {X.shape}")
-        if not sp.issparse(X) and not np.isfinite(X).all():
+        if not issparse(X) and not np.isfinite(X).all():
             raise ValueError("X holds NaN or infinite values")
         return linear_predictor(X, self.coef, self.intercept)
 
