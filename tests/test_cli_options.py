@@ -322,3 +322,24 @@ def test_readme_cli_examples_run_verbatim(tmp_path):
                              text=True, timeout=300)
         assert out.returncode == 0, (command, out.stderr)
         assert "Traceback" not in out.stderr
+
+
+def test_the_command_never_imports_scikit_learn():
+    """Start-up: the command's fits go through the functional API (its own folds), so a
+    fit, a CV curve, a path and a prediction load neither scikit-learn nor matplotlib."""
+    code = (
+        "import sys, tempfile, os\n"
+        "from fastpen.cli import main\n"
+        "d = tempfile.mkdtemp()\n"
+        "m = os.path.join(d, 'm.json')\n"
+        "assert main(['fit', '--seed', '1', '--save', m]) == 0\n"
+        "assert main(['cv', '--model', 'ridge', '--cv', '3', '--seed', '1']) == 0\n"
+        "assert main(['path', '--model', 'enet']) == 0\n"
+        "assert main(['predict', m, " + repr(PENGUINS) + ", '--na', 'drop']) != 0\n"
+        "heavy = [k for k in ('sklearn', 'matplotlib') if k in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "print('ok')\n")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr
