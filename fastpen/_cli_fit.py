@@ -96,7 +96,10 @@ def default_eps(n_samples, n_features):
 def check_target(data):
     """A target that cannot be fitted is a data error, before any work."""
     y = data.y
-    if y.size and np.all(y == y[0]):
+    if y.size < 2:
+        raise DataError(f"{data.source}: {y.size} data row{'s' * (y.size != 1)}: at least "
+                        "2 are needed to fit a model")
+    if np.all(y == y[0]):
         raise DataError(f"{data.source}: the target {data.target_name!r} is constant "
                         f"({y[0]:g} in every row): there is nothing to fit (choose another "
                         "column with --target)")
@@ -110,7 +113,7 @@ def new_seed():
     return int.from_bytes(os.urandom(4), "little") % 100_000
 
 
-def make_folds(n, n_folds, *, seed=None, in_order=False, source="the data"):
+def make_folds(n, n_folds, *, seed=None, in_order=False, source="the data", default=False):
     """K folds of ``n`` rows: at random from ``seed`` (drawn when None), or in order.
 
     Random folds give each row the fold ``permutation(arange(n) % K)[i]``, so fold
@@ -119,8 +122,10 @@ def make_folds(n, n_folds, *, seed=None, in_order=False, source="the data"):
     (scikit-learn's ``KFold(K)``).
     """
     if n_folds > n:
-        raise UsageError(f"--cv {n_folds}: {source} has {n} row{'s' * (n != 1)}, fewer than "
-                         "the folds (use fewer folds, or --alpha)")
+        what = (f"{n_folds}-fold cross-validation (the default)" if default
+                else f"--cv {n_folds}")
+        raise UsageError(f"{what}: {source} has {n} row{'s' * (n != 1)}, fewer than the "
+                         "folds (give fewer folds with --cv K, or --alpha)")
     if in_order:
         sizes = np.full(n_folds, n // n_folds)
         sizes[: n % n_folds] += 1
@@ -151,7 +156,7 @@ def fit(data, args, *, n_folds, progress=None, curve_nonzeros=False):
     folds = None
     if alpha is None and n_folds is not None:
         folds = make_folds(n, n_folds, seed=args.seed, in_order=args.folds_in_order,
-                           source=data.source)
+                           source=data.source, default=args.cv is None)
     check_target(data)
     start = time.perf_counter()
     if args.model == "ridge":

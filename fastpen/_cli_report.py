@@ -49,16 +49,21 @@ def fit_summary(data, fitted):
         if fitted.eps is not None:
             summary["eps"] = fitted.eps
     summary["intercept"] = fitted.intercept
-    nonzero = np.flatnonzero(fitted.coef)
-    summary["n_nonzero"] = int(nonzero.size)
-    names = data.feature_names
-    summary["coefficients"] = {str(names[j]): float(fitted.coef[j]) for j in nonzero}
+    summary["n_nonzero"] = int(np.count_nonzero(fitted.coef))
+    # every feature, zeros included: a column the model leaves out is named too
+    summary["coefficients"] = {str(name): float(c)
+                               for name, c in zip(data.feature_names, fitted.coef)}
     return summary
+
+
+def _plural(count, word):
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def print_fit(s):
     print(f"{_model_name(s['model'], s.get('l1_ratio', 0.0))} on {s['data']}: "
-          f"{s['n_samples']} samples x {s['n_features']} features, target {s['target']!r}")
+          f"{_plural(s['n_samples'], 'sample')} x {_plural(s['n_features'], 'feature')}, "
+          f"target {s['target']!r}")
     how = f"chosen by {s['cv']} CV" if "cv" in s else "given"
     print(f"alpha = {s['alpha']:.6g} ({how})")
     if "cv" in s:
@@ -66,14 +71,20 @@ def print_fit(s):
               f"({s['cv_score_name']} ± one standard error)")
         print(f"1-SE alpha: {s['alpha_1se']:.6g} (the largest alpha within one standard "
               "error of the smallest CV error)")
-    print(f"{s['n_nonzero']} nonzero coefficients of {s['n_features']}, fitted in "
-          f"{s['time_s']:.3f} s\n")
-    names = list(s["coefficients"])
-    width = max([len("(intercept)")] + [len(n) for n in names])
+    print(f"{_plural(s['n_nonzero'], 'nonzero coefficient')} of {s['n_features']}, "
+          f"fitted in {s['time_s']:.3f} s\n")
+    coefs = s["coefficients"]
+    names = [name for name, value in coefs.items() if value != 0]
+    width = min(40, max([len("(intercept)")] + [len(n) for n in names]))
     print(f"{'feature':<{width}}  {'coefficient':>14}")
     print(f"{'(intercept)':<{width}}  {s['intercept']:>14.6g}")
-    for name in sorted(names, key=lambda n: -abs(s["coefficients"][n])):
-        print(f"{name:<{width}}  {s['coefficients'][name]:>14.6g}")
+    for name in sorted(names, key=lambda n: -abs(coefs[n])):
+        print(f"{name:<{width}}  {coefs[name]:>14.6g}")
+    zeros = [name for name, value in coefs.items() if value == 0]
+    if zeros:
+        shown = ", ".join(zeros[:20]) + (f", ... ({len(zeros) - 20} more)"
+                                         if len(zeros) > 20 else "")
+        print(f"\ncoefficient 0: {shown}")
 
 
 def write_coefficients(path, summary):
@@ -171,7 +182,7 @@ def print_path(data, path, args, mark):
     features entering (+) and leaving (-)."""
     m = len(path.alphas)
     print(f"{_model_name(args.model, path.l1_ratio)} path on {data.source}: target "
-          f"{data.target_name!r}, {data.X.shape[1]} features, {m} alphas from "
+          f"{data.target_name!r}, {_plural(data.X.shape[1], 'feature')}, {m} alphas from "
           f"{path.alphas[0]:.4g} to {path.alphas[-1]:.4g}, fitted in {path.time_s:.3f} s\n")
     print(f"{'alpha':>12} {'nonzero':>8} {'%dev':>7}  changes")
     previous = np.zeros(path.coefs.shape[1])
@@ -248,7 +259,7 @@ def plot_path(image, data, path, args, mark, mark_label):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     scale = column_statistics(data.X)[1] if args.standardized_coefs else None
     title = (f"{_model_name(args.model, path.l1_ratio)} path: {data.target_name} ~ "
-             f"{data.X.shape[1]} features ({_short_source(data)})")
+             f"{_plural(data.X.shape[1], 'feature')} ({_short_source(data)})")
     plotting.plot_path((path.alphas, path.coefs), alpha=mark, alpha_label=mark_label,
                        feature_names=list(map(str, data.feature_names)), label=args.label,
                        coef_scale=scale, title=title, ax=ax)
@@ -262,7 +273,8 @@ def plot_cv(image, data, fitted, args):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     curve = fitted.curve
     title = (f"{_model_name(fitted.model, fitted.l1_ratio)}, {curve.how} CV: "
-             f"{data.target_name} ~ {data.X.shape[1]} features ({_short_source(data)})")
+             f"{data.target_name} ~ {_plural(data.X.shape[1], 'feature')} "
+             f"({_short_source(data)})")
     plotting.plot_cv_curve(curve.alphas, curve.mean, curve.se,
                            alpha_min=float(curve.alphas[curve.best]),
                            alpha_1se=float(curve.alphas[curve.one_se]),
@@ -282,7 +294,9 @@ def predict(model_path, data_path, output, na):
 
     model = load_model(model_path)
     predictions, used, y = model.predict_file(data_path, na=na)
-    lines = ["prediction"] + ["" if math.isnan(v) else repr(float(v)) for v in predictions]
+    # NA (R's and pandas' missing value) keeps one line per data row: an empty line
+    # would be skipped by most CSV readers and misalign the rows
+    lines = ["prediction"] + ["NA" if math.isnan(v) else repr(float(v)) for v in predictions]
     text = "\n".join(lines) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -294,7 +308,7 @@ def predict(model_path, data_path, output, na):
             raise DataError(f"{output}: {exc.strerror or exc}") from None
     if not used.all():
         print(f"fastpen: {int((~used).sum())} of {used.size} rows have a missing value: "
-              "their prediction is left empty", file=sys.stderr)
+              "their prediction is NA", file=sys.stderr)
     scored = used & ~np.isnan(y) if y is not None else None
     if scored is not None and scored.any():
         error = predictions[scored] - y[scored]

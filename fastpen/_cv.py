@@ -283,30 +283,37 @@ def grid_edges(grids, errors, alpha_index, *, largest_is_null=False, null_fit=No
     Returns
     -------
     at_smallest, at_largest : boolean arrays of shape (k,)
-        The chosen alpha is the smallest (largest) value of its grid, the grid has
-        more than one distinct value, and the error there is below the error at
-        the nearest other value of the grid (not a tie within a relative 1e-10):
-        the curve is still falling at that end.
+        The chosen alpha is the smallest (largest) value of its grid, or every
+        grid value beyond it towards that end has the same error (a tie within a
+        relative 1e-10: a solver at a loose tolerance can return the same fit at
+        neighbouring alphas, and the choice then stops one step short of the
+        end); the grid has more than one distinct value; and the error at the
+        nearest value on the other side is above it: the curve is still falling
+        at that end.
     """
     grids = np.asarray(grids, dtype=np.float64)
     errors = np.asarray(errors, dtype=np.float64)
     alpha_index = np.asarray(alpha_index, dtype=np.intp)
     k = grids.shape[0]
-    rows = np.arange(k)
-    chosen, chosen_err = grids[rows, alpha_index], errors[rows, alpha_index]
-    lo, hi = grids.min(axis=1), grids.max(axis=1)
-    spread = lo < hi
-
-    def falling(nearest):
-        # the error at the end against the error at the nearest other grid value
-        neighbour = errors[rows, nearest]
-        gap = neighbour - chosen_err
-        return gap > _TIE_RTOL * np.maximum(np.abs(neighbour), np.abs(chosen_err))
-
-    above_lo = np.where(grids == lo[:, None], np.inf, grids).argmin(axis=1)
-    below_hi = np.where(grids == hi[:, None], -np.inf, grids).argmax(axis=1)
-    at_smallest = spread & (chosen == lo) & falling(above_lo)
-    at_largest = spread & (chosen == hi) & falling(below_hi)
+    at_smallest, at_largest = np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
+    for t in range(k):
+        order = np.argsort(grids[t], kind="stable")             # increasing alphas
+        g, e = grids[t, order], errors[t, order]
+        pos = int(np.flatnonzero(order == alpha_index[t])[0])
+        chosen = e[pos]
+        tied = np.abs(e - chosen) <= _TIE_RTOL * np.maximum(np.abs(e), np.abs(chosen))
+        tied |= g == g[pos]                     # a repeated alpha is the same alpha
+        if g[0] == g[-1] or not np.isfinite(chosen):
+            continue
+        # the flat run of the chosen alpha's error, in grid order
+        lo = pos
+        while lo > 0 and tied[lo - 1]:
+            lo -= 1
+        hi = pos
+        while hi < g.size - 1 and tied[hi + 1]:
+            hi += 1
+        at_smallest[t] = lo == 0 and hi < g.size - 1 and e[hi + 1] > chosen
+        at_largest[t] = hi == g.size - 1 and lo > 0 and e[lo - 1] > chosen
     if largest_is_null:
         at_largest[:] = False
     if null_fit is not None:

@@ -118,11 +118,13 @@ _output_file = _with_extension(("csv", "json"), "the file name")
 _model_file = _with_extension(("json", "npz"), "the model file name")
 _predictions_file = _with_extension(("csv",), "the predictions file name")
 
-TOLERANCE_HELP = ("stop each fit when its duality gap is at most TOL times the variance of "
-                  "the target (scikit-learn's tol; default 1e-4)")
-MAX_ITER_HELP = ("at most this many coordinate-descent sweeps per alpha (default 1000); "
-                 "raise it when a fit warns that it did not converge (not used by ridge, "
-                 "a direct solve)")
+TOLERANCE_HELP = ("lasso / enet: stop each fit when its duality gap is at most TOL times "
+                  "the variance of the target (scikit-learn's meaning of tol; default "
+                  "1e-7, tighter than scikit-learn's 1e-4, at which warm-started fits near "
+                  "the end of a path can stop where they start and leave steps in the path "
+                  "and the CV curve)")
+MAX_ITER_HELP = ("lasso / enet: at most this many coordinate-descent sweeps per alpha "
+                 "(default 1000); raise it when a fit warns that it did not converge")
 THREADS_HELP = "threads (default: all that OpenMP allows; -1 all cores, -2 all but one)"
 
 
@@ -200,9 +202,9 @@ def _parser():
                        help="smallest alpha of the lasso / enet grid divided by the largest "
                             "(default, as glmnet: 1e-4 with more rows than features, else "
                             "1e-2)")
-    group.add_argument("--tol", type=_positive_float, default=1e-4, metavar="TOL",
+    group.add_argument("--tol", type=_positive_float, default=None, metavar="TOL",
                        help=TOLERANCE_HELP)
-    group.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
+    group.add_argument("--max-iter", type=_positive_int, default=None, metavar="N",
                        help=MAX_ITER_HELP)
     group.add_argument("--threads", "--n-threads", type=_threads, default=None,
                        dest="threads", metavar="T", help=THREADS_HELP)
@@ -224,7 +226,8 @@ def _parser():
                        help="a progress bar on stderr even when it is not a terminal")
 
     parents = [data, model, folds, output]
-    fit = sub.add_parser("fit", parents=parents, help="fit one model and print it",
+    fit = sub.add_parser("fit", parents=parents, allow_abbrev=False,
+                         help="fit one model and print it",
                          description="Fit one model at a given alpha (--alpha) or at the "
                                      "alpha with the smallest K-fold cross-validation error "
                                      "(--cv K; the default: 5 folds, or leave-one-out for "
@@ -235,16 +238,18 @@ def _parser():
                           "(Lasso/ElasticNet: 1/(2n) RSS + alpha * penalty; Ridge: RSS + "
                           "alpha ||w||^2)")
     how.add_argument("--cv", type=_folds, default=None, metavar="K",
-                     help="choose alpha by K-fold cross-validation")
+                     help="choose alpha by K-fold cross-validation (the default: 5 folds "
+                          "for lasso and enet, leave-one-out for ridge)")
     fit.add_argument("--output", type=_output_file, default=None, metavar="FILE",
                      help="also write the coefficients to FILE (.csv or .json)")
     fit.add_argument("--save", type=_model_file, default=None, metavar="MODEL",
                      help="save the model (.json or .npz) for 'fastpen predict' and "
                           "fastpen.load_model")
 
-    path = sub.add_parser("path", parents=parents, help="the regularisation path",
+    path = sub.add_parser("path", parents=parents, allow_abbrev=False,
+                          help="the regularisation path",
                           description="Fit the model along the whole alpha grid and print "
-                                      "the path (alpha, nonzero coefficients, %%dev, the "
+                                      "the path (alpha, nonzero coefficients, %dev, the "
                                       "features entering and leaving); --plot draws the "
                                       "coefficients against log(alpha), as glmnet's "
                                       "plot.glmnet.")
@@ -260,7 +265,8 @@ def _parser():
     path.add_argument("--label", type=_at_least(0), default=8, metavar="N",
                       help="label the N largest coefficients at the smallest alpha (default 8)")
 
-    cv = sub.add_parser("cv", parents=parents, help="the cross-validation curve",
+    cv = sub.add_parser("cv", parents=parents, allow_abbrev=False,
+                        help="the cross-validation curve",
                         description="K-fold cross-validation along the alpha grid: prints "
                                     "the curve (alpha, mean held-out squared error, its "
                                     "standard error, nonzero coefficients), the alpha with "
@@ -275,7 +281,8 @@ def _parser():
     cv.add_argument("--save", type=_model_file, default=None, metavar="MODEL",
                     help="save the model at the chosen alpha (.json or .npz)")
 
-    predict = sub.add_parser("predict", help="predict new data with a saved model",
+    predict = sub.add_parser("predict", allow_abbrev=False,
+                             help="predict new data with a saved model",
                              description="Apply a model saved by 'fit --save' or 'cv --save' "
                                          "to a data file with the same columns (in any "
                                          "order; the target column may be absent). Writes "
@@ -288,9 +295,11 @@ def _parser():
                               "output")
     predict.add_argument("--na", choices=("error", "drop"), default="error",
                          help="rows with a missing cell: 'error' (the default) or 'drop' "
-                              "(their prediction is left empty)")
+                              "(their prediction is written as NA, one line per data row "
+                              "still)")
 
-    bench = sub.add_parser("bench", help="fastpen against scikit-learn at equal precision",
+    bench = sub.add_parser("bench", allow_abbrev=False,
+                           help="fastpen against scikit-learn at equal precision",
                            description="Time a lasso path by fastpen and scikit-learn on a "
                                        "generated problem, each at the largest tolerance "
                                        "that reaches the same duality gap at every alpha.")
@@ -327,6 +336,7 @@ def main(argv=None):
     try:
         if args.command is None:
             return _main_job(args)
+        _check_options(args)
         return {"fit": _fit, "path": _path, "cv": _cv, "predict": _predict,
                 "bench": _bench}[args.command](args)
     except DataError as exc:
@@ -354,6 +364,72 @@ def main(argv=None):
         return EXIT_BROKEN_PIPE
 
 
+def _check_options(args):
+    """Options that would be ignored, or files that would be overwritten, are usage
+    errors before any work; then the lasso / enet solver defaults are filled in."""
+    from ._cli_fit import UsageError
+
+    model = args.model if args.command in ("fit", "path", "cv") else None
+    if model == "ridge":
+        if args.eps is not None:
+            raise UsageError("--eps sets the lasso / enet grid; ridge's grid comes from the "
+                             "data's spectrum (--n-alphas sets its length).")
+        given = [name for name in ("tol", "max_iter") if getattr(args, name) is not None]
+        if given:
+            raise UsageError(" and ".join("--" + g.replace("_", "-") for g in given)
+                             + " apply to lasso and enet; ridge is solved directly.")
+    if model is not None:
+        args.tol = 1e-7 if args.tol is None else args.tol
+        args.max_iter = 1000 if args.max_iter is None else args.max_iter
+        _check_fold_options(args)
+    _check_files(args)
+
+
+def _check_fold_options(args):
+    from ._cli_fit import UsageError
+
+    if args.command == "path":
+        k_fold = args.cv is not None
+        why = "path draws folds only with --cv K"
+    elif args.command == "fit" and args.alpha is not None:
+        k_fold, why = False, "--alpha fits without cross-validation"
+    else:
+        k_fold = args.cv is not None or args.model != "ridge"
+        why = "ridge uses leave-one-out unless --cv K is given"
+    if not k_fold and (args.seed is not None or args.folds_in_order):
+        option = "--seed" if args.seed is not None else "--folds-in-order"
+        raise UsageError(f"{option} applies to K-fold cross-validation; {why}.")
+    if args.seed is not None and args.folds_in_order:
+        raise UsageError("--seed draws the folds at random; --folds-in-order draws none: "
+                         "give one of them.")
+
+
+def _check_files(args):
+    """No output file may be an input file or another output file."""
+    import os
+
+    from ._cli_fit import UsageError
+
+    def same(a, b):
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+        return os.path.realpath(a) == os.path.realpath(b)
+
+    inputs = [("DATA", getattr(args, "data", None))] + ([("MODEL", args.model)]
+                                      if args.command == "predict" else [])
+    inputs = [(what, path) for what, path in inputs if path not in (None, "-")]
+    outputs = [(f"--{name}", getattr(args, name, None)) for name in ("output", "save", "plot")]
+    outputs = [(option, path) for option, path in outputs if path is not None]
+    for i, (option, path) in enumerate(outputs):
+        for what, source in inputs:
+            if same(path, source):
+                raise UsageError(f"{option} {path} is the {what} file: it would be "
+                                 "overwritten; write elsewhere.")
+        for other, other_path in outputs[:i]:
+            if same(path, other_path):
+                raise UsageError(f"{other} and {option} name the same file {path}.")
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings as one line, without the source line they come from."""
     print(f"fastpen: warning: {message}", file=sys.stderr if file is None else file)
@@ -371,7 +447,7 @@ def _main_job(args):
     from ._path import enet_path
     from .datasets import load_diabetes
 
-    opts = {"l1_ratio": 1.0, "n_alphas": 100, "eps": 1e-3, "tol": 1e-4, "max_iter": 1000,
+    opts = {"l1_ratio": 1.0, "n_alphas": 100, "eps": 1e-3, "tol": 1e-7, "max_iter": 1000,
             "show": 8, "threads": None, "show_config": False}
     opts.update({k[4:]: v for k, v in vars(args).items() if k.startswith("top_")})
     args = argparse.Namespace(**opts)
@@ -527,7 +603,7 @@ def _cv(args):
     if args.json:
         curve = fitted.curve
         summary.update(alphas=curve.alphas.tolist(), cv_mean=curve.mean.tolist(),
-                       cv_se=curve.se.tolist(), n_nonzero=curve.n_nonzero.tolist(),
+                       cv_se=curve.se.tolist(), cv_n_nonzero=curve.n_nonzero.tolist(),
                        plot=args.plot)
         print(json.dumps(summary, indent=1))
         return 0

@@ -41,7 +41,7 @@ def _axes(ax):
 
 
 def _format_alpha(value):
-    return f"{value:.3g}"
+    return f"{value:.4g}"
 
 
 def _positive_scalar(name, value):
@@ -394,10 +394,13 @@ def plot_cv_curve(alphas, mean, se, *, alpha_min, alpha_1se=None, n_nonzero=None
                label=f"alpha_min = {_format_alpha(alpha_min)}")
     if alpha_1se is not None:
         marks.append(np.log(alpha_1se))
-        ax.axvline(marks[1], color="k", linestyle=":", linewidth=0.9,
+        # grey and on top: still seen where it coincides with alpha_min
+        ax.axvline(marks[1], color="0.45", linestyle=":", linewidth=1.2, zorder=3,
                    label=f"alpha_1se = {_format_alpha(alpha_1se)}")
     ax.set_xlabel(X_LABEL)
     ax.set_ylabel(str(ylabel))
+    # plain numbers: an offset or a "1e6" multiplier sits where the top axis is drawn
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     ax.legend(loc="best", fontsize=8)
     _set_xlim(ax, x, marks)
     if title is not None:

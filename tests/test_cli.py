@@ -65,7 +65,7 @@ def test_fit_on_the_bundled_data_equals_lasso_cv():
     got = json.loads(out)
     X, y, names = load_diabetes()
     folds = make_folds(len(y), 5, seed=7).pairs
-    est = fastpen.LassoCV(alphas=100, eps=1e-4, cv=folds).fit(X, y)
+    est = fastpen.LassoCV(alphas=100, eps=1e-4, tol=1e-7, cv=folds).fit(X, y)
     assert got["seed"] == 7 and got["eps"] == 1e-4
     assert got["alpha"] == pytest.approx(est.alpha_, rel=1e-12)
     assert got["intercept"] == pytest.approx(est.intercept_, rel=1e-9, abs=1e-9)
@@ -82,7 +82,7 @@ def test_fit_csv_and_its_outputs(tmp_path):
                          "--alpha", "0.1", "--l1-ratio", "0.7", "--output",
                          str(tmp_path / "coefs.csv"))
     assert code == 0, err
-    est = fastpen.ElasticNet(alpha=0.1, l1_ratio=0.7).fit(X, y)
+    est = fastpen.ElasticNet(alpha=0.1, l1_ratio=0.7, tol=1e-7).fit(X, y)
     assert "f0" in out and "(intercept)" in out and "alpha = 0.1" in out
     rows = (tmp_path / "coefs.csv").read_text().splitlines()
     assert rows[0] == "feature,coefficient"
@@ -111,7 +111,7 @@ def test_svmlight_and_npy_files(tmp_path):
             f.write(f"{float(t)!r} " + " ".join(f"{j + 1}:{float(v)!r}"
                                                 for j, v in enumerate(row) if v) + "\n")
     np.save(tmp_path / "d.npy", np.c_[X, y])
-    want = fastpen.Lasso(alpha=0.05).fit(X, y)
+    want = fastpen.Lasso(alpha=0.05, tol=1e-7).fit(X, y)
     for name in ("d.svm", "d.npy"):
         code, out, err = run("fit", str(tmp_path / name), "--alpha", "0.05", "--json")
         assert code == 0, err
@@ -325,7 +325,7 @@ def test_whitespace_txt_and_zero_based_svmlight(tmp_path, capsys):
     X, y = _table(n=30, p=3)
     np.savetxt(tmp_path / "d.txt", np.c_[X, y], header="a b c y", comments="")
     code, got, _ = _fit_json(capsys, str(tmp_path / "d.txt"), "--alpha", "0.05")
-    want = fastpen.Lasso(alpha=0.05).fit(X, y)
+    want = fastpen.Lasso(alpha=0.05, tol=1e-7).fit(X, y)
     np.testing.assert_allclose([got["coefficients"].get(n, 0.0) for n in "abc"], want.coef_,
                                rtol=1e-9, atol=1e-12)
     from sklearn.datasets import dump_svmlight_file

@@ -131,12 +131,12 @@ def test_cv_prints_the_curve_table(capsys):
 def test_cv_json_matches_the_library_curve(capsys):
     got, _ = main_json(capsys, "cv", "--n-alphas", "15", "--seed", "9", "--cv", "4")
     X, y, _ = load_diabetes()
-    est = fastpen.LassoCV(alphas=15, eps=1e-4, cv=make_folds(len(y), 4, seed=9).pairs).fit(
-        X, y)
+    est = fastpen.LassoCV(alphas=15, eps=1e-4, tol=1e-7,
+                          cv=make_folds(len(y), 4, seed=9).pairs).fit(X, y)
     np.testing.assert_allclose(got["alphas"], est.alphas_, rtol=1e-12)
     np.testing.assert_allclose(got["cv_mean"], est.mse_path_.mean(axis=1), rtol=1e-9)
-    path = fastpen.lasso_path(X, y, alphas=est.alphas_)
-    assert got["n_nonzero"] == path.df.tolist()
+    path = fastpen.lasso_path(X, y, alphas=est.alphas_, tol=1e-7)
+    assert got["cv_n_nonzero"] == path.df.tolist()
 
 
 def test_path_prints_every_alpha_with_dev_and_changes(capsys):
@@ -147,7 +147,7 @@ def test_path_prints_every_alpha_with_dev_and_changes(capsys):
         "alpha", "nonzero", "%dev"])
     rows = [line.split() for line in lines[head + 1: head + 21]]
     X, y, names = load_diabetes()
-    path = fastpen.lasso_path(X, y, alphas=20, eps=1e-4)
+    path = fastpen.lasso_path(X, y, alphas=20, eps=1e-4, tol=1e-7)
     np.testing.assert_allclose([float(r[0]) for r in rows], path.alphas, rtol=1e-4)
     assert [int(r[1]) for r in rows] == path.df.tolist()
     np.testing.assert_allclose([float(r[2]) for r in rows], 100 * path.dev_ratio, atol=0.006)
@@ -210,7 +210,7 @@ def test_more_folds_than_rows_is_a_usage_error_naming_the_file(tmp_path):
     code, _, err = run("fit", str(tmp_path / "one.csv"))
     assert code == 2 and "one.csv has 1 row" in err
     code, _, err = run("fit", str(tmp_path / "one.csv"), "--alpha", "0.1")
-    assert code == 1 and "constant" in err
+    assert code == 1 and "one.csv: 1 data row: at least 2" in err
 
 
 def test_help_names_no_internals_and_explains_every_option():
@@ -224,6 +224,53 @@ def test_help_names_no_internals_and_explains_every_option():
         for action in sub._actions:
             if not isinstance(action, argparse._SubParsersAction):
                 assert action.help, (name, action.option_strings or action.dest)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["fit", "--alpha", "1", "--seed", "3"], "--alpha fits without cross-validation"),
+    (["fit", "--alpha", "1", "--folds-in-order"], "--folds-in-order applies to K-fold"),
+    (["fit", "--seed", "3", "--folds-in-order"], "give one of them"),
+    (["cv", "--model", "ridge", "--seed", "4"], "ridge uses leave-one-out unless --cv K"),
+    (["path", "--seed", "1"], "path draws folds only with --cv K"),
+    (["fit", "--model", "ridge", "--eps", "0.1"], "ridge's grid comes from the data"),
+    (["fit", "--model", "ridge", "--max-iter", "5"], "--max-iter apply to lasso and enet"),
+    (["fit", "--model", "ridge", "--tol", "0.5"], "--tol apply to lasso and enet"),
+])
+def test_options_that_would_be_ignored_are_usage_errors(capsys, argv, message):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_abbreviated_options_are_refused(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["fit", "--alph", "1"])
+    assert exc.value.code == 2 and "--alph" in capsys.readouterr().err
+
+
+def test_outputs_never_overwrite_inputs(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i},{i * i % 7},{i % 5}\n" for i in range(20)))
+    before = data.read_text()
+    for argv, message in [
+            (["fit", str(data), "--alpha", "1", "--output", str(data)], "is the DATA file"),
+            (["fit", str(data), "--alpha", "1", "--save", str(tmp_path / "m.json"),
+              "--output", str(tmp_path / "m.json")], "name the same file"),
+            (["cv", str(data), "--save", str(tmp_path / ".." / tmp_path.name / "d.json")],
+             None)]:
+        if message is None:             # another spelling of a path that is not DATA: fine
+            assert cli.main(argv) == 0, argv
+            capsys.readouterr()
+            continue
+        assert cli.main(argv) == 2, argv
+        assert message in capsys.readouterr().err
+    assert cli.main(["fit", str(data), "--alpha", "1", "--save", str(tmp_path / "m.json")]
+                    ) == 0
+    model_before = (tmp_path / "m.json").read_text()
+    assert cli.main(["predict", str(tmp_path / "m.json"), str(data), "--output",
+                     str(data)]) == 2
+    assert "is the DATA file" in capsys.readouterr().err
+    assert data.read_text() == before and (tmp_path / "m.json").read_text() == model_before
 
 
 def test_version_and_max_iter(capsys):
@@ -250,11 +297,11 @@ def test_penguins_fit_save_and_predict_round_trip(tmp_path):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "prediction" and len(lines) == 345
-    assert sum(line == "" for line in lines[1:]) == 11     # rows kept, left empty
+    assert sum(line == "NA" for line in lines[1:]) == 11   # rows kept, marked NA
     assert "mean squared error" in err
     loaded = fastpen.load_model(str(model))
     want = loaded.predict(PENGUINS, na="drop")
-    written = np.array([float(v) if v else np.nan for v in lines[1:]])
+    written = np.array([np.nan if v == "NA" else float(v) for v in lines[1:]])
     # the same floats through the same formula, written with repr: bitwise equal
     np.testing.assert_array_equal(written, want)
 
@@ -272,7 +319,7 @@ def test_predict_with_npz_model_and_output_file(tmp_path):
     code, _, err = run("predict", str(model), str(data), "--output", str(tmp_path / "p.csv"))
     assert code == 0, err
     written = np.loadtxt(tmp_path / "p.csv", skiprows=1)
-    want = fastpen.Lasso(alpha=0.1).fit(X, y).predict(X[:20])
+    want = fastpen.Lasso(alpha=0.1, tol=1e-7).fit(X, y).predict(X[:20])
     np.testing.assert_allclose(written, want, rtol=1e-9)
 
 

@@ -239,7 +239,7 @@ def test_legends_carry_the_alpha_values():
     X, y, names = load_diabetes()
     path = fastpen.lasso_path(X, y, alphas=20)
     ax = plot_path(path, alpha=0.012345, feature_names=names)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["alpha = 0.0123"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["alpha = 0.01235"]
     plt.close("all")
     ax = plot_path(path, alpha=0.012345, alpha_label="CV alpha_min = 0.0123",
                    title="lasso path, diabetes: progression")
@@ -251,7 +251,7 @@ def test_legends_carry_the_alpha_values():
     est = fastpen.LassoCV(alphas=20, cv=3).fit(X, y)
     ax = plot_cv(est, title="3-fold CV, diabetes")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == \
-        [f"alpha_min = {est.alpha_:.3g}", f"alpha_1se = {est.alpha_1se_:.3g}"]
+        [f"alpha_min = {est.alpha_:.4g}", f"alpha_1se = {est.alpha_1se_:.4g}"]
     assert ax.get_title() == "3-fold CV, diabetes"
     assert len(ax.figure.axes) == 1                                # no path, no top axis
 
@@ -264,7 +264,7 @@ def test_cv_curve_from_plain_arrays():
     ax = plot_cv_curve(alphas, mean, se, alpha_min=alphas[8], n_nonzero=counts,
                        ylabel="mean squared error (leave-one-out)")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == \
-        [f"alpha_min = {alphas[8]:.3g}"]
+        [f"alpha_min = {alphas[8]:.4g}"]
     assert ax.get_ylabel() == "mean squared error (leave-one-out)"
     assert ax.get_xlabel() == X_LABEL
     np.testing.assert_allclose(ax.lines[-1].get_xdata(), np.log(alphas[8]))
