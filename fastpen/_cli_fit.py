@@ -158,6 +158,9 @@ def fit(data, args, *, n_folds, progress=None, curve_nonzeros=False):
         folds = make_folds(n, n_folds, seed=args.seed, in_order=args.folds_in_order,
                            source=data.source, default=args.cv is None)
     check_target(data)
+    # the kernels load scipy.linalg (for BLAS) on first import: not part of the fit's time
+    from . import _cv, _path, _ridge  # noqa: F401
+
     start = time.perf_counter()
     if args.model == "ridge":
         fitted = _fit_ridge(data, args, alpha, folds)
