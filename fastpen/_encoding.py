@@ -14,8 +14,9 @@ Columns
 -------
 Missing cells: a cell that is empty or one of ``NA``, ``N/A``, ``n/a``,
 ``NaN``, ``nan``, ``null``, ``NULL``, ``None``, ``?``, ``.`` (after stripping
-blanks; exactly these spellings), and NaN in arrays.  Infinite numbers
-(``inf``, ``1e999``) are errors, not missing values.
+blanks; exactly these spellings), and NaN, ``None`` or pandas' ``NA`` in
+arrays and mappings.  Infinite numbers (``inf``, ``1e999``) are errors, not
+missing values.
 
 Categorical columns (``categorical=`` of :func:`fastpen._io.load_dataset`):
 
@@ -122,7 +123,7 @@ def _scan(cells):
             except ValueError:
                 codes[i] = _TEXT
                 continue
-        elif cell is None:
+        elif cell is None or _is_pandas_na(cell):
             codes[i] = _MISSING
             continue
         elif isinstance(cell, (int, float, np.integer, np.floating)) \
@@ -142,6 +143,13 @@ def _scan(cells):
         else:
             codes[i] = _NONFINITE
     return codes, values, texts
+
+
+def _is_pandas_na(cell):
+    """Whether a cell is pandas' missing-value scalar ``pd.NA`` (the missing cells of
+    its nullable string, integer and boolean columns), told without importing pandas."""
+    kind = type(cell)
+    return kind.__name__ == "NAType" and kind.__module__.startswith("pandas")
 
 
 def _texts(cells, scan):

@@ -314,6 +314,10 @@ def _mapping_table(data, source="data"):
         raise ValueError("data has no columns")
     if len(set(names)) < len(names):
         raise ValueError("data names a column twice")
+    for name, column in zip(names, columns):
+        if isinstance(column, np.ndarray) and column.ndim != 1:
+            raise ValueError(f"column {name!r} of data must be one-dimensional, got shape "
+                             f"{column.shape}")
     lengths = {len(column) for column in columns}
     if len(lengths) > 1:
         raise ValueError(f"the columns of data have different lengths: {sorted(lengths)}")

@@ -370,3 +370,31 @@ def test_transform_of_mappings():
     assert rows.tolist() == [True, False, True] and y is None
     with pytest.raises(DataError, match="data, row 1, column 'g': level 'c'"):
         encoding.transform(_mapping_table({"v": [1, 2], "g": ["a", "c"]}))
+
+
+def test_mapping_columns_must_be_one_dimensional():
+    """A scalar or a 2-D value in a mapping is a ValueError naming the column (NumPy's
+    'len() of unsized object' or a broadcasting error before)."""
+    for value, shape in ((1.5, r"\(\)"), (np.ones((2, 2)), r"\(2, 2\)")):
+        with pytest.raises(ValueError, match=r"^column 'v' of data must be one-dimensional, "
+                                             rf"got shape {shape}$"):
+            _mapping_table({"v": value, "g": ["a", "b"]})
+
+
+def test_pandas_na_is_a_missing_cell():
+    """pd.NA (pandas' nullable string, integer and boolean columns) is a missing cell,
+    not the text '<NA>': na='drop' leaves its row out, na='error' names it."""
+    pd = pytest.importorskip("pandas")
+    encoding = Encoding([Column("g", "categorical", ("a", "b")), Column("v", "numeric")], "t")
+    frame = pd.DataFrame({"g": pd.array(["b", None, "a"], dtype="string"),
+                          "v": [1.5, 2.0, 3.0]})
+    X, rows, _ = encoding.transform(_mapping_table(frame), na="drop")
+    np.testing.assert_array_equal(X, [[0, 1, 1.5], [1, 0, 3]])
+    assert rows.tolist() == [True, False, True]
+    mapping = {"g": ["b", "a", "a"], "v": [1.5, pd.NA, 3.0]}   # pd.NA in a numeric column
+    X, rows, _ = encoding.transform(_mapping_table(mapping), na="drop")
+    np.testing.assert_array_equal(X, [[0, 1, 1.5], [1, 0, 3]])
+    assert rows.tolist() == [True, False, True]
+    with pytest.raises(DataError, match=r"^data, row 1, column 'g': <NA> is a missing value "
+                                        r"\(1 of 3 rows has one"):
+        encoding.transform(_mapping_table(frame))
