@@ -281,7 +281,8 @@ class Encoding:
         self.layout = layout
         self.target = str(target)
         if layout == "svmlight":
-            if first_index not in (0, 1) or not isinstance(width, int) or width < 1:
+            if first_index not in (0, 1) or not isinstance(width, int) or width < 1 \
+                    or isinstance(first_index, bool) or isinstance(width, bool):
                 raise ValueError("an svmlight encoding needs first_index 0 or 1 and a "
                                  "positive width")
             self.first_index, self.width = first_index, width
@@ -289,6 +290,9 @@ class Encoding:
             if self.positions is not None and any(not 0 <= p < width
                                                   for p in self.positions):
                 raise ValueError("svmlight positions must lie in [0, width)")
+            if self.positions is not None and (
+                    not self.positions or len(set(self.positions)) != len(self.positions)):
+                raise ValueError("svmlight positions must be distinct, at least one")
             self.columns = None            # made on demand: there may be millions
             self.source_columns = None
             return

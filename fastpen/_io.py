@@ -627,6 +627,11 @@ def _svmlight_dataset(text, source, target, features, drop):
             positions = _resolve_svm(features, names, source, "--features")
         if drop is not None:
             dropped = set(_resolve_svm(drop, names, source, "--drop"))
+            if features is not None:
+                both = sorted(set(positions) & dropped)
+                if both:
+                    raise ValueError("features and drop both name "
+                                     + ", ".join(repr(names[p]) for p in both))
             positions = [p for p in positions if p not in dropped]
         if not positions:
             raise DataError(f"{source}: no feature columns left")

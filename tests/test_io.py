@@ -151,6 +151,13 @@ def test_columns_of_arrays_by_index_or_name(tmp_path):
     np.testing.assert_array_equal(data.X.toarray(), [[1, 3], [4, 6]])
     with pytest.raises(DataError, match="x1 to x3"):
         load_dataset(str(tmp_path / "s.svm"), features=["x9"])
+    # features and drop naming one column, by name and by position: an error as for
+    # named columns, not a silent drop
+    with pytest.raises(ValueError, match=r"^features and drop both name 'x1'$"):
+        load_dataset(str(tmp_path / "s.svm"), features=["x1", "x2"], drop=[0])
+    with pytest.raises(ValueError, match=r"^features and drop both name 'a'$"):
+        load_dataset(_write(tmp_path / "n.csv", "a,b,t\n1,2,3\n"), features=["a", "b"],
+                     drop=[0])
 
 
 # -- categorical columns ---------------------------------------------------------------
@@ -324,6 +331,16 @@ def test_encoding_round_trips_and_rejects_malformed_dicts(penguins_path):
                                       "levels": []}]},
                    {**d, "columns": [{"name": "species", "kind": "text"}]}):
         with pytest.raises(ValueError):
+            Encoding.from_dict(broken)
+
+    sparse = {"layout": "svmlight", "target": "t", "first_index": 1, "width": 3}
+    assert Encoding.from_dict({**sparse, "positions": [2, 0]}).feature_names == ("x3", "x1")
+    for broken, message in (({**sparse, "positions": [0, 0]}, "distinct"),
+                            ({**sparse, "positions": []}, "at least one"),
+                            ({**sparse, "positions": [3]}, "lie in"),
+                            ({**sparse, "first_index": True}, "first_index 0 or 1"),
+                            ({**sparse, "width": True}, "positive width")):
+        with pytest.raises(ValueError, match=message):
             Encoding.from_dict(broken)
 
 
