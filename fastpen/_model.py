@@ -12,7 +12,7 @@ Two formats, the same content, no pickle anywhere:
 The file holds the schema name and version, fastpen's version, the time it was
 written (UTC), the model kind, alpha, l1_ratio, the options of the fit,
 coefficients and intercept, the encoded feature names, the target name, the
-:class:`~fastpen._io.Encoding` that turns a data file into those features, the
+:class:`~fastpen._encoding.Encoding` that turns a data file into those features, the
 mean and standard deviation (ddof=0) of each encoded feature in the training
 data, and the training file's name.  :func:`load_model` checks all of it; a
 defect is a :class:`~fastpen._io.DataError` naming the file.
@@ -27,7 +27,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from ._io import DataError, Encoding, _check_na, _mapping_table, load_table_for
+from ._encoding import Encoding, _check_na
+from ._io import DataError, _mapping_table, load_table_for
 from ._validation import issparse
 
 SCHEMA = "fastpen.model"

@@ -151,6 +151,13 @@ def test_columns_of_arrays_by_index_or_name(tmp_path):
     np.testing.assert_array_equal(data.X.toarray(), [[1, 3], [4, 6]])
     with pytest.raises(DataError, match="x1 to x3"):
         load_dataset(str(tmp_path / "s.svm"), features=["x9"])
+    # features and drop naming one column, by name and by position: an error as for
+    # named columns, not a silent drop
+    with pytest.raises(ValueError, match=r"^features and drop both name 'x1'$"):
+        load_dataset(str(tmp_path / "s.svm"), features=["x1", "x2"], drop=[0])
+    with pytest.raises(ValueError, match=r"^features and drop both name 'a'$"):
+        load_dataset(_write(tmp_path / "n.csv", "a,b,t\n1,2,3\n"), features=["a", "b"],
+                     drop=[0])
 
 
 # -- categorical columns ---------------------------------------------------------------
@@ -326,6 +333,16 @@ def test_encoding_round_trips_and_rejects_malformed_dicts(penguins_path):
         with pytest.raises(ValueError):
             Encoding.from_dict(broken)
 
+    sparse = {"layout": "svmlight", "target": "t", "first_index": 1, "width": 3}
+    assert Encoding.from_dict({**sparse, "positions": [2, 0]}).feature_names == ("x3", "x1")
+    for broken, message in (({**sparse, "positions": [0, 0]}, "distinct"),
+                            ({**sparse, "positions": []}, "at least one"),
+                            ({**sparse, "positions": [3]}, "lie in"),
+                            ({**sparse, "first_index": True}, "first_index 0 or 1"),
+                            ({**sparse, "width": True}, "positive width")):
+        with pytest.raises(ValueError, match=message):
+            Encoding.from_dict(broken)
+
 
 def test_transform_checks_the_columns(tmp_path, penguins_path):
     encoding = load_dataset(penguins_path, "body_mass_g", na="drop", drop=["year"]).encoding
@@ -370,3 +387,31 @@ def test_transform_of_mappings():
     assert rows.tolist() == [True, False, True] and y is None
     with pytest.raises(DataError, match="data, row 1, column 'g': level 'c'"):
         encoding.transform(_mapping_table({"v": [1, 2], "g": ["a", "c"]}))
+
+
+def test_mapping_columns_must_be_one_dimensional():
+    """A scalar or a 2-D value in a mapping is a ValueError naming the column (NumPy's
+    'len() of unsized object' or a broadcasting error before)."""
+    for value, shape in ((1.5, r"\(\)"), (np.ones((2, 2)), r"\(2, 2\)")):
+        with pytest.raises(ValueError, match=r"^column 'v' of data must be one-dimensional, "
+                                             rf"got shape {shape}$"):
+            _mapping_table({"v": value, "g": ["a", "b"]})
+
+
+def test_pandas_na_is_a_missing_cell():
+    """pd.NA (pandas' nullable string, integer and boolean columns) is a missing cell,
+    not the text '<NA>': na='drop' leaves its row out, na='error' names it."""
+    pd = pytest.importorskip("pandas")
+    encoding = Encoding([Column("g", "categorical", ("a", "b")), Column("v", "numeric")], "t")
+    frame = pd.DataFrame({"g": pd.array(["b", None, "a"], dtype="string"),
+                          "v": [1.5, 2.0, 3.0]})
+    X, rows, _ = encoding.transform(_mapping_table(frame), na="drop")
+    np.testing.assert_array_equal(X, [[0, 1, 1.5], [1, 0, 3]])
+    assert rows.tolist() == [True, False, True]
+    mapping = {"g": ["b", "a", "a"], "v": [1.5, pd.NA, 3.0]}   # pd.NA in a numeric column
+    X, rows, _ = encoding.transform(_mapping_table(mapping), na="drop")
+    np.testing.assert_array_equal(X, [[0, 1, 1.5], [1, 0, 3]])
+    assert rows.tolist() == [True, False, True]
+    with pytest.raises(DataError, match=r"^data, row 1, column 'g': <NA> is a missing value "
+                                        r"\(1 of 3 rows has one"):
+        encoding.transform(_mapping_table(frame))
