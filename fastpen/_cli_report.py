@@ -286,14 +286,14 @@ def plot_cv(image, data, fitted, args):
 # -- predict ---------------------------------------------------------------------------
 
 
-def predict(model_path, data_path, output, na):
+def predict(model_path, data_path, output, na, drop=None):
     """``fastpen predict``: one prediction per data row, as CSV (empty where a row was
     left out for a missing cell); the held-out error on stderr when the data holds the
     target column."""
     from ._model import load_model
 
     model = load_model(model_path)
-    predictions, used, y = model.predict_file(data_path, na=na)
+    predictions, used, y = model.predict_file(data_path, na=na, drop=drop or ())
     # NA (R's and pandas' missing value) keeps one line per data row: an empty line
     # would be skipped by most CSV readers and misalign the rows
     lines = ["prediction"] + ["NA" if math.isnan(v) else repr(float(v)) for v in predictions]

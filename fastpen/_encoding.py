@@ -425,7 +425,7 @@ class Encoding:
 
     # -- new data --------------------------------------------------------------------
 
-    def transform(self, table, *, na="error"):
+    def transform(self, table, *, na="error", drop=()):
         """(X, rows, y) for new data read by :func:`fastpen._io.load_table_for`.
 
         Parameters
@@ -434,6 +434,10 @@ class Encoding:
             The columns of the new data (a text file, an array, a mapping).
         na : {'error', 'drop'}
             A missing cell in a used column: an error, or the row is not encoded.
+        drop : sequence of str, default=()
+            Columns of the new data to leave out although training did not see
+            them (an identifier, say); each must be in the data and not used by
+            the model.
 
         Returns
         -------
@@ -447,7 +451,7 @@ class Encoding:
         if self.layout == "svmlight":
             raise DataError(f"{table.source}: the model was fitted on an svmlight file; "
                             "give it an svmlight file")
-        table = self._align(table)
+        table = self._align(table, drop)
         positions = [table.index(c.name) for c in self.columns]
         scans = {j: _scan(table.columns[j]) for j in positions}
         problems = []
@@ -478,10 +482,22 @@ class Encoding:
         rows = ~missing
         return _encode(self.columns, positions, scans, rows), rows, y
 
-    def _align(self, table):
+    def _align(self, table, drop=()):
         """The table after the column checks, its columns named as in training when
-        both name them by position (arrays without names)."""
+        both name them by position (arrays without names); ``drop``: extra columns
+        allowed (and not read)."""
         used = [c.name for c in self.columns]
+        drop = [str(name) for name in (drop or ())]
+        if drop and table.positional:
+            raise DataError(f"{table.source}: an array without column names: there is no "
+                            "column to drop by name")
+        for name in drop:
+            if name in used:
+                raise DataError(f"{table.source}: the model uses column {name!r}: it "
+                                "cannot be dropped")
+            if name not in table.names:
+                raise DataError(f"{table.source}: no column {name!r} to drop (columns: "
+                                f"{_listing(table.names)})")
         if table.positional and self.layout == "table":
             raise DataError(f"{table.source}: an array without column names; the model "
                             f"uses named columns: {_listing(used)}")
@@ -502,11 +518,12 @@ class Encoding:
             if name not in table.names:
                 raise DataError(f"{table.source}: column {name!r} is missing; the model "
                                 f"uses: {_listing(used)}")
-        known = set(self.source_columns)
+        known = set(self.source_columns) | set(drop)
         for name in table.names:
             if name not in known:
                 raise DataError(f"{table.source}: column {name!r} was not in the training "
-                                f"data; the model uses: {_listing(used)}")
+                                f"data (leave it out with --drop {name}); the model uses: "
+                                f"{_listing(used)}")
         return table
 
     def _transform_sparse(self, X, labels):

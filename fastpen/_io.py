@@ -665,7 +665,7 @@ def _resolve_svm(items, names, source, what):
 # -- new data for a fitted model -------------------------------------------------------
 
 
-def load_table_for(encoding, path, *, na="error"):
+def load_table_for(encoding, path, *, na="error", drop=()):
     """New data in ``path`` encoded as the model's training data was.
 
     Parameters
@@ -675,6 +675,9 @@ def load_table_for(encoding, path, *, na="error"):
     na : {'error', 'drop'}
         A missing cell in a used column: an error, or the row is left out of X
         (its place kept by ``rows``).
+    drop : sequence of str, default=()
+        Columns of the file that training did not see, to leave out (see
+        :meth:`Encoding.transform`).
 
     Returns
     -------
@@ -697,6 +700,8 @@ def load_table_for(encoding, path, *, na="error"):
         if kind != "svmlight":
             raise DataError(f"{source}: the model was fitted on an svmlight file; this is "
                             f"{'a NumPy file' if kind in ('npy', 'npz') else 'not one'}")
+        if drop:
+            raise DataError(f"{source}: an svmlight file has no named columns to drop")
         X, labels, _ = _parse_svmlight(payload, source, first=encoding.first_index,
                                        width=encoding.width)
         return encoding._transform_sparse(X, labels)
@@ -709,5 +714,5 @@ def load_table_for(encoding, path, *, na="error"):
         table = _load_npz_table(payload, source)
     else:
         table = _parse_text(payload, source, tab=_extension(source) == ".tsv")
-    return encoding.transform(table, na=na)
+    return encoding.transform(table, na=na, drop=drop)
 

@@ -215,7 +215,7 @@ class Model:
 
     # -- prediction ------------------------------------------------------------------
 
-    def predict(self, data, *, na="error"):
+    def predict(self, data, *, na="error", drop=()):
         """Predictions for new data.
 
         Parameters
@@ -227,17 +227,20 @@ class Model:
         na : {'error', 'drop'}
             A missing cell in a used column (files and mappings): an error, or no
             prediction for that row (NaN in its place).
+        drop : sequence of str, default=()
+            Columns of a file or mapping that training did not see (an identifier,
+            say), to leave out instead of refusing the data.
 
         Returns
         -------
         ndarray of shape (n,)
         """
         if isinstance(data, (str, os.PathLike)):
-            return self.predict_file(data, na=na)[0]
+            return self.predict_file(data, na=na, drop=drop)[0]
         if isinstance(data, dict) or hasattr(data, "columns"):
             _check_na(na)
             table = _mapping_table(data)
-            X, rows, _ = self.encoding.transform(table, na=na)
+            X, rows, _ = self.encoding.transform(table, na=na, drop=drop)
             return self._spread(X, rows)
         return self.predict_encoded(data)
 
@@ -255,11 +258,12 @@ class Model:
             raise ValueError("X holds NaN or infinite values")
         return linear_predictor(X, self.coef, self.intercept)
 
-    def predict_file(self, path, *, na="error"):
+    def predict_file(self, path, *, na="error", drop=()):
         """(predictions, rows, y) for a data file: predictions of shape (n_rows,),
         NaN for the rows not predicted (``rows`` False: a missing cell under
-        ``na='drop'``); ``y`` the file's target column, or None."""
-        X, rows, y = load_table_for(self.encoding, path, na=na)
+        ``na='drop'``); ``y`` the file's target column, or None.  ``drop``: as in
+        :meth:`predict`."""
+        X, rows, y = load_table_for(self.encoding, path, na=na, drop=drop)
         return self._spread(X, rows), rows, y
 
     def _spread(self, X, rows):

@@ -293,6 +293,10 @@ def _parser():
     predict.add_argument("--output", type=_predictions_file, default=None, metavar="FILE",
                          help="write the predictions to FILE (.csv) instead of standard "
                               "output")
+    predict.add_argument("--drop", type=_names, default=None, metavar="A,B,...",
+                         help="leave out these columns of DATA that the training data did "
+                              "not have (an ID column, say); other unknown columns are an "
+                              "error")
     predict.add_argument("--na", choices=("error", "drop"), default="error",
                          help="rows with a missing cell: 'error' (the default) or 'drop' "
                               "(their prediction is written as NA, one line per data row "
@@ -618,7 +622,7 @@ def _cv(args):
 def _predict(args):
     from . import _cli_report as report
 
-    report.predict(args.model, args.data, args.output, args.na)
+    report.predict(args.model, args.data, args.output, args.na, args.drop)
     return 0
 
 

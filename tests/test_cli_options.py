@@ -323,6 +323,32 @@ def test_predict_with_npz_model_and_output_file(tmp_path):
     np.testing.assert_allclose(written, want, rtol=1e-9)
 
 
+def test_predict_drops_the_extra_columns_it_is_told_to(tmp_path, capsys):
+    """A new file with a column training never saw: an error naming it and --drop; with
+    --drop NAME the predictions are those of the file without it."""
+    assert cli.main(["fit", PENGUINS, "--target", "body_mass_g", "--na", "drop",
+                     "--alpha", "5", "--save", str(tmp_path / "m.json")]) == 0
+    with open(PENGUINS) as f:
+        lines = f.read().splitlines()
+    with open(tmp_path / "new.csv", "w") as f:
+        f.write("\n".join(f"{line},{'tag' if i == 0 else i}" for i, line in enumerate(lines)))
+    capsys.readouterr()
+    assert cli.main(["predict", str(tmp_path / "m.json"), str(tmp_path / "new.csv"),
+                     "--na", "drop"]) == 1
+    err = capsys.readouterr().err
+    assert "column 'tag' was not in the training data (leave it out with --drop tag)" in err
+    assert cli.main(["predict", str(tmp_path / "m.json"), str(tmp_path / "new.csv"),
+                     "--na", "drop", "--drop", "tag"]) == 0
+    with_tag = capsys.readouterr().out
+    assert cli.main(["predict", str(tmp_path / "m.json"), PENGUINS, "--na", "drop"]) == 0
+    assert capsys.readouterr().out == with_tag
+    for drop, message in (("species", "the model uses column 'species'"),
+                          ("nope", "no column 'nope' to drop")):
+        assert cli.main(["predict", str(tmp_path / "m.json"), str(tmp_path / "new.csv"),
+                         "--na", "drop", "--drop", f"tag,{drop}"]) == 1
+        assert message in capsys.readouterr().err
+
+
 def test_stdin_is_read_when_data_is_a_dash():
     with open(PENGUINS) as f:
         text = f.read()

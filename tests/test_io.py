@@ -360,8 +360,8 @@ def test_transform_checks_the_columns(tmp_path, penguins_path):
         "missing_col.csv": (good.replace(",island", "") + row.replace(",Dream", ""),
                             "column 'island' is missing"),
         "extra.csv": (good.strip() + ",foo\n" + row.strip() + ",1\n",
-                      "column 'foo' was not in the training data; the model uses: "
-                      "species, island"),
+                      "column 'foo' was not in the training data (leave it out with "
+                      "--drop foo); the model uses: species, island"),
         "text.csv": (good + row.replace("200", "tall"),
                      "line 2, column 'flipper_length_mm': 'tall' is not a number"),
         "na.csv": (good + row.replace("45", "NA"),
