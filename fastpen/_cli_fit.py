@@ -9,7 +9,7 @@ choices, which the library leaves to the caller, are made here:
 - folds drawn at random (glmnet's ``cv.glmnet`` draws fold ids at random), from
   a seed that is printed so the split can be repeated; ``--folds-in-order``
   cuts contiguous blocks as scikit-learn's ``KFold()`` does;
-- glmnet's default grid length: the smallest alpha is 1e-4 alpha_max when there
+- glmnet's default grid span: the smallest alpha is 1e-4 alpha_max when there
   are more rows than features, 1e-2 alpha_max otherwise;
 - ridge's grid from the spectrum of X (:func:`fastpen._ridge.ridge_alpha_grid`);
 - a chosen alpha at an end of its grid is reported with the option to change.
@@ -66,10 +66,6 @@ class Fitted:
     eps: float = None
     time_s: float = 0.0
     notes: list = field(default_factory=list)   # messages for stderr
-
-    @property
-    def chosen_by(self):
-        return None if self.curve is None else f"{self.curve.how} CV"
 
 
 def l1_ratio_of(model, l1_ratio):
@@ -171,7 +167,7 @@ def fit(data, args, *, n_folds, progress=None, curve_nonzeros=False):
     fitted.time_s = time.perf_counter() - start
     fitted.folds = folds
     if fitted.curve is not None and len(fitted.curve.alphas) > 1:
-        _note_grid_edge(fitted, args)
+        _note_grid_edge(fitted)
     return fitted
 
 
@@ -263,7 +259,7 @@ def dev_ratio(X, y, coefs, intercepts):
     return 1.0 - rss / tss if tss > 0 else np.zeros(len(intercepts))
 
 
-def _note_grid_edge(fitted, args):
+def _note_grid_edge(fitted):
     """A warning when the CV alpha is at an end of its grid with the error still falling
     there (the library's rule, :func:`fastpen._cv.grid_edges`), naming the option to
     change.  The largest alpha of lasso / elastic net's automatic grid is alpha_max,
@@ -271,10 +267,9 @@ def _note_grid_edge(fitted, args):
     curve = fitted.curve
     what = f"the alpha chosen by {curve.how} CV ({fitted.alpha:.4g})"
     if curve.at_edge == "smallest" and fitted.model == "ridge":
-        fitted.notes.append(f"warning: {what} is the smallest of the grid, where no "
-                            "direction of the data is shrunk by more than 1%, and the CV "
-                            "error was still falling there: cross-validation prefers "
-                            "(almost) no penalty")
+        fitted.notes.append(f"warning: {what} is the smallest of the grid, where ridge "
+                            "is practically least squares, and the CV error was still "
+                            "falling there: cross-validation prefers (almost) no penalty")
     elif curve.at_edge == "smallest":
         fitted.notes.append(f"warning: {what} is the smallest of the grid and the CV error "
                             "was still falling there: to look further, lower --eps (now "
