@@ -251,7 +251,7 @@ def _parser():
                           description="Fit the model along the whole alpha grid and print "
                                       "the path (alpha, nonzero coefficients, %dev, the "
                                       "features entering and leaving); --plot draws the "
-                                      "coefficients against log(alpha), as glmnet's "
+                                      "coefficients against ln(alpha), as glmnet's "
                                       "plot.glmnet.")
     path.add_argument("--plot", type=_image_file, default=None, metavar="IMAGE",
                       help="draw the path into IMAGE (.png, .pdf, .svg, ...)")
