@@ -227,7 +227,7 @@ def standardized(X):
 
 
 def _fit_ridge(data, args, alpha, folds):
-    from ._ridge import ridge_alpha_grid, ridge_cv_curve, ridge_path
+    from ._ridge import ridge_cv_curve, ridge_path
 
     X, y = data.X, data.y
     Xr, sd = standardized(X) if args.standardize else (X, None)
@@ -236,8 +236,8 @@ def _fit_ridge(data, args, alpha, folds):
         res = ridge_path(Xr, y, [alpha], n_threads=args.threads)
         return Fitted("ridge", 0.0, float(alpha), scale(res.coefs[0]),
                       float(res.intercepts[0]))
-    grid = ridge_alpha_grid(Xr, args.n_alphas, n_threads=args.threads)
-    cv = ridge_cv_curve(Xr, y, grid, folds=None if folds is None else folds.pairs,
+    # an int: the spectral grid (ridge_alpha_grid), from the decomposition LOO uses too
+    cv = ridge_cv_curve(Xr, y, args.n_alphas, folds=None if folds is None else folds.pairs,
                         n_threads=args.threads, warn_edges=False)
     curve = Curve(np.asarray(cv.alphas, dtype=np.float64), cv.mean, cv.se,
                   int(cv.alpha_index), int(cv.alpha_1se_index),
