@@ -49,7 +49,6 @@ class Curve:
     how: str                  # "5-fold" or "leave-one-out"
     at_edge: str = None       # "smallest" / "largest": chosen at that end, error falling
     n_nonzero: np.ndarray = None     # (m,) nonzero coefficients of the whole-data fits
-    dev_ratio: np.ndarray = None
 
 
 @dataclass
@@ -143,8 +142,8 @@ def fit(data, args, *, n_folds, progress=None, curve_nonzeros=False):
     """Fit ``args.model`` on ``data``: at ``args.alpha`` when given, else at the alpha
     chosen by ``n_folds``-fold CV (ridge: leave-one-out when ``n_folds`` is None).
 
-    ``curve_nonzeros``: also fit the whole data along the CV grid, for the nonzero
-    counts (and %dev) of the curve's table and plot.
+    ``curve_nonzeros``: also fit the whole data along the lasso / enet CV grid, for
+    the nonzero counts of the curve's table and plot.
     """
     l1 = l1_ratio_of(args.model, args.l1_ratio)
     n, p = data.X.shape
@@ -200,7 +199,7 @@ def _fit_enet_cv(data, args, l1, eps, folds, progress, curve_nonzeros):
     if curve_nonzeros:
         path = enet_path(data.X, data.y, l1_ratio=l1, alphas=curve.alphas,
                          **_solver_kwargs(args))
-        curve.n_nonzero, curve.dev_ratio = path.df, path.dev_ratio
+        curve.n_nonzero = path.df
     return Fitted(args.model, l1, float(cv.alpha[0]), cv.coefs[0], float(cv.intercepts[0]),
                   curve=curve, eps=eps)
 
@@ -243,12 +242,11 @@ def _fit_ridge(data, args, alpha, folds):
                   int(cv.alpha_index), int(cv.alpha_1se_index),
                   "leave-one-out" if folds is None else f"{folds.n_folds}-fold",
                   at_edge=_edge(cv.at_smallest, cv.at_largest))
-    path = ridge_path(Xr, y, curve.alphas, n_threads=args.threads)
-    coefs = scale(path.coefs)
-    curve.n_nonzero = np.count_nonzero(coefs, axis=1)
-    curve.dev_ratio = dev_ratio(X, y, coefs, path.intercepts)
-    return Fitted("ridge", 0.0, float(curve.alphas[curve.best]), coefs[curve.best],
-                  float(path.intercepts[curve.best]), curve=curve)
+    res = ridge_path(Xr, y, [cv.alpha], n_threads=args.threads)
+    coef = scale(res.coefs[0])
+    # ridge zeroes no coefficient but a constant column's, at every alpha alike
+    curve.n_nonzero = np.full(curve.alphas.size, np.count_nonzero(coef))
+    return Fitted("ridge", 0.0, float(cv.alpha), coef, float(res.intercepts[0]), curve=curve)
 
 
 def dev_ratio(X, y, coefs, intercepts):

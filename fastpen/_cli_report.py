@@ -287,7 +287,7 @@ def plot_cv(image, data, fitted, args):
 
 
 def predict(model_path, data_path, output, na, drop=None):
-    """``fastpen predict``: one prediction per data row, as CSV (empty where a row was
+    """``fastpen predict``: one prediction per data row, as CSV (NA where a row was
     left out for a missing cell); the held-out error on stderr when the data holds the
     target column."""
     from ._model import load_model

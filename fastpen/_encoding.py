@@ -123,6 +123,10 @@ def _scan(cells):
             except ValueError:
                 codes[i] = _TEXT
                 continue
+            if math.isnan(value):           # NAN, -nan, ...: other spellings of NaN
+                codes[i] = _MISSING
+                texts[i] = None
+                continue
         elif cell is None or _is_pandas_na(cell):
             codes[i] = _MISSING
             continue
@@ -454,6 +458,12 @@ class Encoding:
         table = self._align(table, drop)
         positions = [table.index(c.name) for c in self.columns]
         scans = {j: _scan(table.columns[j]) for j in positions}
+        missing = np.zeros(table.n_rows, dtype=bool)
+        for j in positions:
+            missing |= scans[j][0] == _MISSING
+        # under na='drop' a row with a missing cell is not encoded: its other cells
+        # (a level training never saw, say) are not checked either
+        checked = ~missing if na == "drop" else np.ones(table.n_rows, dtype=bool)
         problems = []
         for column, j in zip(self.columns, positions):
             codes = scans[j][0]
@@ -464,7 +474,7 @@ class Encoding:
                 known = set(column.levels)
                 texts = _texts(table.columns[j], scans[j])
                 scans[j] = scans[j][:2] + (texts,)
-                for row in np.flatnonzero(codes != _MISSING):
+                for row in np.flatnonzero((codes != _MISSING) & checked):
                     if texts[row] not in known:
                         problems.append((row, j, _unseen_level(table, j, row, column)))
                         break
@@ -474,9 +484,6 @@ class Encoding:
             codes, y, _ = _scan(table.columns[t])
             _target_problems(table, t, codes, problems)
         _raise_first(problems)
-        missing = np.zeros(table.n_rows, dtype=bool)
-        for j in positions:
-            missing |= scans[j][0] == _MISSING
         if missing.any() and na == "error":
             _raise_missing(table, positions, scans, missing)
         rows = ~missing

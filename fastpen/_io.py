@@ -504,8 +504,8 @@ def load_dataset(path=None, target=None, *, features=None, drop=None, categorica
         names, or 0-based indices.  Both may be given if they name different
         columns; neither may name the target.
     categorical : 'auto', 'none' or list of str
-        Which columns to one-hot encode (see :mod:`fastpen._encoding`).  Text
-        files only.
+        Which columns to one-hot encode (see :mod:`fastpen._encoding`): text and
+        NumPy files (an svmlight file's columns are numeric).
     na : {'error', 'drop'}
         A missing cell in a used column or the target: an error, or its row is
         dropped.

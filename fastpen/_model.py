@@ -54,24 +54,16 @@ def linear_predictor(X, coef, intercept):
 def column_statistics(X):
     """(mean, standard deviation) of each column of X, ddof=0, dense or sparse.
 
-    The deviation sums squared differences from the mean (not E[x^2] - mean^2,
-    which loses every digit for a column with a large mean)."""
-    n = X.shape[0]
-    if not issparse(X):
-        X = np.asarray(X, dtype=np.float64)
-        mean = X.mean(axis=0)
-        return mean, np.sqrt(((X - mean) ** 2).mean(axis=0))
-    import scipy.sparse as sp  # already imported: X is sparse
+    The library's column statistics (:func:`fastpen._path.column_stats`, the
+    ones ``standardize=True`` uses): the deviation sums squared differences
+    from the mean, exact for a column with a large mean."""
+    from ._path import column_stats
+    from ._validation import check_array_2d
 
-    X = sp.csc_matrix(X, dtype=np.float64)
-    p = X.shape[1]
-    mean = np.asarray(X.sum(axis=0)).ravel() / n
-    counts = np.diff(X.indptr)
-    column = np.repeat(np.arange(p), counts)           # the column of each stored value
-    squares = np.bincount(column, weights=(X.data - mean[column]) ** 2, minlength=p)
-    # each implicit zero of a column differs from its mean by -mean
-    squares += (n - counts) * mean ** 2
-    return mean, np.sqrt(squares / n)
+    X = check_array_2d(X)
+    mean, norm2 = column_stats(X, np.empty(0), True, 1)[:2]
+    return (np.asarray(mean, dtype=np.float64),
+            np.sqrt(np.asarray(norm2, dtype=np.float64) / X.shape[0]))
 
 
 class Model:
@@ -346,9 +338,9 @@ def load_model(path):
     else:
         try:
             d = json.loads(content.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise DataError(f"{path}: not a fastpen model file (neither JSON nor .npz: "
-                            f"{exc})") from None
+                            f"{exc or 'nested too deeply'})") from None
     if not isinstance(d, dict) or d.get("schema") != SCHEMA:
         raise DataError(f"{path}: not a fastpen model file (no schema {SCHEMA!r})")
     version = d.get("schema_version")

@@ -462,12 +462,15 @@ class LeaveOneOut:
         if dec is None:       # or this design's, already made (its mode: n >= p or not)
             dec = Decomposition(design, "primal" if n >= p else "dual")
         self.decomposition = dec
+        # directions of eigenvalue ~0 (the intercept's r in the dual, collinear columns)
+        # are not penalised directions: kept, a tiny alpha would shrink them by
+        # mu / (mu + alpha) with mu at rounding level
+        keep = dec.eigvals > 1e-12 * max(dec.eigvals[-1], np.finfo(float).tiny)
+        self.mu = dec.eigvals[keep]
         if n >= p:    # U = X~ V diag(1/sqrt(lam)) from X~^T X~ = V diag(lam) V^T
-            keep = dec.eigvals > 1e-12 * max(dec.eigvals[-1], np.finfo(float).tiny)
-            self.mu = dec.eigvals[keep]
             self.U = design.x(dec.vectors[:, keep] / np.sqrt(self.mu))
         else:
-            self.mu, self.U = dec.eigvals, dec.vectors
+            self.U = dec.vectors[:, keep]
         U2 = self.U ** 2
         s = design.sw if design.sw.size else np.ones(n)
         lever0 = s / s.sum() if design.fit_intercept else np.zeros(n)
@@ -772,7 +775,7 @@ def _filter_basis(eigvals, alphas, dtype, max_gain=np.inf):
     need no such limit.)
     """
     m = alphas.size
-    if m < 4 or np.any(alphas <= 0):
+    if m < 4 or eigvals.size == 0 or np.any(alphas <= 0):
         return None
     filt = 1.0 / (eigvals[None, :] + alphas[:, None])
     scale = filt.max(axis=1)
@@ -1005,6 +1008,11 @@ def ridge_cv_curve(X, y, alphas, *, folds=None, fit_intercept=True, sample_weigh
         folds = check_folds(folds, n)
         if len(folds) < 2:
             raise ValueError(f"Cross-validation needs at least 2 folds, got {len(folds)}.")
+        if sample_weight is not None:
+            weights = np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n,))
+            if any(not np.any(weights[test] > 0) for _, test in folds):
+                raise ValueError("A cross-validation fold has no held-out row of positive "
+                                 "weight: its error is undefined.")
     with blas_threads(n_threads):
         n_threads = effective_n_threads(n_threads)
         if folds is None:

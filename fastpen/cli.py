@@ -13,9 +13,12 @@ bundled diabetes data, printed as a table.  Subcommands:
 DATA is a CSV/TSV file with a header, a ``.npy``/``.npz`` file or an
 svmlight/libsvm file, ``-`` for standard input (see :mod:`fastpen._io`);
 without it, the bundled diabetes data.  The fits are in :mod:`fastpen._cli_fit`,
-the tables, plots and files in :mod:`fastpen._cli_report`.  Exit status: 0 success, 1 a data error (a one-line message
-naming the file, line and column), 2 a usage error (matplotlib missing for
-``--plot`` included); 130 after Ctrl-C.
+the tables, plots and files in :mod:`fastpen._cli_report`.
+
+Exit status: 0 success, 1 a data error (a one-line message naming the file,
+line and column), 2 a usage error (matplotlib missing for ``--plot``
+included); 130 after Ctrl-C; 141 when the output pipe closes early
+(``fastpen path | head``).
 """
 import argparse
 import json

@@ -379,3 +379,40 @@ def test_ridgecv_warns_at_either_end_but_not_on_a_flat_curve(strict):
             X, np.column_stack([signal, y]))
     # a constant target: every alpha fits the same model, no end is better
     fastpen.RidgeCV(alphas=[0.1, 1.0, 10.0]).fit(X, np.full(len(y), 3.0))
+
+
+# ------------------------------------------------------------------ review regressions
+
+
+def test_ridge_cv_curve_on_columns_without_variation():
+    """An X whose columns are constant has an empty centred spectrum: the curve is the
+    intercept-only error at every alpha, not a crash in the basis filters."""
+    y = np.arange(6.0)
+    curve = ridge_cv_curve(np.ones((6, 1)), y, 5, warn_edges=False)
+    loo = np.mean([(y[i] - np.delete(y, i).mean()) ** 2 for i in range(6)])
+    np.testing.assert_allclose(curve.mean, loo, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5, 7])
+def test_wide_leave_one_out_at_tiny_alphas_equals_refits(seed):
+    """p > n: the intercept's direction (eigenvalue ~0 of the centred kernel matrix) is
+    not a penalised direction; kept, an alpha near rounding level shrank it and the LOO
+    errors collapsed to ~1e-20."""
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((5, 20)), rng.standard_normal(5)
+    alphas = np.array([1e-8, 1e-2, 1.0])
+    curve = ridge_cv_curve(X, y, alphas, warn_edges=False)
+    brute = [np.mean([(fastpen.Ridge(alpha=a).fit(np.delete(X, i, 0), np.delete(y, i))
+                       .predict(X[i:i + 1])[0] - y[i]) ** 2 for i in range(5)])
+             for a in alphas]
+    np.testing.assert_allclose(curve.mean, brute, rtol=1e-6)
+
+
+def test_a_fold_without_held_out_weight_is_named():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((12, 3)), rng.standard_normal(12)
+    weights = np.ones(12)
+    weights[:4] = 0.0
+    folds = [(np.arange(4, 12), np.arange(4)), (np.arange(4), np.arange(4, 12))]
+    with pytest.raises(ValueError, match="no held-out row of positive weight"):
+        ridge_cv_curve(X, y, [1.0, 0.1], folds=folds, sample_weight=weights)

@@ -415,3 +415,32 @@ def test_pandas_na_is_a_missing_cell():
     with pytest.raises(DataError, match=r"^data, row 1, column 'g': <NA> is a missing value "
                                         r"\(1 of 3 rows has one"):
         encoding.transform(_mapping_table(frame))
+
+
+def test_other_spellings_of_nan_are_missing_cells(tmp_path):
+    """NAN or -nan parse as float NaN: missing cells (they were called infinite)."""
+    path = tmp_path / "nan.csv"
+    path.write_text("a,b,y\n1,2,3\nNAN,1,4\n2,-nan,5\n3,1,6\n")
+    with pytest.raises(DataError, match="line 3, column 'a'.*missing"):
+        load_dataset(str(path))
+    data = load_dataset(str(path), na="drop")
+    assert data.n_rows_dropped == 2
+    assert data.missing_by_column.get("a") == 1 and data.missing_by_column.get("b") == 1
+
+
+def test_predicting_the_training_file_after_dropping_rows(tmp_path):
+    """A level seen only in a row --na drop left out of training: predicting the same
+    file with --na drop leaves that row out again instead of calling the level unknown."""
+    from fastpen._model import Model
+
+    path = tmp_path / "catna.csv"
+    path.write_text("c,x,y\na,1,2\nb,2,3\na,3,5\nb,4,4\nz,NA,7\na,5,6\n")
+    data = load_dataset(str(path), na="drop")
+    assert "c=z" not in data.feature_names
+    model = Model(coef=np.ones(len(data.feature_names)), intercept=0.0,
+                  feature_names=list(data.feature_names), target_name="y",
+                  encoding=data.encoding)
+    predictions = model.predict(str(path), na="drop")
+    assert np.isnan(predictions[4]) and np.isfinite(np.delete(predictions, 4)).all()
+    with pytest.raises(DataError, match="line 6, column 'c': level 'z'"):
+        model.predict(str(path))                  # na='error': every row is checked

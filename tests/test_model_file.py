@@ -54,7 +54,7 @@ def test_save_load_round_trip_is_bitwise(tmp_path, penguins, ext):
     assert loaded.options["seed"] == 3 and loaded.options["tol"] == estimator.tol
     assert loaded.source == PENGUINS and loaded.fastpen_version == fastpen.__version__
     assert loaded.created == model.created
-    np.testing.assert_array_equal(loaded.column_mean, data.X.mean(axis=0))
+    np.testing.assert_allclose(loaded.column_mean, data.X.mean(axis=0), rtol=1e-14)
     np.testing.assert_allclose(loaded.column_sd, data.X.std(axis=0), rtol=1e-14)
     # Bitwise: the same doubles (JSON writes repr, npz the raw bytes) go through the
     # same function, linear_predictor, on the same X read from the same file.
@@ -280,3 +280,20 @@ def test_model_and_load_model_are_public_and_lazy():
             "assert 'fastpen._io' not in sys.modules")
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+
+
+def test_column_statistics_of_a_sparse_matrix_without_entries():
+    """An svmlight file whose rows hold no feature: zero means and deviations (the
+    bincount of no weights was an integer array, and adding floats to it raised)."""
+    import scipy.sparse as sp
+
+    mean, sd = column_statistics(sp.csr_matrix((3, 2)))
+    assert mean.dtype == sd.dtype == np.float64
+    np.testing.assert_array_equal(mean, 0.0)
+    np.testing.assert_array_equal(sd, 0.0)
+
+
+def test_a_deeply_nested_model_file_is_a_data_error(tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DataError, match="not a fastpen model file"):
+        load_model(tmp_path / "deep.json")
