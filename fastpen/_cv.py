@@ -23,7 +23,7 @@ from ._multi import (
     warn_unconverged,
 )
 from ._path import _alpha_grid, check_grid_possible, use_gram
-from ._validation import check_alphas, check_finite_fit, check_scalar
+from ._validation import check_alphas, check_finite_fit, check_scalar, is_grid_size
 
 __all__ = ["CVPaths", "CVResult", "cross_validate_enet", "cv_paths", "grid_edges",
            "select_alpha", "target_grids", "warn_grid_edge"]
@@ -324,7 +324,7 @@ def grid_edges(grids, errors, alpha_index, *, largest_is_null=False, null_fit=No
 def enet_lower_hint(alphas, eps):
     """What widens a lasso / elastic-net grid downwards, for :func:`warn_grid_edge`:
     ``alphas`` and ``eps`` as the caller was given them."""
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
+    if is_grid_size(alphas):
         return f"lower eps (now {eps:g}) or give smaller alphas"
     return "give smaller alphas"
 
@@ -486,8 +486,7 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
         solver = _SolverOptions.check(1e-4, 1000, "cyclic", None, None, False)
     penalty = {} if penalty is None else dict(penalty)
     penalty.setdefault("positive", solver.positive)
-    automatic = isinstance(alphas, numbers.Integral) and not isinstance(alphas,
-                                                                          (bool, np.bool_))
+    automatic = is_grid_size(alphas)
     l1_ratios = check_l1_ratios(l1_ratios)
     if np.ndim(Y) == 1:
         Y = np.asarray(Y).reshape(-1, 1)

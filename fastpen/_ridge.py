@@ -31,7 +31,7 @@ from ._threads import blas_threads, effective_n_threads, holds_threads
 from ._path import _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import (
     ScaleError, check_array_2d, check_bool, check_finite_fit, check_sample_weight, check_target,
-    issparse, kernel_csc)
+    is_grid_size, issparse, kernel_csc)
 
 __all__ = ["RidgeCVCurve", "RidgePath", "ridge_alpha_grid", "ridge_cv_curve", "ridge_path"]
 
@@ -989,15 +989,13 @@ def ridge_cv_curve(X, y, alphas, *, folds=None, fit_intercept=True, sample_weigh
     -------
     RidgeCVCurve
     """
-    import numbers
-
     from ._cv import check_folds, grid_edges, warn_grid_edge
 
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     X = check_array_2d(X)
     Y, one = check_targets_any(y, X.shape[0])
     n = X.shape[0]
-    automatic = isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool)
+    automatic = is_grid_size(alphas)
     if automatic:
         from ._validation import check_scalar
 

@@ -369,6 +369,12 @@ def check_alphas(alphas, name="alphas"):
     return np.sort(arr)[::-1].copy()
 
 
+def is_grid_size(alphas):
+    """Whether ``alphas`` asks for an automatic grid (an integer count) rather than
+    giving the alphas: any integer but a boolean."""
+    return isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_))
+
+
 def check_bool(value, name):
     """Accept Python and NumPy booleans only."""
     if not isinstance(value, (bool, np.bool_)):

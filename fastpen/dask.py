@@ -219,17 +219,15 @@ def _alpha_plan(kwargs, k):
     """(kwargs without the grid, the grid of targets [s:e], whether one grid serves
     all targets, the number of alphas), as the local enet_path reads alphas and
     n_alphas: an int, a 1-D grid, or one grid per target (k, m), checked here."""
-    import numbers
-
     from ._multi import check_target_alphas
-    from ._validation import check_alphas, check_scalar
+    from ._validation import check_alphas, check_scalar, is_grid_size
 
     kwargs = dict(kwargs)
     alphas = kwargs.pop("alphas", 100)
     n_alphas = kwargs.pop("n_alphas", None)
     if n_alphas is not None:        # a count, never a grid (as in the local enet_path)
         alphas = check_scalar(n_alphas, "n_alphas", "int", low=1)
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
+    if is_grid_size(alphas):
         return kwargs, (lambda s, e: alphas), False, int(alphas)
     if np.ndim(alphas) <= 1:
         grid = check_alphas(alphas)
@@ -500,14 +498,13 @@ def _edges(out, alphas, eps):
     """Which targets' alphas sit at an end of their grid (fastpen._cv.grid_edges), with
     one GridEdgeWarning for all of them, issued here, on the client (a warning in a
     task would stay in the worker's log)."""
-    import numbers
-
     from ._cv import _fold_mean_se, enet_lower_hint, grid_edges, warn_grid_edge
+    from ._validation import is_grid_size
 
     li, ai = out["l1_index"], out["alpha_index"]
     targets = np.arange(li.size)
     mean = _fold_mean_se(out["mse_path"])[0]                 # (L, m, k)
-    automatic = isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool)
+    automatic = is_grid_size(alphas)
     at_low, at_high = grid_edges(out["alphas"][li, targets], mean[li, :, targets], ai,
                                  largest_is_null=automatic,
                                  null_fit=~np.any(out["coef"] != 0, axis=1))
