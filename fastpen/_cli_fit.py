@@ -249,14 +249,6 @@ def _fit_ridge(data, args, alpha, folds):
     return Fitted("ridge", 0.0, float(cv.alpha), coef, float(res.intercepts[0]), curve=curve)
 
 
-def dev_ratio(X, y, coefs, intercepts):
-    """Fraction of the variance of y explained by each row of ``coefs``."""
-    fitted = np.asarray(X @ coefs.T) + intercepts                     # (n, m)
-    tss = float(np.sum((y - y.mean()) ** 2))
-    rss = np.sum((y[:, None] - fitted) ** 2, axis=0)
-    return 1.0 - rss / tss if tss > 0 else np.zeros(len(intercepts))
-
-
 def _note_grid_edge(fitted):
     """A warning when the CV alpha is at an end of its grid with the error still falling
     there (the library's rule, :func:`fastpen._cv.grid_edges`), naming the option to

@@ -140,7 +140,7 @@ def save_model(path, data, fitted, args):
 
 def fit_path(data, args):
     """The whole path on the data, in the features' own units."""
-    from ._cli_fit import check_target, default_eps, dev_ratio, l1_ratio_of, standardized
+    from ._cli_fit import check_target, default_eps, l1_ratio_of, standardized
 
     check_target(data)
     l1 = l1_ratio_of(args.model, args.l1_ratio)
@@ -168,6 +168,14 @@ def fit_path(data, args):
     path.time_s = time.perf_counter() - start
     path.l1_ratio = l1
     return path
+
+
+def dev_ratio(X, y, coefs, intercepts):
+    """Fraction of the variance of y explained by each row of ``coefs``."""
+    fitted = np.asarray(X @ coefs.T) + intercepts                     # (n, m)
+    tss = float(np.sum((y - y.mean()) ** 2))
+    rss = np.sum((y[:, None] - fitted) ** 2, axis=0)
+    return 1.0 - rss / tss if tss > 0 else np.zeros(len(intercepts))
 
 
 def _changes(names, before, after):

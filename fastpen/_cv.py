@@ -182,10 +182,11 @@ def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
     return np.broadcast_to(grid, (L, k, grid.size)).copy()
 
 
-def select_alpha(mse, per_target):
+def select_alpha(mse, per_target, mean_se=None):
     """Index (l1_ratio, alpha) of the smallest mean held-out error, and the 1-SE alpha.
 
-    ``mse`` (L, m, F, k).  Returns arrays (k,) of l1_ratio indices, alpha
+    ``mse`` (L, m, F, k); ``mean_se``: its :func:`_fold_mean_se`, when the caller has
+    it already.  Returns arrays (k,) of l1_ratio indices, alpha
     indices and 1-SE alpha indices: per target, or the same for every target
     when the mean error over targets is minimised (``per_target=False``).
     The 1-SE alpha is the largest alpha (smallest index) of the chosen
@@ -193,7 +194,7 @@ def select_alpha(mse, per_target):
     the minimum (glmnet's lambda.1se).
     """
     L, m, F, k = mse.shape
-    mean, se = _fold_mean_se(mse)                            # (L, m, k) each
+    mean, se = _fold_mean_se(mse) if mean_se is None else mean_se      # (L, m, k) each
     if not per_target:
         crit = mean.mean(axis=2)
         li, ai = np.unravel_index(np.argmin(crit), crit.shape)
@@ -294,26 +295,24 @@ def grid_edges(grids, errors, alpha_index, *, largest_is_null=False, null_fit=No
     grids = np.asarray(grids, dtype=np.float64)
     errors = np.asarray(errors, dtype=np.float64)
     alpha_index = np.asarray(alpha_index, dtype=np.intp)
-    k = grids.shape[0]
-    at_smallest, at_largest = np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
-    for t in range(k):
-        order = np.argsort(grids[t], kind="stable")             # increasing alphas
-        g, e = grids[t, order], errors[t, order]
-        pos = int(np.flatnonzero(order == alpha_index[t])[0])
-        chosen = e[pos]
-        tied = np.abs(e - chosen) <= _TIE_RTOL * np.maximum(np.abs(e), np.abs(chosen))
-        tied |= g == g[pos]                     # a repeated alpha is the same alpha
-        if g[0] == g[-1] or not np.isfinite(chosen):
-            continue
-        # the flat run of the chosen alpha's error, in grid order
-        lo = pos
-        while lo > 0 and tied[lo - 1]:
-            lo -= 1
-        hi = pos
-        while hi < g.size - 1 and tied[hi + 1]:
-            hi += 1
-        at_smallest[t] = lo == 0 and hi < g.size - 1 and e[hi + 1] > chosen
-        at_largest[t] = hi == g.size - 1 and lo > 0 and e[lo - 1] > chosen
+    k, m = grids.shape
+    rows = np.arange(k)[:, None]
+    order = np.argsort(grids, axis=1, kind="stable")            # increasing alphas
+    g, e = grids[rows, order], errors[rows, order]
+    pos = np.argmax(order == alpha_index[:, None], axis=1)      # the choice, sorted
+    chosen, chosen_g = e[rows[:, 0], pos][:, None], g[rows[:, 0], pos][:, None]
+    tied = np.abs(e - chosen) <= _TIE_RTOL * np.maximum(np.abs(e), np.abs(chosen))
+    tied |= g == chosen_g                       # a repeated alpha is the same alpha
+    # the flat run of the chosen error reaches an end when the run of ties counted
+    # from that end passes the choice; the first value past the run must be higher
+    from_low = np.cumprod(tied, axis=1).sum(axis=1)
+    from_high = np.cumprod(tied[:, ::-1], axis=1).sum(axis=1)
+    chosen = chosen[:, 0]
+    usable = (g[:, 0] < g[:, -1]) & np.isfinite(chosen)
+    past_low = e[rows[:, 0], np.minimum(from_low, m - 1)]
+    past_high = e[rows[:, 0], np.maximum(m - 1 - from_high, 0)]
+    at_smallest = usable & (from_low > pos) & (from_low < m) & (past_low > chosen)
+    at_largest = usable & (from_high > m - 1 - pos) & (from_high < m) & (past_high > chosen)
     if largest_is_null:
         at_largest[:] = False
     if null_fit is not None:
@@ -494,12 +493,12 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
                    fit_intercept=fit_intercept, sample_weight=sample_weight, solver=solver,
                    penalty=penalty, precompute=precompute, shared_grid=not per_target,
                    verbose=verbose)
-    li, ai, one = select_alpha(cvp.mse, per_target)
+    mean, se = _fold_mean_se(cvp.mse)                       # (L, m, k)
+    li, ai, one = select_alpha(cvp.mse, per_target, mean_se=(mean, se))
     k = cvp.Y.shape[1]
     targets = np.arange(k)
     best = cvp.alphas[li, targets, ai]
     coefs, intercepts, gaps, n_iter = refit(cvp, best, l1_ratios[li], solver, precompute)
-    mean, se = _fold_mean_se(cvp.mse)                       # (L, m, k)
     null = ~np.any(coefs != 0, axis=1)                      # (k,)
     if per_target:
         curves = mean[li, :, targets]                        # (k, m)

@@ -865,10 +865,8 @@ def ridge_alpha_grid(X, n_alphas=100, *, fit_intercept=True, sample_weight=None,
     with blas_threads(n_threads):
         design = _Design(X, np.zeros((X.shape[0], 1)), sample_weight, fit_intercept,
                          effective_n_threads(n_threads))
-        if _mode(design) == "cg":
-            eigvals = None
-        else:
-            eigvals = Decomposition(design, _mode(design)).eigvals
+        mode = _mode(design)
+        eigvals = None if mode == "cg" else Decomposition(design, mode).eigvals
     return _spectral_grid(design, eigvals, n_alphas)
 
 
@@ -878,20 +876,19 @@ def _spectral_grid(design, eigvals, n_alphas):
     bottom = None
     if eigvals is None:
         trace = float(np.sum(design.prob.x_norm2)) * design.scale
-        top, bottom = trace, _FALLBACK_RATIO * trace
+        bottom = _FALLBACK_RATIO * trace
     else:
         lam = np.sort(np.asarray(eigvals, dtype=np.float64))[::-1] * design.scale
-        trace, lam_max = float(lam.sum()), float(lam[0]) if lam.size else 0.0
-        top = trace
+        trace, lam_max = float(lam.sum()), float(lam[0])
         if lam_max > 0:
             rank = int(np.count_nonzero(lam > max(design.X.shape) * np.finfo(float).eps
                                         * lam_max))
-            bottom = min(_alpha_at_df(lam, rank - _DF_BELOW_RANK, _FLOOR * lam_max, top),
-                         top * 10.0 ** -_MIN_DECADES)
+            bottom = min(_alpha_at_df(lam, rank - _DF_BELOW_RANK, _FLOOR * lam_max, trace),
+                         trace * 10.0 ** -_MIN_DECADES)
             bottom = max(bottom, _FLOOR * lam_max)
     if bottom is None or not (np.isfinite(trace) and trace > 0):
-        top, bottom = 1.0, 1e-4            # no variation: every alpha fits w = 0
-    return np.geomspace(top, bottom, n_alphas)
+        return np.geomspace(1.0, 1e-4, n_alphas)   # no variation: every alpha fits w = 0
+    return np.geomspace(trace, bottom, n_alphas)   # df(trace) < 1 (see ridge_alpha_grid)
 
 
 def _alpha_at_df(lam, df, low, high):

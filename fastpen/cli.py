@@ -422,8 +422,9 @@ def _check_files(args):
             return os.path.samefile(a, b)
         return os.path.realpath(a) == os.path.realpath(b)
 
-    inputs = [("DATA", getattr(args, "data", None))] + ([("MODEL", args.model)]
-                                      if args.command == "predict" else [])
+    inputs = [("DATA", getattr(args, "data", None))]
+    if args.command == "predict":
+        inputs.append(("MODEL", args.model))
     inputs = [(what, path) for what, path in inputs if path not in (None, "-")]
     outputs = [(f"--{name}", getattr(args, name, None)) for name in ("output", "save", "plot")]
     outputs = [(option, path) for option, path in outputs if path is not None]
