@@ -297,9 +297,12 @@ def grid_edges(grids, errors, alpha_index, *, largest_is_null=False, null_fit=No
     alpha_index = np.asarray(alpha_index, dtype=np.intp)
     k, m = grids.shape
     rows = np.arange(k)[:, None]
-    order = np.argsort(grids, axis=1, kind="stable")            # increasing alphas
-    g, e = grids[rows, order], errors[rows, order]
-    pos = np.argmax(order == alpha_index[:, None], axis=1)      # the choice, sorted
+    if np.all(grids[:, 1:] < grids[:, :-1]):                   # decreasing, as made
+        g, e, pos = grids[:, ::-1], errors[:, ::-1], m - 1 - alpha_index
+    else:                                                       # sorted increasing
+        order = np.argsort(grids, axis=1, kind="stable")
+        g, e = grids[rows, order], errors[rows, order]
+        pos = np.argmax(order == alpha_index[:, None], axis=1)
     chosen, chosen_g = e[rows[:, 0], pos][:, None], g[rows[:, 0], pos][:, None]
     tied = np.abs(e - chosen) <= _TIE_RTOL * np.maximum(np.abs(e), np.abs(chosen))
     tied |= g == chosen_g                       # a repeated alpha is the same alpha
