@@ -1,0 +1,368 @@
+# Included by _cd.pyx (one C translation unit: the hot paths inline across parts).
+"""The coordinate-descent driver, written once over the designs.
+
+``cd_solve`` is the outer iteration of the module docstring; the working-set
+solve ``_ws_solve`` its inner one.  Neither knows how X is stored
+(_cd_designs.pxi), what the penalty and its box are (_cd_penalty.pxi), how
+features are screened (_cd_screening.pxi) or how a Newton step is computed
+(_cd_newton.pxi): they call those parts in order.  ``enet_dense``,
+``enet_sparse`` and ``enet_gram`` (the C-level API of _cd.pxd) describe
+their design and call it.
+"""
+
+
+cdef double _sweep(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+                   const double[::1] pf, const CDParams* prm, double[::1] w,
+                   double[::1] R, const int* idx, int m,
+                   unsigned long long* rng) noexcept nogil:
+    """One epoch over ``idx[:m]`` (all features if idx is NULL); returns the decrease."""
+    cdef int t, k, j
+    cdef double w_old, w_new, z, delta, decrease = 0.0
+    cdef Moves mv
+    dz_begin(d, f, R, &mv, True)
+    for t in range(m):
+        k = rand_below(rng, m) if prm.random else t
+        j = idx[k] if idx != NULL else k
+        if x_norm2[j] == 0.0:
+            continue
+        w_old = w[j]
+        z = dz_grad(d, f, R, j, &mv) + x_norm2[j] * w_old
+        w_new = _update(z, j, x_norm2, pf, prm)
+        if w_new != w_old:
+            delta = w_new - w_old
+            dz_move(d, R, j, delta, &mv)
+            w[j] = w_new
+            decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * delta * delta
+    dz_end(d, R, &mv)
+    return decrease
+
+
+cdef void _block_step(const design_t* d, const Quadratic* f, const CDParams* prm,
+                      double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
+    """Solve the unpenalised block exactly given the other coefficients."""
+    cdef int k, j
+    cdef double* delta
+    cdef Moves mv
+    if prm.n_unpen == 0:
+        return
+    dz_begin(d, f, R, &mv, True)
+    for k in range(prm.n_unpen):
+        j = prm.unpen_idx[k]
+        g[j] = dz_grad(d, f, R, j, &mv)
+    delta = _block_delta(prm, g, w)
+    if delta == NULL:
+        return
+    for k in range(prm.n_unpen):
+        if delta[k] != 0.0:
+            j = prm.unpen_idx[k]
+            w[j] += delta[k]
+            dz_move(d, R, j, delta[k], &mv)
+    dz_end(d, R, &mv)
+    free(delta)
+
+
+cdef double _gap_after_scan(const design_t* d, const Quadratic* f,
+                            const double[::1] x_norm2, const double[::1] pf,
+                            const CDParams* prm, const double[::1] w, const double[::1] R,
+                            const double[::1] g, const int* idx, int m,
+                            CDResult* result, double floor=0.0) noexcept nogil:
+    """Gap of the problem restricted to ``idx[:m]`` (all if NULL) once g is current
+    there; ``floor``: see enet_gap's dnorm_floor."""
+    cdef double r_dot_y
+    result.r_norm2 = dz_stats(d, f, w, R, &r_dot_y)
+    return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
+
+
+cdef double _ws_gap(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+                    const double[::1] pf, const CDParams* prm, const double[::1] w,
+                    const double[::1] R, double[::1] g, const int* ws, int m,
+                    CDResult* result) noexcept nogil:
+    """Gap of the problem restricted to the working set ws[:m] (a serial scan)."""
+    dz_scan(d, f, R, g, ws, m, 1, False)
+    return _gap_after_scan(d, f, x_norm2, pf, prm, w, R, g, ws, m, result)
+
+
+cdef double _full_gap(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+                      const double[::1] pf, const CDParams* prm, const double[::1] w,
+                      const double[::1] R, double[::1] g, Screening* scr, bint scan_all,
+                      CDResult* result) noexcept nogil:
+    """Gap of the whole problem, then screening by it.
+
+    With screening, only the features not screened are scanned -- and with
+    ``scan_all`` False (a warm start: g is current for those), only the ones
+    readmitted since.
+    """
+    cdef int* idx = NULL
+    cdef int m, n_fresh
+    cdef double floor = 0.0, gap
+    if not scr.on:
+        m = scr.p if scan_all else 0
+    else:
+        n_fresh = _screen_refresh(scr, f.sw, R, pf, prm, &floor)
+        idx = scr.sc.act if scan_all else scr.sc.act + scr.sc.n_act - n_fresh
+        m = scr.sc.n_act if scan_all else n_fresh
+    dz_scan(d, f, R, g, idx, m, prm.n_threads, True)
+    if not scr.on:
+        return _gap_after_scan(d, f, x_norm2, pf, prm, w, R, g, NULL, scr.p, result)
+    gap = _gap_after_scan(d, f, x_norm2, pf, prm, w, R, g, scr.sc.act, scr.sc.n_act,
+                          result, floor)
+    _screen_new(scr, R, g, w, x_norm2, pf, prm, gap, floor)
+    return gap
+
+
+cdef double _newton(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+                    const double[::1] pf, const CDParams* prm, double[::1] w, double[::1] R,
+                    const double[::1] g, const int* ws, int m) noexcept nogil:
+    """Newton steps on the working set's support (g current there); w and the state
+    are updated.  Returns the multiply-adds spent."""
+    cdef NewtonBuf nb
+    cdef Moves mv
+    cdef int a, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
+    cdef double cost
+    if k == 0:
+        return 0.0
+    cost = dz_support_gram(d, f, w, R, g, x_norm2, &nb)
+    if cost < 0.0:                  # no memory: nothing done
+        _newton_end(&nb)
+        return 0.0
+    if _newton_solve(&nb, w, pf, prm) > 0:
+        dz_begin(d, f, R, &mv, False)
+        for a in range(k):
+            if nb.dw[a] != 0.0:
+                dz_move(d, R, nb.feat[a], nb.dw[a], &mv)
+        dz_end(d, R, &mv)
+    cost += nb.cost
+    _newton_end(&nb)
+    return cost
+
+
+cdef int _ws_solve(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+                   const double[::1] pf, const CDParams* prm, double[::1] w, double[::1] R,
+                   double[::1] g, const int* ws, int m, int nnz, double inner_tol,
+                   double* credit, unsigned long long* rng, CDResult* result) noexcept nogil:
+    """Working-set solve by sweeps; returns its sweeps.
+
+    Every INNER_GAP_EVERY sweeps (or when a sweep changed nothing) the gap of the
+    subproblem is checked; then the design's faster solve takes over if it has
+    become cheaper (rent or buy), or a Newton step on the support is bought once
+    the sweeps since the last one have cost as much as it (``credit``, kept by
+    the caller across solves).
+    """
+    cdef int k, it = 0, since = 0, nz, sub, stall = 0
+    cdef double decrease, ws_gap, best = INFINITY
+    cdef double ws_cost = dz_ws_cost(d, ws, m)
+    while result.n_iter < prm.max_iter:
+        decrease = _sweep(d, f, x_norm2, pf, prm, w, R, ws, m, rng)
+        result.n_iter += 1
+        it += 1
+        since += 1
+        if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+            if _interrupted(prm):
+                break
+            _block_step(d, f, prm, w, R, g)
+            ws_gap = _ws_gap(d, f, x_norm2, pf, prm, w, R, g, ws, m, result)
+            if (ws_gap <= inner_tol or decrease == 0.0
+                    or _stalled(ws_gap, &best, &stall, TIGHT_TOL * f.y_norm2)):
+                break
+            sub = dz_fast_ws_solve(d, f, x_norm2, pf, prm, w, R, g, ws, m, nnz, it,
+                                   inner_tol, rng, result)   # (g[ws] is current)
+            if sub >= 0:
+                return it + sub
+            nz = 0
+            for k in range(m):
+                nz += w[ws[k]] != 0.0
+            credit[0] += since * dz_sweep_cost(d, ws_cost, nz)
+            since = 0
+            if credit[0] >= dz_newton_price(d, ws_cost, m, nz):
+                credit[0] -= _newton(d, f, x_norm2, pf, prm, w, R, g, ws, m)
+    return it
+
+
+cdef void cd_solve(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+                   const double[::1] pf, const CDParams* params, double[::1] w,
+                   double[::1] R, double[::1] g, int[::1] ws,
+                   CDResult* result) noexcept nogil:
+    """Minimise 1/2 ||y_c - X~ w||^2_S + sum_j h_j(w_j) in place on w (see _cd.pxd)."""
+    cdef int j, k, it, n_ws, nnz, p = x_norm2.shape[0]
+    cdef unsigned long long rng = _rng_state(params.seed)
+    cdef double tol = _certifiable(params.tol, f.y_norm2)
+    cdef bint tight = tol < TIGHT_TOL * f.y_norm2
+    cdef double gap, inner_tol, best = INFINITY, credit = 0.0
+    cdef int ws_size = 0, stall = 0
+    cdef BestIterate kept
+    cdef Screening scr
+    cdef bint warm = _screen_begin(&scr, params, x_norm2, pf, f.n,
+                                   params.warm and params.n_unpen == 0
+                                   and dz_keeps_residual(d), dz_keeps_residual(d))
+    result.n_iter = 0
+    if not warm:
+        for j in range(p):
+            w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
+    if not warm or tight:
+        dz_refresh(d, f, w, R)
+        _block_step(d, f, params, w, R, g)
+    gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, not warm or tight, result)
+    _best_begin(&kept, p, tight)
+    _best_note(&kept, w, gap)
+    # (checked before the test of the gap: a warm call already at its tol still
+    # lets a signal in, so a path of such calls stays interruptible)
+    while not _interrupted(params) and gap > tol and result.n_iter < params.max_iter:
+        n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
+                            scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
+                            result.n_iter == 0)
+        if n_ws == 0:   # optimality conditions hold: nothing left to move
+            break
+        inner_tol = _inner_tol(gap, tol)
+        nnz = 0
+        for k in range(n_ws):
+            nnz += w[ws[k]] != 0.0
+        nnz = max(nnz, 1)
+        it = dz_fast_ws_solve(d, f, x_norm2, pf, params, w, R, g, &ws[0], n_ws, nnz, -1,
+                              inner_tol, &rng, result)
+        if it < 0:
+            it = _ws_solve(d, f, x_norm2, pf, params, w, R, g, &ws[0], n_ws, nnz, inner_tol,
+                           &credit, &rng, result)
+        dz_ws_done(d, it)
+        if tight or dz_cheap_refresh(d):
+            dz_refresh(d, f, w, R)
+        _block_step(d, f, params, w, R, g)
+        gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, result)
+        _best_note(&kept, w, gap)
+        if _stalled(gap, &best, &stall, TIGHT_TOL * f.y_norm2):
+            break
+    if _best_restore(&kept, w, gap):
+        dz_refresh(d, f, w, R)
+        gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, result)
+    if params.round_float32:   # the gap of the float32 coefficients returned
+        if _round_to_float(w):
+            dz_refresh(d, f, w, R)
+            gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, result)
+    result.gap = gap
+    dz_scan(d, f, R, g, scr.sc.act, _screen_unlisted(&scr), params.n_threads, True)
+    _screen_end(&scr)
+
+
+# float32 results store float32 coefficients: on an ill-conditioned design rounding
+# them moves the gap far more than their relative 6e-8 (1e-13 to 6e-5 on a
+# degree-3 expansion of the wine data), so the float32 kernels round w at the end
+# and report the gap of what is returned (the state anew and one more scan
+# over X).  The Python layer warns when that gap is above tol: float32 cannot
+# certify it.
+
+cdef bint _round_to_float(double[::1] w) noexcept nogil:
+    """Round w to float32 values in place; whether any changed."""
+    cdef int j
+    cdef double v
+    cdef bint changed = False
+    for j in range(w.shape[0]):
+        v = <double> (<float> w[j])
+        if v != w[j]:
+            w[j] = v
+            changed = True
+    return changed
+
+
+# ----------------------------------------------------- the C-level entry points
+
+cdef inline void _weights(Quadratic* f, int n, const double[::1] sw) noexcept nogil:
+    """A quadratic of n rows with weights sw (empty: unit) and no response yet."""
+    f.n = n
+    f.sw = &sw[0] if sw.shape[0] > 0 else NULL
+    f.y_c = NULL
+    f.y_norm2 = 0.0
+
+
+cdef inline void _quadratic(Quadratic* f, const double[::1] y_c,
+                            const double[::1] sw) noexcept nogil:
+    _weights(f, y_c.shape[0], sw)
+    if f.n > 0:
+        f.y_c = &y_c[0]
+        f.y_norm2 = _wdot(f.n, f.sw, f.y_c, f.y_c)
+
+
+cdef inline void _dense(dense_t* d, const void* X, int n, int p, const double[::1] x_mean,
+                        WSGram* cache) noexcept nogil:
+    """Describe a dense design (X: n x p column-major, of d's element type)."""
+    if dense_t is DenseD:
+        d.X = <const double*> X
+    else:
+        d.X = <const float*> X
+    d.n, d.p = n, p
+    d.x_mean = &x_mean[0] if p > 0 else NULL
+    d.cache = cache
+
+
+cdef inline void _sparse(sparse_t* d, const void* data, const int[::1] indices,
+                         const Py_ssize_t[::1] indptr, int n,
+                         const double[::1] x_mean) noexcept nogil:
+    """Describe a CSC design (data of d's element type)."""
+    if sparse_t is SparseD:
+        d.data = <const double*> data
+    else:
+        d.data = <const float*> data
+    d.indices = &indices[0] if indices.shape[0] > 0 else NULL
+    d.indptr = &indptr[0]
+    d.n, d.p = n, indptr.shape[0] - 1
+    d.x_mean = &x_mean[0] if d.p > 0 else NULL
+
+
+cdef void enet_dense(
+    const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
+    const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
+    const CDParams* params, double[::1] w,
+    double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
+    cdef Quadratic f
+    cdef WSGram local
+    cdef WSGram* cache = params.gram_cache
+    cdef DenseD d64
+    cdef DenseF d32
+    cdef const void* data = &X[0, 0] if X.shape[0] > 0 and X.shape[1] > 0 else NULL
+    _quadratic(&f, y_c, sw)
+    _ws_gram_init(&local)
+    if cache == NULL:
+        cache = &local
+    if floating is double:
+        _dense(&d64, data, X.shape[0], X.shape[1], x_mean, cache)
+        cd_solve(&d64, &f, x_norm2, pf, params, w, R, g, ws, result)
+    else:
+        _dense(&d32, data, X.shape[0], X.shape[1], x_mean, cache)
+        cd_solve(&d32, &f, x_norm2, pf, params, w, R, g, ws, result)
+    ws_gram_free(&local)
+
+
+cdef void enet_sparse(
+    const floating[::1] data, const int[::1] indices, const Py_ssize_t[::1] indptr,
+    const double[::1] y_c, const double[::1] sw,
+    const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
+    const CDParams* params, double[::1] w,
+    double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
+    cdef Quadratic f
+    cdef SparseD d64
+    cdef SparseF d32
+    cdef const void* values = &data[0] if data.shape[0] > 0 else NULL
+    _quadratic(&f, y_c, sw)
+    if floating is double:
+        _sparse(&d64, values, indices, indptr, f.n, x_mean)
+        cd_solve(&d64, &f, x_norm2, pf, params, w, R, g, ws, result)
+    else:
+        _sparse(&d32, values, indices, indptr, f.n, x_mean)
+        cd_solve(&d32, &f, x_norm2, pf, params, w, R, g, ws, result)
+
+
+cdef void enet_gram(
+    const floating[:, ::1] Q, const double[::1] q, double y_norm2,
+    const double[::1] x_norm2, const double[::1] pf, const CDParams* params,
+    double[::1] w, double[::1] H, double[::1] g, int[::1] ws,
+    CDResult* result) noexcept nogil:
+    cdef Quadratic f
+    cdef GramD d64
+    cdef GramF d32
+    f.n, f.y_c, f.sw, f.y_norm2 = 0, NULL, NULL, y_norm2
+    if floating is double:
+        d64.Q, d64.p = &Q[0, 0] if q.shape[0] > 0 else NULL, q.shape[0]
+        d64.q = &q[0] if q.shape[0] > 0 else NULL
+        cd_solve(&d64, &f, x_norm2, pf, params, w, H, g, ws, result)
+    else:
+        d32.Q, d32.p = &Q[0, 0] if q.shape[0] > 0 else NULL, q.shape[0]
+        d32.q = &q[0] if q.shape[0] > 0 else NULL
+        cd_solve(&d32, &f, x_norm2, pf, params, w, H, g, ws, result)
