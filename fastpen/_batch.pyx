@@ -24,6 +24,8 @@ from cython cimport floating
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport calloc, free, malloc
 
+from fastpen._datafit cimport sq_held_out
+
 from fastpen._cd cimport (
     CDParams, CDResult, CDScreen, WSGram, enet_dense, enet_gram, enet_sparse,
     _watch, make_params, raise_pending, screen_alloc, screen_free, ws_gram_free,
@@ -132,17 +134,6 @@ cdef class PathBatch:
             raise ValueError("PathBatch: bounds must both have n_features entries or none")
 
 
-cdef double _held_out_error(const double[::1] R, const int* rows, const double* u,
-                            Py_ssize_t m) noexcept nogil:
-    """sum_i u_i R_i^2 / sum_i u_i over the held-out rows."""
-    cdef Py_ssize_t k
-    cdef double num = 0.0, den = 0.0
-    for k in range(m):
-        num += u[k] * R[rows[k]] * R[rows[k]]
-        den += u[k]
-    return num / den if den > 0.0 else 0.0
-
-
 cdef void _gram_residual(const floating[::1, :] X, const double[::1] y_c,
                          const double[::1] x_mean, const double[::1] w, const int* rows,
                          Py_ssize_t m, double[::1] R) noexcept nogil:
@@ -205,20 +196,22 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
     if count <= 0:
         return
 
-    cdef CDParams base = make_params(0.0, 0.0, 0.0, bt.max_iter, bt.positive, bt.random,
-                                     bt.seed, inner_nt, None, None, bt.unpen_boxed, None,
-                                     None, None)
-    base.n_unpen = nu
-    base.unpen_idx = &bt.UIDX[0] if nu > 0 else NULL
-    base.round_float32 = floating is float      # the coefficients are returned as floating
+    cdef CDParams base = make_params(0.0, 0.0, 0.0, bt.max_iter)
+    base.pen.positive = bt.positive
+    base.opt.random = bt.random
+    base.opt.n_threads = inner_nt
+    base.unpen.boxed = bt.unpen_boxed
+    base.unpen.n = nu
+    base.unpen.idx = &bt.UIDX[0] if nu > 0 else NULL
+    base.opt.round_float32 = floating is float      # the coefficients are returned as floating
     if bt.lower.shape[0] > 0:
-        base.lower = &bt.lower[0]
-        base.upper = &bt.upper[0]
+        base.pen.lower = &bt.lower[0]
+        base.pen.upper = &bt.upper[0]
     # Ctrl-C: thread 0 (the caller's thread) lets signal handlers run now and
     # then; once one raises, every thread drops its remaining alphas
     cdef volatile int stop_flag = 0
     _watch(&base, &stop_flag)
-    cdef bint main_thread = base.check_signals
+    cdef bint main_thread = base.ctl.check_signals
     if kind == GRAM and bt.QY.shape[0] != bt.A.shape[0]:
         raise ValueError("solve_paths: the Gram kind needs QY")
     # the batch's arrays as locals (what the parallel region reads and writes)
@@ -270,18 +263,18 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                         yn2 = yn2 + YC[tid, i] * YC[tid, i]
                 YN2[t] = yn2
                 params[tid] = base
-                params[tid].check_signals = main_thread and tid == 0
-                params[tid].tol = TOL[t] * yn2
+                params[tid].ctl.check_signals = main_thread and tid == 0
+                params[tid].opt.tol = TOL[t] * yn2
                 if nu > 0:
-                    params[tid].unpen_inv = &UINV[gi, 0, 0]
+                    params[tid].unpen.inv = &UINV[gi, 0, 0]
                 if has_l2:
-                    params[tid].l2_factor = &L2F[gi, 0]
+                    params[tid].pen.l2_factor = &L2F[gi, 0]
                 if kind == DENSE:
                     ws_gram_free(&caches[tid])       # it holds X_ws^T S y_c of the last problem
-                    params[tid].gram_cache = &caches[tid]
+                    params[tid].state.gram_cache = &caches[tid]
                 if kind != GRAM:
                     screens[tid].has_norm = False    # norms and factors are the group's
-                    params[tid].screen = &screens[tid]
+                    params[tid].state.screen = &screens[tid]
                 if has_test:
                     n_rows = test_ptr[gi + 1] - test_ptr[gi]
                     rows = &test_rows[test_ptr[gi]] if n_rows > 0 else NULL
@@ -289,10 +282,10 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                 for mi in range(M):
                     if stop_flag:
                         break
-                    params[tid].a = A[t, mi]
-                    params[tid].b = B[t, mi]
-                    params[tid].seed = seed + <unsigned long long> (t * M + mi)
-                    params[tid].warm = mi > 0
+                    params[tid].pen.a = A[t, mi]
+                    params[tid].pen.b = B[t, mi]
+                    params[tid].opt.seed = seed + <unsigned long long> (t * M + mi)
+                    params[tid].state.warm = mi > 0
                     if YN2[t] == 0.0:      # constant target: w = 0 fits it exactly
                         for j in range(p):
                             W[t, j] = 0.0
@@ -302,7 +295,7 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                         for i in range(n):
                             RB[tid, i] = YC[tid, i]
                     elif kind == GRAM:
-                        params[tid].a_prev = A[t, mi - 1] if mi > 0 else 0.0
+                        params[tid].state.a_prev = A[t, mi - 1] if mi > 0 else 0.0
                         enet_gram(Q[gi], QY[t], YN2[t], XN2[gi], PF[gi], &params[tid], W[t],
                                   HB[tid], GB[tid], WS[tid], &results[tid])
                         if has_test:
@@ -321,7 +314,7 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                         for j in range(p):
                             coefs[mi, t, j] = <floating> W[t, j]
                     if has_test:
-                        test_err[t, mi] = _held_out_error(RB[tid], rows, u, n_rows)
+                        test_err[t, mi] = sq_held_out(&RB[tid, 0], rows, u, n_rows)
         if stop_flag:
             raise_pending()
     finally:

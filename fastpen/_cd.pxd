@@ -21,7 +21,8 @@ may build working-set Gram matrices with BLAS (DSYRK/DGEMM), so limit the BLAS
 to one thread there too (threadpoolctl), or set ``ws_gram = -1``.  The solvers
 allocate their own small buffers with malloc and fall back to a plainer
 method when that fails.  The Gram solver takes Q = X~^T S X~ (symmetric),
-q = X~^T S y_c, y_norm2 = y_c^T S y_c and x_norm2 = diag(Q), and keeps H = Q w.
+q = X~^T S y_c, y_norm2 = y_c^T S y_c and x_norm2 = diag(Q); its
+scratch H (p) holds, on return, q - Q w = X~^T S r.
 """
 from cython cimport floating
 
@@ -87,57 +88,75 @@ cdef struct CDScreen:
     bint pf_ok
 
 
-cdef struct CDParams:
+# The parameters of one call, in five groups.  make_params fills every field
+# with its default; set the others directly (e.g. ``prm.pen.lower = ...``).
+
+cdef struct CDPenalty:
+    # The penalty and its box: sum_j a pf_j |w_j| + b/2 pf2_j w_j^2,
+    # lo_j <= w_j <= hi_j (pf is an argument of the solvers).
     double a            # L1 strength, n * alpha * l1_ratio
     double b            # L2 strength, n * alpha * (1 - l1_ratio)
-    double tol          # absolute duality-gap tolerance (per-sum scaling)
-    int max_iter        # maximum number of coordinate sweeps (over the working set)
-    int n_threads       # threads for the gap scans; 1 = serial
-    bint positive       # constrain w >= 0
-    bint random         # random instead of cyclic coordinate order
-    unsigned long long seed
-    # Unpenalised features solved as one exact block before every full gap
-    # check, so that the dual point is feasible: their indices, and the
-    # row-major (n_unpen, n_unpen) pseudo-inverse of their Gram matrix
-    # X~_U^T S X~_U -- or, with ``unpen_boxed``, that Gram matrix itself, the
-    # block then being solved within its constraints (positive, bounds) as a
-    # small box QP.  n_unpen = 0 disables it (only their coordinate-wise
-    # stationarity then enters the gap).
-    int n_unpen
-    const int* unpen_idx
-    const double* unpen_inv
-    bint unpen_boxed
-    # Optional per-feature arrays (NULL: not used).  ``l2_factor``: factors of
-    # the L2 part when they differ from ``pf`` (standardisation makes them
-    # pf * sd and pf * sd^2).  ``lower``/``upper``: box constraints, lower <= 0
-    # <= upper (infinite allowed); both or neither.
+    bint positive       # w >= 0 (the box [0, inf) intersected with the bounds)
+    # Optional per-feature arrays (NULL: not used).  ``l2_factor``: pf2 when it
+    # differs from pf (standardisation makes them pf * sd and pf * sd^2).
+    # ``lower``/``upper``: bounds, lower <= 0 <= upper (infinite allowed); both
+    # or neither.
     const double* l2_factor
     const double* lower
     const double* upper
-    # Warm call (dense and sparse kernels): ``R`` and ``g`` already hold the
-    # residual and X~^T S R at ``w`` -- what the previous call returned them
-    # with -- so the first scan over X is skipped.  Ignored with n_unpen > 0.
-    bint warm
+
+
+cdef struct CDOptions:
+    # How to solve: none of these changes the problem.
+    double tol          # absolute duality-gap tolerance (per-sum scaling)
+    int max_iter        # maximum number of coordinate sweeps (over the working set)
+    int n_threads       # threads for the gap scans; 1 = serial
+    bint random         # random instead of cyclic coordinate order
+    unsigned long long seed
     # Dense working-set solves: 0 chooses between residual sweeps and the
     # working set's Gram matrix by a cost model, -1 forces residual sweeps,
     # 1 the Gram matrix (tests compare the variants).
     int ws_gram
-    # Where the dense kernel keeps that Gram matrix: a cache owned by the
-    # caller, valid for this X, weights and centring (NULL: one per call).
-    WSGram* gram_cache
-    # Screening state owned by the caller (NULL: one per call).  A cold call
-    # (warm = False) starts it afresh.  ``no_screening`` turns screening off.
-    CDScreen* screen
-    bint no_screening
-    # Newton steps on the support (see _cd.pyx) turned off: plain coordinate
+    bint no_screening   # gap-safe screening off
+    # Newton steps on the support (see _cd_newton.pxi) off: plain coordinate
     # descent, for tests and benchmarks that measure what the steps bring.
     bint no_newton
     # The caller returns float32 coefficients: round w to float32 at the end and
-    # report the gap of the rounded coefficients (see _cd.pyx).
+    # report the gap of the rounded coefficients (see _cd_driver.pxi).
     bint round_float32
+
+
+cdef struct CDBlock:
+    # Unpenalised features solved as one exact block before every full gap
+    # check, so that the dual point is feasible: their indices, and the
+    # row-major (n, n) pseudo-inverse of their Gram matrix X~_U^T S X~_U -- or,
+    # with ``boxed``, that Gram matrix itself, the block then being solved
+    # within its constraints (positive, bounds) as a small box QP.  n = 0
+    # disables it (only their coordinate-wise stationarity then enters the gap).
+    int n
+    const int* idx
+    const double* inv
+    bint boxed
+
+
+cdef struct CDState:
+    # What a caller keeps between calls on one problem (along a path).
+    # ``warm`` (dense and sparse kernels): R and g already hold the residual and
+    # X~^T S R at w -- what the previous call returned them with -- so the first
+    # scan over X is skipped.  Ignored with an unpenalised block.
+    bint warm
+    # The dense kernel's working-set Gram matrix: a cache owned by the caller,
+    # valid for this X, weights and centring (NULL: one per call).
+    WSGram* gram_cache
+    # Screening state owned by the caller (NULL: one per call).  A cold call
+    # (warm = False) starts it afresh.
+    CDScreen* screen
     # The previous alpha's L1 strength along a path (0: none), for the
     # sequential strong rule of the first working set.
     double a_prev
+
+
+cdef struct CDControl:
     # Interruption (Ctrl-C).  ``stop``: a flag shared by the threads of one call
     # (NULL: none); a kernel returns early once it is set.  ``check_signals``:
     # this kernel runs on Python's main thread, and every SIGNAL_CHECK_SECONDS
@@ -147,17 +166,26 @@ cdef struct CDParams:
     bint check_signals
 
 
+cdef struct CDParams:
+    CDPenalty pen
+    CDOptions opt
+    CDBlock unpen
+    CDState state
+    CDControl ctl
+
+
 cdef struct CDResult:
     double gap          # duality gap reached (per-sum scaling)
     double r_norm2      # sum_i s_i r_i^2 at the returned w
     int n_iter          # coordinate sweeps done
 
 
-cdef CDParams make_params(double a, double b, double tol, int max_iter, bint positive,
-                          bint random, unsigned long long seed, int n_threads,
-                          const int[::1] unpen_idx, const double[:, ::1] unpen_inv,
-                          bint unpen_boxed, const double[::1] l2_factor,
-                          const double[::1] lower, const double[::1] upper) except *
+# The version of this C-level API: 2 since the parameters were grouped
+# (CDParams.pen/opt/unpen/state/ctl) and make_params lost its optional arguments.
+cdef enum:
+    CAPI_VERSION = 2
+
+cdef CDParams make_params(double a, double b, double tol, int max_iter) noexcept nogil
 cdef void ws_gram_free(WSGram* cache) noexcept nogil
 cdef int raise_pending() except -1
 cdef void _watch(CDParams* prm, volatile int* stop) except *

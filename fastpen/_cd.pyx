@@ -34,9 +34,12 @@ from libc.string cimport memcpy, memset
 from cpython.pythread cimport PyThread_get_thread_ident
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
-    fp_axpy_d, fp_dot_d, axpy_centered, col_sq_dev, col_sum, _cholesky_solve, block_step, box_qp, cd_update, dot_centered, enet_gap, fp_simd_level,
-    col_sq_dev_dot, rand_below, sparse_axpy, sparse_dot, wdot_centered,
+    _cholesky_solve, axpy_centered, block_step, box_qp, col_sq_dev, col_sq_dev_dot, col_sum,
+    dot_centered, fp_axpy_d, fp_dot_d, fp_simd_level, rand_below, sparse_axpy, sparse_dot,
+    wdot_centered,
 )
+from fastpen._datafit cimport SqAt, SqLoss, df_value, sq_radius
+from fastpen._enet cimport cd_update, enet_gap
 
 # The parts of the solver, in dependency order (docs/engine.md maps them).
 include "_cd_control.pxi"       # tolerances, interruption, stalls, best iterate
@@ -46,46 +49,75 @@ include "_cd_newton.pxi"        # Newton steps on the support
 include "_cd_screening.pxi"     # gap-safe screening
 include "_cd_designs.pxi"       # dense, sparse and Gram designs
 include "_cd_ws_gram.pxi"       # the dense working set's Gram matrix
+include "_cd_acceleration.pxi"  # Anderson extrapolation of the sweeps
 include "_cd_driver.pxi"        # the driver, and the C-level entry points
 
 
 # ------------------------------------------------------------ Python wrappers
 
-cdef CDParams make_params(double a, double b, double tol, int max_iter, bint positive,
-                           bint random, unsigned long long seed, int n_threads,
-                           const int[::1] unpen_idx, const double[:, ::1] unpen_inv,
-                           bint unpen_boxed, const double[::1] l2_factor,
-                           const double[::1] lower, const double[::1] upper) except *:
-    """Scalars, and the optional arrays (None: not used)."""
+CAPI = CAPI_VERSION      # the version of the C-level API of _cd.pxd
+
+
+cdef CDParams make_params(double a, double b, double tol, int max_iter) noexcept nogil:
+    """The parameters of a plain call: strengths, tolerance and sweeps given; serial,
+    cyclic, no box, no unpenalised block, no caller state, not interruptible."""
     cdef CDParams prm
+    memset(&prm, 0, sizeof(CDParams))
+    prm.pen.a = a
+    prm.pen.b = b
+    prm.opt.tol = tol
+    prm.opt.max_iter = max_iter
+    prm.opt.n_threads = 1
+    return prm
+
+
+cdef CDParams _params(double a, double b, double tol, int max_iter, bint positive,
+                      bint random, unsigned long long seed, int n_threads,
+                      const double[::1] l2_factor, const double[::1] lower,
+                      const double[::1] upper) except *:
+    """make_params, the options and the penalty's optional arrays (None: not used;
+    they must outlive the call)."""
+    cdef CDParams prm = make_params(a, b, tol, max_iter)
     if (lower is None) != (upper is None):
         raise ValueError("lower and upper bounds go together")
-    prm.a = a
-    prm.b = b
-    prm.tol = tol
-    prm.max_iter = max_iter
-    prm.n_threads = n_threads
-    prm.positive = positive
-    prm.random = random
-    prm.seed = seed
-    prm.n_unpen = 0 if unpen_idx is None else unpen_idx.shape[0]
-    prm.unpen_idx = &unpen_idx[0] if prm.n_unpen > 0 else NULL
-    prm.unpen_inv = &unpen_inv[0, 0] if prm.n_unpen > 0 else NULL
-    prm.unpen_boxed = unpen_boxed
-    prm.l2_factor = NULL if l2_factor is None else &l2_factor[0]
-    prm.lower = NULL if lower is None else &lower[0]
-    prm.upper = NULL if lower is None else &upper[0]
-    prm.warm = False
-    prm.ws_gram = 0
-    prm.gram_cache = NULL
-    prm.screen = NULL
-    prm.no_screening = False
-    prm.no_newton = False
-    prm.round_float32 = False
-    prm.a_prev = 0.0
-    prm.stop = NULL
-    prm.check_signals = False
+    prm.pen.positive = positive
+    prm.opt.random = random
+    prm.opt.seed = seed
+    prm.opt.n_threads = n_threads
+    if l2_factor is not None:
+        prm.pen.l2_factor = &l2_factor[0]
+    if lower is not None:
+        prm.pen.lower = &lower[0]
+        prm.pen.upper = &upper[0]
     return prm
+
+
+cdef void _set_block(CDParams* prm, const int[::1] idx, const double[:, ::1] inv,
+                     bint boxed) except *:
+    """The unpenalised block (None: none)."""
+    prm.unpen.n = 0 if idx is None else idx.shape[0]
+    if prm.unpen.n > 0:
+        if inv is None or inv.shape[0] != prm.unpen.n or inv.shape[1] != prm.unpen.n:
+            raise ValueError("unpen_inv must be a square matrix of the block's size")
+        prm.unpen.idx = &idx[0]
+        prm.unpen.inv = &inv[0, 0]
+    prm.unpen.boxed = boxed
+
+
+cdef void _set_path(CDParams* prm, double a_prev, bint screening, bint newton,
+                    bint round_float32) noexcept:
+    """What the caller knows along a path, and the optional speed-ups."""
+    prm.state.a_prev = a_prev
+    prm.opt.no_screening = not screening
+    prm.opt.no_newton = not newton
+    prm.opt.round_float32 = round_float32
+
+
+cdef tuple _outcome(const CDResult* res, volatile int stop):
+    """(gap, r_norm2, n_iter) of a call, or the exception a signal handler left."""
+    if stop:
+        raise_pending()
+    return res.gap, res.r_norm2, res.n_iter
 
 
 # Optional keyword arguments of the solve_* wrappers: unpen_idx, unpen_inv and
@@ -173,7 +205,7 @@ cdef tuple _scratch(double[::1] R, double[::1] g, Py_ssize_t n, Py_ssize_t p, bi
         return np.empty(n), np.empty(p)
     if R.shape[0] != n or g.shape[0] != p:
         raise ValueError(f"R must have shape ({n},) and g ({p},)")
-    prm.warm = warm
+    prm.state.warm = warm
     return R, g
 
 
@@ -197,33 +229,27 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
 
     ``R`` (n,) and ``g`` (p,) may be passed to be kept between calls: with
     ``warm=True`` they hold what the previous call on this ``w`` left there.
-    ``ws_gram``: see CDParams.  ``cache``: a :class:`GramCache`, and
+    ``ws_gram``: see CDOptions.  ``cache``: a :class:`GramCache`, and
     ``screen`` a :class:`ScreenState`, kept between calls on this problem;
     ``screening=False`` turns gap-safe screening off, ``newton=False`` the
     Newton steps on the support.  ``ws``: an int32 scratch array of p entries
     to reuse between calls.
     """
-    cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed,
-                                     n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
-                                     upper)
-    prm.ws_gram = ws_gram
-    if cache is not None:
-        prm.gram_cache = &cache.c
-    prm.screen = _screen_ptr(screen, X.shape[0], X.shape[1])
-    prm.no_screening = not screening
-    prm.no_newton = not newton
-    prm.round_float32 = floating is float
-    prm.a_prev = a_prev
+    cdef CDParams prm = _params(a, b, tol, max_iter, positive, random, seed, n_threads,
+                                l2_factor, lower, upper)
     cdef CDResult res
+    cdef volatile int stop = 0
+    _set_block(&prm, unpen_idx, unpen_inv, unpen_boxed)
+    _set_path(&prm, a_prev, screening, newton, floating is float)
+    prm.opt.ws_gram = ws_gram
+    prm.state.gram_cache = &cache.c if cache is not None else NULL
+    prm.state.screen = _screen_ptr(screen, X.shape[0], X.shape[1])
     R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
     ws = _ws_buffer(ws, X.shape[1])
-    cdef volatile int stop = 0
     _watch(&prm, &stop)
     with nogil:
         enet_dense(X, y_c, sw, x_mean, x_norm2, pf, &prm, w, R, g, ws, &res)
-    if stop:
-        raise_pending()
-    return res.gap, res.r_norm2, res.n_iter
+    return _outcome(&res, stop)
 
 
 def solve_sparse(const floating[::1] data, const int[::1] indices,
@@ -233,7 +259,7 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
                  int max_iter, bint positive, bint random, unsigned long long seed,
                  int n_threads, *, const int[::1] unpen_idx=None,
                  const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
-                const double[::1] l2_factor=None,
+                 const double[::1] l2_factor=None,
                  const double[::1] lower=None, const double[::1] upper=None,
                  double[::1] R=None, double[::1] g=None, bint warm=False,
                  ScreenState screen=None, bint screening=True, double a_prev=0.0,
@@ -245,25 +271,21 @@ def solve_sparse(const floating[::1] data, const int[::1] indices,
     column's row indices with vector stores.  ``R``, ``g``, ``warm``,
     ``screen``, ``screening`` and ``ws`` as in :func:`solve_dense`.
     """
-    cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed,
-                                     n_threads, unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower,
-                                     upper)
+    cdef int n = y_c.shape[0], p = x_norm2.shape[0]
+    cdef CDParams prm = _params(a, b, tol, max_iter, positive, random, seed, n_threads,
+                                l2_factor, lower, upper)
     cdef CDResult res
-    R, g = _scratch(R, g, y_c.shape[0], x_norm2.shape[0], warm, &prm)
-    prm.screen = _screen_ptr(screen, y_c.shape[0], x_norm2.shape[0])
-    prm.no_screening = not screening
-    prm.no_newton = not newton
-    prm.round_float32 = floating is float
-    prm.a_prev = a_prev
-    ws = _ws_buffer(ws, x_norm2.shape[0])
     cdef volatile int stop = 0
+    _set_block(&prm, unpen_idx, unpen_inv, unpen_boxed)
+    _set_path(&prm, a_prev, screening, newton, floating is float)
+    prm.state.screen = _screen_ptr(screen, n, p)
+    R, g = _scratch(R, g, n, p, warm, &prm)
+    ws = _ws_buffer(ws, p)
     _watch(&prm, &stop)
     with nogil:
         enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &prm, w,
                     R, g, ws, &res)
-    if stop:
-        raise_pending()
-    return res.gap, res.r_norm2, res.n_iter
+    return _outcome(&res, stop)
 
 
 def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
@@ -271,7 +293,7 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                double b, double tol, int max_iter, bint positive, bint random,
                unsigned long long seed, *, const int[::1] unpen_idx=None,
                const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
-                const double[::1] l2_factor=None,
+               const double[::1] l2_factor=None,
                const double[::1] lower=None, const double[::1] upper=None,
                double a_prev=0.0, bint newton=True, bint round_float32=False):
     """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``.
@@ -281,23 +303,20 @@ def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
     ``round_float32``: the coefficients are returned as float32 (the reported
     gap is theirs).  The dense and sparse solvers do that for float32 X.
     """
-    cdef CDParams prm = make_params(a, b, tol, max_iter, positive, random, seed, 1,
-                                     unpen_idx, unpen_inv, unpen_boxed, l2_factor, lower, upper)
-    prm.a_prev = a_prev
-    prm.no_newton = not newton
-    prm.round_float32 = round_float32
-    cdef CDResult res
     cdef int p = q.shape[0]
+    cdef CDParams prm = _params(a, b, tol, max_iter, positive, random, seed, 1,
+                                l2_factor, lower, upper)
+    cdef CDResult res
+    cdef volatile int stop = 0
     cdef double[::1] H = np.empty(p)
     cdef double[::1] g = np.empty(p)
     cdef int[::1] ws = np.empty(p, dtype=np.intc)
-    cdef volatile int stop = 0
+    _set_block(&prm, unpen_idx, unpen_inv, unpen_boxed)
+    _set_path(&prm, a_prev, True, newton, round_float32)
     _watch(&prm, &stop)
     with nogil:
         enet_gram(Q, q, y_norm2, x_norm2, pf, &prm, w, H, g, ws, &res)
-    if stop:
-        raise_pending()
-    return res.gap, res.r_norm2, res.n_iter
+    return _outcome(&res, stop)
 
 
 # ------------------------------------------------------ one-off column scans
@@ -409,22 +428,19 @@ def dense_epoch(const floating[::1, :] X, const double[::1] sw, const double[::1
     The plain epoch the working-set solves are made of (benchmarks measure
     its bandwidth); returns the objective decrease.
     """
-    cdef CDParams prm = make_params(a, b, 0.0, 1, False, False, 0, 1, None, None, False,
-                                     None, None, None)
+    cdef CDParams prm = make_params(a, b, 0.0, 1)
     cdef unsigned long long rng = 1
     cdef double decrease
-    cdef Quadratic f
+    cdef SqLoss f
     cdef DenseD d64
     cdef DenseF d32
-    cdef const void* data = &X[0, 0] if X.shape[0] > 0 and X.shape[1] > 0 else NULL
     _weights(&f, X.shape[0], sw)
+    _dense_of(X, x_mean, NULL, &d64, &d32)
     with nogil:
         if floating is double:
-            _dense(&d64, data, X.shape[0], X.shape[1], x_mean, NULL)
-            decrease = _sweep(&d64, &f, x_norm2, pf, &prm, w, R, NULL, X.shape[1], &rng)
+            decrease = _sweep(&d64, &f, x_norm2, pf, &prm, w, &R[0], NULL, X.shape[1], &rng)
         else:
-            _dense(&d32, data, X.shape[0], X.shape[1], x_mean, NULL)
-            decrease = _sweep(&d32, &f, x_norm2, pf, &prm, w, R, NULL, X.shape[1], &rng)
+            decrease = _sweep(&d32, &f, x_norm2, pf, &prm, w, &R[0], NULL, X.shape[1], &rng)
     return decrease
 
 
@@ -496,18 +512,16 @@ def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1]
                const double[::1] r, int n_threads):
     """g_j = sum_i s_i (x_ij - mean_j) r_i for every column."""
     cdef double[::1] g = np.empty(X.shape[1])
-    cdef Quadratic f
+    cdef SqLoss f
     cdef DenseD d64
     cdef DenseF d32
-    cdef const void* data = &X[0, 0] if X.shape[0] > 0 and X.shape[1] > 0 else NULL
     _weights(&f, X.shape[0], sw)
+    _dense_of(X, x_mean, NULL, &d64, &d32)
     with nogil:
         if floating is double:
-            _dense(&d64, data, X.shape[0], X.shape[1], x_mean, NULL)
-            dz_scan(&d64, &f, r, g, NULL, X.shape[1], n_threads, True)
+            dz_scan(&d64, &f, &r[0], g, NULL, X.shape[1], n_threads, True)
         else:
-            _dense(&d32, data, X.shape[0], X.shape[1], x_mean, NULL)
-            dz_scan(&d32, &f, r, g, NULL, X.shape[1], n_threads, True)
+            dz_scan(&d32, &f, &r[0], g, NULL, X.shape[1], n_threads, True)
     return np.asarray(g)
 
 
@@ -515,16 +529,14 @@ def sparse_xt_r(const floating[::1] data, const int[::1] indices, const Py_ssize
                 const double[::1] sw, const double[::1] x_mean, const double[::1] r):
     """CSC version of :func:`dense_xt_r`."""
     cdef double[::1] g = np.empty(indptr.shape[0] - 1)
-    cdef Quadratic f
+    cdef SqLoss f
     cdef SparseD d64
     cdef SparseF d32
-    cdef const void* values = &data[0] if data.shape[0] > 0 else NULL
     _weights(&f, r.shape[0], sw)
+    _sparse_of(data, indices, indptr, r.shape[0], x_mean, &d64, &d32)
     with nogil:
         if floating is double:
-            _sparse(&d64, values, indices, indptr, r.shape[0], x_mean)
-            dz_scan(&d64, &f, r, g, NULL, g.shape[0], 1, False)
+            dz_scan(&d64, &f, &r[0], g, NULL, g.shape[0], 1, False)
         else:
-            _sparse(&d32, values, indices, indptr, r.shape[0], x_mean)
-            dz_scan(&d32, &f, r, g, NULL, g.shape[0], 1, False)
+            dz_scan(&d32, &f, &r[0], g, NULL, g.shape[0], 1, False)
     return np.asarray(g)

@@ -56,11 +56,11 @@ cdef bint _interrupted(const CDParams* prm) noexcept nogil:
     the main thread and when due, a signal handler raised (left pending)."""
     cdef double now
     global _signal_deadline
-    if prm.stop == NULL:
+    if prm.ctl.stop == NULL:
         return False
-    if prm.stop[0]:
+    if prm.ctl.stop[0]:
         return True
-    if not prm.check_signals:
+    if not prm.ctl.check_signals:
         return False
     now = fp_seconds()
     if now < _signal_deadline:
@@ -68,16 +68,16 @@ cdef bint _interrupted(const CDParams* prm) noexcept nogil:
     _signal_deadline = now + SIGNAL_CHECK_SECONDS
     with gil:
         if _check_signals() != 0:
-            prm.stop[0] = 1
-    return prm.stop[0] != 0
+            prm.ctl.stop[0] = 1
+    return prm.ctl.stop[0] != 0
 
 
 cdef void _watch(CDParams* prm, volatile int* stop) except *:
     """Let a one-problem call be interrupted: through ``stop``, and by signals
     when it runs on the main thread."""
-    prm.stop = stop
+    prm.ctl.stop = stop
     # looked up per call: in a child forked from another thread, that thread is main
-    prm.check_signals = PyThread_get_thread_ident() == threading.main_thread().ident
+    prm.ctl.check_signals = PyThread_get_thread_ident() == threading.main_thread().ident
 
 
 # Only Python's main thread checks signals, so only it reads and writes this: the

@@ -3,42 +3,38 @@
 
 The driver works on the centred, weighted design X~ = X - 1 xbar^T (xbar: the
 column means when an intercept is fitted, else zeros) through a *state*
-vector R and the handful of operations below; a design kind is a struct and
-a branch of each operation, chosen at compile time (``design_t`` is a fused
-type: the driver is compiled once per kind and element type, with every
-operation inlined).
+vector R (``dz_state_size`` entries, owned by the caller) and the handful of
+operations below; a design kind is a struct and a branch of each operation,
+chosen at compile time (``design_t`` is a fused type: the driver is compiled
+once per kind and element type, with every operation inlined).
 
-=========  ===========================  =================================
-kind       X                            state R
-=========  ===========================  =================================
-dense      column-major n x p           residual r = y_c - X~ w  (n)
-sparse     CSC, canonical columns       residual, centring as one shift
-Gram       Q = X~^T S X~, q = X~^T S y  H = Q w  (p): x~_j^T S r = q_j - H_j
-=========  ===========================  =================================
+=========  ============================  ==================================
+kind       X                             state R
+=========  ============================  ==================================
+dense      column-major n x p            residual r = y_c - X~ w  (n)
+sparse     CSC, canonical columns        residual, centring as one shift
+Gram       Q = X~^T S X~, q = X~^T S y   e = X~^T S r = q - Q w  (p)
+=========  ============================  ==================================
+
+A Gram design may cover only some features, in its own order: ``slot[j]``
+is the row of feature j (``feat`` the reverse map).  The dense design's
+working-set solves run the driver's own working-set loop on such a design,
+built from the working set's Gram matrix (_cd_ws_gram.pxi).
 
 Operations (``dz_*``): the coordinate gradient x~_j^T S r (``dz_grad``), the
 update of R for w_j += delta (``dz_move``), both inside a sweep bracketed by
 ``dz_begin``/``dz_end`` (the sparse design folds its pending shift there);
 scans of many columns (``dz_scan``, threaded), R from scratch
-(``dz_refresh``), the squared loss' statistics r^T S r and r^T S y_c
-(``dz_stats``), a support's Gram matrix for Newton steps
+(``dz_refresh``), the squared loss at w (``dz_stats``: r^T S r and r^T S y_c,
+_datafit.pxd), a support's Gram matrix for Newton steps
 (``dz_support_gram``), and the cost model that decides when those steps
 pay (``dz_ws_cost``, ``dz_sweep_cost``, ``dz_newton_price``, in
 multiply-adds).  Optional capabilities: ``dz_keeps_residual`` (gap-safe
 screening and warm starts need r itself), ``dz_fast_ws_solve`` (the dense
 working set's own Gram matrix, _cd_ws_gram.pxi), ``dz_cheap_refresh`` (R is
-rebuilt before every full gap).
+rebuilt before every full gap), ``dz_extrapolates`` (the state is cheap enough
+to evaluate extrapolated points: Anderson acceleration).
 """
-
-
-cdef struct Quadratic:
-    # The smooth part of the problem the driver solves: 1/2 ||y_c - X~ w||^2_S.
-    # (A non-quadratic datafit reaches the driver as such a model of itself:
-    # weights and a working response; see docs/engine.md.)
-    const double* y_c   # n entries (NULL in Gram form: q and y_norm2 hold it)
-    const double* sw    # n weights summing to n, or NULL for unit weights
-    double y_norm2      # y_c^T S y_c
-    int n
 
 
 cdef struct DenseD:
@@ -72,13 +68,17 @@ cdef struct SparseF:
     int p
 
 cdef struct GramD:
-    const double* Q     # p x p, row-major (symmetric)
+    const double* Q     # p x p, row-major (symmetric), in the design's own order
     const double* q
+    const int* slot     # feature j -> its row (NULL: j itself)
+    const int* feat     # row k -> its feature (NULL: k itself)
     int p
 
 cdef struct GramF:
     const float* Q
     const double* q
+    const int* slot
+    const int* feat
     int p
 
 ctypedef fused design_t:
@@ -135,50 +135,65 @@ cdef inline double _sparse_col_dot(const sparse_t* d, const double* sw, const do
     return sparse_dot(m, d.data + start, d.indices + start, sw, R)
 
 
-cdef inline void dz_begin(const design_t* d, const Quadratic* f, const double[::1] R,
+cdef inline int _row(const design_t* d, int j) noexcept nogil:
+    """The Gram design's row of feature j."""
+    if design_t is GramD or design_t is GramF:
+        return d.slot[j] if d.slot != NULL else j
+    return j
+
+
+cdef inline int dz_state_size(const design_t* d, const SqLoss* f) noexcept nogil:
+    """Entries of the state vector."""
+    if design_t is GramD or design_t is GramF:
+        return d.p
+    return f.n
+
+
+cdef inline void dz_begin(const design_t* d, const SqLoss* f, const double* R,
                           Moves* mv, bint reading) noexcept nogil:
     """Open a sequence of dz_grad/dz_move calls (``reading``: dz_grad among them)."""
     mv.shift = 0.0
     mv.sum_sr = 0.0
     if design_t is SparseD or design_t is SparseF:
         if reading:
-            mv.sum_sr = col_sum(f.n, &R[0], f.sw)
+            mv.sum_sr = col_sum(f.n, R, f.sw)
 
 
-cdef inline double dz_grad(const design_t* d, const Quadratic* f, const double[::1] R,
+cdef inline double dz_grad(const design_t* d, const SqLoss* f, const double* R,
                            int j, const Moves* mv) noexcept nogil:
     """x~_j^T S r at the current state."""
     if design_t is DenseD or design_t is DenseF:
-        return _dense_dot(d, f.sw, &R[0], j)
+        return _dense_dot(d, f.sw, R, j)
     elif design_t is SparseD or design_t is SparseF:
-        return _sparse_col_dot(d, f.sw, &R[0], j) + d.x_mean[j] * (mv.shift * f.n - mv.sum_sr)
+        return _sparse_col_dot(d, f.sw, R, j) + d.x_mean[j] * (mv.shift * f.n - mv.sum_sr)
     else:
-        return d.q[j] - R[j]
+        return R[_row(d, j)]
 
 
-cdef inline void dz_move(const design_t* d, double[::1] R, int j, double delta,
+cdef inline void dz_move(const design_t* d, double* R, int j, double delta,
                          Moves* mv) noexcept nogil:
     """Update the state for w_j += delta."""
     cdef Py_ssize_t start
     cdef int m
     if design_t is DenseD or design_t is DenseF:
-        axpy_centered(d.n, -delta, d.X + <size_t>j * d.n, d.x_mean[j], &R[0])
+        axpy_centered(d.n, -delta, d.X + <size_t>j * d.n, d.x_mean[j], R)
     elif design_t is SparseD or design_t is SparseF:
         start = d.indptr[j]
         m = <int> (d.indptr[j + 1] - start)
         if m > 0:
-            sparse_axpy(m, -delta, d.data + start, d.indices + start, &R[0])
+            sparse_axpy(m, -delta, d.data + start, d.indices + start, R)
         mv.shift += delta * d.x_mean[j]
     else:
-        axpy_centered(d.p, delta, d.Q + <size_t>j * d.p, 0.0, &R[0])
+        axpy_centered(d.p, -delta, d.Q + <size_t>_row(d, j) * d.p, 0.0, R)
 
 
-cdef inline void dz_end(const design_t* d, double[::1] R, Moves* mv) noexcept nogil:
+cdef inline void dz_end(const design_t* d, const SqLoss* f, double* R,
+                        Moves* mv) noexcept nogil:
     """Close the sequence: the state is exact again."""
     cdef int i
     if design_t is SparseD or design_t is SparseF:
         if mv.shift != 0.0:
-            for i in range(R.shape[0]):
+            for i in range(f.n):
                 R[i] += mv.shift
         mv.shift = 0.0
 
@@ -194,7 +209,7 @@ cdef inline long long _nnz_of(const sparse_t* d, const int* idx, int m) noexcept
     return total
 
 
-cdef void dz_scan(const design_t* d, const Quadratic* f, const double[::1] R, double[::1] g,
+cdef void dz_scan(const design_t* d, const SqLoss* f, const double* R, double[::1] g,
                   const int* idx, int m, int n_threads, bint full) noexcept nogil:
     """g_j = x~_j^T S r for j in idx[:m] (all m features if idx is NULL).
 
@@ -208,9 +223,9 @@ cdef void dz_scan(const design_t* d, const Quadratic* f, const double[::1] R, do
             nt = scan_threads(n_threads, <long long>d.n * m)
         for k in prange(m, num_threads=nt, schedule="static", use_threads_if=nt > 1):
             j = idx[k] if idx != NULL else k
-            g[j] = _dense_dot(d, f.sw, &R[0], j)
+            g[j] = _dense_dot(d, f.sw, R, j)
     elif design_t is SparseD or design_t is SparseF:
-        sum_sr = col_sum(f.n, &R[0], f.sw)
+        sum_sr = col_sum(f.n, R, f.sw)
         # (counting the entries is O(m): only when threads could be used)
         if full and n_threads > 1:
             nt = scan_threads(n_threads, _nnz_of(d, idx, m))
@@ -218,46 +233,53 @@ cdef void dz_scan(const design_t* d, const Quadratic* f, const double[::1] R, do
         for k in prange(m, num_threads=nt, schedule="dynamic", chunksize=256,
                         use_threads_if=nt > 1):
             j = idx[k] if idx != NULL else k
-            g[j] = _sparse_col_dot(d, f.sw, &R[0], j) - d.x_mean[j] * sum_sr
+            g[j] = _sparse_col_dot(d, f.sw, R, j) - d.x_mean[j] * sum_sr
     else:
         for k in range(m):
             j = idx[k] if idx != NULL else k
-            g[j] = d.q[j] - R[j]
+            g[j] = R[_row(d, j)]
 
 
-cdef void dz_refresh(const design_t* d, const Quadratic* f, const double[::1] w,
-                     double[::1] R) noexcept nogil:
+cdef void dz_refresh(const design_t* d, const SqLoss* f, const double[::1] w,
+                     double* R) noexcept nogil:
     """The state at w from scratch (no rounding drift of the updates left)."""
-    cdef int i, j
+    cdef int i, j, k
     cdef Moves mv
     if design_t is GramD or design_t is GramF:
-        for i in range(R.shape[0]):
-            R[i] = 0.0
+        for k in range(d.p):
+            R[k] = d.q[k]
+        for k in range(d.p):
+            j = d.feat[k] if d.feat != NULL else k
+            if w[j] != 0.0:
+                dz_move(d, R, j, w[j], &mv)
     else:
-        for i in range(R.shape[0]):
+        for i in range(f.n):
             R[i] = f.y_c[i]
-    dz_begin(d, f, R, &mv, False)
-    for j in range(w.shape[0]):
-        if w[j] != 0.0:
-            dz_move(d, R, j, w[j], &mv)
-    dz_end(d, R, &mv)
-
-
-cdef double dz_stats(const design_t* d, const Quadratic* f, const double[::1] w,
-                     const double[::1] R, double* r_dot_y) noexcept nogil:
-    """Return r^T S r and store r^T S y_c."""
-    cdef int j
-    cdef double wq = 0.0, wh = 0.0
-    if design_t is GramD or design_t is GramF:
+        dz_begin(d, f, R, &mv, False)
         for j in range(w.shape[0]):
             if w[j] != 0.0:
-                wq += w[j] * d.q[j]
-                wh += w[j] * R[j]
-        r_dot_y[0] = f.y_norm2 - wq
-        return max(f.y_norm2 - 2.0 * wq + wh, 0.0)
+                dz_move(d, R, j, w[j], &mv)
+        dz_end(d, f, R, &mv)
+
+
+cdef void dz_stats(const design_t* d, const SqLoss* f, const double[::1] w,
+                   const double* R, SqAt* at) noexcept nogil:
+    """The squared loss at w: r^T S r and r^T S y_c (Gram: every nonzero
+    coefficient must be one of the design's features)."""
+    cdef int j, k
+    cdef double wq = 0.0, we = 0.0
+    if design_t is GramD or design_t is GramF:
+        # r^T S y_c = y^T S y - w^T q and r^T S r = r^T S y_c - w^T e
+        for k in range(d.p):
+            j = d.feat[k] if d.feat != NULL else k
+            if w[j] != 0.0:
+                wq += w[j] * d.q[k]
+                we += w[j] * R[k]
+        at.r_dot_y = f.y_norm2 - wq
+        at.r_norm2 = max(at.r_dot_y - we, 0.0)
     else:
-        r_dot_y[0] = _wdot(f.n, f.sw, &R[0], f.y_c)
-        return _wdot(f.n, f.sw, &R[0], &R[0])
+        at.r_dot_y = _wdot(f.n, f.sw, R, f.y_c)
+        at.r_norm2 = _wdot(f.n, f.sw, R, R)
 
 
 cdef inline bint dz_keeps_residual(const design_t* d) noexcept nogil:
@@ -270,8 +292,13 @@ cdef inline bint dz_cheap_refresh(const design_t* d) noexcept nogil:
     return design_t is GramD or design_t is GramF
 
 
-cdef double dz_support_gram(const design_t* d, const Quadratic* f, const double[::1] w,
-                            double[::1] R, const double[::1] g, const double[::1] x_norm2,
+cdef inline bint dz_extrapolates(const design_t* d) noexcept nogil:
+    """Whether extrapolated points are cheap to evaluate (O(p) per moved coefficient)."""
+    return design_t is GramD or design_t is GramF
+
+
+cdef double dz_support_gram(const design_t* d, const SqLoss* f, const double[::1] w,
+                            double* R, const double[::1] g, const double[::1] x_norm2,
                             NewtonBuf* nb) noexcept nogil:
     """Fill nb.G with the support's Gram matrix and nb.g_S with its x~^T S r.
 
@@ -320,12 +347,12 @@ cdef double dz_support_gram(const design_t* d, const Quadratic* f, const double[
         free(v)
         return cost + d.n
     else:
-        dz_refresh(d, f, w, R)          # no drift of H enters the step
+        dz_refresh(d, f, w, R)          # no drift of the state enters the step
         for a in range(k):
-            j = nb.feat[a]
-            nb.g_S[a] = d.q[j] - R[j]
+            l = _row(d, nb.feat[a])
+            nb.g_S[a] = R[l]
             for b in range(k):
-                nb.G[<size_t>a * k + b] = d.Q[<size_t>j * d.p + nb.feat[b]]
+                nb.G[<size_t>a * k + b] = d.Q[<size_t>l * d.p + _row(d, nb.feat[b])]
         return <double>k * (k + d.p)
 
 
@@ -359,9 +386,9 @@ cdef inline double dz_newton_price(const design_t* d, double ws_cost, int m,
         return _newton_cost(nz) + <double>d.p * nz
 
 
-cdef inline int dz_fast_ws_solve(const design_t* d, const Quadratic* f,
+cdef inline int dz_fast_ws_solve(const design_t* d, const SqLoss* f,
                                  const double[::1] x_norm2, const double[::1] pf,
-                                 const CDParams* prm, double[::1] w, double[::1] R,
+                                 const CDParams* prm, double[::1] w, double* R,
                                  double[::1] g, const int* ws, int m, int nnz, int sweeps,
                                  double inner_tol, unsigned long long* rng,
                                  CDResult* result) noexcept nogil:

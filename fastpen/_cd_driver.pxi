@@ -11,9 +11,9 @@ their design and call it.
 """
 
 
-cdef double _sweep(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+cdef double _sweep(const design_t* d, const SqLoss* f, const double[::1] x_norm2,
                    const double[::1] pf, const CDParams* prm, double[::1] w,
-                   double[::1] R, const int* idx, int m,
+                   double* R, const int* idx, int m,
                    unsigned long long* rng) noexcept nogil:
     """One epoch over ``idx[:m]`` (all features if idx is NULL); returns the decrease."""
     cdef int t, k, j
@@ -21,7 +21,7 @@ cdef double _sweep(const design_t* d, const Quadratic* f, const double[::1] x_no
     cdef Moves mv
     dz_begin(d, f, R, &mv, True)
     for t in range(m):
-        k = rand_below(rng, m) if prm.random else t
+        k = rand_below(rng, m) if prm.opt.random else t
         j = idx[k] if idx != NULL else k
         if x_norm2[j] == 0.0:
             continue
@@ -32,59 +32,60 @@ cdef double _sweep(const design_t* d, const Quadratic* f, const double[::1] x_no
             delta = w_new - w_old
             dz_move(d, R, j, delta, &mv)
             w[j] = w_new
-            decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * delta * delta
-    dz_end(d, R, &mv)
+            decrease += 0.5 * (x_norm2[j] + prm.pen.b * _l2_factor(prm, pf, j)) * delta * delta
+    dz_end(d, f, R, &mv)
     return decrease
 
 
-cdef void _block_step(const design_t* d, const Quadratic* f, const CDParams* prm,
-                      double[::1] w, double[::1] R, double[::1] g) noexcept nogil:
+cdef void _block_step(const design_t* d, const SqLoss* f, const CDParams* prm,
+                      double[::1] w, double* R, double[::1] g) noexcept nogil:
     """Solve the unpenalised block exactly given the other coefficients."""
     cdef int k, j
     cdef double* delta
     cdef Moves mv
-    if prm.n_unpen == 0:
+    if prm.unpen.n == 0:
         return
     dz_begin(d, f, R, &mv, True)
-    for k in range(prm.n_unpen):
-        j = prm.unpen_idx[k]
+    for k in range(prm.unpen.n):
+        j = prm.unpen.idx[k]
         g[j] = dz_grad(d, f, R, j, &mv)
     delta = _block_delta(prm, g, w)
     if delta == NULL:
         return
-    for k in range(prm.n_unpen):
+    for k in range(prm.unpen.n):
         if delta[k] != 0.0:
-            j = prm.unpen_idx[k]
+            j = prm.unpen.idx[k]
             w[j] += delta[k]
             dz_move(d, R, j, delta[k], &mv)
-    dz_end(d, R, &mv)
+    dz_end(d, f, R, &mv)
     free(delta)
 
 
-cdef double _gap_after_scan(const design_t* d, const Quadratic* f,
+cdef double _gap_after_scan(const design_t* d, const SqLoss* f,
                             const double[::1] x_norm2, const double[::1] pf,
-                            const CDParams* prm, const double[::1] w, const double[::1] R,
+                            const CDParams* prm, const double[::1] w, const double* R,
                             const double[::1] g, const int* idx, int m,
                             CDResult* result, double floor=0.0) noexcept nogil:
     """Gap of the problem restricted to ``idx[:m]`` (all if NULL) once g is current
     there; ``floor``: see enet_gap's dnorm_floor."""
-    cdef double r_dot_y
-    result.r_norm2 = dz_stats(d, f, w, R, &r_dot_y)
-    return _gap(idx, m, g, w, pf, x_norm2, prm, result.r_norm2, r_dot_y, floor)
+    cdef SqAt at
+    dz_stats(d, f, w, R, &at)
+    result.r_norm2 = at.r_norm2
+    return _gap(idx, m, g, w, pf, x_norm2, prm, &at, floor)
 
 
-cdef double _ws_gap(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+cdef double _ws_gap(const design_t* d, const SqLoss* f, const double[::1] x_norm2,
                     const double[::1] pf, const CDParams* prm, const double[::1] w,
-                    const double[::1] R, double[::1] g, const int* ws, int m,
+                    const double* R, double[::1] g, const int* ws, int m,
                     CDResult* result) noexcept nogil:
     """Gap of the problem restricted to the working set ws[:m] (a serial scan)."""
     dz_scan(d, f, R, g, ws, m, 1, False)
     return _gap_after_scan(d, f, x_norm2, pf, prm, w, R, g, ws, m, result)
 
 
-cdef double _full_gap(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+cdef double _full_gap(const design_t* d, const SqLoss* f, const double[::1] x_norm2,
                       const double[::1] pf, const CDParams* prm, const double[::1] w,
-                      const double[::1] R, double[::1] g, Screening* scr, bint scan_all,
+                      const double* R, double[::1] g, Screening* scr, bint scan_all,
                       CDResult* result) noexcept nogil:
     """Gap of the whole problem, then screening by it.
 
@@ -101,7 +102,7 @@ cdef double _full_gap(const design_t* d, const Quadratic* f, const double[::1] x
         n_fresh = _screen_refresh(scr, f.sw, R, pf, prm, &floor)
         idx = scr.sc.act if scan_all else scr.sc.act + scr.sc.n_act - n_fresh
         m = scr.sc.n_act if scan_all else n_fresh
-    dz_scan(d, f, R, g, idx, m, prm.n_threads, True)
+    dz_scan(d, f, R, g, idx, m, prm.opt.n_threads, True)
     if not scr.on:
         return _gap_after_scan(d, f, x_norm2, pf, prm, w, R, g, NULL, scr.p, result)
     gap = _gap_after_scan(d, f, x_norm2, pf, prm, w, R, g, scr.sc.act, scr.sc.n_act,
@@ -110,34 +111,37 @@ cdef double _full_gap(const design_t* d, const Quadratic* f, const double[::1] x
     return gap
 
 
-cdef double _newton(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
-                    const double[::1] pf, const CDParams* prm, double[::1] w, double[::1] R,
-                    const double[::1] g, const int* ws, int m) noexcept nogil:
+cdef double _newton(const design_t* d, const SqLoss* f, const double[::1] x_norm2,
+                    const double[::1] pf, const CDParams* prm, double[::1] w, double* R,
+                    const double[::1] g, const int* ws, int m, int* moved) noexcept nogil:
     """Newton steps on the working set's support (g current there); w and the state
-    are updated.  Returns the multiply-adds spent."""
+    are updated, ``moved`` receives how many coefficients changed.  Returns the
+    multiply-adds spent."""
     cdef NewtonBuf nb
     cdef Moves mv
     cdef int a, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
     cdef double cost
+    moved[0] = 0
     if k == 0:
         return 0.0
     cost = dz_support_gram(d, f, w, R, g, x_norm2, &nb)
     if cost < 0.0:                  # no memory: nothing done
         _newton_end(&nb)
         return 0.0
-    if _newton_solve(&nb, w, pf, prm) > 0:
+    moved[0] = _newton_solve(&nb, w, pf, prm)
+    if moved[0] > 0:
         dz_begin(d, f, R, &mv, False)
         for a in range(k):
             if nb.dw[a] != 0.0:
                 dz_move(d, R, nb.feat[a], nb.dw[a], &mv)
-        dz_end(d, R, &mv)
+        dz_end(d, f, R, &mv)
     cost += nb.cost
     _newton_end(&nb)
     return cost
 
 
-cdef int _ws_solve(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
-                   const double[::1] pf, const CDParams* prm, double[::1] w, double[::1] R,
+cdef int _ws_solve(const design_t* d, const SqLoss* f, const double[::1] x_norm2,
+                   const double[::1] pf, const CDParams* prm, double[::1] w, double* R,
                    double[::1] g, const int* ws, int m, int nnz, double inner_tol,
                    double* credit, unsigned long long* rng, CDResult* result) noexcept nogil:
     """Working-set solve by sweeps; returns its sweeps.
@@ -146,12 +150,16 @@ cdef int _ws_solve(const design_t* d, const Quadratic* f, const double[::1] x_no
     subproblem is checked; then the design's faster solve takes over if it has
     become cheaper (rent or buy), or a Newton step on the support is bought once
     the sweeps since the last one have cost as much as it (``credit``, kept by
-    the caller across solves).
+    the caller).  Where the design evaluates extrapolated points cheaply, the
+    sweeps are Anderson-accelerated (_cd_acceleration.pxi).
     """
-    cdef int k, it = 0, since = 0, nz, sub, stall = 0
+    cdef int k, it = 0, since = 0, nz, sub, stall = 0, moved
     cdef double decrease, ws_gap, best = INFINITY
     cdef double ws_cost = dz_ws_cost(d, ws, m)
-    while result.n_iter < prm.max_iter:
+    cdef Anderson acc
+    _anderson_begin(&acc, m, dz_state_size(d, f), dz_extrapolates(d))
+    while result.n_iter < prm.opt.max_iter:
+        _anderson_note(&acc, d, f, x_norm2, pf, prm, w, R, ws, m)
         decrease = _sweep(d, f, x_norm2, pf, prm, w, R, ws, m, rng)
         result.n_iter += 1
         it += 1
@@ -167,32 +175,37 @@ cdef int _ws_solve(const design_t* d, const Quadratic* f, const double[::1] x_no
             sub = dz_fast_ws_solve(d, f, x_norm2, pf, prm, w, R, g, ws, m, nnz, it,
                                    inner_tol, rng, result)   # (g[ws] is current)
             if sub >= 0:
-                return it + sub
+                it += sub
+                break
             nz = 0
             for k in range(m):
                 nz += w[ws[k]] != 0.0
             credit[0] += since * dz_sweep_cost(d, ws_cost, nz)
             since = 0
             if credit[0] >= dz_newton_price(d, ws_cost, m, nz):
-                credit[0] -= _newton(d, f, x_norm2, pf, prm, w, R, g, ws, m)
+                credit[0] -= _newton(d, f, x_norm2, pf, prm, w, R, g, ws, m, &moved)
+                if moved > 0:
+                    acc.n_hist = 0      # the extrapolation restarts from the new point
+    _anderson_end(&acc)
     return it
 
 
-cdef void cd_solve(const design_t* d, const Quadratic* f, const double[::1] x_norm2,
+cdef void cd_solve(const design_t* d, const SqLoss* f, const double[::1] x_norm2,
                    const double[::1] pf, const CDParams* params, double[::1] w,
-                   double[::1] R, double[::1] g, int[::1] ws,
+                   double* R, double[::1] g, int[::1] ws,
                    CDResult* result) noexcept nogil:
-    """Minimise 1/2 ||y_c - X~ w||^2_S + sum_j h_j(w_j) in place on w (see _cd.pxd)."""
+    """Minimise 1/2 ||y_c - X~ w||^2_S + sum_j h_j(w_j) in place on w (see _cd.pxd);
+    R: the design's state (dz_state_size entries)."""
     cdef int j, k, it, n_ws, nnz, p = x_norm2.shape[0]
-    cdef unsigned long long rng = _rng_state(params.seed)
-    cdef double tol = _certifiable(params.tol, f.y_norm2)
+    cdef unsigned long long rng = _rng_state(params.opt.seed)
+    cdef double tol = _certifiable(params.opt.tol, f.y_norm2)
     cdef bint tight = tol < TIGHT_TOL * f.y_norm2
     cdef double gap, inner_tol, best = INFINITY, credit = 0.0
     cdef int ws_size = 0, stall = 0
     cdef BestIterate kept
     cdef Screening scr
     cdef bint warm = _screen_begin(&scr, params, x_norm2, pf, f.n,
-                                   params.warm and params.n_unpen == 0
+                                   params.state.warm and params.unpen.n == 0
                                    and dz_keeps_residual(d), dz_keeps_residual(d))
     result.n_iter = 0
     if not warm:
@@ -206,7 +219,7 @@ cdef void cd_solve(const design_t* d, const Quadratic* f, const double[::1] x_no
     _best_note(&kept, w, gap)
     # (checked before the test of the gap: a warm call already at its tol still
     # lets a signal in, so a path of such calls stays interruptible)
-    while not _interrupted(params) and gap > tol and result.n_iter < params.max_iter:
+    while not _interrupted(params) and gap > tol and result.n_iter < params.opt.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
                             scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
                             result.n_iter == 0)
@@ -233,12 +246,12 @@ cdef void cd_solve(const design_t* d, const Quadratic* f, const double[::1] x_no
     if _best_restore(&kept, w, gap):
         dz_refresh(d, f, w, R)
         gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, result)
-    if params.round_float32:   # the gap of the float32 coefficients returned
+    if params.opt.round_float32:   # the gap of the float32 coefficients returned
         if _round_to_float(w):
             dz_refresh(d, f, w, R)
             gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, result)
     result.gap = gap
-    dz_scan(d, f, R, g, scr.sc.act, _screen_unlisted(&scr), params.n_threads, True)
+    dz_scan(d, f, R, g, scr.sc.act, _screen_unlisted(&scr), params.opt.n_threads, True)
     _screen_end(&scr)
 
 
@@ -264,7 +277,11 @@ cdef bint _round_to_float(double[::1] w) noexcept nogil:
 
 # ----------------------------------------------------- the C-level entry points
 
-cdef inline void _weights(Quadratic* f, int n, const double[::1] sw) noexcept nogil:
+cdef inline double* _ptr(double[::1] v) noexcept nogil:
+    return &v[0] if v.shape[0] > 0 else NULL
+
+
+cdef inline void _weights(SqLoss* f, int n, const double[::1] sw) noexcept nogil:
     """A quadratic of n rows with weights sw (empty: unit) and no response yet."""
     f.n = n
     f.sw = &sw[0] if sw.shape[0] > 0 else NULL
@@ -272,7 +289,7 @@ cdef inline void _weights(Quadratic* f, int n, const double[::1] sw) noexcept no
     f.y_norm2 = 0.0
 
 
-cdef inline void _quadratic(Quadratic* f, const double[::1] y_c,
+cdef inline void _quadratic(SqLoss* f, const double[::1] y_c,
                             const double[::1] sw) noexcept nogil:
     _weights(f, y_c.shape[0], sw)
     if f.n > 0:
@@ -292,6 +309,16 @@ cdef inline void _dense(dense_t* d, const void* X, int n, int p, const double[::
     d.cache = cache
 
 
+cdef inline void _dense_of(const floating[::1, :] X, const double[::1] x_mean, WSGram* cache,
+                           DenseD* d64, DenseF* d32) noexcept nogil:
+    """Describe X in the one of d64 (float64 X) and d32 (float32 X) of its type."""
+    cdef const void* data = &X[0, 0] if X.shape[0] > 0 and X.shape[1] > 0 else NULL
+    if floating is double:
+        _dense(d64, data, X.shape[0], X.shape[1], x_mean, cache)
+    else:
+        _dense(d32, data, X.shape[0], X.shape[1], x_mean, cache)
+
+
 cdef inline void _sparse(sparse_t* d, const void* data, const int[::1] indices,
                          const Py_ssize_t[::1] indptr, int n,
                          const double[::1] x_mean) noexcept nogil:
@@ -306,27 +333,34 @@ cdef inline void _sparse(sparse_t* d, const void* data, const int[::1] indices,
     d.x_mean = &x_mean[0] if d.p > 0 else NULL
 
 
+cdef inline void _sparse_of(const floating[::1] data, const int[::1] indices,
+                            const Py_ssize_t[::1] indptr, int n, const double[::1] x_mean,
+                            SparseD* d64, SparseF* d32) noexcept nogil:
+    """Describe a CSC matrix in the one of d64 and d32 of its type."""
+    cdef const void* values = &data[0] if data.shape[0] > 0 else NULL
+    if floating is double:
+        _sparse(d64, values, indices, indptr, n, x_mean)
+    else:
+        _sparse(d32, values, indices, indptr, n, x_mean)
+
+
 cdef void enet_dense(
     const floating[::1, :] X, const double[::1] y_c, const double[::1] sw,
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
-    cdef Quadratic f
+    cdef SqLoss f
     cdef WSGram local
-    cdef WSGram* cache = params.gram_cache
+    cdef WSGram* cache = params.state.gram_cache
     cdef DenseD d64
     cdef DenseF d32
-    cdef const void* data = &X[0, 0] if X.shape[0] > 0 and X.shape[1] > 0 else NULL
     _quadratic(&f, y_c, sw)
     _ws_gram_init(&local)
-    if cache == NULL:
-        cache = &local
+    _dense_of(X, x_mean, cache if cache != NULL else &local, &d64, &d32)
     if floating is double:
-        _dense(&d64, data, X.shape[0], X.shape[1], x_mean, cache)
-        cd_solve(&d64, &f, x_norm2, pf, params, w, R, g, ws, result)
+        cd_solve(&d64, &f, x_norm2, pf, params, w, _ptr(R), g, ws, result)
     else:
-        _dense(&d32, data, X.shape[0], X.shape[1], x_mean, cache)
-        cd_solve(&d32, &f, x_norm2, pf, params, w, R, g, ws, result)
+        cd_solve(&d32, &f, x_norm2, pf, params, w, _ptr(R), g, ws, result)
     ws_gram_free(&local)
 
 
@@ -336,17 +370,15 @@ cdef void enet_sparse(
     const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
     const CDParams* params, double[::1] w,
     double[::1] R, double[::1] g, int[::1] ws, CDResult* result) noexcept nogil:
-    cdef Quadratic f
+    cdef SqLoss f
     cdef SparseD d64
     cdef SparseF d32
-    cdef const void* values = &data[0] if data.shape[0] > 0 else NULL
     _quadratic(&f, y_c, sw)
+    _sparse_of(data, indices, indptr, f.n, x_mean, &d64, &d32)
     if floating is double:
-        _sparse(&d64, values, indices, indptr, f.n, x_mean)
-        cd_solve(&d64, &f, x_norm2, pf, params, w, R, g, ws, result)
+        cd_solve(&d64, &f, x_norm2, pf, params, w, _ptr(R), g, ws, result)
     else:
-        _sparse(&d32, values, indices, indptr, f.n, x_mean)
-        cd_solve(&d32, &f, x_norm2, pf, params, w, R, g, ws, result)
+        cd_solve(&d32, &f, x_norm2, pf, params, w, _ptr(R), g, ws, result)
 
 
 cdef void enet_gram(
@@ -354,15 +386,17 @@ cdef void enet_gram(
     const double[::1] x_norm2, const double[::1] pf, const CDParams* params,
     double[::1] w, double[::1] H, double[::1] g, int[::1] ws,
     CDResult* result) noexcept nogil:
-    cdef Quadratic f
+    cdef SqLoss f
     cdef GramD d64
     cdef GramF d32
     f.n, f.y_c, f.sw, f.y_norm2 = 0, NULL, NULL, y_norm2
     if floating is double:
         d64.Q, d64.p = &Q[0, 0] if q.shape[0] > 0 else NULL, q.shape[0]
         d64.q = &q[0] if q.shape[0] > 0 else NULL
-        cd_solve(&d64, &f, x_norm2, pf, params, w, H, g, ws, result)
+        d64.slot = d64.feat = NULL
+        cd_solve(&d64, &f, x_norm2, pf, params, w, _ptr(H), g, ws, result)
     else:
         d32.Q, d32.p = &Q[0, 0] if q.shape[0] > 0 else NULL, q.shape[0]
         d32.q = &q[0] if q.shape[0] > 0 else NULL
-        cd_solve(&d32, &f, x_norm2, pf, params, w, H, g, ws, result)
+        d32.slot = d32.feat = NULL
+        cd_solve(&d32, &f, x_norm2, pf, params, w, _ptr(H), g, ws, result)

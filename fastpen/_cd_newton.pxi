@@ -134,7 +134,7 @@ cdef bint _newton_factor(NewtonBuf* nb, const double[::1] pf,
     cdef double top = 0.0, mu
     cdef bint ok = False
     for i in range(k):
-        nb.diag[i] = nb.G[<size_t>i * k + i] + prm.b * _l2_factor(prm, pf, nb.feat[i])
+        nb.diag[i] = nb.G[<size_t>i * k + i] + prm.pen.b * _l2_factor(prm, pf, nb.feat[i])
         top = max(top, nb.diag[i])
     if not top > 0.0:
         return False
@@ -163,8 +163,8 @@ cdef double _newton_step(NewtonBuf* nb, const double[::1] w, const double[::1] p
     hit_out[0] = -1
     for i in range(k):             # gradient of the smooth model, the signs fixed
         j = nb.feat[i]
-        aj = prm.a * pf[j]
-        bj = prm.b * _l2_factor(prm, pf, j)
+        aj = prm.pen.a * pf[j]
+        bj = prm.pen.b * _l2_factor(prm, pf, j)
         nb.grad[i] = 0.0 if nb.out[i] else -nb.g_S[i] + bj * w[j]
         if aj > 0.0 and not nb.out[i]:
             nb.grad[i] += aj if w[j] > 0.0 else -aj
@@ -196,7 +196,7 @@ cdef double _newton_step(NewtonBuf* nb, const double[::1] w, const double[::1] p
             continue
         j = nb.feat[i]
         _box(j, prm, &lo, &hi)
-        if prm.a * pf[j] > 0.0:     # the kink at zero ends the smooth piece
+        if prm.pen.a * pf[j] > 0.0:     # the kink at zero ends the smooth piece
             if w[j] > 0.0:
                 lo = max(lo, 0.0)
             elif w[j] < 0.0:
@@ -246,7 +246,7 @@ cdef int _newton_begin(NewtonBuf* nb, const int* idx, int m, const double[::1] w
     cdef int i, k, c = NEWTON_CHAIN
     cdef size_t kk
     memset(nb, 0, sizeof(NewtonBuf))
-    if prm.no_newton:
+    if prm.opt.no_newton:
         return 0
     nb.pos = <int*> malloc(<size_t>max(m, 1) * sizeof(int))
     if nb.pos == NULL:

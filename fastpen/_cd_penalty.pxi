@@ -11,22 +11,22 @@ functions: the proximal step (``_update``), the projection of a starting
 point (``_feasible``), how far a zero coordinate violates its optimality
 condition (``_excess``, for working sets), which coordinates are smooth where
 they are (``_free_coord``, for Newton steps), and the duality gap with its
-dual norm and conjugates (``_gap``, from ``enet_gap`` of _cd_inline.pxd).
+dual norm and conjugates (``_gap``, from ``enet_gap`` of _enet.pxd).
 """
 
 
 cdef inline void _box(int j, const CDParams* prm, double* lo, double* hi) noexcept nogil:
     """The interval coordinate j is constrained to (bounds, positive)."""
     lo[0], hi[0] = -INFINITY, INFINITY
-    if prm.lower != NULL:
-        lo[0], hi[0] = prm.lower[j], prm.upper[j]
-    if prm.positive and lo[0] < 0.0:
+    if prm.pen.lower != NULL:
+        lo[0], hi[0] = prm.pen.lower[j], prm.pen.upper[j]
+    if prm.pen.positive and lo[0] < 0.0:
         lo[0] = 0.0
 
 
 cdef inline double _l2_factor(const CDParams* prm, const double[::1] pf,
                               int j) noexcept nogil:
-    return prm.l2_factor[j] if prm.l2_factor != NULL else pf[j]
+    return prm.pen.l2_factor[j] if prm.pen.l2_factor != NULL else pf[j]
 
 
 cdef inline double _update(double z, int j, const double[::1] x_norm2,
@@ -35,9 +35,9 @@ cdef inline double _update(double z, int j, const double[::1] x_norm2,
     L = ||x~_j||^2 and z = x~_j^T S r + L w_j (the box applied after the
     unconstrained step: exact for a one-dimensional convex problem)."""
     cdef double lo, hi
-    cdef double w = cd_update(z, x_norm2[j], prm.a * pf[j], prm.b * _l2_factor(prm, pf, j),
-                              prm.positive)
-    if prm.lower != NULL:
+    cdef double w = cd_update(z, x_norm2[j], prm.pen.a * pf[j], prm.pen.b * _l2_factor(prm, pf, j),
+                              prm.pen.positive)
+    if prm.pen.lower != NULL:
         _box(j, prm, &lo, &hi)
         w = min(max(w, lo), hi)
     return w
@@ -50,20 +50,35 @@ cdef inline double _feasible(double w, int j, const CDParams* prm) noexcept nogi
     return min(max(w, lo), hi)
 
 
+cdef inline double _penalty_value(const int* idx, int m, const double[::1] w,
+                                  const double[::1] x_norm2, const double[::1] pf,
+                                  const CDParams* prm) noexcept nogil:
+    """sum_j h_j(w_j) over idx[:m] (all m if NULL; w within its box)."""
+    cdef int k, j
+    cdef double total = 0.0
+    for k in range(m):
+        j = idx[k] if idx != NULL else k
+        if x_norm2[j] != 0.0:
+            total += (prm.pen.a * pf[j] * fabs(w[j])
+                      + 0.5 * prm.pen.b * _l2_factor(prm, pf, j) * w[j] * w[j])
+    return total
+
+
 cdef inline double _gap(const int* idx, int m, const double[::1] g, const double[::1] w,
                         const double[::1] pf, const double[::1] x_norm2,
-                        const CDParams* prm, double r_norm2, double r_dot_y,
+                        const CDParams* prm, const SqAt* at,
                         double dnorm_floor=0.0) noexcept nogil:
-    """Duality gap from the squared loss' r^T S r, r^T S y_c and g = X~^T S r (see
-    enet_gap for the dual point, ``dnorm_floor`` and the restriction to idx)."""
-    return enet_gap(idx, m, &g[0], &w[0], &pf[0], prm.l2_factor, prm.lower, prm.upper,
-                    &x_norm2[0], prm.a, prm.b, prm.positive, r_norm2, r_dot_y, dnorm_floor)
+    """Duality gap from the squared loss at w and g = X~^T S r (see enet_gap, _enet.pxd,
+    for the dual point, ``dnorm_floor`` and the restriction to idx)."""
+    return enet_gap(idx, m, &g[0], &w[0], &pf[0], prm.pen.l2_factor, prm.pen.lower,
+                    prm.pen.upper, &x_norm2[0], prm.pen.a, prm.pen.b, prm.pen.positive, at,
+                    dnorm_floor)
 
 
 cdef inline double _excess(int j, const double[::1] g, const double[::1] pf,
                            const CDParams* prm) noexcept nogil:
     """|x~_j^T S r| - a pf_j over the directions the box allows (> 0: violator)."""
-    cdef double lo, hi, a_j = prm.a * pf[j], v = -INFINITY
+    cdef double lo, hi, a_j = prm.pen.a * pf[j], v = -INFINITY
     _box(j, prm, &lo, &hi)
     if hi > 0.0:
         v = g[j] - a_j
@@ -87,4 +102,4 @@ cdef inline bint _free_coord(int j, double wj, const double[::1] x_norm2,
     _box(j, prm, &lo, &hi)
     if not (lo < wj < hi):
         return False
-    return wj != 0.0 or prm.a * pf[j] == 0.0
+    return wj != 0.0 or prm.pen.a * pf[j] == 0.0

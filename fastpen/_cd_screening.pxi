@@ -69,15 +69,16 @@ cdef inline bint _list_alloc(ScreenedList* lst, int p) noexcept nogil:
     return not (lst.j == NULL or lst.c == NULL or lst.norm == NULL or lst.pf == NULL)
 
 
+cdef inline void _release(void** ptr) noexcept nogil:
+    free(ptr[0])
+    ptr[0] = NULL
+
+
 cdef inline void _list_free(ScreenedList* lst) noexcept nogil:
-    free(lst.j)
-    free(lst.c)
-    free(lst.norm)
-    free(lst.pf)
-    lst.j = NULL
-    lst.c = NULL
-    lst.norm = NULL
-    lst.pf = NULL
+    _release(<void**> &lst.j)
+    _release(<void**> &lst.c)
+    _release(<void**> &lst.norm)
+    _release(<void**> &lst.pf)
 
 
 cdef bint screen_alloc(CDScreen* sc, int n, int p) noexcept nogil:
@@ -101,14 +102,10 @@ cdef bint screen_alloc(CDScreen* sc, int n, int p) noexcept nogil:
 
 
 cdef void screen_free(CDScreen* sc) noexcept nogil:
-    free(sc.bounded)
-    free(sc.r_ref)
-    free(sc.norm)
-    free(sc.act)
-    sc.bounded = NULL
-    sc.r_ref = NULL
-    sc.norm = NULL
-    sc.act = NULL
+    _release(<void**> &sc.bounded)
+    _release(<void**> &sc.r_ref)
+    _release(<void**> &sc.norm)
+    _release(<void**> &sc.act)
     _list_free(&sc.near)
     _list_free(&sc.far)
 
@@ -131,11 +128,11 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
     ``able``: the design keeps the residual of n entries (see dz_keeps_residual)."""
     cdef int j, p = x_norm2.shape[0]
     cdef CDScreen* sc
-    cdef bint wanted = able and not (prm.a <= 0.0 or prm.lower != NULL or prm.n_unpen > 0
-                                     or prm.no_screening)
+    cdef bint wanted = able and not (prm.pen.a <= 0.0 or prm.pen.lower != NULL or prm.unpen.n > 0
+                                     or prm.opt.no_screening)
     s.p = p
     s.delta = 0.0
-    s.own = prm.screen == NULL
+    s.own = prm.state.screen == NULL
     s.on = wanted
     if s.own:
         sc = &s.local
@@ -144,7 +141,7 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
         else:
             memset(sc, 0, sizeof(CDScreen))
     else:
-        sc = prm.screen
+        sc = prm.state.screen
         s.on = wanted and sc.p == p and sc.n == n
     s.sc = sc
     if s.on and not sc.has_norm:       # once per problem
@@ -191,11 +188,11 @@ cdef void _screen_end(Screening* s) noexcept nogil:
 
 
 cdef double _ref_distance(const CDScreen* sc, const double* sw,
-                          const double[::1] R) noexcept nogil:
-    """||R - r_ref||_S, rounded up."""
+                          const double* R) noexcept nogil:
+    """||R - r_ref||_S, rounded up (R: sc.n entries)."""
     cdef int i
     cdef double d, acc = 0.0
-    for i in range(R.shape[0]):
+    for i in range(sc.n):
         d = R[i] - sc.r_ref[i]
         acc += (sw[i] if sw != NULL else 1.0) * d * d
     return sqrt(acc) * (1.0 + 1e-12)
@@ -283,7 +280,7 @@ cdef double _visit_near_tier(CDScreen* sc, double a, double dist, bint sort) noe
     return d_next
 
 
-cdef int _screen_refresh(Screening* s, const double* sw, const double[::1] R,
+cdef int _screen_refresh(Screening* s, const double* sw, const double* R,
                          const double[::1] pf, const CDParams* prm,
                          double* floor) noexcept nogil:
     """Readmit the screened features whose bound may have reached a pf_j: they are
@@ -292,7 +289,7 @@ cdef int _screen_refresh(Screening* s, const double* sw, const double[::1] R,
     when that is all we know (the same dual point as long as it is below a)."""
     cdef CDScreen* sc = s.sc
     cdef int start = sc.n_act
-    cdef double dist, a = prm.a, d_next
+    cdef double dist, a = prm.pen.a, d_next
     cdef bint sort
     floor[0] = 0.0
     s.delta = 0.0
@@ -315,7 +312,7 @@ cdef int _screen_refresh(Screening* s, const double* sw, const double[::1] R,
     return sc.n_act - start
 
 
-cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
+cdef void _screen_new(Screening* s, const double* R, const double[::1] g,
                       const double[::1] w, const double[::1] x_norm2, const double[::1] pf,
                       const CDParams* prm, double gap, double floor) noexcept nogil:
     """Screen the features of sc.act that the gap-safe sphere test rules out
@@ -327,27 +324,27 @@ cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
     cdef bint moved = False
     for k in range(sc.n_act):
         j = sc.act[k]
-        v = g[j] - prm.b * _l2_factor(prm, pf, j) * w[j]
-        v = (v if prm.positive else fabs(v)) / pf[j]
+        v = g[j] - prm.pen.b * _l2_factor(prm, pf, j) * w[j]
+        v = (v if prm.pen.positive else fabs(v)) / pf[j]
         if v > dnorm:
             dnorm = v
-    c = prm.a / dnorm if dnorm > prm.a else 1.0
-    radius = sqrt(2.0 * max(gap, 0.0))
+    c = prm.pen.a / dnorm if dnorm > prm.pen.a else 1.0
+    radius = sq_radius(gap)
     for k in range(sc.n_act):
         j = sc.act[k]
-        if (w[j] == 0.0 and c * fabs(g[j]) < prm.a * pf[j]
+        if (w[j] == 0.0 and c * fabs(g[j]) < prm.pen.a * pf[j]
                 and c * fabs(g[j]) + radius * (
-                    sc.norm[j] if prm.b == 0.0 else
-                    sqrt(x_norm2[j] + prm.b * _l2_factor(prm, pf, j))) < prm.a * pf[j]):
+                    sc.norm[j] if prm.pen.b == 0.0 else
+                    sqrt(x_norm2[j] + prm.pen.b * _l2_factor(prm, pf, j))) < prm.pen.a * pf[j]):
             if not moved:
                 # R becomes the reference (a new leg of the path), so that the new
                 # bounds start from |g_j| itself
                 if sc.n_bounded == 0:
                     _screen_clear(sc)
-                    sc.a_ref = prm.a
+                    sc.a_ref = prm.pen.a
                 else:
                     sc.d_ref += s.delta
-                memcpy(sc.r_ref, &R[0], R.shape[0] * sizeof(double))
+                memcpy(sc.r_ref, R, sc.n * sizeof(double))
                 s.delta = 0.0
                 moved = True
             sc.bounded[j] = 1
@@ -357,9 +354,9 @@ cdef void _screen_new(Screening* s, const double[::1] R, const double[::1] g,
             near.c[k_b] = fabs(g[j]) * (1.0 + 1e-12) - sc.norm[j] * sc.d_ref
             near.norm[k_b] = sc.norm[j]
             near.pf[k_b] = pf[j]
-            if prm.a == sc.a_ref:
+            if prm.pen.a == sc.a_ref:
                 ub = _screen_ub(near.c[k_b], sc.norm[j], sc.d_ref)
-                sc.d_next = min(sc.d_next, sc.d_ref + (prm.a * pf[j] - ub) / sc.norm[j])
+                sc.d_next = min(sc.d_next, sc.d_ref + (prm.pen.a * pf[j] - ub) / sc.norm[j])
             near.n += 1
             sc.n_bounded += 1
         else:

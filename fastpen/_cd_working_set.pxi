@@ -49,7 +49,7 @@ cdef inline int _working_set(const double[::1] w, const double[::1] g,
 
     Looks at the features ``cand[:n_cand]`` (all of them if cand is NULL; with
     screening, those not screened out, which hold every nonzero).  For the
-    ``first`` working set of a fit along a path (``prm.a_prev`` > a, the
+    ``first`` working set of a fit along a path (``prm.state.a_prev`` > a, the
     previous alpha's strength), the sequential strong rule also admits the
     features with |x~_j^T S r| > (2 a - a_prev) pf_j, likely to enter at this
     alpha; the full scan that follows the solve re-checks every feature (the
@@ -57,7 +57,7 @@ cdef inline int _working_set(const double[::1] w, const double[::1] g,
     """
     cdef int k, j, m = 0, n_viol = 0, limit
     cdef int count = n_cand if cand != NULL else w.shape[0]
-    cdef double strong = max(prm.a_prev - prm.a, 0.0) if first else 0.0
+    cdef double strong = max(prm.state.a_prev - prm.pen.a, 0.0) if first else 0.0
     for k in range(count):             # nonzeros first
         j = cand[k] if cand != NULL else k
         if x_norm2[j] != 0.0 and w[j] != 0.0:
@@ -88,7 +88,7 @@ cdef double* _block_delta(const CDParams* prm, const double[::1] g,
     the constraints, so that afterwards every unpenalised feature is
     stationary or held by a bound.
     """
-    cdef int k, j, m = prm.n_unpen
+    cdef int k, j, m = prm.unpen.n
     cdef double lo, hi
     cdef double* buf
     cdef double* d
@@ -97,20 +97,20 @@ cdef double* _block_delta(const CDParams* prm, const double[::1] g,
     d = <double*> malloc(m * sizeof(double))
     if d == NULL:
         return NULL
-    if not prm.unpen_boxed:
+    if not prm.unpen.boxed:
         for k in range(m):
-            d[k] = block_step(k, m, prm.unpen_inv, prm.unpen_idx, &g[0])
+            d[k] = block_step(k, m, prm.unpen.inv, prm.unpen.idx, &g[0])
         return d
     buf = <double*> malloc((m * m + 6 * m) * sizeof(double))
     if buf == NULL:
         free(d)
         return NULL
     for k in range(m):
-        j = prm.unpen_idx[k]
+        j = prm.unpen.idx[k]
         _box(j, prm, &lo, &hi)
         buf[k] = g[j]
         buf[m + k] = lo - w[j]
         buf[2 * m + k] = hi - w[j]
-    box_qp(m, prm.unpen_inv, buf, buf + m, buf + 2 * m, d, buf + 3 * m)
+    box_qp(m, prm.unpen.inv, buf, buf + m, buf + 2 * m, d, buf + 3 * m)
     free(buf)
     return d

@@ -18,7 +18,7 @@ cdef int GRAM_WS_CHUNK = 1 << 20       # doubles in the row-chunk buffer (8 MiB)
 
 
 cdef inline bint _gram_ws_allowed(int m, const CDParams* prm) noexcept nogil:
-    return prm.n_unpen == 0 and 2 <= m <= GRAM_WS_MAX and prm.ws_gram >= 0
+    return prm.unpen.n == 0 and 2 <= m <= GRAM_WS_MAX and prm.opt.ws_gram >= 0
 
 
 cdef inline int _ws_gram_missing(const WSGram* c, const int* ws, int m) noexcept nogil:
@@ -35,7 +35,7 @@ cdef inline bint _gram_ws_pays(long n, long m, long nnz, long sweeps, long missi
     cdef double build
     if not _gram_ws_allowed(m, prm):
         return False
-    if prm.ws_gram > 0:
+    if prm.opt.ws_gram > 0:
         return True
     if missing == 0:
         build = 0.0
@@ -180,215 +180,44 @@ cdef int _ws_gram_update(WSGram* c, const floating* X, int n, int p, const doubl
     return 0
 
 
-cdef double _gram_ws_sweep(const double* G, int m, double* gl, const int* ws,
-                           const double[::1] x_norm2, const double[::1] pf,
-                           const CDParams* prm, double[::1] w,
-                           unsigned long long* rng) noexcept nogil:
-    """One epoch over the working set on its Gram matrix; gl[k] = x~_ws[k]^T S r."""
-    cdef int t, k, j
-    cdef double w_old, w_new, decrease = 0.0
-    for t in range(m):
-        k = rand_below(rng, m) if prm.random else t
-        j = ws[k]
-        if x_norm2[j] == 0.0:
-            continue
-        w_old = w[j]
-        w_new = _update(gl[k] + x_norm2[j] * w_old, j, x_norm2, pf, prm)
-        if w_new != w_old:
-            fp_axpy_d(m, w_old - w_new, &G[<size_t>k * m], 0.0, gl)
-            w[j] = w_new
-            decrease += 0.5 * (x_norm2[j] + prm.b * _l2_factor(prm, pf, j)) * (w_new - w_old) ** 2
-    return decrease
-
-
-# Anderson acceleration of the working-set Gram sweeps (as in skglm): every
-# ANDERSON_K sweeps, the affine combination of the last K iterates that
-# minimises the norm of their combined differences is tried, and kept when it
-# lowers the objective.  On the Gram matrix, evaluating it costs O(m nnz).
-cdef int ANDERSON_K = 5
-
-
-cdef double _ws_primal(int m, const int* ws, const double* v, const double* gl,
-                       const double* q, double y_norm2, const double[::1] x_norm2,
-                       const double[::1] pf, const CDParams* prm) noexcept nogil:
-    """Objective at w (v = w[ws], zero elsewhere), from gl = X~_ws^T S r."""
-    cdef int k, j
-    cdef double r_dot_y = y_norm2, wg = 0.0, pen = 0.0
-    for k in range(m):
-        j = ws[k]
-        r_dot_y -= v[k] * q[k]
-        wg += v[k] * gl[k]
-        if x_norm2[j] != 0.0:
-            pen += pf[j] * prm.a * fabs(v[k]) + 0.5 * prm.b * _l2_factor(prm, pf, j) * v[k] * v[k]
-    return 0.5 * (r_dot_y - wg) + pen
-
-
-cdef bint _anderson_step(const double* G, int m, const int* ws, const double* hist,
-                         double* gl, const double* q, double y_norm2,
-                         const double[::1] x_norm2, const double[::1] pf,
-                         const CDParams* prm, double[::1] w, double* work) noexcept nogil:
-    """Try the Anderson extrapolation of the iterates hist[0..K] (rows of m values).
-
-    ``work`` holds K*K + K + 2m doubles.  Returns whether the point was taken
-    (then w[ws] and gl are updated).
-    """
-    cdef int K = ANDERSON_K, k, l, i, j
-    cdef double* C = work
-    cdef double* z = C + K * K
-    cdef double* v = z + K
-    cdef double* gv = v + m
-    cdef const double* cur = hist + <size_t>K * m
-    cdef double acc, trace = 0.0, total = 0.0, d
-    for k in range(K):
-        for l in range(k + 1):
-            acc = 0.0
-            for i in range(m):
-                acc += ((hist[<size_t>(k + 1) * m + i] - hist[<size_t>k * m + i])
-                        * (hist[<size_t>(l + 1) * m + i] - hist[<size_t>l * m + i]))
-            C[k * K + l] = acc
-            C[l * K + k] = acc
-        trace += C[k * K + k]
-        z[k] = 1.0
-    if trace == 0.0:
-        return False
-    for k in range(K):
-        C[k * K + k] += 1e-10 * trace
-    if not _cholesky_solve(K, C, z):
-        return False
-    for k in range(K):
-        total += z[k]
-    if total == 0.0:
-        return False
-    for i in range(m):
-        acc = 0.0
-        for k in range(K):
-            acc += z[k] * hist[<size_t>(k + 1) * m + i]
-        j = ws[i]
-        v[i] = 0.0 if x_norm2[j] == 0.0 else _feasible(acc / total, j, prm)
-        gv[i] = gl[i]
-    for i in range(m):
-        d = v[i] - cur[i]
-        if d != 0.0:
-            fp_axpy_d(m, -d, &G[<size_t>i * m], 0.0, gv)
-    if (_ws_primal(m, ws, v, gv, q, y_norm2, x_norm2, pf, prm)
-            >= _ws_primal(m, ws, cur, gl, q, y_norm2, x_norm2, pf, prm)):
-        return False
-    for i in range(m):
-        w[ws[i]] = v[i]
-        gl[i] = gv[i]
-    return True
-
-
-cdef double _gram_ws_newton(const double* G, int m, double* gl, const int* ws,
-                            const double[::1] x_norm2, const double[::1] pf,
-                            const CDParams* prm, double[::1] w, int* moved) noexcept nogil:
-    """Newton step on the working set's support, from its Gram matrix G (m x m);
-    w and gl = X~_ws^T S r are updated.  Returns the multiply-adds spent and
-    stores in ``moved`` how many coefficients changed."""
-    cdef NewtonBuf nb
-    cdef int a, b, k = _newton_begin(&nb, ws, m, w, x_norm2, pf, prm)
-    cdef double cost
-    moved[0] = 0
-    if k == 0:
-        return 0.0
-    for a in range(k):
-        nb.g_S[a] = gl[nb.pos[a]]
-        for b in range(k):
-            nb.G[<size_t>a * k + b] = G[<size_t>nb.pos[a] * m + nb.pos[b]]
-    moved[0] = _newton_solve(&nb, w, pf, prm)
-    if moved[0] > 0:
-        for a in range(k):
-            if nb.dw[a] != 0.0:
-                fp_axpy_d(m, -nb.dw[a], &G[<size_t>nb.pos[a] * m], 0.0, gl)
-    cost = nb.cost + <double>k * (k + m)
-    _newton_end(&nb)
-    return cost
-
-
-cdef int _dense_gram_ws_solve(const dense_t* d, const Quadratic* f,
+cdef int _dense_gram_ws_solve(const dense_t* d, const SqLoss* f,
                               const double[::1] x_norm2, const double[::1] pf,
-                              const CDParams* prm, double[::1] w, double[::1] R,
+                              const CDParams* prm, double[::1] w, double* R,
                               double[::1] g, const int* ws, int m, double inner_tol,
                               unsigned long long* rng, CDResult* result) noexcept nogil:
     """Working-set solve on G = X~_ws^T S X~_ws; returns its sweeps, or -1 without memory.
 
     Needs g = X~^T S R at the current w on the working set and every nonzero
-    coefficient inside it.  Sweeps are Anderson-accelerated.  The residual is
-    brought up to date at the end, column by column, for the coefficients
-    that moved.
+    coefficient inside it.  The driver's own working-set loop runs on the Gram
+    design of the working set (its state e = X~_ws^T S r starts from g), with
+    Anderson acceleration and Newton steps; the residual is brought up to date
+    at the end, column by column, for the coefficients that moved.
     """
-    cdef int k, j, it = 0, n_hist = 0, K = ANDERSON_K, nz = m, since = 0, moved, stall = 0
-    cdef double r_dot_y, r_norm2, decrease, credit = 0.0, ws_gap, best = INFINITY
-    cdef size_t size = <size_t>(K + 5) * m + K * K + K
-    cdef double* buf = <double*> malloc(size * sizeof(double))
-    cdef double* gl
-    cdef double* w0
-    cdef double* hist
-    cdef double* work
-    cdef double* G
-    cdef double* q
-    cdef WSGram* cache = d.cache
+    cdef int k, it
+    cdef double credit = 0.0
+    cdef GramD gd
+    cdef SqLoss fl
     cdef Moves mv
-    cdef double y_norm2 = f.y_norm2
+    cdef WSGram* cache = d.cache
+    cdef double* buf = <double*> malloc(<size_t>max(2 * m, 1) * sizeof(double))
+    cdef double* e = buf
+    cdef double* w0 = buf + m
     if buf == NULL:
         return -1
     if _ws_gram_update(cache, d.X, d.n, d.p, f.sw, d.x_mean, f.y_c, ws, m) < 0:
         free(buf)
         return -1
-    gl, w0, hist = buf, buf + m, buf + 2 * m
-    work = hist + <size_t>(K + 1) * m
-    G, q = cache.G, cache.q
+    gd.Q, gd.q, gd.slot, gd.feat, gd.p = cache.G, cache.q, cache.slot, cache.feat, m
+    fl.n, fl.y_c, fl.sw, fl.y_norm2 = 0, NULL, NULL, f.y_norm2
     for k in range(m):
-        gl[k] = g[ws[k]]
+        e[k] = g[ws[k]]
         w0[k] = w[ws[k]]
-    while result.n_iter < prm.max_iter:
-        for k in range(m):
-            hist[<size_t>n_hist * m + k] = w[ws[k]]
-        n_hist += 1
-        if n_hist == K + 1:
-            _anderson_step(G, m, ws, hist, gl, q, y_norm2, x_norm2, pf, prm, w, work)
-            for k in range(m):
-                hist[k] = w[ws[k]]
-            n_hist = 1
-        decrease = _gram_ws_sweep(G, m, gl, ws, x_norm2, pf, prm, w, rng)
-        result.n_iter += 1
-        it += 1
-        since += 1
-        if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
-            if _interrupted(prm):
-                break
-            # r^T S y_c = y^T S y - w^T q and r^T S r = r^T S y_c - w^T g (w = 0 off ws)
-            r_dot_y = y_norm2
-            r_norm2 = 0.0
-            nz = 0
-            for k in range(m):
-                j = ws[k]
-                g[j] = gl[k]
-                r_dot_y -= w[j] * q[k]
-                r_norm2 += w[j] * gl[k]
-                nz += w[j] != 0.0
-            r_norm2 = r_dot_y - r_norm2
-            ws_gap = _gap(ws, m, g, w, pf, x_norm2, prm, r_norm2, r_dot_y)
-            if (decrease == 0.0 or ws_gap <= inner_tol
-                    or _stalled(ws_gap, &best, &stall, TIGHT_TOL * y_norm2)):
-                break
-            # rent or buy: a Newton step once the sweeps since the last one have
-            # cost as much as it (a sweep: about a G row per moved coefficient)
-            credit += <double>since * m * (nz + 1)
-            since = 0
-            if credit >= _newton_cost(nz) + <double>m * nz:
-                for k in range(m):          # gl = q - G w anew: no drift enters the step
-                    work[k] = w[ws[k]]
-                for k in range(m):
-                    gl[k] = q[k] - fp_dot_d(m, &G[<size_t>k * m], 0.0, work)
-                credit -= _gram_ws_newton(G, m, gl, ws, x_norm2, pf, prm, w, &moved)
-                if moved > 0:
-                    n_hist = 0      # the extrapolation restarts from the new point
+    it = _ws_solve(&gd, &fl, x_norm2, pf, prm, w, e, g, ws, m, 0, inner_tol, &credit, rng,
+                   result)
     dz_begin(d, f, R, &mv, False)
     for k in range(m):
-        j = ws[k]
-        if w[j] != w0[k]:
-            dz_move(d, R, j, w[j] - w0[k], &mv)
-    dz_end(d, R, &mv)
+        if w[ws[k]] != w0[k]:
+            dz_move(d, R, ws[k], w[ws[k]] - w0[k], &mv)
+    dz_end(d, f, R, &mv)
     free(buf)
     return it

@@ -3,7 +3,8 @@
 tests/data/cimport_example.pyx -- the README's example -- is compiled against
 the installed fastpen (its .pxd files and _simd.h ship with the package), then
 run: its prange over problems must give, to the bit, what one solve_gram call
-per problem gives.
+per problem gives, and the API version it was compiled against must be the
+installed one's.
 """
 import os
 import shutil
@@ -49,6 +50,7 @@ for t in range(9):
                                5.0, 0.0, 1e-10, 100000, False, False, 0)
     assert np.array_equal(w, W[t]) and gap == gaps[t], t
     assert gap <= 1e-10 and np.count_nonzero(w) > 0
+assert cimport_example.capi_version() == _cd.CAPI == 2
 print("ok")
 """
 

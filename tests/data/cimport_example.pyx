@@ -9,7 +9,7 @@ import numpy as np
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
 
-from fastpen._cd cimport CDParams, CDResult, enet_gram, make_params
+from fastpen._cd cimport CAPI_VERSION, CDParams, CDResult, enet_gram, make_params
 
 
 def fit_many(const double[:, ::1] Q, const double[:, ::1] QY, const double[::1] y_norm2,
@@ -20,8 +20,7 @@ def fit_many(const double[:, ::1] Q, const double[:, ::1] QY, const double[::1] 
     """
     cdef Py_ssize_t t, k = QY.shape[0], p = Q.shape[0]
     # one parameter block for all problems: the solver only reads it
-    cdef CDParams prm = make_params(a, 0.0, tol, 100000, False, False, 0, 1,
-                                    None, None, False, None, None, None)
+    cdef CDParams prm = make_params(a, 0.0, tol, 100000)
     cdef double[::1] diag = np.ascontiguousarray(np.diagonal(Q))
     cdef double[::1] pf = np.ones(p)
     # a workspace per problem here (per thread would do)
@@ -38,3 +37,8 @@ def fit_many(const double[:, ::1] Q, const double[:, ::1] QY, const double[::1] 
             gaps[t] = res[t].gap
     free(res)
     return np.asarray(gaps)
+
+
+def capi_version():
+    """The C-level API version this extension was compiled against."""
+    return CAPI_VERSION
