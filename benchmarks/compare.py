@@ -7,8 +7,8 @@ timings of that run.  All solvers run side by side in this one process.
 
 Problems (seeded): dense-wide 1000x5000 (AR(1) rho=0.6, 50 nonzeros), dense-tall
 40000x400 (rho=0.5, 40 nonzeros), sparse text-like 20000x100000, leukemia-shaped
-72x7129 (rho=0.9, 10 nonzeros).  Modes: a single fit at alpha_max/20, and a
-100-alpha path from alpha_max to eps*alpha_max (eps 1e-2 if p > n, else 1e-3);
+72x7129 (rho=0.9, 10 nonzeros).  Modes: a single fit at alpha_max/20 (``--single-ratio``
+sets the 20), and a 100-alpha path from alpha_max to eps*alpha_max (eps 1e-2 if p > n, else 1e-3);
 peers without a path function run warm-started fits along the same grid;
 "scikit-learn (Gram)" is its lasso_path on centred data with one Gram matrix for
 the whole grid (what its LassoCV does), Gram build included; python-glmnet
@@ -17,6 +17,7 @@ the whole grid (what its LassoCV does), Gram build included; python-glmnet
     python benchmarks/compare.py                              # single-threaded
     python benchmarks/compare.py --threads all                # all cores, every solver
     python benchmarks/compare.py --problems dense-wide --modes path
+    python benchmarks/compare.py --problems dense-tall --single-ratio 100   # alpha_max/100
 """
 import argparse
 import os
@@ -63,6 +64,16 @@ def make_problem(name):
     else:
         raise ValueError(f"unknown problem {name!r}; choose from {PROBLEMS}")
     return X, y, (1e-2 if X.shape[1] > X.shape[0] else 1e-3)
+
+
+def mode_alphas(mode, alpha_max, eps, single_ratio=20.0):
+    """The alpha grid of a mode: ``single`` is [alpha_max / single_ratio]; ``path`` is
+    100 alphas geometrically spaced from alpha_max down to eps * alpha_max."""
+    if mode == "single":
+        return np.array([alpha_max / single_ratio])
+    if mode == "path":
+        return np.geomspace(alpha_max, alpha_max * eps, 100)
+    raise ValueError(f"unknown mode {mode!r}; choose single or path")
 
 
 def _warm_path(make_estimator):
@@ -180,6 +191,8 @@ def main(argv=None):
     parser.add_argument("--problems", default="dense-wide,sparse",
                         help=f"comma-separated, from {','.join(PROBLEMS)}")
     parser.add_argument("--modes", default="single", help="single, path or single,path")
+    parser.add_argument("--single-ratio", type=float, default=20.0,
+                        help="the single fit is at alpha_max / SINGLE_RATIO")
     parser.add_argument("--solvers", default=None, help="comma-separated subset")
     parser.add_argument("--target", type=float, default=1e-6)
     parser.add_argument("--repeat", type=int, default=5)
@@ -204,8 +217,7 @@ def main(argv=None):
                 fits = {k: v for k, v in fits.items() if k in args.solvers.split(",")}
             alpha_max = lasso_alpha_max(X, y)
             for mode in args.modes.split(","):
-                alphas = (np.array([alpha_max / 20]) if mode == "single"
-                          else np.geomspace(alpha_max, alpha_max * eps, 100))
+                alphas = mode_alphas(mode, alpha_max, eps, args.single_ratio)
                 for fit in fits.values():  # warm-up: numba compiles, caches fill
                     fit(X, y, alphas[:1], 1e-2)
                 rows = {s: time_at_target(f, X, y, alphas, args.target, args.repeat,
@@ -214,7 +226,7 @@ def main(argv=None):
                 reached = {s: r[0] for s, r in rows.items()
                            if r[0] is not None and not s.startswith("fastpen")}
                 fastest = min(reached, key=reached.get) if reached else None
-                label = ("single fit at alpha_max/20" if mode == "single"
+                label = (f"single fit at alpha_max/{args.single_ratio:g}" if mode == "single"
                          else f"100-alpha path to {eps:g} alpha_max")
                 print(f"{name} {X.shape[0]}x{X.shape[1]}, {label}")
                 for solver, (sec, tol, rel) in rows.items():
