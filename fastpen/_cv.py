@@ -14,19 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _batch
-from ._multi import (
-    alpha_max,
-    blas_single_threaded,
+from ._gram import blas_single_threaded, use_gram
+from ._multi import make_group, run_paths, targets_alpha_max
+from ._problem import (
+    SolverOptions,
+    alpha_grid,
+    check_grid_possible,
     check_inputs,
-    make_group,
-    run_paths,
-    warn_unconverged,
+    warn_batch_unconverged,
 )
-from ._path import _alpha_grid, check_grid_possible, use_gram
 from ._validation import check_alphas, check_finite_fit, check_scalar, is_grid_size
 
 __all__ = ["CVPaths", "CVResult", "cross_validate_enet", "cv_paths", "grid_edges",
-           "select_alpha", "target_grids", "warn_grid_edge"]
+           "fold_mean_se", "select_alpha", "target_grids", "warn_grid_edge"]
 
 
 @dataclass
@@ -100,7 +100,7 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
             and not _gram_too_big(X, F_all))
     res = run_paths(X, Y, groups, fi, ci, n * a * l1, n * a * (1.0 - l1), solver.tol,
                     solver, gram=gram, precompute=precompute, store=False, verbose=verbose)
-    warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
+    warn_batch_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     mse = res.test_err.reshape(L, F, k, m).transpose(0, 3, 1, 2)
     return CVPaths(alphas=grids, mse=mse, full=full, X=X, Y=Y)
 
@@ -173,10 +173,10 @@ def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
         check_scalar(alphas, "alphas", "int", low=1)
         check_scalar(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
         check_grid_possible(full.pen, float(np.min(l1_ratios)))
-        top = alpha_max(full, Y, 1.0, n_threads)            # (k,), l1_ratio = 1
+        top = targets_alpha_max(full, Y, 1.0, n_threads)            # (k,), l1_ratio = 1
         if shared:
             top = np.full(k, top.max())
-        return np.array([[_alpha_grid(a / r, alphas, eps) for a in top]
+        return np.array([[alpha_grid(a / r, alphas, eps) for a in top]
                          for r in l1_ratios])
     grid = check_alphas(alphas)
     return np.broadcast_to(grid, (L, k, grid.size)).copy()
@@ -185,7 +185,7 @@ def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
 def select_alpha(mse, per_target, mean_se=None):
     """Index (l1_ratio, alpha) of the smallest mean held-out error, and the 1-SE alpha.
 
-    ``mse`` (L, m, F, k); ``mean_se``: its :func:`_fold_mean_se`, when the caller has
+    ``mse`` (L, m, F, k); ``mean_se``: its :func:`fold_mean_se`, when the caller has
     it already.  Returns arrays (k,) of l1_ratio indices, alpha
     indices and 1-SE alpha indices: per target, or the same for every target
     when the mean error over targets is minimised (``per_target=False``).
@@ -194,7 +194,7 @@ def select_alpha(mse, per_target, mean_se=None):
     the minimum (glmnet's lambda.1se).
     """
     L, m, F, k = mse.shape
-    mean, se = _fold_mean_se(mse) if mean_se is None else mean_se      # (L, m, k) each
+    mean, se = fold_mean_se(mse) if mean_se is None else mean_se      # (L, m, k) each
     if not per_target:
         crit = mean.mean(axis=2)
         li, ai = np.unravel_index(np.argmin(crit), crit.shape)
@@ -209,7 +209,7 @@ def select_alpha(mse, per_target, mean_se=None):
     return li, ai, one
 
 
-def _fold_mean_se(mse):
+def fold_mean_se(mse):
     """Mean over the folds (axis 2) of ``mse`` and its standard error, the folds added
     in order for every entry: NumPy's reductions add a contiguous axis pairwise but
     a strided one in order, so a target's choice would otherwise depend on the
@@ -246,7 +246,7 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
                                     solver.n_threads)[0] if full.prob.fit_intercept
                   else np.zeros(k)).astype(X.dtype)
     check_finite_fit(X.dtype, coefs, res.gaps, intercepts)
-    warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
+    warn_batch_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     return coefs, intercepts, res.gaps[:, 0] / n, res.n_iter[:, 0].astype(int)
 
 
@@ -462,7 +462,7 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
     fit_intercept : bool, default=True
     sample_weight : array-like of shape (n,), optional
         Weights of the fits and of the held-out errors.
-    solver : fastpen._path._SolverOptions, optional
+    solver : fastpen._problem.SolverOptions, optional
         tol, max_iter, selection, threads, positivity; default: fastpen's defaults.
     penalty : dict, optional
         Keywords of the penalty (penalty_factor, exclude, standardize, lower_bounds,
@@ -482,10 +482,8 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
     -------
     CVResult
     """
-    from ._path import _SolverOptions
-
     if solver is None:
-        solver = _SolverOptions.check(1e-4, 1000, "cyclic", None, None, False)
+        solver = SolverOptions.check(1e-4, 1000, "cyclic", None, None, False)
     penalty = {} if penalty is None else dict(penalty)
     penalty.setdefault("positive", solver.positive)
     automatic = is_grid_size(alphas)
@@ -496,7 +494,7 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
                    fit_intercept=fit_intercept, sample_weight=sample_weight, solver=solver,
                    penalty=penalty, precompute=precompute, shared_grid=not per_target,
                    verbose=verbose)
-    mean, se = _fold_mean_se(cvp.mse)                       # (L, m, k)
+    mean, se = fold_mean_se(cvp.mse)                       # (L, m, k)
     li, ai, one = select_alpha(cvp.mse, per_target, mean_se=(mean, se))
     k = cvp.Y.shape[1]
     targets = np.arange(k)

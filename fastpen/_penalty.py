@@ -60,7 +60,7 @@ def make_penalty(prob, penalty_factor=None, exclude=None, rescale=False,
 
     Parameters
     ----------
-    prob : fastpen._path._Problem
+    prob : fastpen._problem.Problem
     penalty_factor : array-like of shape (n_features,), optional
         Non-negative factors; ``np.inf`` excludes a feature.
     exclude : sequence of int, optional
