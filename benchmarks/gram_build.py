@@ -45,7 +45,7 @@ def main(argv=None):
     with threadpool_limits(limits=1 if args.threads == "1" else None):
         ref = best_of(lambda: blas.dsyrk(1.0, X, trans=1), args.repeat)
         rows = [("DSYRK on X (reference)", ref)]
-        prob = prepare(X, y, None, True, 1)
+        prob = prepare(X, y, sample_weight=None, fit_intercept=True, n_threads=1)
         rows.append(("fastpen, direct (enet_path)", best_of(lambda: dense_gram(prob),
                                                              args.repeat)))
         for label, sw in (("fastpen, centred", np.empty(0)),

@@ -85,8 +85,9 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
         if not base[rows].sum() > 0:
             raise ValueError("A cross-validation fold has no held-out row of positive "
                              "weight.")
-        groups.append(make_group(X, Y, w * (n / w.sum()), fit_intercept, solver.n_threads,
-                                 penalty, test_rows=rows, test_w=base[rows] * count))
+        groups.append(make_group(X, Y, sw=w * (n / w.sum()), fit_intercept=fit_intercept,
+                                 n_threads=solver.n_threads, penalty=penalty,
+                                 test_rows=rows, test_w=base[rows] * count))
     F = len(groups)
     if F < 2 and whole is None:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {F}.")
@@ -98,8 +99,9 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     L_all, F_all, k_all = whole if whole is not None else (L, F, k)
     gram = (use_gram(precompute, full.prob, L_all * m * k_all) is not None
             and not _gram_too_big(X, F_all))
-    res = run_paths(X, Y, groups, fi, ci, n * a * l1, n * a * (1.0 - l1), solver.tol,
-                    solver, gram=gram, precompute=precompute, store=False, verbose=verbose)
+    res = run_paths(X, Y, groups, group=fi, target=ci, a=n * a * l1, b=n * a * (1.0 - l1),
+                    solver=solver, gram=gram, precompute=precompute, store=False,
+                    verbose=verbose)
     warn_batch_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     mse = res.test_err.reshape(L, F, k, m).transpose(0, 3, 1, 2)
     return CVPaths(alphas=grids, mse=mse, full=full, X=X, Y=Y)
@@ -117,8 +119,8 @@ def whole_data(X, Y, sample_weight, fit_intercept, n_threads, penalty):
     """(X, Y, weights, fit_intercept) validated, and the whole data's group (its column
     statistics and penalty), which grids, cross-validation and the refit start from."""
     X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
-    full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
-                      n_threads, penalty)
+    full = make_group(X, Y, sw=sw if sw is not None else np.empty(0),
+                      fit_intercept=fit_intercept, n_threads=n_threads, penalty=penalty)
     return X, Y, sw, fit_intercept, full
 
 
@@ -238,8 +240,8 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
     alphas = np.asarray(alphas, dtype=np.float64)[:, None]
     l1 = np.asarray(l1_ratios, dtype=np.float64)[:, None]
     gram = use_gram(precompute, full.prob, n_fits or k) is not None
-    res = run_paths(X, Y, [full], np.zeros(k), np.arange(k), n * alphas * l1,
-                    n * alphas * (1.0 - l1), solver.tol, solver, gram=gram,
+    res = run_paths(X, Y, [full], group=np.zeros(k), target=np.arange(k),
+                    a=n * alphas * l1, b=n * alphas * (1.0 - l1), solver=solver, gram=gram,
                     precompute=precompute)
     coefs = res.coefs[0]
     intercepts = (_batch.intercepts(res.coefs, full.prob.x_mean, full.y_mean,
@@ -483,7 +485,7 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
     CVResult
     """
     if solver is None:
-        solver = SolverOptions.check(1e-4, 1000, "cyclic", None, None, False)
+        solver = SolverOptions.check(tol=1e-4, max_iter=1000)
     penalty = {} if penalty is None else dict(penalty)
     penalty.setdefault("positive", solver.positive)
     automatic = is_grid_size(alphas)

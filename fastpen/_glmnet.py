@@ -65,10 +65,12 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
         Its ``alphas`` field holds the lambdas (decreasing).
     """
     mix = check_scalar(alpha, "alpha", low=0.0, high=1.0)
-    solver = SolverOptions.check(tol, max_iter, "cyclic", None, n_threads, False)
-    prob = prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
-    pen = make_penalty(prob, penalty_factor, exclude, True, standardize, lower_bounds,
-                       upper_bounds)
+    solver = SolverOptions.check(tol=tol, max_iter=max_iter, n_threads=n_threads)
+    prob = prepare(X, y, sample_weight=sample_weight, fit_intercept=fit_intercept,
+                   n_threads=solver.n_threads)
+    pen = make_penalty(prob, penalty_factor=penalty_factor, exclude=exclude, rescale=True,
+                       standardize=standardize, lower_bounds=lower_bounds,
+                       upper_bounds=upper_bounds)
     n, p = prob.X.shape
     # glmnet computes lambda_max as if alpha were at least 1e-3 (finite for ridge)
     lambda_max, w_at_max = alpha_max(prob, pen, max(mix, 1e-3), solver.n_threads)
@@ -94,5 +96,6 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
     if lambda_max is not None and mix > 0:
         # below alpha=1e-3 the grid's lambda_max is not where the fit becomes zero
         at_max = lambdas >= lambda_max * max(mix, 1e-3) / mix
-    return solve_path(prob, pen, solver, lambdas, n * lambdas * mix,
-                      n * lambdas * (1.0 - mix) / sd_y, at_max=at_max, w_at_max=w_at_max)
+    return solve_path(prob, pen, solver=solver, alphas=lambdas, a_seq=n * lambdas * mix,
+                      b_seq=n * lambdas * (1.0 - mix) / sd_y, at_max=at_max,
+                      w_at_max=w_at_max)

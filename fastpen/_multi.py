@@ -21,6 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _batch
+from ._batch_args import (
+    BatchBounds,
+    BatchGroups,
+    BatchOptions,
+    BatchProblems,
+    BatchResults,
+    HeldOutRows,
+    UnpenalizedBlock,
+)
 from ._gram import (
     blas_single_threaded,
     blocked_gram,
@@ -83,13 +92,16 @@ class Group:
 # of Y and the thread count.
 
 
-def make_group(X, Y, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None):
+def make_group(X, Y, *, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None):
     """Statistics of X and the targets Y (n, k) under weights ``sw`` (summing to n, or empty).
 
     ``penalty``: keyword arguments of :func:`fastpen._penalty.make_penalty`.
+    ``test_rows``, ``test_w``: the group's held-out rows and their weights in
+    the held-out error (a cross-validation fold's), none by default.
     """
     x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
-    prob = Problem(X, None, sw, 0.0, x_mean, x_norm2, 0.0, fit_intercept)
+    prob = Problem.shared_design(X, sw=sw, x_mean=x_mean, x_norm2=x_norm2,
+                                 fit_intercept=fit_intercept)
     if fit_intercept:
         y_mean = _batch.target_means(_rows_of(Y), sw, n_threads)
     else:
@@ -189,20 +201,23 @@ def _gram_stack(groups, precompute, n_threads):
     return np.ascontiguousarray(Q[None], dtype=np.float64)
 
 
-def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
-              precompute=None, coef_init=None, store=True, verbose=False):
+def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompute=None,
+              coef_init=None, store=True, verbose=False):
     """Solve every problem's path; see :class:`PathsResult`.
 
     Problem t fits target ``Y[:, target[t]]`` under ``groups[group[t]]`` with
-    per-sum strengths ``A[t]``, ``B[t]`` (alphas in order, warm-started),
-    stopping at a gap of ``tol`` times its y_c^T S y_c.  ``gram``: solve from
-    each group's Gram matrix (``precompute``: how to get it).
+    per-sum strengths ``a[t]``, ``b[t]`` (alphas in order, warm-started),
+    stopping at a gap of ``solver.tol`` times its y_c^T S y_c.  ``gram``: solve
+    from each group's Gram matrix (``precompute``: how to get it).
+    ``coef_init``: the starting coefficients of every problem, (p,) or (P, p).
+    ``store``: keep every alpha's coefficients (cross-validation needs only the
+    held-out errors).
     """
     n, p = X.shape
     group = np.ascontiguousarray(group, dtype=np.intc)
     target = np.ascontiguousarray(target, dtype=np.intc)
-    A = np.ascontiguousarray(A, dtype=np.float64)
-    B = np.ascontiguousarray(B, dtype=np.float64)
+    A = np.ascontiguousarray(a, dtype=np.float64)
+    B = np.ascontiguousarray(b, dtype=np.float64)
     P, M = A.shape
     pens = [g.pen for g in groups]
     blocks = [penalty_block(g.prob, g.pen, solver.positive) for g in groups]
@@ -210,11 +225,13 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     if any(not np.array_equal(b[0], uidx) for b in blocks):
         raise ValueError("The unpenalised features must be non-constant in every fold "
                          "(a fold left one of them constant); use fewer folds.")
-    uinv = (np.ascontiguousarray(np.stack([b[1] for b in blocks])) if uidx.size
-            else np.empty((0, 0, 0)))
+    unpenalized = (UnpenalizedBlock(uidx, np.ascontiguousarray(np.stack([b[1] for b in blocks])),
+                                    blocks[0][2]) if uidx.size else None)
     test = any(g.test_rows.size for g in groups)
-    test_ptr = (np.concatenate([[0], np.cumsum([g.test_rows.size for g in groups])])
-                .astype(np.intc) if test else np.empty(0, dtype=np.intc))
+    held_out = HeldOutRows(
+        np.concatenate([[0], np.cumsum([g.test_rows.size for g in groups])]).astype(np.intc),
+        np.concatenate([g.test_rows for g in groups]).astype(np.intc),
+        np.concatenate([g.test_w for g in groups])) if test else None
     W = (np.zeros((P, p)) if coef_init is None
          else np.array(np.broadcast_to(coef_init, (P, p)), dtype=np.float64, order="C"))
     out = PathsResult(
@@ -247,22 +264,26 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
                 QY[mine] = target_products(g.prob, Y[:, cols], g.y_mean[cols],
                                            solver.n_threads)[np.searchsorted(cols, target[mine])]
     batch = _batch.PathBatch(
-        np.ascontiguousarray(Y.T, dtype=np.float64),
-        np.ascontiguousarray([g.y_mean for g in groups]),
-        _stack([g.prob.sw for g in groups], n),
-        _stack([g.prob.x_mean for g in groups], p),
-        _stack([pen.x_norm2 if Q is None else
-                np.where(pen.active, np.maximum(np.diagonal(Q[i]), 0.0), 0.0)
-                for i, pen in enumerate(pens)], p),
-        _stack([pen.l1 for pen in pens], p),
-        _stack([pen.l2 for pen in pens], p),
-        group, target, A, B, np.full(P, float(tol)), out.y_norm2,
-        QY if QY is not None else np.empty((0, p)), W, out.gaps, out.r_norm2, out.n_iter,
-        test_ptr, np.concatenate([g.test_rows for g in groups]).astype(np.intc),
-        np.concatenate([g.test_w for g in groups]), out.test_err, uidx, uinv,
-        blocks[0][2], pens[0].lower if pens[0].boxed else _EMPTY,
-        pens[0].upper if pens[0].boxed else _EMPTY,
-        solver.max_iter, solver.positive, solver.random, solver.seed)
+        groups=BatchGroups(
+            target_means=np.ascontiguousarray([g.y_mean for g in groups]),
+            sample_weight=_stack([g.prob.sw for g in groups], n),
+            x_mean=_stack([g.prob.x_mean for g in groups], p),
+            # in Gram mode the curvatures are the Gram matrices' own diagonals
+            x_norm2=_stack([pen.x_norm2 if Q is None else
+                            np.where(pen.active, np.maximum(np.diagonal(Q[i]), 0.0), 0.0)
+                            for i, pen in enumerate(pens)], p),
+            l1_factor=_stack([pen.l1 for pen in pens], p),
+            l2_factor=_stack([pen.l2 for pen in pens], p)),
+        problems=BatchProblems(
+            targets=np.ascontiguousarray(Y.T, dtype=np.float64), group=group, target=target,
+            a=A, b=B, tol=np.full(P, float(solver.tol)),
+            xty=QY if QY is not None else np.empty((0, p)), coef=W),
+        results=BatchResults(y_norm2=out.y_norm2, gaps=out.gaps, r_norm2=out.r_norm2,
+                             n_iter=out.n_iter, test_err=out.test_err),
+        held_out=held_out, unpenalized=unpenalized,
+        bounds=BatchBounds(pens[0].lower, pens[0].upper) if pens[0].boxed else None,
+        options=BatchOptions(max_iter=solver.max_iter, positive=solver.positive,
+                             random=solver.random, seed=solver.seed))
     if issparse(X):
         Xd = np.empty((0, 0), dtype=X.dtype, order="F")
         data, indices, indptr = kernel_csc(X)
@@ -291,7 +312,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     if not np.isfinite(out.y_norm2).all():
         raise ValueError("y is too large in magnitude: sums of squares overflow double "
                          "precision; rescale the data.")
-    out.tol_abs[:] = tol * out.y_norm2
+    out.tol_abs[:] = solver.tol * out.y_norm2
     return out
 
 
@@ -332,8 +353,8 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
     n, p = X.shape
     k = Y.shape[1]
-    group = make_group(X, Y, _EMPTY if sw is None else sw, fit_intercept, solver.n_threads,
-                       penalty)
+    group = make_group(X, Y, sw=_EMPTY if sw is None else sw, fit_intercept=fit_intercept,
+                       n_threads=solver.n_threads, penalty=penalty)
     pen = group.pen
     shared = True
     if isinstance(alphas, (int, np.integer)):
@@ -350,15 +371,17 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     start, total = _check_block(block, k)
     if np.any(grid == 0):
         # least squares needs the single path's exact block of all features
-        return _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight,
-                                solver, penalty, coef_init, precompute, start)
+        return _path_per_target(X, Y, grid=grid, shared=shared, l1_ratio=l1_ratio,
+                                fit_intercept=fit_intercept, sample_weight=sample_weight,
+                                solver=solver, penalty=penalty, coef_init=coef_init,
+                                precompute=precompute, start=start)
     # problem t's coordinate orders are seeded by seed + t m + (alpha index): target
     # start + t of the whole fit
     solver = dataclasses.replace(solver, seed=(solver.seed + start * m) % 2**64)
     gram = use_gram(precompute, prob, m * total) is not None
-    res = run_paths(X, Y, [group], np.zeros(k), np.arange(k), n * grid * l1_ratio,
-                    n * grid * (1.0 - l1_ratio), solver.tol, solver, gram=gram,
-                    precompute=precompute, coef_init=coef_init, verbose=verbose)
+    res = run_paths(X, Y, [group], group=np.zeros(k), target=np.arange(k),
+                    a=n * grid * l1_ratio, b=n * grid * (1.0 - l1_ratio), solver=solver,
+                    gram=gram, precompute=precompute, coef_init=coef_init, verbose=verbose)
     coefs = res.coefs                                       # (m, k, p)
     intercepts = np.zeros((m, k), dtype=X.dtype)
     if fit_intercept:
@@ -387,7 +410,7 @@ def _check_block(block, k):
     return start, total
 
 
-def _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,
+def _path_per_target(X, Y, *, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,
                      penalty, coef_init, precompute, start=0):
     """One single-target path per column (grids with alpha = 0), stacked like the batch's.
 

@@ -131,8 +131,9 @@ default='auto'
         eps = check_scalar(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
     elif np.ndim(y) < 2:
         alphas = check_alphas(alphas)
-    solver = SolverOptions.check(tol, max_iter, selection, random_state, n_threads,
-                                 positive, _warning_category)
+    solver = SolverOptions.check(tol=tol, max_iter=max_iter, selection=selection,
+                                 random_state=random_state, n_threads=n_threads,
+                                 positive=positive, warning_category=_warning_category)
     penalty = dict(penalty_factor=penalty_factor, exclude=exclude,
                    rescale=rescale_penalty_factor, standardize=standardize,
                    lower_bounds=lower_bounds, upper_bounds=upper_bounds,

@@ -54,7 +54,7 @@ class Penalty:
         return np.maximum(up, down)
 
 
-def make_penalty(prob, penalty_factor=None, exclude=None, rescale=False,
+def make_penalty(prob, *, penalty_factor=None, exclude=None, rescale=False,
                  standardize=False, lower_bounds=None, upper_bounds=None, positive=False):
     """Build the kernels' penalty arrays for a prepared problem.
 

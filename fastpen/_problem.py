@@ -83,9 +83,10 @@ class PathResult(NamedTuple):
     dev_ratio: np.ndarray
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Problem:
-    """A validated problem in the form the kernels take."""
+    """A validated problem in the form the kernels take (one target), or a design
+    shared by several targets (:meth:`shared_design`: no target, y_c None)."""
 
     X: object                 # Fortran-ordered ndarray or CSC matrix
     y_c: np.ndarray           # centred target (float64)
@@ -96,6 +97,12 @@ class Problem:
     y_norm2: float            # sum_i s_i y_c_i^2
     fit_intercept: bool       # (y_c is None for a design shared by several targets)
     xty: np.ndarray = None    # X~^T S y_c when computed with the statistics (dense X)
+
+    @classmethod
+    def shared_design(cls, X, *, sw, x_mean, x_norm2, fit_intercept):
+        """The statistics of X alone, for targets handled elsewhere."""
+        return cls(X=X, y_c=None, sw=sw, y_mean=0.0, x_mean=x_mean, x_norm2=x_norm2,
+                   y_norm2=0.0, fit_intercept=fit_intercept)
 
     @property
     def n_samples(self):
@@ -128,7 +135,7 @@ class Problem:
         return self.sw if self.sw.size else np.ones(self.n_samples)
 
 
-def prepare(X, y, sample_weight, fit_intercept, n_threads):
+def prepare(X, y, *, sample_weight, fit_intercept, n_threads):
     """Validate one target's inputs and compute what its path needs.
 
     Returns
@@ -155,7 +162,8 @@ def prepare(X, y, sample_weight, fit_intercept, n_threads):
     if not np.isfinite(y_norm2):
         raise ValueError("X or y is too large in magnitude: sums of squares overflow "
                          "double precision; rescale the data.")
-    return Problem(X, y_c, sw, y_mean, x_mean, x_norm2, y_norm2, bool(fit_intercept), xty)
+    return Problem(X=X, y_c=y_c, sw=sw, y_mean=y_mean, x_mean=x_mean, x_norm2=x_norm2,
+                   y_norm2=y_norm2, fit_intercept=bool(fit_intercept), xty=xty)
 
 
 def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
@@ -343,8 +351,11 @@ class SolverOptions:
     warning_category: type
 
     @classmethod
-    def check(cls, tol, max_iter, selection, random_state, n_threads, positive,
-              warning_category=None):
+    def check(cls, *, tol, max_iter, selection="cyclic", random_state=None, n_threads=None,
+              positive=False, warning_category=None):
+        """Validate the options as :func:`fastpen.enet_path` takes them (``n_threads``
+        resolved to a count; ``warning_category`` of the unconverged warnings,
+        :class:`ConvergenceWarning` by default)."""
         tol = check_scalar(tol, "tol", low=0.0)
         max_iter = check_scalar(max_iter, "max_iter", "int", low=1, high=2**31 - 1)
         if selection not in ("cyclic", "random"):
@@ -376,7 +387,7 @@ def precision_message(gap, tol_abs, y_norm2, n, dtype=np.float64):
             "on scales nearer 1, can be certified.")
 
 
-def warn_path_unconverged(alphas, gaps, tol_abs, n, category, n_iter, max_iter, y_norm2,
+def warn_path_unconverged(alphas, gaps, *, tol_abs, n, category, n_iter, max_iter, y_norm2,
                           dtype=np.float64):
     """One warning for the alphas above tol: at max_iter (not converged), or stopped
     at the rounding level of the precision (fewer sweeps than max_iter)."""

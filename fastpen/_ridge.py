@@ -79,7 +79,8 @@ class Design:
         self.sw = np.empty(0) if sw is None else sw
         self.fit_intercept = fit_intercept
         x_mean, x_norm2, _ = column_stats(X, self.sw, fit_intercept, n_threads)
-        self.prob = Problem(X, None, self.sw, 0.0, x_mean, x_norm2, 0.0, fit_intercept)
+        self.prob = Problem.shared_design(X, sw=self.sw, x_mean=x_mean, x_norm2=x_norm2,
+                                          fit_intercept=fit_intercept)
         if fit_intercept:
             self.y_mean = (self.sw.astype(Y.dtype) @ Y if self.sw.size
                            else Y.sum(axis=0, dtype=np.float64)) / n

@@ -24,8 +24,8 @@ from ._warnings import warn
 
 __all__ = ["single_target_path", "solve_path"]
 
-def solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_max=None,
-                coef_init=None, precompute=False):
+def solve_path(prob, pen, *, solver, alphas, a_seq, b_seq, at_max=None, w_at_max=None,
+               coef_init=None, precompute=False):
     """Warm-started fits for per-sum strengths (a_seq[k], b_seq[k]); alphas are reported.
 
     ``at_max[k]`` marks the fits whose solution is known (every penalised
@@ -106,8 +106,9 @@ def solve_path(prob, pen, solver, alphas, a_seq, b_seq, *, at_max=None, w_at_max
                     f"non-finite coefficients at alpha={alphas[k]:.6g}: the data are too badly "
                     f"scaled for {prob.X.dtype} precision; rescale X and y.")
 
-    warn_path_unconverged(alphas, gaps, tol_abs, n, solver.warning_category, n_iters,
-                      solver.max_iter, prob.y_norm2, prob.X.dtype)
+    warn_path_unconverged(alphas, gaps, tol_abs=tol_abs, n=n, category=solver.warning_category,
+                          n_iter=n_iters, max_iter=solver.max_iter, y_norm2=prob.y_norm2,
+                          dtype=prob.X.dtype)
     dev_ratio = 1.0 - r_norm2 / prob.y_norm2 if prob.y_norm2 > 0 else np.zeros(m)
     return PathResult(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                       intercepts=intercepts.astype(prob.X.dtype), dual_gaps=gaps / n,
@@ -123,7 +124,8 @@ def single_target_path(X, y, *, l1_ratio, alphas, eps, fit_intercept, sample_wei
     explicit grid; ``solver`` a :class:`fastpen._problem.SolverOptions`;
     ``penalty`` the keyword arguments of :func:`fastpen._penalty.make_penalty`.
     """
-    prob = prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
+    prob = prepare(X, y, sample_weight=sample_weight, fit_intercept=fit_intercept,
+                   n_threads=solver.n_threads)
     pen = make_penalty(prob, **penalty)
     # An explicit grid needs no alpha_max (one pass over X saved): the kernel
     # certifies w = 0 at an alpha above it from its first scan.
@@ -136,7 +138,7 @@ def single_target_path(X, y, *, l1_ratio, alphas, eps, fit_intercept, sample_wei
         warn("alpha=0 fits ordinary least squares; a dedicated least-squares "
              "solver (e.g. scipy.linalg.lstsq) is usually faster.", UserWarning)
     n = prob.n_samples
-    return solve_path(prob, pen, solver, alphas, n * alphas * l1_ratio,
-                      n * alphas * (1.0 - l1_ratio),
+    return solve_path(prob, pen, solver=solver, alphas=alphas, a_seq=n * alphas * l1_ratio,
+                      b_seq=n * alphas * (1.0 - l1_ratio),
                       at_max=alphas >= top if top is not None else None,
                       w_at_max=w_at_max, coef_init=coef_init, precompute=precompute)

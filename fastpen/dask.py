@@ -399,8 +399,8 @@ def _refit_block(X, Y, choice, n_fits, kwargs, n_threads):
 def _solver(kwargs, n_threads):
     from ._problem import SolverOptions
 
-    return SolverOptions.check(kwargs.get("tol", 1e-4), kwargs.get("max_iter", 1000),
-                               "cyclic", None, n_threads, kwargs.get("positive", False))
+    return SolverOptions.check(tol=kwargs.get("tol", 1e-4), max_iter=kwargs.get("max_iter", 1000),
+                               n_threads=n_threads, positive=kwargs.get("positive", False))
 
 
 def _cv_options(kwargs):

@@ -385,9 +385,10 @@ class ElasticNetCV(_LinearModel):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         alphas = self.alphas if self.n_alphas is None else self.n_alphas
         per_target = bool(self.alpha_per_target)
-        solver = SolverOptions.check(self.tol, self.max_iter, self.selection,
-                                     self.random_state, self.n_threads, self.positive,
-                                     SklearnConvergenceWarning)
+        solver = SolverOptions.check(tol=self.tol, max_iter=self.max_iter,
+                                     selection=self.selection, random_state=self.random_state,
+                                     n_threads=self.n_threads, positive=self.positive,
+                                     warning_category=SklearnConvergenceWarning)
         cv = check_cv(self.cv)
         split_params = dict(params)
         if sample_weight is not None and "sample_weight" in inspect.signature(

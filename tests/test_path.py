@@ -903,7 +903,7 @@ def test_direct_gram_route_is_exact_and_c_ordered(fit_intercept):
     rng = np.random.default_rng(7)
     X = np.asfortranarray(rng.standard_normal((300, 25)) + 0.3)
     y = rng.standard_normal(300)
-    prob = prepare(X, y, None, fit_intercept, 1)
+    prob = prepare(X, y, sample_weight=None, fit_intercept=fit_intercept, n_threads=1)
     Q, q = dense_gram(prob)
     Xc = X - X.mean(axis=0) if fit_intercept else X
     assert Q.flags.c_contiguous
