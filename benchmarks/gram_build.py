@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bandwidth import best_of  # noqa: E402
 
 from fastpen import _cd  # noqa: E402
-from fastpen._path import _dense_gram, _prepare  # noqa: E402
+from fastpen._gram import dense_gram  # noqa: E402
+from fastpen._problem import prepare  # noqa: E402
 
 
 def main(argv=None):
@@ -44,8 +45,8 @@ def main(argv=None):
     with threadpool_limits(limits=1 if args.threads == "1" else None):
         ref = best_of(lambda: blas.dsyrk(1.0, X, trans=1), args.repeat)
         rows = [("DSYRK on X (reference)", ref)]
-        prob = _prepare(X, y, None, True, 1)
-        rows.append(("fastpen, direct (enet_path)", best_of(lambda: _dense_gram(prob),
+        prob = prepare(X, y, sample_weight=None, fit_intercept=True, n_threads=1)
+        rows.append(("fastpen, direct (enet_path)", best_of(lambda: dense_gram(prob),
                                                              args.repeat)))
         for label, sw in (("fastpen, centred", np.empty(0)),
                           ("fastpen, centred + weighted", weights)):

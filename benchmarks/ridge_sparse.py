@@ -37,7 +37,7 @@ def make_problem(n=20000, p=50000, density=1e-3, k=10, seed=0):
 def _design(X, Y):
     from fastpen._validation import check_array_2d
 
-    return _ridge._Design(check_array_2d(X), Y, None, True, 1)
+    return _ridge.Design(check_array_2d(X), Y, None, True, 1)
 
 
 def worst_error(coefs, ref):

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from batch import make_batch  # noqa: E402
 
 from fastpen import _batch  # noqa: E402
-from fastpen._multi import _BLOCK, _blocked  # noqa: E402
+from fastpen._gram import _BLOCK, _blocked  # noqa: E402
 from fastpen._threads import blas_limited  # noqa: E402
 
 

@@ -22,8 +22,8 @@ __version__ = "0.1.0"
 
 # public name -> the submodule defining it (imported on first access)
 _LAZY = {
-    "ConvergenceWarning": "_path",
-    "PathResult": "_path",
+    "ConvergenceWarning": "_problem",
+    "PathResult": "_problem",
     "enet_path": "_path",
     "lasso_path": "_path",
     "glmnet_path": "_glmnet",

@@ -40,30 +40,23 @@ DEF SPARSE = 2
 cdef class PathBatch:
     """The problems of one call and where their results go (all float64 but X, Q).
 
-    Parameters
-    ----------
-    YT : ndarray (n_targets, n) -- the targets, uncentred, one per row.
-    YM : ndarray (n_groups, n_targets) -- each target's (weighted) mean in each group.
-    SW : ndarray (n_groups, n) or (n_groups, 0) -- weights summing to n (0: unit).
-    XM, XN2, PF : ndarray (n_groups, p) -- column means, column norms (0 for
-        features left out), L1 penalty factors.
-    L2F : ndarray (n_groups, p) or (n_groups, 0) -- L2 factors (0: as PF).
-    group, target : int32 (n_problems,) -- each problem's group and target column.
-    A, B : ndarray (n_problems, n_alphas) -- per-sum strengths along each path.
-    TOL : ndarray (n_problems,) -- relative gap tolerance: problem t stops at a gap
-        of TOL[t] * y_c^T S y_c.
-    YN2 : ndarray (n_problems,) -- receives y_c^T S y_c of each problem.
-    QY : ndarray (n_problems, p) or (0, p) -- X~^T S y_c of each problem (Gram kind).
-    W : ndarray (n_problems, p) -- starting coefficients, overwritten by the
-        last alpha's.
-    gaps, r_norm2 : ndarray (n_problems, n_alphas); n_iter : int32, same shape.
-    test_ptr, test_rows, test_w -- held-out rows of group g:
-        test_rows[test_ptr[g]:test_ptr[g + 1]] (distinct), weighted by test_w
-        (same slice); test_err (n_problems, n_alphas) receives the weighted
-        mean squared error there (test_ptr of length 0: none).
-    UIDX (n_unpen,), UINV (n_groups, n_unpen, n_unpen), unpen_boxed -- the
-        exactly solved unpenalised block (see fastpen._cd.CDParams).
-    lower, upper : ndarray (p,) or (0,) -- box constraints.
+    Built from keyword-only groups of arguments, the named tuples of
+    :mod:`fastpen._batch_args` (any object with their attributes will do):
+
+    groups : BatchGroups -- per group (a weighting of the rows): target means,
+        sample weights, column means and norms, L1 and L2 factors.
+    problems : BatchProblems -- the targets, each problem's group and target,
+        its strengths a, b along the path, tolerance, X~^T S y_c (Gram mode)
+        and starting coefficients (overwritten by the last alpha's).
+    results : BatchResults -- receive y_c^T S y_c, gaps, residual norms,
+        sweeps and held-out errors.
+    held_out : HeldOutRows, optional -- each group's held-out rows (default: none).
+    unpenalized : UnpenalizedBlock, optional -- the exactly solved block of
+        unpenalised features (default: none; see fastpen._cd.CDParams).
+    bounds : BatchBounds, optional -- box constraints (default: none).
+    options : BatchOptions -- max_iter, positive, random order and its seed.
+
+    Shapes are checked against each other here (ValueError naming PathBatch).
     """
     cdef const double[:, ::1] YT, YM, SW, XM, XN2, PF, L2F, A, B, QY
     cdef const int[::1] group, target, test_ptr, test_rows, UIDX
@@ -77,18 +70,35 @@ cdef class PathBatch:
     cdef bint positive, random
     cdef unsigned long long seed
 
-    def __init__(self, YT, YM, SW, XM, XN2, PF, L2F, group, target, A, B, TOL, YN2, QY, W,
-                 gaps, r_norm2, n_iter, test_ptr, test_rows, test_w, test_err, UIDX, UINV,
-                 unpen_boxed, lower, upper, int max_iter, bint positive, bint random,
-                 unsigned long long seed):
-        self.YT, self.YM, self.SW, self.XM, self.XN2 = YT, YM, SW, XM, XN2
-        self.PF, self.L2F, self.group, self.target, self.A, self.B = PF, L2F, group, target, A, B
-        self.TOL, self.YN2, self.W, self.gaps, self.r_norm2 = TOL, YN2, W, gaps, r_norm2
-        self.QY = QY
-        self.n_iter, self.test_ptr, self.test_rows = n_iter, test_ptr, test_rows
-        self.test_w, self.test_err, self.UIDX, self.UINV = test_w, test_err, UIDX, UINV
-        self.unpen_boxed, self.lower, self.upper = unpen_boxed, lower, upper
-        self.max_iter, self.positive, self.random, self.seed = max_iter, positive, random, seed
+    def __init__(self, *, groups, problems, results, held_out=None, unpenalized=None,
+                 bounds=None, options):
+        self.YM, self.SW = groups.target_means, groups.sample_weight
+        self.XM, self.XN2 = groups.x_mean, groups.x_norm2
+        self.PF, self.L2F = groups.l1_factor, groups.l2_factor
+        self.YT, self.group, self.target = problems.targets, problems.group, problems.target
+        self.A, self.B, self.TOL = problems.a, problems.b, problems.tol
+        self.QY, self.W = problems.xty, problems.coef
+        self.YN2, self.gaps, self.r_norm2 = results.y_norm2, results.gaps, results.r_norm2
+        self.n_iter, self.test_err = results.n_iter, results.test_err
+        if held_out is None:
+            self.test_ptr = np.empty(0, dtype=np.intc)
+            self.test_rows = np.empty(0, dtype=np.intc)
+            self.test_w = np.empty(0)
+        else:
+            self.test_ptr, self.test_rows = held_out.ptr, held_out.rows
+            self.test_w = held_out.weights
+        if unpenalized is None:
+            self.UIDX, self.UINV = np.empty(0, dtype=np.intc), np.empty((0, 0, 0))
+            self.unpen_boxed = False
+        else:
+            self.UIDX, self.UINV = unpenalized.indices, unpenalized.matrices
+            self.unpen_boxed = unpenalized.boxed
+        if bounds is None:
+            self.lower, self.upper = np.empty(0), np.empty(0)
+        else:
+            self.lower, self.upper = bounds.lower, bounds.upper
+        self.max_iter, self.positive = options.max_iter, options.positive
+        self.random, self.seed = options.random, options.seed
         self._check()
 
     cdef _check(self):

@@ -184,10 +184,11 @@ def _fit_enet_at(data, args, l1, alpha):
 
 def _fit_enet_cv(data, args, l1, eps, folds, progress, curve_nonzeros):
     from ._cv import cross_validate_enet
-    from ._path import ConvergenceWarning, _SolverOptions, enet_path
+    from ._path import enet_path
+    from ._problem import ConvergenceWarning, SolverOptions
 
-    solver = _SolverOptions.check(args.tol, args.max_iter, "cyclic", None, args.threads,
-                                  False, ConvergenceWarning)
+    solver = SolverOptions.check(tol=args.tol, max_iter=args.max_iter, n_threads=args.threads,
+                                 warning_category=ConvergenceWarning)
     penalty = dict(penalty_factor=None, exclude=None, standardize=args.standardize,
                    lower_bounds=None, upper_bounds=None, positive=False)
     cv = cross_validate_enet(data.X, data.y, folds.pairs, l1_ratios=[l1],

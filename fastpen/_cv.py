@@ -14,19 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _batch
-from ._multi import (
-    alpha_max,
-    blas_single_threaded,
+from ._gram import blas_single_threaded, use_gram
+from ._multi import make_group, run_paths, targets_alpha_max
+from ._problem import (
+    SolverOptions,
+    alpha_grid,
+    check_grid_possible,
     check_inputs,
-    make_group,
-    run_paths,
-    warn_unconverged,
+    warn_batch_unconverged,
 )
-from ._path import _alpha_grid, check_grid_possible, use_gram
 from ._validation import check_alphas, check_finite_fit, check_scalar, is_grid_size
 
 __all__ = ["CVPaths", "CVResult", "cross_validate_enet", "cv_paths", "grid_edges",
-           "select_alpha", "target_grids", "warn_grid_edge"]
+           "fold_mean_se", "select_alpha", "target_grids", "warn_grid_edge"]
 
 
 @dataclass
@@ -85,8 +85,9 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
         if not base[rows].sum() > 0:
             raise ValueError("A cross-validation fold has no held-out row of positive "
                              "weight.")
-        groups.append(make_group(X, Y, w * (n / w.sum()), fit_intercept, solver.n_threads,
-                                 penalty, test_rows=rows, test_w=base[rows] * count))
+        groups.append(make_group(X, Y, sw=w * (n / w.sum()), fit_intercept=fit_intercept,
+                                 n_threads=solver.n_threads, penalty=penalty,
+                                 test_rows=rows, test_w=base[rows] * count))
     F = len(groups)
     if F < 2 and whole is None:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {F}.")
@@ -98,9 +99,10 @@ def cv_paths(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_intercept=True
     L_all, F_all, k_all = whole if whole is not None else (L, F, k)
     gram = (use_gram(precompute, full.prob, L_all * m * k_all) is not None
             and not _gram_too_big(X, F_all))
-    res = run_paths(X, Y, groups, fi, ci, n * a * l1, n * a * (1.0 - l1), solver.tol,
-                    solver, gram=gram, precompute=precompute, store=False, verbose=verbose)
-    warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
+    res = run_paths(X, Y, groups, group=fi, target=ci, a=n * a * l1, b=n * a * (1.0 - l1),
+                    solver=solver, gram=gram, precompute=precompute, store=False,
+                    verbose=verbose)
+    warn_batch_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     mse = res.test_err.reshape(L, F, k, m).transpose(0, 3, 1, 2)
     return CVPaths(alphas=grids, mse=mse, full=full, X=X, Y=Y)
 
@@ -117,8 +119,8 @@ def whole_data(X, Y, sample_weight, fit_intercept, n_threads, penalty):
     """(X, Y, weights, fit_intercept) validated, and the whole data's group (its column
     statistics and penalty), which grids, cross-validation and the refit start from."""
     X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
-    full = make_group(X, Y, sw if sw is not None else np.empty(0), fit_intercept,
-                      n_threads, penalty)
+    full = make_group(X, Y, sw=sw if sw is not None else np.empty(0),
+                      fit_intercept=fit_intercept, n_threads=n_threads, penalty=penalty)
     return X, Y, sw, fit_intercept, full
 
 
@@ -173,10 +175,10 @@ def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
         check_scalar(alphas, "alphas", "int", low=1)
         check_scalar(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
         check_grid_possible(full.pen, float(np.min(l1_ratios)))
-        top = alpha_max(full, Y, 1.0, n_threads)            # (k,), l1_ratio = 1
+        top = targets_alpha_max(full, Y, 1.0, n_threads)            # (k,), l1_ratio = 1
         if shared:
             top = np.full(k, top.max())
-        return np.array([[_alpha_grid(a / r, alphas, eps) for a in top]
+        return np.array([[alpha_grid(a / r, alphas, eps) for a in top]
                          for r in l1_ratios])
     grid = check_alphas(alphas)
     return np.broadcast_to(grid, (L, k, grid.size)).copy()
@@ -185,7 +187,7 @@ def _grids(full, Y, l1_ratios, alphas, eps, shared, n_threads):
 def select_alpha(mse, per_target, mean_se=None):
     """Index (l1_ratio, alpha) of the smallest mean held-out error, and the 1-SE alpha.
 
-    ``mse`` (L, m, F, k); ``mean_se``: its :func:`_fold_mean_se`, when the caller has
+    ``mse`` (L, m, F, k); ``mean_se``: its :func:`fold_mean_se`, when the caller has
     it already.  Returns arrays (k,) of l1_ratio indices, alpha
     indices and 1-SE alpha indices: per target, or the same for every target
     when the mean error over targets is minimised (``per_target=False``).
@@ -194,7 +196,7 @@ def select_alpha(mse, per_target, mean_se=None):
     the minimum (glmnet's lambda.1se).
     """
     L, m, F, k = mse.shape
-    mean, se = _fold_mean_se(mse) if mean_se is None else mean_se      # (L, m, k) each
+    mean, se = fold_mean_se(mse) if mean_se is None else mean_se      # (L, m, k) each
     if not per_target:
         crit = mean.mean(axis=2)
         li, ai = np.unravel_index(np.argmin(crit), crit.shape)
@@ -209,7 +211,7 @@ def select_alpha(mse, per_target, mean_se=None):
     return li, ai, one
 
 
-def _fold_mean_se(mse):
+def fold_mean_se(mse):
     """Mean over the folds (axis 2) of ``mse`` and its standard error, the folds added
     in order for every entry: NumPy's reductions add a contiguous axis pairwise but
     a strided one in order, so a target's choice would otherwise depend on the
@@ -238,15 +240,15 @@ def refit(cvp, alphas, l1_ratios, solver, precompute="auto", n_fits=None):
     alphas = np.asarray(alphas, dtype=np.float64)[:, None]
     l1 = np.asarray(l1_ratios, dtype=np.float64)[:, None]
     gram = use_gram(precompute, full.prob, n_fits or k) is not None
-    res = run_paths(X, Y, [full], np.zeros(k), np.arange(k), n * alphas * l1,
-                    n * alphas * (1.0 - l1), solver.tol, solver, gram=gram,
+    res = run_paths(X, Y, [full], group=np.zeros(k), target=np.arange(k),
+                    a=n * alphas * l1, b=n * alphas * (1.0 - l1), solver=solver, gram=gram,
                     precompute=precompute)
     coefs = res.coefs[0]
     intercepts = (_batch.intercepts(res.coefs, full.prob.x_mean, full.y_mean,
                                     solver.n_threads)[0] if full.prob.fit_intercept
                   else np.zeros(k)).astype(X.dtype)
     check_finite_fit(X.dtype, coefs, res.gaps, intercepts)
-    warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
+    warn_batch_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     return coefs, intercepts, res.gaps[:, 0] / n, res.n_iter[:, 0].astype(int)
 
 
@@ -462,7 +464,7 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
     fit_intercept : bool, default=True
     sample_weight : array-like of shape (n,), optional
         Weights of the fits and of the held-out errors.
-    solver : fastpen._path._SolverOptions, optional
+    solver : fastpen._problem.SolverOptions, optional
         tol, max_iter, selection, threads, positivity; default: fastpen's defaults.
     penalty : dict, optional
         Keywords of the penalty (penalty_factor, exclude, standardize, lower_bounds,
@@ -482,10 +484,8 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
     -------
     CVResult
     """
-    from ._path import _SolverOptions
-
     if solver is None:
-        solver = _SolverOptions.check(1e-4, 1000, "cyclic", None, None, False)
+        solver = SolverOptions.check(tol=1e-4, max_iter=1000)
     penalty = {} if penalty is None else dict(penalty)
     penalty.setdefault("positive", solver.positive)
     automatic = is_grid_size(alphas)
@@ -496,7 +496,7 @@ def cross_validate_enet(X, Y, folds, *, l1_ratios, alphas=100, eps=1e-3, fit_int
                    fit_intercept=fit_intercept, sample_weight=sample_weight, solver=solver,
                    penalty=penalty, precompute=precompute, shared_grid=not per_target,
                    verbose=verbose)
-    mean, se = _fold_mean_se(cvp.mse)                       # (L, m, k)
+    mean, se = fold_mean_se(cvp.mse)                       # (L, m, k)
     li, ai, one = select_alpha(cvp.mse, per_target, mean_se=(mean, se))
     k = cvp.Y.shape[1]
     targets = np.arange(k)

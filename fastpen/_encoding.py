@@ -1,7 +1,7 @@
 """How the columns of a data table become the columns of X.
 
 The readers of :mod:`fastpen._io` turn a file, an array or a mapping into a
-:class:`_Table` of named columns of cells.  This module reads the cells
+:class:`Table` of named columns of cells.  This module reads the cells
 (number, text, missing, infinite), decides how each used column of a training
 table is encoded (:func:`fit_encoding`: numeric or one-hot categorical, its
 levels, identifier columns refused), and applies that decision to new data
@@ -62,7 +62,7 @@ _MISSING, _NUMBER, _TEXT, _NONFINITE = 0, 1, 2, 3
 # -- tables: named columns of cells, before they become numbers ------------------------
 
 
-class _Table:
+class Table:
     """Columns read from one source.
 
     ``columns[j]`` is a list of cells (strings from text files, any Python or NumPy
@@ -205,7 +205,8 @@ def _raise_first(problems):
         raise DataError(min(problems)[2])
 
 
-def _is_number(text):
+def is_number(text):
+    """Whether ``text`` reads as a float (``float(text)`` succeeds)."""
     try:
         float(text)
     except ValueError:
@@ -216,7 +217,7 @@ def _is_number(text):
 # -- svmlight feature names ------------------------------------------------------------
 
 
-class _Names:
+class NumberedNames:
     """x{first}, x{first + 1}, ... as a sequence, made on demand (svmlight files may
     index millions of features)."""
 
@@ -334,7 +335,7 @@ class Encoding:
         """The names of the columns of X (tuple; a lazy sequence for svmlight)."""
         if self.layout == "svmlight":
             if self.positions is None:
-                return _Names(self.width, self.first_index)
+                return NumberedNames(self.width, self.first_index)
             return tuple(f"x{p + self.first_index}" for p in self.positions)
         names = []
         for c in self.columns:
@@ -434,7 +435,7 @@ class Encoding:
 
         Parameters
         ----------
-        table : _Table
+        table : Table
             The columns of the new data (a text file, an array, a mapping).
         na : {'error', 'drop'}
             A missing cell in a used column: an error, or the row is not encoded.
@@ -451,7 +452,7 @@ class Encoding:
         y : ndarray of shape (n_rows,) or None
             The target column when the data has it (NaN for a missing cell).
         """
-        _check_na(na)
+        check_na(na)
         if self.layout == "svmlight":
             raise DataError(f"{table.source}: the model was fitted on an svmlight file; "
                             "give it an svmlight file")
@@ -504,10 +505,10 @@ class Encoding:
                                 "cannot be dropped")
             if name not in table.names:
                 raise DataError(f"{table.source}: no column {name!r} to drop (columns: "
-                                f"{_listing(table.names)})")
+                                f"{short_listing(table.names)})")
         if table.positional and self.layout == "table":
             raise DataError(f"{table.source}: an array without column names; the model "
-                            f"uses named columns: {_listing(used)}")
+                            f"uses named columns: {short_listing(used)}")
         if table.positional and self.layout == "array":
             full = list(self.source_columns)
             features = [name for name in full if name != self.target]
@@ -524,13 +525,13 @@ class Encoding:
         for name in used:
             if name not in table.names:
                 raise DataError(f"{table.source}: column {name!r} is missing; the model "
-                                f"uses: {_listing(used)}")
+                                f"uses: {short_listing(used)}")
         known = set(self.source_columns) | set(drop)
         for name in table.names:
             if name not in known:
                 raise DataError(f"{table.source}: column {name!r} was not in the training "
                                 f"data (leave it out with --drop {name}); the model uses: "
-                                f"{_listing(used)}")
+                                f"{short_listing(used)}")
         return table
 
     def _transform_sparse(self, X, labels):
@@ -543,16 +544,18 @@ class Encoding:
 def _unseen_level(table, j, row, column):
     return (f"{table.where(row)}, {table.labels[j]}: level "
             f"{_cell_text(table, j, row)!r} was not in the training data (known levels: "
-            f"{_listing(column.levels)})")
+            f"{short_listing(column.levels)})")
 
 
-def _listing(names, limit=20):
+def short_listing(names, limit=20):
+    """The first ``limit`` names, comma-separated, and how many there are in all beyond."""
     names = list(names)
     shown = ", ".join(str(n) for n in names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
 
 
-def _check_na(na):
+def check_na(na):
+    """``na`` must be 'error' or 'drop': a ValueError naming it otherwise."""
     if na not in ("error", "drop"):
         raise ValueError(f"na must be 'error' or 'drop', got {na!r}")
 
@@ -587,7 +590,7 @@ def _raise_missing(table, positions, scans, missing):
 def _sorted_levels(texts):
     """Distinct levels, numerically when all read as numbers, else by code point."""
     levels = set(texts)
-    if all(_is_number(level) for level in levels):
+    if all(is_number(level) for level in levels):
         return tuple(sorted(levels, key=lambda v: (float(v), v)))
     return tuple(sorted(levels))
 
@@ -621,7 +624,7 @@ def fit_encoding(table, t, used, listed, mode, na, max_levels, layout):
 
     Parameters
     ----------
-    table : _Table
+    table : Table
     t : int
         The position of the target column in ``table``.
     used : list of int

@@ -14,8 +14,9 @@ standardisation changes.  Because l1_ratio then varies along the path when
 """
 import numpy as np
 
-from ._path import _alpha_grid, _alpha_max, _prepare, _solve_path, _SolverOptions
 from ._penalty import make_penalty
+from ._problem import SolverOptions, alpha_grid, alpha_max, prepare
+from ._single_path import solve_path
 from ._threads import holds_threads
 from ._validation import check_alphas, check_scalar
 
@@ -64,13 +65,15 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
         Its ``alphas`` field holds the lambdas (decreasing).
     """
     mix = check_scalar(alpha, "alpha", low=0.0, high=1.0)
-    solver = _SolverOptions.check(tol, max_iter, "cyclic", None, n_threads, False)
-    prob = _prepare(X, y, sample_weight, fit_intercept, solver.n_threads)
-    pen = make_penalty(prob, penalty_factor, exclude, True, standardize, lower_bounds,
-                       upper_bounds)
+    solver = SolverOptions.check(tol=tol, max_iter=max_iter, n_threads=n_threads)
+    prob = prepare(X, y, sample_weight=sample_weight, fit_intercept=fit_intercept,
+                   n_threads=solver.n_threads)
+    pen = make_penalty(prob, penalty_factor=penalty_factor, exclude=exclude, rescale=True,
+                       standardize=standardize, lower_bounds=lower_bounds,
+                       upper_bounds=upper_bounds)
     n, p = prob.X.shape
     # glmnet computes lambda_max as if alpha were at least 1e-3 (finite for ridge)
-    lambda_max, w_at_max = _alpha_max(prob, pen, max(mix, 1e-3), solver.n_threads)
+    lambda_max, w_at_max = alpha_max(prob, pen, max(mix, 1e-3), solver.n_threads)
     if lambda_min_ratio is not None:
         lambda_min_ratio = check_scalar(lambda_min_ratio, "lambda_min_ratio", low=0.0,
                                         high=1.0, low_inclusive=False)
@@ -85,7 +88,7 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
                              "> 0) on at least one non-constant feature of X; pass an "
                              "explicit array of lambdas.")
         ratio = (1e-4 if n > p else 1e-2) if lambda_min_ratio is None else lambda_min_ratio
-        lambdas = _alpha_grid(lambda_max, size, ratio)   # degenerate for lambda_max = 0
+        lambdas = alpha_grid(lambda_max, size, ratio)   # degenerate for lambda_max = 0
     else:
         lambdas = check_alphas(lambdas, "lambdas")
     sd_y = np.sqrt(prob.y_norm2 / n) or 1.0
@@ -93,5 +96,6 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
     if lambda_max is not None and mix > 0:
         # below alpha=1e-3 the grid's lambda_max is not where the fit becomes zero
         at_max = lambdas >= lambda_max * max(mix, 1e-3) / mix
-    return _solve_path(prob, pen, solver, lambdas, n * lambdas * mix,
-                       n * lambdas * (1.0 - mix) / sd_y, at_max=at_max, w_at_max=w_at_max)
+    return solve_path(prob, pen, solver=solver, alphas=lambdas, a_seq=n * lambdas * mix,
+                      b_seq=n * lambdas * (1.0 - mix) / sd_y, at_max=at_max,
+                      w_at_max=w_at_max)

@@ -40,8 +40,8 @@ import numpy as np
 
 # MISSING, Column and DataError are also imported from here (tests, fastpen._model,
 # the command line)
-from ._encoding import (MAX_LEVELS, MISSING, Column, Encoding, _check_na,  # noqa: F401
-                        _is_number, _listing, _Names, _Table, fit_encoding)
+from ._encoding import (MAX_LEVELS, MISSING, Column, Encoding, NumberedNames,  # noqa: F401
+                        Table, check_na, fit_encoding, is_number, short_listing)
 from ._errors import DataError
 
 SVMLIGHT = (".svm", ".svmlight", ".libsvm")
@@ -152,7 +152,7 @@ def _looks_svmlight(text):
         if not body:
             continue
         fields = body[2:] if len(body) > 1 and body[1].startswith("qid:") else body[1:]
-        return (_is_number(body[0]) and bool(fields)
+        return (is_number(body[0]) and bool(fields)
                 and all(_SVM_PAIR.match(f) for f in fields))
     return False
 
@@ -176,7 +176,7 @@ def _read_source(path):
 
 
 def _parse_text(text, source, tab=False):
-    """A delimited text file with a header row, as a _Table of strings."""
+    """A delimited text file with a header row, as a Table of strings."""
     first = text.split("\n", 1)[0].strip("\r")
     if not first.strip():
         raise DataError(f"{source}, line 1: no header row (the file is empty or starts "
@@ -200,7 +200,7 @@ def _parse_text(text, source, tab=False):
         if len(names) < 2:
             raise DataError(f"{source}, line 1: the header has {len(names)} column; at "
                             "least a feature and the target are needed")
-        if all(_is_number(name) for name in names):
+        if all(is_number(name) for name in names):
             raise DataError(f"{source}, line 1: the header row holds numbers only; the "
                             "first line must name the columns")
         for i, name in enumerate(names):
@@ -226,7 +226,7 @@ def _parse_text(text, source, tab=False):
     if not cells:
         raise DataError(f"{source}: a header but no data rows")
     columns = [list(column) for column in zip(*cells)]
-    return _Table(names, columns, source, lines=np.asarray(line_numbers))
+    return Table(names, columns, source, lines=np.asarray(line_numbers))
 
 
 def _numeric(a, source, what):
@@ -236,7 +236,7 @@ def _numeric(a, source, what):
 
 
 def _array_table(a, source, names=None, labels=None):
-    """A 2-D numeric array as a _Table of float columns (names x0, x1, ... unless
+    """A 2-D numeric array as a Table of float columns (names x0, x1, ... unless
     given)."""
     a = _numeric(a, source, "array")
     if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
@@ -245,7 +245,7 @@ def _array_table(a, source, names=None, labels=None):
     positional = names is None
     names = names or [f"x{j}" for j in range(a.shape[1])]
     labels = labels or [f"column {j}" for j in range(a.shape[1])]
-    return _Table(names, [a[:, j] for j in range(a.shape[1])], source, labels=labels,
+    return Table(names, [a[:, j] for j in range(a.shape[1])], source, labels=labels,
                   positional=positional)
 
 
@@ -300,8 +300,8 @@ def _load_npz_table(content, source):
                     + (", ".join(sorted(arrays)) or "none"))
 
 
-def _mapping_table(data, source="data"):
-    """A mapping or a DataFrame of columns (name -> sequence) as a _Table."""
+def mapping_table(data, source="data"):
+    """A mapping or a DataFrame of columns (name -> sequence) as a Table."""
     if hasattr(data, "columns") and hasattr(data, "__getitem__") \
             and not isinstance(data, dict):
         names = [str(name) for name in data.columns]
@@ -323,7 +323,7 @@ def _mapping_table(data, source="data"):
         raise ValueError(f"the columns of data have different lengths: {sorted(lengths)}")
     columns = [c if not (isinstance(c, np.ndarray) and c.dtype.kind in "OUS") else list(c)
                for c in columns]
-    return _Table(names, columns, source)
+    return Table(names, columns, source)
 
 
 # -- svmlight --------------------------------------------------------------------------
@@ -412,7 +412,7 @@ def _target_index(target, names, source):
         index = int(target)
     except (TypeError, ValueError):
         raise DataError(f"{source}: no column {target!r} in the header (columns: "
-                        + _listing(names, 50) + ")") from None
+                        + short_listing(names, 50) + ")") from None
     if not -len(names) <= index < len(names):
         raise DataError(f"{source}: column index {index} out of range ({len(names)} "
                         "columns)")
@@ -453,7 +453,7 @@ def _resolve(items, names, source, what):
         if index is None or not 0 <= index < len(names) or (
                 isinstance(item, str) and item.strip() != str(index)):
             raise DataError(f"{source}: {what} names {item!r}, not a column of the file "
-                            f"(columns: {_listing(names, 50)})")
+                            f"(columns: {short_listing(names, 50)})")
         positions.append(index)
     return positions
 
@@ -482,7 +482,7 @@ def _select(names, t, features, drop, source):
         used = [j for j in used if j not in set(dropped)]
     if not used:
         raise DataError(f"{source}: no feature columns left (columns: "
-                        f"{_listing(names, 50)}; target {target!r})")
+                        f"{short_listing(names, 50)}; target {target!r})")
     return used
 
 
@@ -527,7 +527,7 @@ def load_dataset(path=None, target=None, *, features=None, drop=None, categorica
         the file (``features`` and ``drop`` naming the same column, an unknown
         ``na`` or ``categorical``).
     """
-    _check_na(na)
+    check_na(na)
     mode, listed = _categorical_mode(categorical)
     features, drop = _names_list(features, "features"), _names_list(drop, "drop")
     if features is not None and drop is not None:
@@ -621,7 +621,7 @@ def _svmlight_dataset(text, source, target, features, drop):
     width = X.shape[1]
     positions = None
     if features is not None or drop is not None:
-        names = _Names(width, first)
+        names = NumberedNames(width, first)
         positions = list(range(width))
         if features is not None:
             positions = _resolve_svm(features, names, source, "--features")
@@ -694,7 +694,7 @@ def load_table_for(encoding, path, *, na="error", drop=()):
         was not in the training data, an unseen level, a text cell in a numeric
         column, a missing value under ``na='error'``.
     """
-    _check_na(na)
+    check_na(na)
     kind, payload, source = _read_source(path)
     if encoding.layout == "svmlight":
         if kind != "svmlight":

@@ -27,8 +27,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from ._encoding import Encoding, _check_na
-from ._io import DataError, _mapping_table, load_table_for
+from ._encoding import Encoding, check_na
+from ._io import DataError, mapping_table, load_table_for
 from ._validation import issparse
 
 SCHEMA = "fastpen.model"
@@ -54,10 +54,10 @@ def linear_predictor(X, coef, intercept):
 def column_statistics(X):
     """(mean, standard deviation) of each column of X, ddof=0, dense or sparse.
 
-    The library's column statistics (:func:`fastpen._path.column_stats`, the
+    The library's column statistics (:func:`fastpen._problem.column_stats`, the
     ones ``standardize=True`` uses): the deviation sums squared differences
     from the mean, exact for a column with a large mean."""
-    from ._path import column_stats
+    from ._problem import column_stats
     from ._validation import check_array_2d
 
     X = check_array_2d(X)
@@ -230,8 +230,8 @@ class Model:
         if isinstance(data, (str, os.PathLike)):
             return self.predict_file(data, na=na, drop=drop)[0]
         if isinstance(data, dict) or hasattr(data, "columns"):
-            _check_na(na)
-            table = _mapping_table(data)
+            check_na(na)
+            table = mapping_table(data)
             X, rows, _ = self.encoding.transform(table, na=na, drop=drop)
             return self._spread(X, rows)
         return self.predict_encoded(data)

@@ -1,4 +1,4 @@
-"""Many elastic-net paths on one design in one parallel call.
+"""Many elastic-net paths on one design in one parallel call (the batch layer).
 
 A *group* is one weighting of the rows of X -- the user's sample weights, or
 a cross-validation fold's training rows (the held-out rows get weight 0, so X
@@ -6,6 +6,12 @@ is never copied per fold) -- with the statistics the kernels need under it.
 A *problem* is one target fitted under one group along its own alpha
 sequence.  :func:`run_paths` hands all problems to ``fastpen._batch`` in
 chunks, between which progress is reported and Ctrl-C is honoured.
+:func:`multi_target_path` is :func:`fastpen.enet_path` for a 2-D y.
+
+Below this layer: :mod:`fastpen._problem` (validation, statistics, grids),
+:mod:`fastpen._gram` (Gram matrices) and, for grids holding alpha = 0,
+:mod:`fastpen._single_path`; above it :mod:`fastpen._path` and
+:mod:`fastpen._cv`.
 """
 import dataclasses
 import sys
@@ -15,27 +21,48 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _batch
-from ._validation import check_coef_init, check_finite_fit, issparse, kernel_csc
-from ._threads import blas_limited as _blas_limited
-from ._warnings import warn
-from ._path import (
-    precision_message,
-    check_alpha_max,
-    check_grid_possible,
-    _EMPTY,
-    _Problem,
-    _check_gram,
-    _fit_unpenalized,
-    _alpha_grid,
-    column_stats,
+from ._batch_args import (
+    BatchBounds,
+    BatchGroups,
+    BatchOptions,
+    BatchProblems,
+    BatchResults,
+    HeldOutRows,
+    UnpenalizedBlock,
+)
+from ._gram import (
+    blas_single_threaded,
+    blocked_gram,
+    check_gram,
     direct_gram,
     gram_matrix,
-    penalty_block,
+    use_gram,
 )
 from ._penalty import make_penalty
+from ._problem import (
+    PathResult,
+    Problem,
+    alpha_grid,
+    check_alpha_max,
+    check_grid_possible,
+    check_inputs,
+    column_stats,
+    fit_unpenalized,
+    penalty_block,
+    warn_batch_unconverged,
+)
+from ._single_path import single_target_path
+from ._threads import blas_limited
+from ._validation import (
+    check_coef_init,
+    check_finite_fit,
+    check_target_alphas,
+    issparse,
+    kernel_csc,
+)
 
+_EMPTY = np.empty(0)
 _GRAM, _DENSE, _SPARSE = 0, 1, 2
-_BLOCK = 128          # rows or columns per block of the shared products
 # Chunks of problems between two returns to Python are sized to take about this
 # long (progress reports, Ctrl-C); the results do not depend on the chunking.
 _CHUNK_SECONDS = 1.0
@@ -45,7 +72,7 @@ _CHUNK_SECONDS = 1.0
 class Group:
     """A weighting of the rows of X and what the kernels need under it."""
 
-    prob: _Problem              # design statistics (its y_c is None)
+    prob: Problem              # design statistics (its y_c is None)
     pen: object                 # fastpen._penalty.Penalty
     y_mean: np.ndarray          # (k,) weighted target means (0 without intercept)
     test_rows: np.ndarray       # held-out rows (int32), empty for none
@@ -65,13 +92,16 @@ class Group:
 # of Y and the thread count.
 
 
-def make_group(X, Y, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None):
+def make_group(X, Y, *, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None):
     """Statistics of X and the targets Y (n, k) under weights ``sw`` (summing to n, or empty).
 
     ``penalty``: keyword arguments of :func:`fastpen._penalty.make_penalty`.
+    ``test_rows``, ``test_w``: the group's held-out rows and their weights in
+    the held-out error (a cross-validation fold's), none by default.
     """
     x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
-    prob = _Problem(X, None, sw, 0.0, x_mean, x_norm2, 0.0, fit_intercept)
+    prob = Problem.shared_design(X, sw=sw, x_mean=x_mean, x_norm2=x_norm2,
+                                 fit_intercept=fit_intercept)
     if fit_intercept:
         y_mean = _batch.target_means(_rows_of(Y), sw, n_threads)
     else:
@@ -111,95 +141,22 @@ def centred_products(group, Y, n_threads):
     return GT
 
 
-def targets_gradient(group, Y, fit_unpenalized=True, n_threads=1):
+def targets_gradient(group, Y, n_threads=1):
     """GT (k, p): row c is X~^T S (y_c - y_mean_c - X~ w0_c), where w0_c fits the
-    unpenalised features alone to target c (``fit_unpenalized``; otherwise w0 = 0)."""
+    unpenalised features alone to target c (w0 = 0 without unpenalised features)."""
     prob, pen = group.prob, group.pen
     cols = np.flatnonzero(pen.unpenalized)
-    if not (cols.size and fit_unpenalized):
+    if not cols.size:
         return centred_products(group, Y, n_threads)
     Yc = np.asfortranarray(Y - group.y_mean)
     Xu = prob.columns_centered(cols)
     for c in range(Y.shape[1]):     # per target: constrained fits take one rhs
-        w0 = _fit_unpenalized(prob, pen, Yc[:, c])[cols]
+        w0 = fit_unpenalized(prob, pen, Yc[:, c])[cols]
         Yc[:, c] -= Xu @ w0
     return target_products(prob, Yc, np.zeros(Y.shape[1]), n_threads)
 
 
-def blocked_xt(X, M, n_threads):
-    """X^T M in float64 for dense X (p, k), by fixed blocks of columns on ``n_threads``
-    threads (see :func:`_blocked`): a float32 X is converted a block at a time."""
-    p = X.shape[1]
-    out = np.empty((p, M.shape[1]))
-
-    def columns(start):
-        stop = min(start + _BLOCK, p)
-        np.matmul(X[:, start:stop].T.astype(np.float64, copy=False), M, out=out[start:stop])
-    _blocked(columns, range(0, p, _BLOCK), n_threads)
-    return out
-
-
-def blas_single_threaded(func):
-    """Run ``func`` with BLAS at one thread throughout.
-
-    The fits' own threads do the parallel work, the shared products included
-    (:func:`_blocked`).  Held over the whole fit, not product by product:
-    each time a limit is lifted, OpenBLAS wakes its pool, whose threads then
-    spin for a while beside the fits' (on 2 cores, 2 threads then ran the
-    batch benchmark no faster than one).
-    """
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with _blas_limited(True):
-            return func(*args, **kwargs)
-    return wrapper
-
-
-def _blocked(task, starts, n_threads):
-    """Run ``task(start)`` for every block start on ``n_threads`` Python threads, BLAS at
-    one thread each when called from the main thread (NumPy releases the GIL in its
-    products; see fastpen._threads for BLAS limits from other threads).
-
-    The large products the parallel fits share are cut into blocks of a fixed
-    size, whatever the thread count (so the results are too), and spread over
-    the fit's threads: a multithreaded BLAS scaled worse, and its pool, still
-    spinning when the fits started, took a core from them (2 threads on 2
-    cores: no gain at all over one).
-    """
-    starts = list(starts)
-    with _blas_limited(True):
-        if n_threads <= 1 or len(starts) <= 1:
-            for start in starts:
-                task(start)
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(min(n_threads, len(starts))) as pool:
-            for _ in pool.map(task, starts):
-                pass
-
-
-def blocked_gram(prob, n_threads):
-    """X^T X - n xbar xbar^T (unweighted dense float64 X, modest column means: see
-    fastpen._path._dense_gram), by fixed blocks of columns on ``n_threads`` threads."""
-    X, n = prob.X, prob.n_samples
-    p = X.shape[1]
-    Q = np.empty((p, p))
-
-    def columns(start):             # the upper triangle of a block of columns
-        stop = min(start + _BLOCK, p)
-        np.matmul(X[:, :stop].T, X[:, start:stop], out=Q[:stop, start:stop])
-    _blocked(columns, range(0, p, _BLOCK)[::-1], n_threads)    # the largest first
-    upper = np.triu_indices(p, 1)
-    Q[upper[1], upper[0]] = Q[upper]
-    if prob.fit_intercept:
-        Q -= n * np.outer(prob.x_mean, prob.x_mean)
-    return Q
-
-
-def alpha_max(group, Y, l1_ratio, n_threads=1):
+def targets_alpha_max(group, Y, l1_ratio, n_threads=1):
     """Per target, the smallest alpha at which every penalised coefficient is zero."""
     pen = group.pen
     penalised = pen.active & (pen.l1 > 0)
@@ -240,24 +197,27 @@ def _gram_stack(groups, precompute, n_threads):
     if isinstance(precompute, (str, bool, np.bool_)) or precompute is None:
         return np.stack([blocked_gram(g.prob, n_threads) if direct_gram(g.prob)
                          else gram_matrix(g.prob)[0] for g in groups])
-    Q = _check_gram(groups[0].prob, precompute)    # one group: cv_paths refuses a Gram
+    Q = check_gram(groups[0].prob, precompute)    # one group: cv_paths refuses a Gram
     return np.ascontiguousarray(Q[None], dtype=np.float64)
 
 
-def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
-              precompute=None, coef_init=None, store=True, verbose=False):
+def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompute=None,
+              coef_init=None, store=True, verbose=False):
     """Solve every problem's path; see :class:`PathsResult`.
 
     Problem t fits target ``Y[:, target[t]]`` under ``groups[group[t]]`` with
-    per-sum strengths ``A[t]``, ``B[t]`` (alphas in order, warm-started),
-    stopping at a gap of ``tol`` times its y_c^T S y_c.  ``gram``: solve from
-    each group's Gram matrix (``precompute``: how to get it).
+    per-sum strengths ``a[t]``, ``b[t]`` (alphas in order, warm-started),
+    stopping at a gap of ``solver.tol`` times its y_c^T S y_c.  ``gram``: solve
+    from each group's Gram matrix (``precompute``: how to get it).
+    ``coef_init``: the starting coefficients of every problem, (p,) or (P, p).
+    ``store``: keep every alpha's coefficients (cross-validation needs only the
+    held-out errors).
     """
     n, p = X.shape
     group = np.ascontiguousarray(group, dtype=np.intc)
     target = np.ascontiguousarray(target, dtype=np.intc)
-    A = np.ascontiguousarray(A, dtype=np.float64)
-    B = np.ascontiguousarray(B, dtype=np.float64)
+    A = np.ascontiguousarray(a, dtype=np.float64)
+    B = np.ascontiguousarray(b, dtype=np.float64)
     P, M = A.shape
     pens = [g.pen for g in groups]
     blocks = [penalty_block(g.prob, g.pen, solver.positive) for g in groups]
@@ -265,11 +225,13 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     if any(not np.array_equal(b[0], uidx) for b in blocks):
         raise ValueError("The unpenalised features must be non-constant in every fold "
                          "(a fold left one of them constant); use fewer folds.")
-    uinv = (np.ascontiguousarray(np.stack([b[1] for b in blocks])) if uidx.size
-            else np.empty((0, 0, 0)))
+    unpenalized = (UnpenalizedBlock(uidx, np.ascontiguousarray(np.stack([b[1] for b in blocks])),
+                                    blocks[0][2]) if uidx.size else None)
     test = any(g.test_rows.size for g in groups)
-    test_ptr = (np.concatenate([[0], np.cumsum([g.test_rows.size for g in groups])])
-                .astype(np.intc) if test else np.empty(0, dtype=np.intc))
+    held_out = HeldOutRows(
+        np.concatenate([[0], np.cumsum([g.test_rows.size for g in groups])]).astype(np.intc),
+        np.concatenate([g.test_rows for g in groups]).astype(np.intc),
+        np.concatenate([g.test_w for g in groups])) if test else None
     W = (np.zeros((P, p)) if coef_init is None
          else np.array(np.broadcast_to(coef_init, (P, p)), dtype=np.float64, order="C"))
     out = PathsResult(
@@ -302,22 +264,26 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
                 QY[mine] = target_products(g.prob, Y[:, cols], g.y_mean[cols],
                                            solver.n_threads)[np.searchsorted(cols, target[mine])]
     batch = _batch.PathBatch(
-        np.ascontiguousarray(Y.T, dtype=np.float64),
-        np.ascontiguousarray([g.y_mean for g in groups]),
-        _stack([g.prob.sw for g in groups], n),
-        _stack([g.prob.x_mean for g in groups], p),
-        _stack([pen.x_norm2 if Q is None else
-                np.where(pen.active, np.maximum(np.diagonal(Q[i]), 0.0), 0.0)
-                for i, pen in enumerate(pens)], p),
-        _stack([pen.l1 for pen in pens], p),
-        _stack([pen.l2 for pen in pens], p),
-        group, target, A, B, np.full(P, float(tol)), out.y_norm2,
-        QY if QY is not None else np.empty((0, p)), W, out.gaps, out.r_norm2, out.n_iter,
-        test_ptr, np.concatenate([g.test_rows for g in groups]).astype(np.intc),
-        np.concatenate([g.test_w for g in groups]), out.test_err, uidx, uinv,
-        blocks[0][2], pens[0].lower if pens[0].boxed else _EMPTY,
-        pens[0].upper if pens[0].boxed else _EMPTY,
-        solver.max_iter, solver.positive, solver.random, solver.seed)
+        groups=BatchGroups(
+            target_means=np.ascontiguousarray([g.y_mean for g in groups]),
+            sample_weight=_stack([g.prob.sw for g in groups], n),
+            x_mean=_stack([g.prob.x_mean for g in groups], p),
+            # in Gram mode the curvatures are the Gram matrices' own diagonals
+            x_norm2=_stack([pen.x_norm2 if Q is None else
+                            np.where(pen.active, np.maximum(np.diagonal(Q[i]), 0.0), 0.0)
+                            for i, pen in enumerate(pens)], p),
+            l1_factor=_stack([pen.l1 for pen in pens], p),
+            l2_factor=_stack([pen.l2 for pen in pens], p)),
+        problems=BatchProblems(
+            targets=np.ascontiguousarray(Y.T, dtype=np.float64), group=group, target=target,
+            a=A, b=B, tol=np.full(P, float(solver.tol)),
+            xty=QY if QY is not None else np.empty((0, p)), coef=W),
+        results=BatchResults(y_norm2=out.y_norm2, gaps=out.gaps, r_norm2=out.r_norm2,
+                             n_iter=out.n_iter, test_err=out.test_err),
+        held_out=held_out, unpenalized=unpenalized,
+        bounds=BatchBounds(pens[0].lower, pens[0].upper) if pens[0].boxed else None,
+        options=BatchOptions(max_iter=solver.max_iter, positive=solver.positive,
+                             random=solver.random, seed=solver.seed))
     if issparse(X):
         Xd = np.empty((0, 0), dtype=X.dtype, order="F")
         data, indices, indptr = kernel_csc(X)
@@ -329,7 +295,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     nt = solver.n_threads
     progress = _Progress(P, verbose)
     # the dense kernel's working-set Gram matrices call BLAS from every thread
-    with _blas_limited(True):
+    with blas_limited(True):
         # the first chunk is one problem a thread (an early progress report and
         # Ctrl-C check even when a few long paths are all there is); then chunks of
         # about _CHUNK_SECONDS, whole rounds of the threads (each ends with a barrier)
@@ -346,7 +312,7 @@ def run_paths(X, Y, groups, group, target, A, B, tol, solver, *, gram=False,
     if not np.isfinite(out.y_norm2).all():
         raise ValueError("y is too large in magnitude: sums of squares overflow double "
                          "precision; rescale the data.")
-    out.tol_abs[:] = tol * out.y_norm2
+    out.tol_abs[:] = solver.tol * out.y_norm2
     return out
 
 
@@ -373,60 +339,6 @@ class _Progress:
               f"{elapsed:.1f} s elapsed, ~{left:.1f} s left", file=sys.stderr, flush=True)
 
 
-def check_inputs(X, Y, sample_weight, fit_intercept):
-    """(X, Y, sample weights or None, fit_intercept) validated for a 2-D target."""
-    from ._validation import check_array_2d, check_bool, check_sample_weight
-
-    fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    X = check_array_2d(X, require_finite=False)    # checked with the column statistics
-    # in Fortran order: each target's column is contiguous, and Y.T the (k, n) rows
-    # the batch reads (no copy)
-    Y = np.asfortranarray(check_targets(Y, X.shape[0]))
-    return X, Y, check_sample_weight(sample_weight, X.shape[0]), fit_intercept
-
-
-def check_targets(Y, n_samples):
-    """Validate a 2-D target array (n_samples, n_targets); return it as float64."""
-    from ._validation import _as_numeric, check_finite
-
-    arr = _as_numeric(Y, "y")
-    if arr.ndim != 2:
-        raise ValueError(f"y must be 1- or 2-dimensional, got shape {arr.shape}.")
-    if arr.shape[0] != n_samples:
-        raise ValueError(f"y has {arr.shape[0]} samples but X has {n_samples}.")
-    check_target_count(arr.shape)
-    arr = np.asarray(arr, dtype=np.float64)
-    check_finite(arr, "y")
-    return arr
-
-
-def check_target_count(shape):
-    """A 2-D target of shape (n_samples, 0) has no problem to fit: a ValueError naming y."""
-    if shape[1] == 0:
-        raise ValueError(f"y has no target column (shape {tuple(shape)}): give at least "
-                         "one target.")
-
-
-def check_target_alphas(alphas, n_targets):
-    """An explicit grid: (n_alphas,) shared, or (n_targets, n_alphas), each row sorted
-    decreasingly (returned as float64 (n_targets, n_alphas), and whether it was shared)."""
-    from ._validation import _as_numeric, check_alphas
-
-    arr = _as_numeric(alphas, "alphas")
-    if arr.ndim <= 1:
-        grid = check_alphas(arr)
-        return np.tile(grid, (n_targets, 1)), True
-    if arr.ndim != 2 or arr.shape[0] != n_targets or arr.shape[1] == 0:
-        raise ValueError(f"alphas must have shape (n_alphas,) or (n_targets, n_alphas) = "
-                         f"({n_targets}, n_alphas), got {arr.shape}.")
-    arr = np.asarray(arr, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("alphas must be finite.")
-    if np.any(arr < 0):
-        raise ValueError("alphas must be non-negative.")
-    return -np.sort(-arr, axis=1), False
-
-
 @blas_single_threaded
 def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight,
                       solver, penalty, coef_init, precompute, verbose=False, block=None):
@@ -438,19 +350,17 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     them.  Returns a PathResult whose per-alpha arrays have a target axis
     after the alpha axis.
     """
-    from ._path import PathResult, use_gram
-
     X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
     n, p = X.shape
     k = Y.shape[1]
-    group = make_group(X, Y, _EMPTY if sw is None else sw, fit_intercept, solver.n_threads,
-                       penalty)
+    group = make_group(X, Y, sw=_EMPTY if sw is None else sw, fit_intercept=fit_intercept,
+                       n_threads=solver.n_threads, penalty=penalty)
     pen = group.pen
     shared = True
     if isinstance(alphas, (int, np.integer)):
         check_grid_possible(pen, l1_ratio)
-        top = alpha_max(group, Y, l1_ratio, solver.n_threads)
-        grid = np.stack([_alpha_grid(a, alphas, eps) for a in top])
+        top = targets_alpha_max(group, Y, l1_ratio, solver.n_threads)
+        grid = np.stack([alpha_grid(a, alphas, eps) for a in top])
         shared = False
     else:
         grid, shared = check_target_alphas(alphas, k)
@@ -461,15 +371,17 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     start, total = _check_block(block, k)
     if np.any(grid == 0):
         # least squares needs the single path's exact block of all features
-        return _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight,
-                                solver, penalty, coef_init, precompute, start)
+        return _path_per_target(X, Y, grid=grid, shared=shared, l1_ratio=l1_ratio,
+                                fit_intercept=fit_intercept, sample_weight=sample_weight,
+                                solver=solver, penalty=penalty, coef_init=coef_init,
+                                precompute=precompute, start=start)
     # problem t's coordinate orders are seeded by seed + t m + (alpha index): target
     # start + t of the whole fit
     solver = dataclasses.replace(solver, seed=(solver.seed + start * m) % 2**64)
     gram = use_gram(precompute, prob, m * total) is not None
-    res = run_paths(X, Y, [group], np.zeros(k), np.arange(k), n * grid * l1_ratio,
-                    n * grid * (1.0 - l1_ratio), solver.tol, solver, gram=gram,
-                    precompute=precompute, coef_init=coef_init, verbose=verbose)
+    res = run_paths(X, Y, [group], group=np.zeros(k), target=np.arange(k),
+                    a=n * grid * l1_ratio, b=n * grid * (1.0 - l1_ratio), solver=solver,
+                    gram=gram, precompute=precompute, coef_init=coef_init, verbose=verbose)
     coefs = res.coefs                                       # (m, k, p)
     intercepts = np.zeros((m, k), dtype=X.dtype)
     if fit_intercept:
@@ -478,7 +390,7 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
     gaps = res.gaps.T
     check_finite_fit(X.dtype, coefs, gaps, intercepts,
                      hint="" if coef_init is None else " (or start from a smaller coef_init)")
-    warn_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
+    warn_batch_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
         y2 = res.y_norm2[:, None]
         dev_ratio = np.where(y2 > 0, 1.0 - res.r_norm2 / y2, 0.0)
@@ -486,29 +398,6 @@ def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weig
                       intercepts=intercepts, dual_gaps=gaps / n,
                       n_iter=res.n_iter.T.astype(np.intp),
                       df=np.count_nonzero(coefs, axis=2), dev_ratio=dev_ratio.T)
-
-
-def warn_unconverged(res, category, n, max_iter, dtype):
-    """One warning for all the fits (rows: problems, columns: alphas) above tolerance,
-    quoting the worst one's gap and tolerance on the scale of ``dual_gap_`` (/ n):
-    not converged at max_iter, or stopped at the rounding level of the precision
-    (fewer sweeps than max_iter; see fastpen._path.precision_message)."""
-    gaps, tol_abs = res.gaps, res.tol_abs
-    failed = gaps > tol_abs[:, None]
-    if failed.any():
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(failed, gaps / tol_abs[:, None], 0.0)
-        t, a = np.unravel_index(np.argmax(ratio), ratio.shape)
-        if res.n_iter[t, a] < max_iter:
-            warn(f"For {int(failed.sum())} of {failed.size} fits (problem x alpha), the worst's "
-                 + precision_message(gaps[t, a], tol_abs[t], res.y_norm2[t], n, dtype),
-                 category)
-            return
-        warn(
-            f"Objective did not converge for {int(failed.sum())} of {failed.size} fits "
-            f"(problem x alpha): the worst has a duality gap of {gaps[t, a] / n:.3e} > "
-            f"tolerance {tol_abs[t] / n:.3e}. Increase max_iter, scale the features, or "
-            "increase the regularisation.", category)
 
 
 def _check_block(block, k):
@@ -521,24 +410,21 @@ def _check_block(block, k):
     return start, total
 
 
-def _path_per_target(X, Y, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,
+def _path_per_target(X, Y, *, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,
                      penalty, coef_init, precompute, start=0):
-    """One single-target path per column (grids with alpha = 0), stacked like the batch's."""
-    from ._path import PathResult, enet_path
+    """One single-target path per column (grids with alpha = 0), stacked like the batch's.
 
+    Target c is fitted as a 1-D y would be, its random coordinate orders seeded
+    by its place ``start + c`` in the whole fit.
+    """
     k = Y.shape[1]
     inits = np.broadcast_to(coef_init, (k, X.shape[1])) if coef_init is not None else [None] * k
-    runs = [enet_path(X, Y[:, c], l1_ratio=l1_ratio, alphas=grid[c],
-                      fit_intercept=fit_intercept, sample_weight=sample_weight, tol=solver.tol,
-                      max_iter=solver.max_iter, positive=solver.positive,
-                      penalty_factor=penalty["penalty_factor"], exclude=penalty["exclude"],
-                      rescale_penalty_factor=penalty["rescale"],
-                      lower_bounds=penalty["lower_bounds"],
-                      upper_bounds=penalty["upper_bounds"], standardize=penalty["standardize"],
-                      coef_init=inits[c], n_threads=solver.n_threads, precompute=precompute,
-                      selection="random" if solver.random else "cyclic",
-                      random_state=(solver.seed + start + c) % 2**32,
-                      _warning_category=solver.warning_category)
+    runs = [single_target_path(
+                X, Y[:, c], l1_ratio=l1_ratio, alphas=grid[c], eps=None,
+                fit_intercept=fit_intercept, sample_weight=sample_weight,
+                solver=dataclasses.replace(
+                    solver, seed=(solver.seed + start + c) % 2**32 if solver.random else 0),
+                penalty=penalty, coef_init=inits[c], precompute=precompute)
             for c in range(k)]
     fields = {f: np.stack([getattr(r, f) for r in runs], axis=1) for f in PathResult._fields[1:]}
     return PathResult(alphas=grid[0].copy() if shared else grid, **fields)

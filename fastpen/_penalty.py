@@ -54,13 +54,13 @@ class Penalty:
         return np.maximum(up, down)
 
 
-def make_penalty(prob, penalty_factor=None, exclude=None, rescale=False,
+def make_penalty(prob, *, penalty_factor=None, exclude=None, rescale=False,
                  standardize=False, lower_bounds=None, upper_bounds=None, positive=False):
     """Build the kernels' penalty arrays for a prepared problem.
 
     Parameters
     ----------
-    prob : fastpen._path._Problem
+    prob : fastpen._problem.Problem
     penalty_factor : array-like of shape (n_features,), optional
         Non-negative factors; ``np.inf`` excludes a feature.
     exclude : sequence of int, optional

@@ -26,12 +26,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._multi import blas_single_threaded, blocked_gram, blocked_xt
+from ._gram import blas_single_threaded, blocked_gram, blocked_xt, direct_gram, gram_matrix
+from ._problem import Problem, column_stats
 from ._threads import blas_threads, effective_n_threads, holds_threads
-from ._path import _Problem, column_stats, direct_gram, gram_matrix
 from ._validation import (
     ScaleError, check_array_2d, check_bool, check_finite_fit, check_sample_weight, check_target,
-    is_grid_size, issparse, kernel_csc)
+    check_targets, is_grid_size, issparse, kernel_csc)
 
 __all__ = ["RidgeCVCurve", "RidgePath", "ridge_alpha_grid", "ridge_cv_curve", "ridge_path"]
 
@@ -59,7 +59,7 @@ class RidgePath(NamedTuple):
     intercepts: np.ndarray
 
 
-class _Design:
+class Design:
     """X with its weighted column statistics, and the targets centred the same way."""
 
     def __init__(self, X, Y, sample_weight, fit_intercept, n_threads):
@@ -79,7 +79,8 @@ class _Design:
         self.sw = np.empty(0) if sw is None else sw
         self.fit_intercept = fit_intercept
         x_mean, x_norm2, _ = column_stats(X, self.sw, fit_intercept, n_threads)
-        self.prob = _Problem(X, None, self.sw, 0.0, x_mean, x_norm2, 0.0, fit_intercept)
+        self.prob = Problem.shared_design(X, sw=self.sw, x_mean=x_mean, x_norm2=x_norm2,
+                                          fit_intercept=fit_intercept)
         if fit_intercept:
             self.y_mean = (self.sw.astype(Y.dtype) @ Y if self.sw.size
                            else Y.sum(axis=0, dtype=np.float64)) / n
@@ -201,14 +202,14 @@ def _finite_products(M):
 
 def check_targets_any(y, n):
     """(Y (n, k) float64, whether y was 1-D)."""
-    from ._multi import check_targets
-
     if np.ndim(y) == 1:
         return check_target(y, n)[:, None], True
     return check_targets(y, n), False
 
 
-def _check_ridge_alphas(alphas):
+def check_ridge_alphas(alphas):
+    """Explicit ridge alphas: a non-empty 1-D float64 array of finite, non-negative
+    values (any order), or a ValueError naming alphas."""
     arr = np.asarray(alphas)
     if arr.dtype.kind not in "iuf" or arr.ndim > 1 or arr.size == 0:
         raise ValueError(f"alphas must be a non-empty 1-D array of numbers, got {alphas!r}.")
@@ -265,7 +266,10 @@ def _eigh(M):
     return eigvals, vectors
 
 
-def _mode(design):
+def solver_mode(design):
+    """How ridge is solved for ``design``: 'primal' (eigendecomposition of the p x p
+    Gram matrix, n >= p), 'dual' (of the n x n kernel matrix), or 'cg' (conjugate
+    gradients, for sparse X too large to decompose densely)."""
     n, p = design.X.shape
     if issparse(design.X) and min(n, p) > _MAX_DENSE_DECOMPOSITION:
         return "cg"
@@ -363,12 +367,12 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_thread
         (n_alphas, n_targets, n_features) for a 2-D y; X's dtype.
     """
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    alphas = _check_ridge_alphas(alphas)
+    alphas = check_ridge_alphas(alphas)
     X = check_array_2d(X)
     Y, one = check_targets_any(y, X.shape[0])
     with blas_threads(n_threads):
         n_threads = effective_n_threads(n_threads)
-        design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
+        design = Design(X, Y, sample_weight, fit_intercept, n_threads)
         coefs = fit_ridge(design, Y, alphas[:, None] * np.ones(Y.shape[1]))
     intercepts = design.intercepts(coefs)
     check_finite_fit(coefs.dtype, coefs, intercepts)
@@ -389,7 +393,7 @@ def fit_ridge(design, Y, alphas, mode=None, dec=None, rhs=None, max_iter=None):
     m, k = alphas.shape
     alphas = alphas / design.scale          # to the rescaled weights' scale
     out = np.empty((m, k, p), dtype=X.dtype)
-    mode = mode or (dec.mode if dec is not None else _mode(design))
+    mode = mode or (dec.mode if dec is not None else solver_mode(design))
     if dec is None and mode not in ("lsqr", "cg"):
         dec = Decomposition(design, mode)
     for start in range(0, k, _TARGET_BLOCK):
@@ -561,7 +565,7 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
     lower being better (:func:`ridge_cv_curve`).
     """
     n = X.shape[0]
-    design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
+    design = Design(X, Y, sample_weight, fit_intercept, n_threads)
     k, m = Y.shape[1], alphas.size
     if folds is None:
         loo = LeaveOneOut(design, alphas, gcv)
@@ -597,7 +601,7 @@ def ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept, n_threads
         dec = rhs = None
         for f, (train, test) in enumerate(folds):
             w = np.bincount(np.asarray(train), minlength=n) * raw
-            fold = _Design(X, Y, w, fit_intercept, n_threads)
+            fold = Design(X, Y, w, fit_intercept, n_threads)
             fold_dec = Decomposition(fold, "primal" if n >= X.shape[1] else "dual")
             # W(alpha) = B diag(1/(lam + alpha)) Z: the held-out predictions are
             # P diag(...) Z with P = X~_test B
@@ -863,9 +867,9 @@ def ridge_alpha_grid(X, n_alphas=100, *, fit_intercept=True, sample_weight=None,
     n_alphas = check_scalar(n_alphas, "n_alphas", "int", low=1)
     X = check_array_2d(X)
     with blas_threads(n_threads):
-        design = _Design(X, np.zeros((X.shape[0], 1)), sample_weight, fit_intercept,
+        design = Design(X, np.zeros((X.shape[0], 1)), sample_weight, fit_intercept,
                          effective_n_threads(n_threads))
-        mode = _mode(design)
+        mode = solver_mode(design)
         eigvals = None if mode == "cg" else Decomposition(design, mode).eigvals
     return _spectral_grid(design, eigvals, n_alphas)
 
@@ -998,7 +1002,7 @@ def ridge_cv_curve(X, y, alphas, *, folds=None, fit_intercept=True, sample_weigh
 
         check_scalar(alphas, "alphas", "int", low=1)
     else:
-        alphas = _check_ridge_alphas(alphas)
+        alphas = check_ridge_alphas(alphas)
     if folds is not None:
         folds = check_folds(folds, n)
         if len(folds) < 2:
@@ -1011,7 +1015,7 @@ def ridge_cv_curve(X, y, alphas, *, folds=None, fit_intercept=True, sample_weigh
     with blas_threads(n_threads):
         n_threads = effective_n_threads(n_threads)
         if folds is None:
-            design = _Design(X, Y, sample_weight, fit_intercept, n_threads)
+            design = Design(X, Y, sample_weight, fit_intercept, n_threads)
             positive = n if not design.sw.size else int(np.count_nonzero(design.sw))
             if positive < 2:
                 raise ValueError("Leave-one-out needs at least 2 samples of positive "
@@ -1026,9 +1030,9 @@ def ridge_cv_curve(X, y, alphas, *, folds=None, fit_intercept=True, sample_weigh
                                           sample_weight=sample_weight, n_threads=n_threads)
             per_fold = ridge_cv_scores(X, Y, alphas, folds, sample_weight, fit_intercept,
                                        n_threads, fold_errors=True)[0]      # (F, k, m)
-            from ._cv import _fold_mean_se
+            from ._cv import fold_mean_se
 
-            mean, se = _fold_mean_se(per_fold.transpose(2, 0, 1)[None])     # (1, m, k)
+            mean, se = fold_mean_se(per_fold.transpose(2, 0, 1)[None])      # (1, m, k)
             mean, se = mean[0].T, se[0].T                                    # (k, m)
     if not (np.isfinite(mean).all() and np.isfinite(se).all()):
         raise ScaleError("ridge_cv_curve: the held-out errors overflow double precision: "

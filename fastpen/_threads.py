@@ -34,7 +34,7 @@ import os
 import threading
 
 from ._warnings import warn
-from ._openmp import _cpu_count, omp_max_threads, openmp_enabled
+from ._openmp import omp_max_threads, openmp_enabled
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -44,6 +44,14 @@ _high_water = 0         # the most threads held at once (for tests and benchmark
 _MAX_THREADS = 1 << 15
 _openmp_started = False  # a lease of more than one thread was granted in this process
 _forked_child = False   # this process was forked after _openmp_started
+
+
+def cpu_count():
+    """Cores this process may run on (its CPU affinity where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
 
 
 def _check_n_threads(n_threads):
@@ -68,13 +76,13 @@ def thread_budget():
         return 1
     if os.environ.get("OMP_NUM_THREADS"):
         return max(omp_max_threads(), 1)
-    return max(min(omp_max_threads(), _cpu_count()), 1)
+    return max(min(omp_max_threads(), cpu_count()), 1)
 
 
 def _explicit(n_threads):
     """The count an explicit ``n_threads`` asks for (negative: counted from the cores)."""
     if n_threads < 0:
-        return max(_cpu_count() + 1 + n_threads, 1)
+        return max(cpu_count() + 1 + n_threads, 1)
     return n_threads
 
 

@@ -14,7 +14,11 @@ __all__ = [
     "check_array_2d",
     "check_finite_fit",
     "check_finite",
+    "as_numeric",
     "check_target",
+    "check_targets",
+    "check_target_alphas",
+    "check_target_count",
     "check_sample_weight",
     "check_penalty_factor",
     "check_coef_init",
@@ -85,7 +89,9 @@ def as_array(values, name):
         raise ValueError(f"{name} cannot be read as an array: {exc}") from None
 
 
-def _as_numeric(values, name):
+def as_numeric(values, name):
+    """``values`` as a numeric array (object arrays converted to float64), or a
+    TypeError naming ``name`` (strings, booleans, complex numbers)."""
     arr = as_array(values, name)
     if arr.dtype == object:
         try:
@@ -114,7 +120,7 @@ def check_array_2d(X, name="X", require_finite=True):
     if issparse(X):
         return _check_sparse(X, name)
     if hasattr(X, "__array__") or isinstance(X, (list, tuple)):
-        arr = _as_numeric(X, name)
+        arr = as_numeric(X, name)
     else:
         raise TypeError(f"{name} must be an array-like or a scipy sparse matrix, "
                         f"got {type(X).__name__}.")
@@ -216,7 +222,7 @@ def check_sparse_structure(X, name):
 
 def check_target(y, n_samples, name="y"):
     """Validate a 1-D target of length ``n_samples``; return it as float64."""
-    arr = _as_numeric(y, name)
+    arr = as_numeric(y, name)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -228,13 +234,51 @@ def check_target(y, n_samples, name="y"):
     return arr
 
 
+def check_targets(Y, n_samples):
+    """Validate a 2-D target array (n_samples, n_targets); return it as float64."""
+    arr = as_numeric(Y, "y")
+    if arr.ndim != 2:
+        raise ValueError(f"y must be 1- or 2-dimensional, got shape {arr.shape}.")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"y has {arr.shape[0]} samples but X has {n_samples}.")
+    check_target_count(arr.shape)
+    arr = np.asarray(arr, dtype=np.float64)
+    check_finite(arr, "y")
+    return arr
+
+
+def check_target_count(shape):
+    """A 2-D target of shape (n_samples, 0) has no problem to fit: a ValueError naming y."""
+    if shape[1] == 0:
+        raise ValueError(f"y has no target column (shape {tuple(shape)}): give at least "
+                         "one target.")
+
+
+def check_target_alphas(alphas, n_targets):
+    """An explicit grid: (n_alphas,) shared, or (n_targets, n_alphas), each row sorted
+    decreasingly (returned as float64 (n_targets, n_alphas), and whether it was shared)."""
+    arr = as_numeric(alphas, "alphas")
+    if arr.ndim <= 1:
+        grid = check_alphas(arr)
+        return np.tile(grid, (n_targets, 1)), True
+    if arr.ndim != 2 or arr.shape[0] != n_targets or arr.shape[1] == 0:
+        raise ValueError(f"alphas must have shape (n_alphas,) or (n_targets, n_alphas) = "
+                         f"({n_targets}, n_alphas), got {arr.shape}.")
+    arr = np.asarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError("alphas must be finite.")
+    if np.any(arr < 0):
+        raise ValueError("alphas must be non-negative.")
+    return -np.sort(-arr, axis=1), False
+
+
 def check_sample_weight(sample_weight, n_samples):
     """Return None (unit weights) or float64 weights rescaled to sum to n_samples."""
     if sample_weight is None:
         return None
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n_samples, sample_weight)
-    sw = _as_numeric(sample_weight, "sample_weight")
+    sw = as_numeric(sample_weight, "sample_weight")
     if sw.ndim != 1 or sw.shape[0] != n_samples:
         raise ValueError(f"sample_weight must have shape ({n_samples},), got {sw.shape}.")
     sw = np.asarray(sw, dtype=np.float64)
@@ -255,7 +299,7 @@ def check_penalty_factor(penalty_factor, n_features):
     """
     if penalty_factor is None:
         return np.ones(n_features)
-    pf = _as_numeric(penalty_factor, "penalty_factor")
+    pf = as_numeric(penalty_factor, "penalty_factor")
     if pf.ndim != 1 or pf.shape[0] != n_features:
         raise ValueError(f"penalty_factor must have shape ({n_features},), got {pf.shape}.")
     pf = np.array(pf, dtype=np.float64)
@@ -287,7 +331,7 @@ def check_exclude(exclude, n_features):
 def _bound(value, name, n_features, default):
     if value is None:
         return np.full(n_features, default)
-    arr = _as_numeric(value, name)
+    arr = as_numeric(value, name)
     if arr.ndim == 0:
         arr = np.full(n_features, float(arr))
     if arr.ndim != 1 or arr.shape[0] != n_features:
@@ -317,7 +361,7 @@ def check_coef_init(coef_init, n_features, n_targets=None):
     (p,), or (k, p) with ``n_targets`` (a (p,) start then serves every target)."""
     if coef_init is None:
         return np.zeros(n_features if n_targets is None else (n_targets, n_features))
-    w = _as_numeric(coef_init, "coef_init")
+    w = as_numeric(coef_init, "coef_init")
     shapes = ((n_features,),) if n_targets is None else ((n_features,),
                                                          (n_targets, n_features))
     if w.shape not in shapes:
@@ -356,7 +400,7 @@ def check_scalar(value, name, kind="real", low=None, high=None, low_inclusive=Tr
 
 def check_alphas(alphas, name="alphas"):
     """Validate an explicit alpha grid; return it as float64 sorted decreasingly."""
-    arr = _as_numeric(alphas, name)
+    arr = as_numeric(alphas, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1 or arr.shape[0] == 0:

@@ -34,8 +34,8 @@ import math
 import numpy as np
 
 from . import _threads
-from ._multi import check_target_count
-from ._path import PathResult
+from ._problem import PathResult
+from ._validation import check_target_count
 
 __all__ = ["enet_path", "lasso_path", "cv_enet", "ElasticNetCV", "LassoCV"]
 
@@ -219,8 +219,7 @@ def _alpha_plan(kwargs, k):
     """(kwargs without the grid, the grid of targets [s:e], whether one grid serves
     all targets, the number of alphas), as the local enet_path reads alphas and
     n_alphas: an int, a 1-D grid, or one grid per target (k, m), checked here."""
-    from ._multi import check_target_alphas
-    from ._validation import check_alphas, check_scalar, is_grid_size
+    from ._validation import check_alphas, check_scalar, check_target_alphas, is_grid_size
 
     kwargs = dict(kwargs)
     alphas = kwargs.pop("alphas", 100)
@@ -398,10 +397,10 @@ def _refit_block(X, Y, choice, n_fits, kwargs, n_threads):
 
 
 def _solver(kwargs, n_threads):
-    from ._path import _SolverOptions
+    from ._problem import SolverOptions
 
-    return _SolverOptions.check(kwargs.get("tol", 1e-4), kwargs.get("max_iter", 1000),
-                                "cyclic", None, n_threads, kwargs.get("positive", False))
+    return SolverOptions.check(tol=kwargs.get("tol", 1e-4), max_iter=kwargs.get("max_iter", 1000),
+                               n_threads=n_threads, positive=kwargs.get("positive", False))
 
 
 def _cv_options(kwargs):
@@ -498,12 +497,12 @@ def _edges(out, alphas, eps):
     """Which targets' alphas sit at an end of their grid (fastpen._cv.grid_edges), with
     one GridEdgeWarning for all of them, issued here, on the client (a warning in a
     task would stay in the worker's log)."""
-    from ._cv import _fold_mean_se, enet_lower_hint, grid_edges, warn_grid_edge
+    from ._cv import enet_lower_hint, fold_mean_se, grid_edges, warn_grid_edge
     from ._validation import is_grid_size
 
     li, ai = out["l1_index"], out["alpha_index"]
     targets = np.arange(li.size)
-    mean = _fold_mean_se(out["mse_path"])[0]                 # (L, m, k)
+    mean = fold_mean_se(out["mse_path"])[0]                 # (L, m, k)
     automatic = is_grid_size(alphas)
     at_low, at_high = grid_edges(out["alphas"][li, targets], mean[li, :, targets], ai,
                                  largest_is_null=automatic,

@@ -379,15 +379,16 @@ class ElasticNetCV(_LinearModel):
         from sklearn.model_selection import check_cv
 
         from ._cv import cross_validate_enet
-        from ._path import _SolverOptions
+        from ._problem import SolverOptions
 
         X, y = _validate_xy(self, X, y)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         alphas = self.alphas if self.n_alphas is None else self.n_alphas
         per_target = bool(self.alpha_per_target)
-        solver = _SolverOptions.check(self.tol, self.max_iter, self.selection,
-                                      self.random_state, self.n_threads, self.positive,
-                                      SklearnConvergenceWarning)
+        solver = SolverOptions.check(tol=self.tol, max_iter=self.max_iter,
+                                     selection=self.selection, random_state=self.random_state,
+                                     n_threads=self.n_threads, positive=self.positive,
+                                     warning_category=SklearnConvergenceWarning)
         cv = check_cv(self.cv)
         split_params = dict(params)
         if sample_weight is not None and "sample_weight" in inspect.signature(
@@ -512,7 +513,7 @@ class Ridge(_LinearModel):
         -------
         self
         """
-        from ._ridge import _Design, _mode, fit_cholesky, fit_ridge
+        from ._ridge import Design, fit_cholesky, fit_ridge, solver_mode
         from ._threads import blas_threads, effective_n_threads
         from ._validation import check_array_2d, check_finite_fit
 
@@ -537,10 +538,10 @@ class Ridge(_LinearModel):
             else:
                 Xc = check_array_2d(X)
                 n_threads = effective_n_threads(self.n_threads)
-                design = _Design(Xc, Y, sample_weight, bool(self.fit_intercept), n_threads)
+                design = Design(Xc, Y, sample_weight, bool(self.fit_intercept), n_threads)
                 shared = bool(np.all(alpha == alpha[0]) and alpha[0] > 0)
                 if solver == "auto":
-                    solver = ("cg" if _mode(design) == "cg"
+                    solver = ("cg" if solver_mode(design) == "cg"
                               else "cholesky" if shared else "eigh")
                 coef = None
                 if solver == "cholesky" and shared:
@@ -639,7 +640,7 @@ class RidgeCV(_LinearModel):
         self
         """
         from ._cv import grid_edges, warn_grid_edge
-        from ._ridge import _check_ridge_alphas, fit_ridge, ridge_cv_scores
+        from ._ridge import check_ridge_alphas, fit_ridge, ridge_cv_scores
         from ._threads import blas_threads, effective_n_threads
         from ._validation import (
             ScaleError, check_array_2d, check_finite_fit, check_sample_weight)
@@ -652,7 +653,7 @@ class RidgeCV(_LinearModel):
         for flag in ("fit_intercept", "gcv", "store_cv_results", "alpha_per_target"):
             check_bool(getattr(self, flag), flag)
         X, y = _validate_xy(self, X, y)
-        alphas = _check_ridge_alphas(self.alphas)
+        alphas = check_ridge_alphas(self.alphas)
         Y, sample_weight = _ridge_targets(X, y, sample_weight)
         Xc = check_array_2d(X)
         n_threads = effective_n_threads(self.n_threads)

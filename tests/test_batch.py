@@ -14,6 +14,8 @@ import scipy.sparse as sp
 
 import fastpen
 from fastpen import _batch
+from fastpen._batch_args import (BatchBounds, BatchGroups, BatchOptions, BatchProblems,
+                                 BatchResults, HeldOutRows, UnpenalizedBlock)
 from _helpers import assert_optimal, make_weights
 
 
@@ -220,21 +222,36 @@ def test_ctrl_c_interrupts_a_batch_fit_between_chunks():
 
 
 def test_path_batch_rejects_inconsistent_arrays():
+    """PathBatch takes keyword-only groups of arguments (fastpen._batch_args) and
+    refuses shapes that do not fit together, naming itself."""
     X, Y = _targets(k=2)
     n, p = X.shape
     e = np.empty
-    args = dict(YT=np.ascontiguousarray(Y.T), YM=np.zeros((1, 2)), SW=e((1, 0)),
-                XM=np.zeros((1, p)), XN2=np.ones((1, p)), PF=np.ones((1, p)), L2F=e((1, 0)),
-                group=np.zeros(2, np.intc), target=np.arange(2, dtype=np.intc),
-                A=np.ones((2, 1)), B=np.zeros((2, 1)), TOL=np.ones(2), YN2=np.ones(2),
-                QY=e((0, p)), W=np.zeros((2, p)), gaps=e((2, 1)), r_norm2=e((2, 1)),
-                n_iter=e((2, 1), np.intc), test_ptr=e(0, np.intc), test_rows=e(0, np.intc),
-                test_w=e(0), test_err=e((0, 0)), UIDX=e(0, np.intc), UINV=e((0, 0, 0)),
-                unpen_boxed=False, lower=e(0), upper=e(0), max_iter=10, positive=False,
-                random=False, seed=0)
+    args = dict(
+        groups=BatchGroups(target_means=np.zeros((1, 2)), sample_weight=e((1, 0)),
+                           x_mean=np.zeros((1, p)), x_norm2=np.ones((1, p)),
+                           l1_factor=np.ones((1, p)), l2_factor=e((1, 0))),
+        problems=BatchProblems(targets=np.ascontiguousarray(Y.T), group=np.zeros(2, np.intc),
+                               target=np.arange(2, dtype=np.intc), a=np.ones((2, 1)),
+                               b=np.zeros((2, 1)), tol=np.ones(2), xty=e((0, p)),
+                               coef=np.zeros((2, p))),
+        results=BatchResults(y_norm2=np.ones(2), gaps=e((2, 1)), r_norm2=e((2, 1)),
+                             n_iter=e((2, 1), np.intc), test_err=e((0, 0))),
+        options=BatchOptions(max_iter=10, positive=False, random=False, seed=0))
     _batch.PathBatch(**args)
-    for key, bad in [("target", np.array([0, 2], np.intc)), ("XN2", np.ones((1, p + 1))),
-                     ("W", np.zeros((3, p))), ("lower", np.zeros(p)),
-                     ("test_ptr", np.array([0, 5], np.intc))]:
+    _batch.PathBatch(**args, held_out=HeldOutRows.none(), unpenalized=UnpenalizedBlock.none(),
+                     bounds=BatchBounds.none())
+    with pytest.raises(TypeError):
+        _batch.PathBatch(*args.values())                  # keyword-only
+    held_out = HeldOutRows(np.array([0, 5], np.intc), np.arange(5, dtype=np.intc), np.ones(5))
+    for extra in [dict(problems=args["problems"]._replace(target=np.array([0, 2], np.intc))),
+                  dict(groups=args["groups"]._replace(x_norm2=np.ones((1, p + 1)))),
+                  dict(problems=args["problems"]._replace(coef=np.zeros((3, p)))),
+                  dict(bounds=BatchBounds(np.zeros(p), e(0))),
+                  dict(held_out=held_out),        # test_err (0, 0) for 2 problems
+                  dict(held_out=held_out._replace(rows=np.array([0, 1, 2, 3, n], np.intc)),
+                       results=args["results"]._replace(test_err=e((2, 1)))),
+                  dict(unpenalized=UnpenalizedBlock(np.array([p], np.intc),
+                                                    np.ones((1, 1, 1)), False))]:
         with pytest.raises(ValueError, match="PathBatch"):
-            _batch.PathBatch(**dict(args, **{key: bad}))
+            _batch.PathBatch(**dict(args, **extra))

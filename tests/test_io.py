@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from fastpen._io import (MISSING, Column, DataError, Encoding, _mapping_table,
+from fastpen._io import (MISSING, Column, DataError, Encoding, mapping_table,
                          load_dataset, load_table_for)
 
 PENGUINS = "fastpen/datasets/data/penguins.csv"
@@ -381,12 +381,12 @@ def test_transform_checks_the_columns(tmp_path, penguins_path):
 
 def test_transform_of_mappings():
     encoding = Encoding([Column("g", "categorical", ("a", "b")), Column("v", "numeric")], "t")
-    X, rows, y = encoding.transform(_mapping_table({"v": [1.5, None, 3], "g": ["b", "a", "a"]}),
+    X, rows, y = encoding.transform(mapping_table({"v": [1.5, None, 3], "g": ["b", "a", "a"]}),
                                     na="drop")
     np.testing.assert_array_equal(X, [[0, 1, 1.5], [1, 0, 3]])
     assert rows.tolist() == [True, False, True] and y is None
     with pytest.raises(DataError, match="data, row 1, column 'g': level 'c'"):
-        encoding.transform(_mapping_table({"v": [1, 2], "g": ["a", "c"]}))
+        encoding.transform(mapping_table({"v": [1, 2], "g": ["a", "c"]}))
 
 
 def test_mapping_columns_must_be_one_dimensional():
@@ -395,7 +395,7 @@ def test_mapping_columns_must_be_one_dimensional():
     for value, shape in ((1.5, r"\(\)"), (np.ones((2, 2)), r"\(2, 2\)")):
         with pytest.raises(ValueError, match=r"^column 'v' of data must be one-dimensional, "
                                              rf"got shape {shape}$"):
-            _mapping_table({"v": value, "g": ["a", "b"]})
+            mapping_table({"v": value, "g": ["a", "b"]})
 
 
 def test_pandas_na_is_a_missing_cell():
@@ -405,16 +405,16 @@ def test_pandas_na_is_a_missing_cell():
     encoding = Encoding([Column("g", "categorical", ("a", "b")), Column("v", "numeric")], "t")
     frame = pd.DataFrame({"g": pd.array(["b", None, "a"], dtype="string"),
                           "v": [1.5, 2.0, 3.0]})
-    X, rows, _ = encoding.transform(_mapping_table(frame), na="drop")
+    X, rows, _ = encoding.transform(mapping_table(frame), na="drop")
     np.testing.assert_array_equal(X, [[0, 1, 1.5], [1, 0, 3]])
     assert rows.tolist() == [True, False, True]
     mapping = {"g": ["b", "a", "a"], "v": [1.5, pd.NA, 3.0]}   # pd.NA in a numeric column
-    X, rows, _ = encoding.transform(_mapping_table(mapping), na="drop")
+    X, rows, _ = encoding.transform(mapping_table(mapping), na="drop")
     np.testing.assert_array_equal(X, [[0, 1, 1.5], [1, 0, 3]])
     assert rows.tolist() == [True, False, True]
     with pytest.raises(DataError, match=r"^data, row 1, column 'g': <NA> is a missing value "
                                         r"\(1 of 3 rows has one"):
-        encoding.transform(_mapping_table(frame))
+        encoding.transform(mapping_table(frame))
 
 
 def test_other_spellings_of_nan_are_missing_cells(tmp_path):

@@ -880,30 +880,31 @@ def test_precompute_auto_cost_model():
     """'auto' builds X~^T S X~ only when it costs less than the passes over X."""
     from types import SimpleNamespace
 
-    from fastpen._path import _gram_pays
+    from fastpen._gram import gram_pays
 
     def prob(n, p, sparse=False):
         return SimpleNamespace(X=SimpleNamespace(shape=(n, p)), sparse=sparse)
 
-    assert _gram_pays(prob(40000, 400), 100)          # tall path: the Gram matrix
-    assert not _gram_pays(prob(40000, 400), 1)        # one fit: a few passes over X
-    assert _gram_pays(prob(1000, 20), 1)              # tiny p: even one fit
-    assert not _gram_pays(prob(1000, 5000), 100)      # wide: Q would exceed X
-    assert not _gram_pays(prob(40000, 400, sparse=True), 100)
-    assert not _gram_pays(prob(100000, 5000), 100)    # p^2 n / 12 > 300 n p
+    assert gram_pays(prob(40000, 400), 100)          # tall path: the Gram matrix
+    assert not gram_pays(prob(40000, 400), 1)        # one fit: a few passes over X
+    assert gram_pays(prob(1000, 20), 1)              # tiny p: even one fit
+    assert not gram_pays(prob(1000, 5000), 100)      # wide: Q would exceed X
+    assert not gram_pays(prob(40000, 400, sparse=True), 100)
+    assert not gram_pays(prob(100000, 5000), 100)    # p^2 n / 12 > 300 n p
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_direct_gram_route_is_exact_and_c_ordered(fit_intercept):
     """Unweighted float64: one DSYRK on X plus a rank-one centring, symmetrised in
     place; the kernels read Q row by row (C order)."""
-    from fastpen._path import _dense_gram, _prepare
+    from fastpen._gram import dense_gram
+    from fastpen._problem import prepare
 
     rng = np.random.default_rng(7)
     X = np.asfortranarray(rng.standard_normal((300, 25)) + 0.3)
     y = rng.standard_normal(300)
-    prob = _prepare(X, y, None, fit_intercept, 1)
-    Q, q = _dense_gram(prob)
+    prob = prepare(X, y, sample_weight=None, fit_intercept=fit_intercept, n_threads=1)
+    Q, q = dense_gram(prob)
     Xc = X - X.mean(axis=0) if fit_intercept else X
     assert Q.flags.c_contiguous
     np.testing.assert_array_equal(Q, Q.T)

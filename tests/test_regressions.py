@@ -312,7 +312,6 @@ def test_blas_is_single_threaded_inside_the_threaded_dense_kernel(monkeypatch):
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from fastpen import _cd
-    import fastpen._path as path_mod
 
     seen = []
     original = _cd.solve_dense
@@ -322,7 +321,7 @@ def test_blas_is_single_threaded_inside_the_threaded_dense_kernel(monkeypatch):
                          if p["user_api"] == "blas"), default=1))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(path_mod._cd, "solve_dense", spy)
+    monkeypatch.setattr(_cd, "solve_dense", spy)
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((50, 80)), rng.standard_normal(50)
     with threadpool_limits(limits=2, user_api="blas"):

@@ -552,13 +552,13 @@ def test_n_threads_bounds_blas_during_the_fit(monkeypatch, make):
     import fastpen._ridge as ridge_mod
 
     seen = []
-    xt = ridge_mod._Design.xt
+    xt = ridge_mod.Design.xt
 
     def recording_xt(self, M):
         seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
         return xt(self, M)
 
-    monkeypatch.setattr(ridge_mod._Design, "xt", recording_xt)
+    monkeypatch.setattr(ridge_mod.Design, "xt", recording_xt)
     X, Y = _data(60, 10)
     with threadpool_limits(limits=2, user_api="blas"):    # whatever the machine's default
         before = {i["filepath"]: i["num_threads"] for i in threadpool_info()}

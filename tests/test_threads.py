@@ -31,7 +31,7 @@ def test_threadpoolctl_openmp_limit_of_the_calling_thread_is_honoured():
         fastpen.enet_path(X, y, alphas=5)
         assert _threads.usage()[2] == 1
     with threadpool_limits(limits=2, user_api="openmp"):
-        assert fastpen.effective_n_threads() == min(2, _threads._cpu_count())
+        assert fastpen.effective_n_threads() == min(2, _threads.cpu_count())
 
 
 def test_a_fit_holds_its_lease_while_it_runs_and_releases_it():
