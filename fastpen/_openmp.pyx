@@ -1,7 +1,6 @@
 # cython: language_level=3
 """OpenMP availability and the OpenMP runtime's thread limit (the rules that use
 them are in fastpen._threads)."""
-import os
 
 cdef extern from *:
     """
@@ -20,13 +19,6 @@ cdef extern from *:
 def openmp_enabled():
     """True when the extensions were compiled with OpenMP."""
     return bool(FASTPEN_OPENMP)
-
-
-def _cpu_count():
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - non-Linux
-        return os.cpu_count() or 1
 
 
 def omp_max_threads():
