@@ -27,7 +27,7 @@ import numpy as np
 
 from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
-from libc.math cimport INFINITY, fabs, sqrt
+from libc.math cimport INFINITY, ceil, fabs, log, pow, sqrt
 from libc.stdlib cimport calloc, free, malloc
 from libc.limits cimport INT_MAX
 from libc.string cimport memcpy, memset

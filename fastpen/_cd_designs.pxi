@@ -389,17 +389,16 @@ cdef inline double dz_newton_price(const design_t* d, double ws_cost, int m,
 cdef inline int dz_fast_ws_solve(const design_t* d, const SqLoss* f,
                                  const double[::1] x_norm2, const double[::1] pf,
                                  const CDParams* prm, double[::1] w, double* R,
-                                 double[::1] g, const int* ws, int m, int nnz, int sweeps,
-                                 double inner_tol, unsigned long long* rng,
-                                 CDResult* result) noexcept nogil:
+                                 double[::1] g, WorkingSet* task, int sweeps,
+                                 unsigned long long* rng, CDResult* result) noexcept nogil:
     """A working-set solve faster than residual sweeps, when the design has one and
     ``sweeps`` residual sweeps would cost more (-1: none; see _cd_ws_gram.pxi)."""
     if design_t is DenseD or design_t is DenseF:
         if sweeps < 0:
             sweeps = d.cache.sweeps     # at the start of a solve: the last one's count
-        if _gram_ws_pays(d.n, m, nnz, sweeps, _ws_gram_missing(d.cache, ws, m), prm):
-            return _dense_gram_ws_solve(d, f, x_norm2, pf, prm, w, R, g, ws, m, inner_tol,
-                                        rng, result)
+        if _gram_ws_pays(d.n, task.m, task.nnz, sweeps,
+                         _ws_gram_missing(d.cache, task.idx, task.m), prm):
+            return _dense_gram_ws_solve(d, f, x_norm2, pf, prm, w, R, g, task, rng, result)
     return -1
 
 

@@ -83,15 +83,36 @@ cdef double _ws_gap(const design_t* d, const SqLoss* f, const double[::1] x_norm
     return _gap_after_scan(d, f, x_norm2, pf, prm, w, R, g, ws, m, result)
 
 
+cdef struct Known:
+    # Features whose g is already current when a full gap is computed: those of the
+    # working set whose solve ended on its gap check (their dots need not be
+    # redone).  stamp[j] == mark marks them; buf (p entries) lists the others.
+    const int* stamp    # NULL: none known
+    int mark
+    int* buf
+
+
+cdef int _unknown(const int* idx, int m, const Known* known) noexcept nogil:
+    """Copy the features of idx[:m] (all m if NULL) that ``known`` does not mark
+    into known.buf; returns their number."""
+    cdef int k, j, count = 0
+    for k in range(m):
+        j = idx[k] if idx != NULL else k
+        if known.stamp[j] != known.mark:
+            known.buf[count] = j
+            count += 1
+    return count
+
+
 cdef double _full_gap(const design_t* d, const SqLoss* f, const double[::1] x_norm2,
                       const double[::1] pf, const CDParams* prm, const double[::1] w,
                       const double* R, double[::1] g, Screening* scr, bint scan_all,
-                      CDResult* result) noexcept nogil:
+                      const Known* known, CDResult* result) noexcept nogil:
     """Gap of the whole problem, then screening by it.
 
     With screening, only the features not screened are scanned -- and with
     ``scan_all`` False (a warm start: g is current for those), only the ones
-    readmitted since.
+    readmitted since; ``known`` (may be NULL) marks more whose g is current.
     """
     cdef int* idx = NULL
     cdef int m, n_fresh
@@ -102,6 +123,9 @@ cdef double _full_gap(const design_t* d, const SqLoss* f, const double[::1] x_no
         n_fresh = _screen_refresh(scr, f.sw, R, pf, prm, &floor)
         idx = scr.sc.act if scan_all else scr.sc.act + scr.sc.n_act - n_fresh
         m = scr.sc.n_act if scan_all else n_fresh
+    if known != NULL and known.stamp != NULL and m > 0:
+        m = _unknown(idx, m, known)
+        idx = known.buf
     dz_scan(d, f, R, g, idx, m, prm.opt.n_threads, True)
     if not scr.on:
         return _gap_after_scan(d, f, x_norm2, pf, prm, w, R, g, NULL, scr.p, result)
@@ -142,50 +166,59 @@ cdef double _newton(const design_t* d, const SqLoss* f, const double[::1] x_norm
 
 cdef int _ws_solve(const design_t* d, const SqLoss* f, const double[::1] x_norm2,
                    const double[::1] pf, const CDParams* prm, double[::1] w, double* R,
-                   double[::1] g, const int* ws, int m, int nnz, double inner_tol,
-                   double* credit, unsigned long long* rng, CDResult* result) noexcept nogil:
-    """Working-set solve by sweeps; returns its sweeps.
+                   double[::1] g, WorkingSet* task, unsigned long long* rng,
+                   CDResult* result) noexcept nogil:
+    """Working-set solve by sweeps over task.idx[:task.m]; returns its sweeps.
 
-    Every INNER_GAP_EVERY sweeps (or when a sweep changed nothing) the gap of the
-    subproblem is checked; then the design's faster solve takes over if it has
-    become cheaper (rent or buy), or a Newton step on the support is bought once
-    the sweeps since the last one have cost as much as it (``credit``, kept by
-    the caller).  Where the design evaluates extrapolated points cheaply, the
-    sweeps are Anderson-accelerated (_cd_acceleration.pxi).
+    The gap of the subproblem is checked when _sweeps_needed says (or when a sweep
+    changed nothing); then the design's faster solve takes over if it has become
+    cheaper (rent or buy), or a Newton step on the support is bought once the
+    sweeps since the last one have cost as much as it (``task.credit``).  Where
+    the design evaluates extrapolated points cheaply, the sweeps are
+    Anderson-accelerated (_cd_acceleration.pxi).
     """
-    cdef int k, it = 0, since = 0, nz, sub, stall = 0, moved
+    cdef const int* ws = task.idx
+    cdef int k, m = task.m, it = 0, since = 0, nz, sub, stall = 0, moved, last = 0
+    cdef int next_check = _sweeps_needed(task)
     cdef double decrease, ws_gap, best = INFINITY
     cdef double ws_cost = dz_ws_cost(d, ws, m)
     cdef Anderson acc
     _anderson_begin(&acc, m, dz_state_size(d, f), dz_extrapolates(d))
+    task.checked = False
     while result.n_iter < prm.opt.max_iter:
         _anderson_note(&acc, d, f, x_norm2, pf, prm, w, R, ws, m)
+        task.checked = False
         decrease = _sweep(d, f, x_norm2, pf, prm, w, R, ws, m, rng)
         result.n_iter += 1
         it += 1
         since += 1
-        if decrease == 0.0 or it % INNER_GAP_EVERY == 0:
+        if decrease == 0.0 or it >= next_check:
             if _interrupted(prm):
                 break
             _block_step(d, f, prm, w, R, g)
             ws_gap = _ws_gap(d, f, x_norm2, pf, prm, w, R, g, ws, m, result)
-            if (ws_gap <= inner_tol or decrease == 0.0
+            task.checked = prm.unpen.n == 0     # (else the block step moves r)
+            _note_check(task, ws_gap, it - last)
+            last = it
+            if (ws_gap <= task.inner_tol or decrease == 0.0
                     or _stalled(ws_gap, &best, &stall, TIGHT_TOL * f.y_norm2)):
                 break
-            sub = dz_fast_ws_solve(d, f, x_norm2, pf, prm, w, R, g, ws, m, nnz, it,
-                                   inner_tol, rng, result)   # (g[ws] is current)
+            task.checked = False
+            sub = dz_fast_ws_solve(d, f, x_norm2, pf, prm, w, R, g, task, it, rng,
+                                   result)   # (g[ws] is current)
             if sub >= 0:
                 it += sub
                 break
             nz = 0
             for k in range(m):
                 nz += w[ws[k]] != 0.0
-            credit[0] += since * dz_sweep_cost(d, ws_cost, nz)
+            task.credit += since * dz_sweep_cost(d, ws_cost, nz)
             since = 0
-            if credit[0] >= dz_newton_price(d, ws_cost, m, nz):
-                credit[0] -= _newton(d, f, x_norm2, pf, prm, w, R, g, ws, m, &moved)
+            if task.credit >= dz_newton_price(d, ws_cost, m, nz):
+                task.credit -= _newton(d, f, x_norm2, pf, prm, w, R, g, ws, m, &moved)
                 if moved > 0:
                     acc.n_hist = 0      # the extrapolation restarts from the new point
+            next_check = it + _sweeps_needed(task)
     _anderson_end(&acc)
     return it
 
@@ -196,11 +229,15 @@ cdef void cd_solve(const design_t* d, const SqLoss* f, const double[::1] x_norm2
                    CDResult* result) noexcept nogil:
     """Minimise 1/2 ||y_c - X~ w||^2_S + sum_j h_j(w_j) in place on w (see _cd.pxd);
     R: the design's state (dz_state_size entries)."""
-    cdef int j, k, it, n_ws, nnz, p = x_norm2.shape[0]
+    cdef int j, k, it, n_ws, outer = 0, p = x_norm2.shape[0]
+    cdef bint complete, settled
+    cdef int* last_in = <int*> calloc(max(p, 1), sizeof(int))   # outer iteration + 1
+    cdef Known known
     cdef unsigned long long rng = _rng_state(params.opt.seed)
     cdef double tol = _certifiable(params.opt.tol, f.y_norm2)
     cdef bint tight = tol < TIGHT_TOL * f.y_norm2
-    cdef double gap, inner_tol, best = INFINITY, credit = 0.0
+    cdef double gap, best = INFINITY
+    cdef WorkingSet task
     cdef int ws_size = 0, stall = 0
     cdef BestIterate kept
     cdef Screening scr
@@ -208,13 +245,17 @@ cdef void cd_solve(const design_t* d, const SqLoss* f, const double[::1] x_norm2
                                    params.state.warm and params.unpen.n == 0
                                    and dz_keeps_residual(d), dz_keeps_residual(d))
     result.n_iter = 0
+    task.rate = task.credit = 0.0
+    known.stamp = NULL
+    known.buf = <int*> malloc(<size_t>max(p, 1) * sizeof(int)) if last_in != NULL else NULL
     if not warm:
         for j in range(p):
             w[j] = 0.0 if x_norm2[j] == 0.0 else _feasible(w[j], j, params)
     if not warm or tight:
         dz_refresh(d, f, w, R)
         _block_step(d, f, params, w, R, g)
-    gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, not warm or tight, result)
+    gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, not warm or tight, NULL,
+                    result)
     _best_begin(&kept, p, tight)
     _best_note(&kept, w, gap)
     # (checked before the test of the gap: a warm call already at its tol still
@@ -222,37 +263,54 @@ cdef void cd_solve(const design_t* d, const SqLoss* f, const double[::1] x_norm2
     while not _interrupted(params) and gap > tol and result.n_iter < params.opt.max_iter:
         n_ws = _working_set(w, g, x_norm2, pf, params, ws, &ws_size,
                             scr.sc.act if scr.on else NULL, scr.sc.n_act if scr.on else 0,
-                            result.n_iter == 0)
+                            result.n_iter == 0, &complete)
         if n_ws == 0:   # optimality conditions hold: nothing left to move
             break
-        inner_tol = _inner_tol(gap, tol)
-        nnz = 0
+        # Settled: every violator is in the working set and none is new since the
+        # last solve -- the support has stopped changing, so this solve goes to
+        # the tolerance itself (glmnet's converge-then-check) instead of a tenth
+        # of the gap, which would only buy another full scan to learn the same.
+        settled = complete and outer > 0 and last_in != NULL
+        outer += 1
         for k in range(n_ws):
-            nnz += w[ws[k]] != 0.0
-        nnz = max(nnz, 1)
-        it = dz_fast_ws_solve(d, f, x_norm2, pf, params, w, R, g, &ws[0], n_ws, nnz, -1,
-                              inner_tol, &rng, result)
+            if last_in != NULL:
+                settled = settled and last_in[ws[k]] == outer - 1
+                last_in[ws[k]] = outer
+        task.idx, task.m, task.gap = &ws[0], n_ws, gap
+        task.inner_tol = 0.5 * tol if settled else _inner_tol(gap, tol)
+        task.nnz = 0
+        for k in range(n_ws):
+            task.nnz += w[ws[k]] != 0.0
+        task.nnz = max(task.nnz, 1)
+        task.checked = False
+        it = dz_fast_ws_solve(d, f, x_norm2, pf, params, w, R, g, &task, -1, &rng, result)
         if it < 0:
-            it = _ws_solve(d, f, x_norm2, pf, params, w, R, g, &ws[0], n_ws, nnz, inner_tol,
-                           &credit, &rng, result)
+            it = _ws_solve(d, f, x_norm2, pf, params, w, R, g, &task, &rng, result)
         dz_ws_done(d, it)
         if tight or dz_cheap_refresh(d):
             dz_refresh(d, f, w, R)
         _block_step(d, f, params, w, R, g)
-        gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, result)
+        # the working set's dots are current when its solve ended on a check (and
+        # neither a refresh nor the block step has moved r since)
+        known.stamp = last_in if (task.checked and known.buf != NULL and not tight
+                                  and not dz_cheap_refresh(d)) else NULL
+        known.mark = outer
+        gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, &known, result)
         _best_note(&kept, w, gap)
         if _stalled(gap, &best, &stall, TIGHT_TOL * f.y_norm2):
             break
     if _best_restore(&kept, w, gap):
         dz_refresh(d, f, w, R)
-        gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, result)
+        gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, NULL, result)
     if params.opt.round_float32:   # the gap of the float32 coefficients returned
         if _round_to_float(w):
             dz_refresh(d, f, w, R)
-            gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, result)
+            gap = _full_gap(d, f, x_norm2, pf, params, w, R, g, &scr, True, NULL, result)
     result.gap = gap
     dz_scan(d, f, R, g, scr.sc.act, _screen_unlisted(&scr), params.opt.n_threads, True)
     _screen_end(&scr)
+    free(last_in)
+    free(known.buf)
 
 
 # float32 results store float32 coefficients: on an ill-conditioned design rounding

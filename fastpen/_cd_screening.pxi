@@ -128,6 +128,7 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
     ``able``: the design keeps the residual of n entries (see dz_keeps_residual)."""
     cdef int j, p = x_norm2.shape[0]
     cdef CDScreen* sc
+    cdef bint fresh = False
     cdef bint wanted = able and not (prm.pen.a <= 0.0 or prm.pen.lower != NULL or prm.unpen.n > 0
                                      or prm.opt.no_screening)
     s.p = p
@@ -150,10 +151,12 @@ cdef bint _screen_begin(Screening* s, const CDParams* prm, const double[::1] x_n
             sc.norm[j] = sqrt(x_norm2[j]) * (1.0 + 1e-12)
             sc.pf_ok &= (x_norm2[j] == 0.0) | (pf[j] > 0.0)
         sc.has_norm = True
-        warm = False
+        fresh = True
     s.on = s.on and sc.pf_ok
     if s.on:
-        if not warm:
+        # a warm call's g is current for every feature its last call left
+        # unscreened; a state new to this problem screens none yet
+        if not warm or fresh:
             _screen_reset(sc, p)
         return warm
     if warm and sc.n_bounded > 0:

@@ -11,6 +11,44 @@ cdef int WS_MIN = 16
 cdef int WS_GROWTH = 8
 
 
+cdef struct WorkingSet:
+    # One working-set solve: its features and what the loop needs to know.
+    const int* idx      # the features, idx[:m]
+    int m
+    int nnz             # nonzero coefficients among them at the start (at least 1)
+    double inner_tol    # the (restricted) gap the solve stops at
+    double gap          # the gap of the last check: the full gap at the start
+    double rate         # factor by which one sweep divided the gap, last seen (0: unknown)
+    double credit       # multiply-adds of sweeps not yet spent on a Newton step
+    bint checked        # on return: g = X~^T S r is current on idx[:m] (its last gap check)
+
+
+# The solve checks its gap (a scan of the working set: about half a sweep) after as
+# many sweeps as the last rate predicts it needs, at most INNER_GAP_EVERY: a solve
+# whose sweeps divide the gap by 10 each (a well-conditioned support) stops after
+# one or two instead of five, and the first check, without a rate yet, comes after
+# INNER_GAP_EVERY as before.
+
+cdef inline int _sweeps_needed(const WorkingSet* task) noexcept nogil:
+    """Sweeps before the next gap check (1 to INNER_GAP_EVERY)."""
+    cdef double k
+    if not (0.0 < task.rate < 1.0):
+        return INNER_GAP_EVERY
+    if task.gap <= task.inner_tol:
+        return 1
+    k = ceil(log(task.inner_tol / task.gap) / log(task.rate))
+    return <int> min(max(k, 1.0), <double> INNER_GAP_EVERY)
+
+
+cdef inline void _note_check(WorkingSet* task, double gap, int sweeps) noexcept nogil:
+    """Learn the rate from a check made ``sweeps`` sweeps after the last one."""
+    if sweeps > 0 and 0.0 < gap < task.gap:
+        task.rate = pow(gap / task.gap, 1.0 / sweeps)
+    elif sweeps > 0:
+        task.rate = 0.0
+    task.gap = gap
+
+
 cdef void _select_largest(int* idx, int m, int k, const double[::1] g,
                           const double[::1] x_norm2, const double[::1] pf,
                           const CDParams* prm) noexcept nogil:
@@ -44,9 +82,11 @@ cdef void _select_largest(int* idx, int m, int k, const double[::1] g,
 cdef inline int _working_set(const double[::1] w, const double[::1] g,
                              const double[::1] x_norm2, const double[::1] pf,
                              const CDParams* prm, int[::1] ws, int* size,
-                             const int* cand, int n_cand, bint first) noexcept nogil:
+                             const int* cand, int n_cand, bint first,
+                             bint* complete) noexcept nogil:
     """Nonzero coefficients, then the strongest violators; ``size`` grows geometrically.
 
+    ``complete`` receives whether every violator is in the working set.
     Looks at the features ``cand[:n_cand]`` (all of them if cand is NULL; with
     screening, those not screened out, which hold every nonzero).  For the
     ``first`` working set of a fit along a path (``prm.state.a_prev`` > a, the
@@ -70,7 +110,8 @@ cdef inline int _working_set(const double[::1] w, const double[::1] g,
             n_viol += 1
     limit = max(WS_MIN, WS_GROWTH * m, size[0])
     size[0] = limit
-    if m + n_viol <= limit:
+    complete[0] = m + n_viol <= limit
+    if complete[0]:
         return m + n_viol
     _select_largest(&ws[m], n_viol, limit - m, g, x_norm2, pf, prm)
     return max(limit, m)

@@ -183,18 +183,20 @@ cdef int _ws_gram_update(WSGram* c, const floating* X, int n, int p, const doubl
 cdef int _dense_gram_ws_solve(const dense_t* d, const SqLoss* f,
                               const double[::1] x_norm2, const double[::1] pf,
                               const CDParams* prm, double[::1] w, double* R,
-                              double[::1] g, const int* ws, int m, double inner_tol,
-                              unsigned long long* rng, CDResult* result) noexcept nogil:
+                              double[::1] g, WorkingSet* task, unsigned long long* rng,
+                              CDResult* result) noexcept nogil:
     """Working-set solve on G = X~_ws^T S X~_ws; returns its sweeps, or -1 without memory.
 
     Needs g = X~^T S R at the current w on the working set and every nonzero
     coefficient inside it.  The driver's own working-set loop runs on the Gram
     design of the working set (its state e = X~_ws^T S r starts from g), with
-    Anderson acceleration and Newton steps; the residual is brought up to date
-    at the end, column by column, for the coefficients that moved.
+    Anderson acceleration and Newton steps (their credit its own: a sweep costs
+    m^2 here, not n m); the residual is brought up to date at the end, column by
+    column, for the coefficients that moved.
     """
-    cdef int k, it
-    cdef double credit = 0.0
+    cdef const int* ws = task.idx
+    cdef int k, it, m = task.m
+    cdef WorkingSet sub = task[0]
     cdef GramD gd
     cdef SqLoss fl
     cdef Moves mv
@@ -212,8 +214,9 @@ cdef int _dense_gram_ws_solve(const dense_t* d, const SqLoss* f,
     for k in range(m):
         e[k] = g[ws[k]]
         w0[k] = w[ws[k]]
-    it = _ws_solve(&gd, &fl, x_norm2, pf, prm, w, e, g, ws, m, 0, inner_tol, &credit, rng,
-                   result)
+    sub.credit = 0.0
+    it = _ws_solve(&gd, &fl, x_norm2, pf, prm, w, e, g, &sub, rng, result)
+    task.rate, task.gap = sub.rate, sub.gap
     dz_begin(d, f, R, &mv, False)
     for k in range(m):
         if w[ws[k]] != w0[k]:
