@@ -6,10 +6,11 @@ solver wrappers (``fastpen`` and, on dense data, ``fastpen (Gram)``) and the tol
 and gap.py for the duality gap, so the two trees see the same code around them and
 the same seeded data (checked by a digest of X and y).  For every row:
 
-1. the tol is found once, on the old tree, by compare.py's ladder (the first tol whose
-   answer has relative gap <= ``--target`` at every alpha);
-2. each tree fits once at that tol, untimed (warm-up), and its answer's gap is
-   checked against the target: a new tree that no longer reaches it fails the row;
+1. each tree's tol is found by compare.py's ladder (the first tol whose answer has
+   relative gap <= ``--target`` at every alpha): equal precision, as in
+   ../shared/BENCHMARKING.md, not equal tol;
+2. each tree fits once at its tol, untimed (warm-up), and its answer's gap is
+   checked against the target;
 3. the two trees then fit ``--repeat`` times each, alternating, the order swapped
    every round (old, new, new, old, ...) so that a drift of the machine falls on both.
    Only one worker runs at a time; the other waits on its pipe.
@@ -146,22 +147,30 @@ def _describe(tree):
 
 
 def compare_row(old, new, solver, mode, args):
-    """Time one row on both trees; a dict of the figures, or of why there are none."""
+    """Time one row on both trees; a dict of the figures, or of why there are none.
+
+    Each tree runs at its own tol, the first of compare.py's ladder whose answer meets
+    the target (BENCHMARKING.md's protocol: equal precision, not equal tol -- a tree
+    that stops closer to its tol would otherwise be charged for the other's overshoot).
+    """
     import numpy as np
 
-    ladder = old.ask(cmd="ladder", solver=solver, mode=mode, target=args.target,
-                     budget=args.budget)
-    if ladder["tol"] is None:
-        return {"note": f"old tree did not reach the target (best {ladder['rel']:.1e})"}
-    tol = ladder["tol"]
-    fit = dict(cmd="fit", solver=solver, mode=mode, tol=tol)
-    rel = {w: w.ask(score=True, **fit)["rel"] for w in (old, new)}  # warm-up, scored
+    tols = {}
+    for w, name in ((old, "old"), (new, "new")):
+        ladder = w.ask(cmd="ladder", solver=solver, mode=mode, target=args.target,
+                       budget=args.budget)
+        if ladder["tol"] is None:
+            return {"note": f"{name} tree did not reach the target (best {ladder['rel']:.1e})"}
+        tols[w] = ladder["tol"]
+    rel = {w: w.ask(cmd="fit", solver=solver, mode=mode, tol=tols[w], score=True)["rel"]
+           for w in (old, new)}  # warm-up, scored
     times = {old: [], new: []}
     for round_index in range(args.repeat):
         for w in ((old, new) if round_index % 2 == 0 else (new, old)):
-            times[w].append(w.ask(score=False, **fit)["seconds"])
+            times[w].append(w.ask(cmd="fit", solver=solver, mode=mode, tol=tols[w],
+                                  score=False)["seconds"])
     median = {w: float(np.median(t)) for w, t in times.items()}
-    return {"tol": tol, "old": median[old], "new": median[new],
+    return {"tol": (tols[old], tols[new]), "old": median[old], "new": median[new],
             "ratio": median[new] / median[old], "min_ratio": min(times[new]) / min(times[old]),
             "old_reached": rel[old] <= args.target, "new_reached": rel[new] <= args.target,
             "old_spread": (min(times[old]), max(times[old])),
@@ -176,7 +185,8 @@ def format_row(name, row):
     met = "both" if both else ("NEW MISS" if row["old_reached"] else "old miss")
     spread = ["{:.1f}-{:.1f}".format(*(1e3 * t for t in row[k]))
               for k in ("old_spread", "new_spread")]
-    return (f"{name:<44} {row['tol']:6.0e} {1e3 * row['old']:9.1f} {1e3 * row['new']:9.1f} "
+    tols = "{:.0e}/{:.0e}".format(*row["tol"])
+    return (f"{name:<44} {tols:>13} {1e3 * row['old']:9.1f} {1e3 * row['new']:9.1f} "
             f"{row['ratio']:7.3f} {row['min_ratio']:7.3f}  {met:<8} "
             f"{spread[0]:>17} {spread[1]:>17}")
 
@@ -194,7 +204,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=5, help="timed fits per tree and row")
     parser.add_argument("--target", type=float, default=1e-6, help="relative duality gap")
     parser.add_argument("--budget", type=float, default=60.0,
-                        help="seconds after which the old tree's tol ladder stops")
+                        help="seconds after which a tree's tol ladder stops")
     parser.add_argument("--max-ratio", type=float, default=1.05,
                         help="a row fails when its new/old ratio exceeds this")
     parser.add_argument("--gate", default="median", choices=["median", "min"],
@@ -220,7 +230,7 @@ def main(argv=None):
           f"{args.repeat} fits per tree, alternating; fail when the {args.gate} ratio > "
           f"{args.max_ratio:g}; "
           f"load average {os.getloadavg()[0]:.2f}\n")
-    header = (f"{'row':<44} {'tol':>6} {'old med':>9} {'new med':>9} {'new/old':>7} "
+    header = (f"{'row':<44} {'tol old/new':>13} {'old med':>9} {'new med':>9} {'new/old':>7} "
               f"{'of min':>7}  {'target':<8} {'old min-max ms':>17} {'new min-max ms':>17}")
     print(header + "\n" + "-" * len(header), flush=True)
     failed = []

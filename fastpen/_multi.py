@@ -163,8 +163,7 @@ def targets_alpha_max(group, Y, l1_ratio, n_threads=1):
     if not penalised.any():             # no feature of X varies: nothing to fit
         return np.zeros(Y.shape[1])
     GT = targets_gradient(group, Y, n_threads=n_threads)
-    g = np.abs(GT) if not (pen.positive or pen.boxed) else np.stack(
-        [pen.feasible_gradient(GT[c]) for c in range(GT.shape[0])])
+    g = np.stack([pen.feasible_gradient(GT[c]) for c in range(GT.shape[0])])
     with np.errstate(over="ignore", divide="ignore"):
         ratio = g[:, penalised] / pen.l1[penalised]
         top = ratio.max(axis=1) / (group.prob.n_samples * l1_ratio)
@@ -220,7 +219,7 @@ def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompu
     B = np.ascontiguousarray(b, dtype=np.float64)
     P, M = A.shape
     pens = [g.pen for g in groups]
-    blocks = [penalty_block(g.prob, g.pen, solver.positive) for g in groups]
+    blocks = [penalty_block(g.prob, g.pen) for g in groups]
     uidx = blocks[0][0]
     if any(not np.array_equal(b[0], uidx) for b in blocks):
         raise ValueError("The unpenalised features must be non-constant in every fold "

@@ -44,13 +44,26 @@ class Penalty:
     def solver_kwargs(self):
         return {"l2_factor": self.l2, "lower": self.lower, "upper": self.upper}
 
+    def box(self):
+        """(lo, hi): the interval each coefficient may take -- the bounds, and
+        ``positive`` as a lower bound of 0.  The one rule of the Python layer for
+        what a bound allows (the kernels' is ``_box`` in _cd_penalty.pxi)."""
+        p = self.l1.shape[0]
+        lo = np.full(p, -np.inf) if self.lower is None else self.lower
+        hi = np.full(p, np.inf) if self.upper is None else self.upper
+        return (np.maximum(lo, 0.0) if self.positive else lo), hi
+
+    def constrained(self, cols):
+        """Whether a box holds any of the features ``cols``."""
+        lo, hi = self.box()
+        return bool(np.any(np.isfinite(lo[cols]) | np.isfinite(hi[cols])))
+
     def feasible_gradient(self, g):
-        """Part of g that could move a coefficient off zero (its sign allowed)."""
-        up = np.maximum(g, 0.0)
-        down = np.zeros_like(g) if self.positive else np.maximum(-g, 0.0)
-        if self.boxed:
-            up[self.upper <= 0] = 0.0
-            down[self.lower >= 0] = 0.0
+        """Part of g that could move a coefficient off zero (in a direction its box
+        allows)."""
+        lo, hi = self.box()
+        up = np.where(hi > 0, np.maximum(g, 0.0), 0.0)
+        down = np.where(lo < 0, np.maximum(-g, 0.0), 0.0)
         return np.maximum(up, down)
 
 

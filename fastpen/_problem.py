@@ -220,13 +220,11 @@ def unpenalized_block(prob, cols, constrained=False):
             constrained)
 
 
-def penalty_block(prob, pen, positive):
+def penalty_block(prob, pen):
     """The exactly solved block of ``pen``'s unpenalised features (see
-    :func:`unpenalized_block`), constrained when positive or boxed."""
+    :func:`unpenalized_block`), constrained when a box holds one of them."""
     cols = np.flatnonzero(pen.unpenalized)
-    constrained = positive or (pen.boxed and not np.all(
-        np.isinf(pen.lower[cols]) & np.isinf(pen.upper[cols])))
-    return unpenalized_block(prob, cols, constrained)
+    return unpenalized_block(prob, cols, pen.constrained(cols))
 
 
 def fit_unpenalized(prob, pen, y_c=None):
@@ -241,11 +239,19 @@ def fit_unpenalized(prob, pen, y_c=None):
         root_s = np.sqrt(prob.weights())
         A = prob.columns_centered(cols) * root_s[:, None]
         rhs = y_c * root_s
-        if pen.boxed:
+        lo, hi = (bound[cols] for bound in pen.box())
+        if not pen.constrained(cols):
+            from scipy.linalg import lstsq
+
+            w0[cols] = lstsq(A, rhs)[0]
+        elif np.all(lo == 0) and np.all(np.isinf(hi)):
+            from scipy.optimize import nnls     # the same problem, a faster solver
+
+            w0[cols] = nnls(A, rhs)[0]
+        else:
             # a box [0, 0] fixes its feature at 0 (lsq_linear refuses equal bounds)
-            free = pen.lower[cols] < pen.upper[cols]
-            cols, A = cols[free], A[:, free]
-            lo, hi = pen.lower[cols], pen.upper[cols]
+            free = lo < hi
+            cols, A, lo, hi = cols[free], A[:, free], lo[free], hi[free]
             if cols.size:
                 from scipy.optimize import lsq_linear
 
@@ -253,14 +259,6 @@ def fit_unpenalized(prob, pen, y_c=None):
                 # exactly at the bound where the solver reports it active (not 1e-20 off)
                 w0[cols] = np.where(fit.active_mask < 0, lo,
                                     np.where(fit.active_mask > 0, hi, fit.x))
-        elif pen.positive:
-            from scipy.optimize import nnls
-
-            w0[cols] = nnls(A, rhs)[0]
-        else:
-            from scipy.linalg import lstsq
-
-            w0[cols] = lstsq(A, rhs)[0]
     return w0
 
 

@@ -38,7 +38,7 @@ def solve_path(prob, pen, *, solver, alphas, a_seq, b_seq, at_max=None, w_at_max
         Q, q, diag = gram
         diag = np.where(pen.active, diag, 0.0)       # excluded features: never touched
     options = pen.solver_kwargs()
-    unpenalized = penalty_block(prob, pen, solver.positive)
+    unpenalized = penalty_block(prob, pen)
 
     tol_abs = solver.tol * prob.y_norm2
     m = alphas.shape[0]
@@ -74,7 +74,7 @@ def solve_path(prob, pen, *, solver, alphas, a_seq, b_seq, at_max=None, w_at_max
                 iters, warm = 0, False
             elif a == 0 and b == 0:                          # (constrained) least squares
                 block = unpenalized_block(prob, np.flatnonzero(pen.active),
-                                           solver.positive or pen.boxed)
+                                           pen.constrained(np.flatnonzero(pen.active)))
             args = (w, a, b, tol_abs, iters, solver.positive, solver.random, solver.seed + k)
             kwargs = dict(options, unpen_idx=block[0], unpen_inv=block[1],
                           unpen_boxed=block[2])

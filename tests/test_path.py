@@ -911,3 +911,30 @@ def test_direct_gram_route_is_exact_and_c_ordered(fit_intercept):
     np.testing.assert_allclose(Q, Xc.T @ Xc, rtol=1e-12, atol=1e-12 * np.abs(Q).max())
     np.testing.assert_allclose(q, Xc.T @ (y - (y.mean() if fit_intercept else 0.0)),
                                rtol=1e-12, atol=1e-12 * np.abs(q).max())
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_one_box_rule_says_which_directions_a_feature_may_move(positive):
+    """Penalty.box() folds ``positive`` into the bounds, and what a zero
+    coefficient may do (feasible_gradient: alpha_max, working sets) and which
+    blocks are constrained follow from it alone."""
+    from fastpen._penalty import Penalty
+
+    lower = np.array([-np.inf, -1.0, 0.0, 0.0, -2.0, -np.inf])
+    upper = np.array([np.inf, 0.0, 3.0, 0.0, 2.0, np.inf])
+    g = np.array([1.5, -2.0, 0.5, 4.0, -1.0, -0.25])
+    pen = Penalty(l1=np.ones(6), l2=None, lower=lower, upper=upper, x_norm2=np.ones(6),
+                  positive=positive)
+    lo, hi = pen.box()
+    np.testing.assert_array_equal(lo, np.maximum(lower, 0.0) if positive else lower)
+    np.testing.assert_array_equal(hi, upper)
+    expected = [max(g[j] if hi[j] > 0 else 0.0, -g[j] if lo[j] < 0 else 0.0, 0.0)
+                for j in range(6)]
+    np.testing.assert_array_equal(pen.feasible_gradient(g), expected)
+    assert pen.constrained([1]) and pen.constrained([3])
+    assert pen.constrained([0, 5]) == positive
+    free = Penalty(l1=np.ones(6), l2=None, lower=None, upper=None, x_norm2=np.ones(6),
+                   positive=positive)
+    np.testing.assert_array_equal(free.feasible_gradient(g),
+                                  np.maximum(g, 0.0) if positive else np.abs(g))
+    assert free.constrained(np.arange(6)) == positive
