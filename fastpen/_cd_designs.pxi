@@ -32,8 +32,9 @@ pay (``dz_ws_cost``, ``dz_sweep_cost``, ``dz_newton_price``, in
 multiply-adds).  Optional capabilities: ``dz_keeps_residual`` (gap-safe
 screening and warm starts need r itself), ``dz_fast_ws_solve`` (the dense
 working set's own Gram matrix, _cd_ws_gram.pxi), ``dz_cheap_refresh`` (R is
-rebuilt before every full gap), ``dz_extrapolates`` (the state is cheap enough
-to evaluate extrapolated points: Anderson acceleration).
+rebuilt before every full gap), ``dz_cheap_sweeps`` (gap checks at a fixed
+period), ``dz_extrapolates`` (the state is cheap enough to evaluate
+extrapolated points: Anderson acceleration).
 """
 
 
@@ -289,6 +290,13 @@ cdef inline bint dz_keeps_residual(const design_t* d) noexcept nogil:
 
 cdef inline bint dz_cheap_refresh(const design_t* d) noexcept nogil:
     """Whether rebuilding the state costs no more than the full gap after it."""
+    return design_t is GramD or design_t is GramF
+
+
+cdef inline bint dz_cheap_sweeps(const design_t* d) noexcept nogil:
+    """Whether a sweep costs O(p) per moved coefficient rather than O(n): sweeping
+    past a working set's target then costs less than the full scan an early
+    stop would add, so its gap checks keep their fixed period."""
     return design_t is GramD or design_t is GramF
 
 

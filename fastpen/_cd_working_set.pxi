@@ -23,11 +23,11 @@ cdef struct WorkingSet:
     bint checked        # on return: g = X~^T S r is current on idx[:m] (its last gap check)
 
 
-# The solve checks its gap (a scan of the working set: about half a sweep) after as
-# many sweeps as the last rate predicts it needs, at most INNER_GAP_EVERY: a solve
-# whose sweeps divide the gap by 10 each (a well-conditioned support) stops after
-# one or two instead of five, and the first check, without a rate yet, comes after
-# INNER_GAP_EVERY as before.
+# On the residual designs a solve checks its gap (a scan of the working set: about
+# half a sweep) after as many sweeps as the last rate predicts it needs, at most
+# INNER_GAP_EVERY: a solve whose sweeps divide the gap by 10 each (a
+# well-conditioned support) stops after one or two instead of five, and the first
+# check, without a rate yet, comes after INNER_GAP_EVERY.
 
 cdef inline int _sweeps_needed(const WorkingSet* task) noexcept nogil:
     """Sweeps before the next gap check (1 to INNER_GAP_EVERY)."""

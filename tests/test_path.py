@@ -464,8 +464,9 @@ def test_readonly_and_memmap_inputs(tmp_path):
     Xs = sp.csc_matrix(X)
     for a in (Xs.data, Xs.indices, Xs.indptr):
         a.setflags(write=False)
-    res = fastpen.enet_path(Xs, yr, alphas=5, sample_weight=swr)
-    np.testing.assert_allclose(res.coefs, ref.coefs, atol=1e-6)
+    # (another design: equal to the dense answer as far as tight gaps certify)
+    res = fastpen.enet_path(Xs, yr, alphas=5, sample_weight=swr, tol=1e-12)
+    np.testing.assert_allclose(res.coefs, tight.coefs, atol=1e-6)
 
 
 def test_integer_X_is_converted_to_float64():
