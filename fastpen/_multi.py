@@ -254,8 +254,9 @@ def _stack(arrays, p):
 def _gram_stack(groups, precompute, n_threads):
     """(n_groups, p, p) float64 Gram matrices, the user's when given (one group)."""
     if isinstance(precompute, (str, bool, np.bool_)) or precompute is None:
-        return np.stack([blocked_gram(g.prob, n_threads) if direct_gram(g.prob)
-                         else gram_matrix(g.prob)[0] for g in groups])
+        Qs = [blocked_gram(g.prob, n_threads) if direct_gram(g.prob)
+              else gram_matrix(g.prob)[0] for g in groups]
+        return Qs[0][None] if len(Qs) == 1 else np.stack(Qs)     # one: no copy
     Q = check_gram(groups[0].prob, precompute)    # one group: cv_paths refuses a Gram
     return Q[None]                                # float32 stays float32 (check_gram)
 
