@@ -212,18 +212,20 @@ def blocked_gram(prob, n_threads):
 
     def columns(start):             # the upper triangle of a block of columns
         stop = min(start + _BLOCK, p)
-        # (into a temporary: matmul's ``out`` being a strided block of Q made it
-        # several times slower than the product itself)
-        Q[:stop, start:stop] = X[:, :stop].T @ X[:, start:stop]
+        block = X[:, start:stop]
+        # the rectangle above the diagonal block (GEMM), and that block itself by
+        # DSYRK (NumPy's X^T X: half the multiply-adds, exactly symmetric); into
+        # temporaries: matmul's ``out`` being a strided block of Q made it several
+        # times slower than the product itself
+        if start:
+            Q[:start, start:stop] = X[:, :start].T @ block
+        Q[start:stop, start:stop] = block.T @ block
     _blocked(columns, range(0, p, _BLOCK)[::-1], n_threads)    # the largest first
     # the lower triangle mirrors the upper, a block of rows at a time (index arrays of
     # the whole triangle cost more than the products for p in the thousands)
     for start in range(0, p, _BLOCK):
         stop = min(start + _BLOCK, p)
         Q[start:stop, :start] = Q[:start, start:stop].T
-        diag = Q[start:stop, start:stop]
-        lower = np.tril_indices(stop - start, -1)
-        diag[lower] = diag.T[lower]
     if prob.fit_intercept:
         Q -= n * np.outer(prob.x_mean, prob.x_mean)
     return Q
