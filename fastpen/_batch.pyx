@@ -17,6 +17,13 @@ parallel region the kernels start no OpenMP region of their own (their
 ``n_threads`` is 1) -- the dense one may still call BLAS for working-set Gram
 matrices, so the caller limits BLAS to one thread.  A call with a single
 problem runs no ``prange`` and gives the kernel all threads for its scans.
+
+A single target is a batch of one: what a lone path knows is told to the batch
+too -- the alphas whose solution is known (at or above alpha_max: only
+certified), the first scan of a path from w = 0 (X~^T S y_c, computed with the
+column statistics), the exact block of all features for an alpha of 0 (least
+squares) -- and the coefficients are stored sparsely, with their count,
+finiteness and intercept, so that nothing reads the whole result afterwards.
 """
 import numpy as np
 
@@ -25,6 +32,8 @@ from cython.parallel cimport prange, threadid
 from libc.stdlib cimport calloc, free, malloc
 
 from fastpen._datafit cimport sq_held_out
+
+from fastpen._cd_inline cimport col_sq_dev_dot
 
 from fastpen._cd cimport (
     CDParams, CDResult, CDScreen, WSGram, enet_dense, enet_gram, enet_sparse,
@@ -35,6 +44,12 @@ from fastpen._cd cimport (
 DEF GRAM = 0
 DEF DENSE = 1
 DEF SPARSE = 2
+
+# the Gram matrices' element type: computed ones are float64, a user's float32
+# matrix is kept in float32 (the Gram design reads it as such)
+ctypedef fused gram_t:
+    float
+    double
 
 
 cdef class PathBatch:
@@ -55,6 +70,10 @@ cdef class PathBatch:
         unpenalised features (default: none; see fastpen._cd.CDParams).
     bounds : BatchBounds, optional -- box constraints (default: none).
     options : BatchOptions -- max_iter, positive, random order and its seed.
+    known : KnownSolutions, optional -- the alphas whose solution is known
+        (certified only, not iterated) and that solution (default: none).
+    least_squares : UnpenalizedBlock, optional -- the exactly solved block for
+        the alphas with a = b = 0 (default: the unpenalised block).
 
     Shapes are checked against each other here (ValueError naming PathBatch).
     """
@@ -63,15 +82,20 @@ cdef class PathBatch:
     cdef const double[::1] TOL, test_w, lower, upper
     cdef double[::1] YN2
     cdef const double[:, :, ::1] UINV
-    cdef double[:, ::1] W, gaps, r_norm2, test_err
-    cdef int[:, ::1] n_iter
+    cdef double[:, ::1] W, gaps, r_norm2, test_err, icpt
+    cdef int[:, ::1] n_iter, df
     cdef bint unpen_boxed
+    cdef const signed char[:, ::1] at_max
+    cdef const double[:, ::1] w_at_max
+    cdef const int[::1] LSIDX
+    cdef const double[:, :, ::1] LSINV
+    cdef bint ls_boxed, has_ls
     cdef int max_iter
     cdef bint positive, random
     cdef unsigned long long seed
 
     def __init__(self, *, groups, problems, results, held_out=None, unpenalized=None,
-                 bounds=None, options):
+                 bounds=None, options, known=None, least_squares=None):
         self.YM, self.SW = groups.target_means, groups.sample_weight
         self.XM, self.XN2 = groups.x_mean, groups.x_norm2
         self.PF, self.L2F = groups.l1_factor, groups.l2_factor
@@ -80,6 +104,21 @@ cdef class PathBatch:
         self.QY, self.W = problems.xty, problems.coef
         self.YN2, self.gaps, self.r_norm2 = results.y_norm2, results.gaps, results.r_norm2
         self.n_iter, self.test_err = results.n_iter, results.test_err
+        self.df = results.df if results.df is not None else np.empty((0, 0), dtype=np.intc)
+        self.icpt = (results.intercepts if results.intercepts is not None
+                     else np.empty((0, 0)))
+        if known is None:
+            self.at_max = np.empty((0, 0), dtype=np.int8)
+            self.w_at_max = np.empty((0, 0))
+        else:
+            self.at_max, self.w_at_max = known.at_max, known.coef
+        self.has_ls = least_squares is not None
+        if least_squares is None:
+            self.LSIDX, self.LSINV = np.empty(0, dtype=np.intc), np.empty((0, 0, 0))
+            self.ls_boxed = False
+        else:
+            self.LSIDX, self.LSINV = least_squares.indices, least_squares.matrices
+            self.ls_boxed = least_squares.boxed
         if held_out is None:
             self.test_ptr = np.empty(0, dtype=np.intc)
             self.test_rows = np.empty(0, dtype=np.intc)
@@ -140,6 +179,21 @@ cdef class PathBatch:
         for t in range(nu):
             if not 0 <= self.UIDX[t] < p:
                 raise ValueError("PathBatch: unpenalised index out of range")
+        if self.df.shape[0] > 0 and (self.df.shape[0] != P or self.df.shape[1] != m):
+            raise ValueError("PathBatch: inconsistent df array")
+        if self.icpt.shape[0] > 0 and (self.icpt.shape[0] != P or self.icpt.shape[1] != m):
+            raise ValueError("PathBatch: inconsistent intercepts array")
+        if self.at_max.shape[0] > 0 and (
+                self.at_max.shape[0] != P or self.at_max.shape[1] != m
+                or self.w_at_max.shape[0] != P or self.w_at_max.shape[1] != p):
+            raise ValueError("PathBatch: inconsistent known solutions")
+        nu = self.LSIDX.shape[0]
+        if nu > 0 and (self.LSINV.shape[0] != G or self.LSINV.shape[1] != nu
+                       or self.LSINV.shape[2] != nu):
+            raise ValueError("PathBatch: inconsistent least-squares block")
+        for t in range(nu):
+            if not 0 <= self.LSIDX[t] < p:
+                raise ValueError("PathBatch: least-squares index out of range")
         if self.lower.shape[0] not in (0, p) or self.upper.shape[0] != self.lower.shape[0]:
             raise ValueError("PathBatch: bounds must both have n_features entries or none")
 
@@ -159,8 +213,64 @@ cdef void _gram_residual(const floating[::1, :] X, const double[::1] y_c,
                 R[rows[k]] -= wj * (X[rows[k], j] - x_mean[j])
 
 
+cdef Py_ssize_t _store_nonzero(const double* w, floating* out, Py_ssize_t p) noexcept nogil:
+    """Write the nonzero entries of w (cast to floating) into ``out``, which holds
+    zeros; return their number, or -1 if an entry is not finite.
+
+    The result array comes from ``np.zeros``, which the system fills lazily:
+    blocks of 8 coefficients whose bits are all those of +-0.0 are skipped
+    whole, so a sparse path's pages of zeros are never touched.  (An anonymous
+    mapping whose untouched pages were never faulted in made the writes cheaper,
+    but any later full read of the result then faulted in every 4 KiB page: 60 ms
+    more on the sparse path, where compare.py converts it.)
+    """
+    cdef Py_ssize_t j, b, end, nnz = 0
+    cdef bint finite = True
+    cdef floating v
+    cdef const unsigned long long* bits = <const unsigned long long*> w
+    cdef unsigned long long acc
+    for b in range(0, p, 8):
+        end = min(b + 8, p)
+        acc = 0
+        for j in range(b, end):
+            acc |= bits[j]
+        if (acc << 1) == 0:
+            continue
+        for j in range(b, end):
+            v = <floating> w[j]
+            if v != 0:
+                out[j] = v
+                nnz += 1
+            finite &= (v - v) == 0      # false for inf and NaN (also after the cast)
+    return nnz if finite else -1
+
+
+def store_coef(const double[::1] w, floating[::1] out):
+    """:func:`_store_nonzero` from Python: write w's nonzero entries into ``out``
+    (zeros), return their number, or -1 if an entry is not finite."""
+    cdef Py_ssize_t nnz
+    if out.shape[0] != w.shape[0]:
+        raise ValueError("w and out differ in length")
+    if w.shape[0] == 0:
+        return 0
+    with nogil:
+        nnz = _store_nonzero(&w[0], &out[0], w.shape[0])
+    return nnz
+
+
+cdef double _intercept(const double* w, const double* x_mean, double y_mean,
+                       Py_ssize_t p) noexcept nogil:
+    """y_mean - sum_j w_j x_mean_j over the nonzero w_j in order (as :func:`intercepts`)."""
+    cdef Py_ssize_t j
+    cdef double acc = 0.0
+    for j in range(p):
+        if w[j] != 0:
+            acc = acc + w[j] * x_mean[j]
+    return y_mean - acc
+
+
 def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
-                const int[::1] indices, const Py_ssize_t[::1] indptr, const double[:, :, ::1] Q,
+                const int[::1] indices, const Py_ssize_t[::1] indptr, const gram_t[:, :, ::1] Q,
                 floating[:, :, ::1] coefs, PathBatch bt, Py_ssize_t start, Py_ssize_t stop,
                 int n_threads):
     """Run the paths of problems ``start:stop`` of ``bt``.
@@ -170,17 +280,25 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
     indptr): canonical columns, row indices in [0, n) -- as
     fastpen._validation.check_array_2d makes them; only the array sizes are
     checked here.  Arrays a kind does not use may be empty.
-    ``coefs`` (n_alphas, n_problems, p) receives every alpha's coefficients,
-    unless it is empty.  ``n_threads`` is a count already resolved by the
+    ``Q`` is float64, or float32 for a user's float32 Gram matrix.
+    ``coefs`` (n_alphas, n_problems, p), zeros, receives every alpha's
+    coefficients (only their nonzero entries are written), unless it is empty;
+    the batch's ``df`` and ``intercepts``, when given, their count (-1: not
+    finite) and the intercept.  With ``problems.xty`` in the dense and sparse
+    kinds, a path starting from w = 0 starts from that scan (R = y_c, g = xty)
+    instead of its own.  ``n_threads`` is a count already resolved by the
     caller (see :func:`fastpen.effective_n_threads`); below 1 it means one.
     """
     cdef Py_ssize_t n = bt.YT.shape[1], p = bt.XM.shape[1], M = bt.A.shape[1]
-    cdef Py_ssize_t count = stop - start, t, j, i, mi
-    cdef int tid, gi, ci, nu = bt.UIDX.shape[0]
+    cdef Py_ssize_t count = stop - start, t, j, i, mi, nnz
+    cdef int tid, gi, ci, nu = bt.UIDX.shape[0], nls = bt.LSIDX.shape[0]
     cdef int nt = max(1, min(n_threads, count))
     cdef int inner_nt = max(1, n_threads) if count == 1 else 1
     cdef bint has_test = bt.test_ptr.shape[0] > 0, store = coefs.shape[0] > 0
     cdef bint has_l2 = bt.L2F.shape[1] > 0
+    cdef bint has_df = bt.df.shape[0] > 0, has_icpt = bt.icpt.shape[0] > 0
+    cdef bint has_known = bt.at_max.shape[0] > 0, has_ls = bt.has_ls
+    cdef bint has_start, warm, cold, ls_boxed = bt.ls_boxed
     cdef const int* rows
     cdef const double* u
     cdef Py_ssize_t n_rows
@@ -224,11 +342,19 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
     cdef bint main_thread = base.ctl.check_signals
     if kind == GRAM and bt.QY.shape[0] != bt.A.shape[0]:
         raise ValueError("solve_paths: the Gram kind needs QY")
+    # the first scan of a path from w = 0 is known (not with an unpenalised block,
+    # whose exact solve moves w before the first scan)
+    has_start = kind != GRAM and bt.QY.shape[0] == bt.A.shape[0] and nu == 0
     # the batch's arrays as locals (what the parallel region reads and writes)
     cdef const double[:, ::1] YT = bt.YT, YM = bt.YM, SW = bt.SW, XM = bt.XM
     cdef const double[:, ::1] XN2 = bt.XN2, PF = bt.PF, L2F = bt.L2F, A = bt.A, B = bt.B
     cdef const double[:, ::1] QY = bt.QY
-    cdef const double[:, :, ::1] UINV = bt.UINV
+    cdef const double[:, :, ::1] UINV = bt.UINV, LSINV = bt.LSINV
+    cdef const int[::1] LSIDX = bt.LSIDX
+    cdef const signed char[:, ::1] at_max = bt.at_max
+    cdef const double[:, ::1] w_at_max = bt.w_at_max
+    cdef double[:, ::1] icpt = bt.icpt
+    cdef int[:, ::1] df = bt.df
     cdef const int[::1] group = bt.group, target = bt.target
     cdef const int[::1] test_ptr = bt.test_ptr, test_rows = bt.test_rows
     cdef const double[::1] TOL = bt.TOL, test_w = bt.test_w
@@ -275,8 +401,6 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                 params[tid] = base
                 params[tid].ctl.check_signals = main_thread and tid == 0
                 params[tid].opt.tol = TOL[t] * yn2
-                if nu > 0:
-                    params[tid].unpen.inv = &UINV[gi, 0, 0]
                 if has_l2:
                     params[tid].pen.l2_factor = &L2F[gi, 0]
                 if kind == DENSE:
@@ -289,13 +413,41 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                     n_rows = test_ptr[gi + 1] - test_ptr[gi]
                     rows = &test_rows[test_ptr[gi]] if n_rows > 0 else NULL
                     u = &test_w[test_ptr[gi]] if n_rows > 0 else NULL
+                warm = False
+                if has_start:
+                    cold = True
+                    for j in range(p):
+                        cold = cold and W[t, j] == 0.0
+                    if cold:        # the scan of w = 0: R = y_c, g = X~^T S y_c
+                        for i in range(n):
+                            RB[tid, i] = YC[tid, i]
+                        for j in range(p):
+                            GB[tid, j] = QY[t, j]
+                        warm = True
                 for mi in range(M):
                     if stop_flag:
                         break
                     params[tid].pen.a = A[t, mi]
                     params[tid].pen.b = B[t, mi]
                     params[tid].opt.seed = seed + <unsigned long long> (t * M + mi)
-                    params[tid].state.warm = mi > 0
+                    params[tid].opt.max_iter = base.opt.max_iter
+                    params[tid].unpen = base.unpen
+                    if nu > 0:
+                        params[tid].unpen.inv = &UINV[gi, 0, 0]
+                    if has_known and at_max[t, mi]:
+                        # known solution (penalised coefficients all zero): certified only
+                        for j in range(p):
+                            W[t, j] = w_at_max[t, j]
+                        params[tid].opt.max_iter = 0
+                        warm = False
+                    elif has_ls and A[t, mi] == 0.0 and B[t, mi] == 0.0:
+                        # (constrained) least squares: the exact block of all features
+                        params[tid].unpen.n = nls
+                        params[tid].unpen.idx = &LSIDX[0] if nls > 0 else NULL
+                        params[tid].unpen.inv = &LSINV[gi, 0, 0] if nls > 0 else NULL
+                        params[tid].unpen.boxed = ls_boxed
+                    params[tid].state.warm = warm
+                    warm = True     # the kernels leave R and g consistent with w
                     if YN2[t] == 0.0:      # constant target: w = 0 fits it exactly
                         for j in range(p):
                             W[t, j] = 0.0
@@ -321,8 +473,12 @@ def solve_paths(int kind, const floating[::1, :] X, const floating[::1] data,
                     r_norm2[t, mi] = results[tid].r_norm2
                     n_iter[t, mi] = results[tid].n_iter
                     if store:
-                        for j in range(p):
-                            coefs[mi, t, j] = <floating> W[t, j]
+                        nnz = _store_nonzero(&W[t, 0], &coefs[mi, t, 0], p) if p > 0 else 0
+                        if has_df:
+                            df[t, mi] = <int> nnz
+                    if has_icpt:
+                        icpt[t, mi] = _intercept(&W[t, 0], &XM[gi, 0], YM[gi, ci], p) \
+                            if p > 0 else YM[gi, ci]
                     if has_test:
                         test_err[t, mi] = sq_held_out(&RB[tid, 0], rows, u, n_rows)
         if stop_flag:
@@ -571,6 +727,30 @@ def sparse_target_products(const floating[::1] data, const int[::1] indices,
                                    rsum, out, j)
     return np.ascontiguousarray(
         np.asarray(out).transpose(0, 2, 1).reshape(T * LANES, p)[:k])
+
+
+def dense_target_scans(const floating[::1, :] X, const double[:, ::1] YC,
+                       const double[::1] x_mean, const double[::1] sw, int n_threads=1):
+    """GT (k, p) float64: GT[c, j] = sum_i (x_ij - xbar_j) s_i YC[c, i], the first scan
+    of a fit from w = 0 for each centred target YC[c] (a row), exactly as
+    :func:`fastpen._cd.dense_column_stats` computes it for one target with the
+    column statistics (the same vectorised sum, col_sq_dev_dot): a target's row
+    does not depend on the other targets, their number or the thread count.
+    """
+    cdef Py_ssize_t k = YC.shape[0], n = YC.shape[1], p = X.shape[1], j, c
+    cdef double[:, ::1] out = np.zeros((k, p))
+    cdef const double* s = &sw[0] if sw.shape[0] > 0 else NULL
+    cdef int nt = <int> max(1, min(<long long> max(n_threads, 1),
+                                   (<long long> k * n * p) // PRODUCT_WORK_PER_THREAD))
+    if X.shape[0] != n or x_mean.shape[0] != p or sw.shape[0] not in (0, n):
+        raise ValueError("dense_target_scans: inconsistent shapes")
+    if n == 0 or k == 0:
+        return np.asarray(out)
+    with nogil:
+        for j in prange(p, num_threads=nt, schedule="static", use_threads_if=nt > 1):
+            for c in range(k):
+                col_sq_dev_dot(<int> n, &X[0, j], x_mean[j], s, &YC[c, 0], &out[c, j])
+    return np.asarray(out)
 
 
 def intercepts(const floating[:, :, ::1] coefs, const double[::1] x_mean,

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["BatchBounds", "BatchGroups", "BatchOptions", "BatchProblems", "BatchResults",
-           "HeldOutRows", "UnpenalizedBlock"]
+           "HeldOutRows", "KnownSolutions", "UnpenalizedBlock"]
 
 
 class BatchGroups(NamedTuple):
@@ -60,7 +60,8 @@ class BatchProblems(NamedTuple):
         Relative gap tolerance: problem t stops at a gap of
         ``tol[t] * y_c^T S y_c``.
     xty : ndarray (P, p) or (0, p)
-        X~^T S y_c of each problem (Gram mode only).
+        X~^T S y_c of each problem: Gram mode's right-hand sides; with X, the
+        first scan of a path that starts from w = 0 (optional there).
     coef : ndarray (P, p)
         Starting coefficients, overwritten with the last alpha's.
     """
@@ -89,6 +90,11 @@ class BatchResults(NamedTuple):
     test_err : ndarray (P, m) or (0, 0)
         Receives the weighted mean squared error on the group's held-out
         rows (see :class:`HeldOutRows`); (0, 0) without held-out rows.
+    df : int32 ndarray (P, m), optional
+        Receives the number of nonzero stored coefficients, -1 where one is not
+        finite (only when the coefficients are stored).
+    intercepts : ndarray (P, m), optional
+        Receives the intercept, y_mean - x_mean^T w.
     """
 
     y_norm2: np.ndarray
@@ -96,6 +102,8 @@ class BatchResults(NamedTuple):
     r_norm2: np.ndarray
     n_iter: np.ndarray
     test_err: np.ndarray
+    df: np.ndarray = None
+    intercepts: np.ndarray = None
 
 
 class HeldOutRows(NamedTuple):
@@ -144,6 +152,23 @@ class UnpenalizedBlock(NamedTuple):
     def none(cls):
         """No exactly solved block."""
         return cls(np.empty(0, dtype=np.intc), np.empty((0, 0, 0)), False)
+
+
+class KnownSolutions(NamedTuple):
+    """Fits whose solution is known: at or above its alpha_max, a problem's penalised
+    coefficients are all zero and its unpenalised ones fit the target alone; the
+    kernel only certifies that point (no sweep).
+
+    Attributes
+    ----------
+    at_max : int8 ndarray (P, m)
+        Nonzero where the alpha's solution is known.
+    coef : ndarray (P, p)
+        That solution, per problem.
+    """
+
+    at_max: np.ndarray
+    coef: np.ndarray
 
 
 class BatchBounds(NamedTuple):

@@ -444,45 +444,6 @@ def dense_epoch(const floating[::1, :] X, const double[::1] sw, const double[::1
     return decrease
 
 
-def store_coef(const double[::1] w, floating[::1] out):
-    """Write the nonzero entries of w (cast to out's dtype) into ``out``, which must
-    hold zeros; returns their number, or -1 if an entry is not finite.
-
-    A path stores every alpha's coefficients this way into an array from
-    ``np.zeros`` (which the system fills lazily): on sparse problems most of a
-    100 x 100000 result stays zero, and blocks of 8 zeros are skipped whole.
-    (An anonymous mapping whose untouched pages were never faulted in made the
-    writes cheaper, but any later full read of the result then faulted in
-    every 4 KiB page: 60 ms more on that path, where compare.py converts it.)
-    """
-    cdef Py_ssize_t j, b, end, nnz = 0, p = w.shape[0]
-    cdef bint finite = True
-    cdef floating v
-    cdef const unsigned long long* bits
-    cdef unsigned long long acc
-    if out.shape[0] != p:
-        raise ValueError("w and out differ in length")
-    if p == 0:
-        return 0
-    bits = <const unsigned long long*> &w[0]
-    with nogil:
-        # blocks of 8 whose bits are all those of +-0.0 are skipped whole
-        for b in range(0, p, 8):
-            end = min(b + 8, p)
-            acc = 0
-            for j in range(b, end):
-                acc |= bits[j]
-            if (acc << 1) == 0:
-                continue
-            for j in range(b, end):
-                v = <floating> w[j]
-                if v != 0:
-                    out[j] = v
-                    nnz += 1
-                finite &= (v - v) == 0      # false for inf and NaN (also after the cast)
-    return nnz if finite else -1
-
-
 def dense_gram(const floating[::1, :] X, const double[::1] sw, const double[::1] x_mean,
                const double[::1] y_c):
     """(Q, q): Q = X~^T S X~ (float64, p x p) and q = X~^T S y_c, without a copy of X.

@@ -14,11 +14,12 @@ standardisation changes.  Because l1_ratio then varies along the path when
 """
 import numpy as np
 
-from ._penalty import make_penalty
-from ._problem import SolverOptions, alpha_grid, alpha_max, prepare
-from ._single_path import solve_path
+from ._batch_args import KnownSolutions
+from ._gram import blas_single_threaded
+from ._multi import make_group, run_paths, targets_alpha_max, targets_unpenalized_fit
+from ._problem import PathResult, SolverOptions, alpha_grid, check_inputs, warn_path_unconverged
 from ._threads import holds_threads
-from ._validation import check_alphas, check_scalar
+from ._validation import ScaleError, check_alphas, check_scalar
 
 __all__ = ["glmnet_path"]
 
@@ -66,14 +67,29 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
     """
     mix = check_scalar(alpha, "alpha", low=0.0, high=1.0)
     solver = SolverOptions.check(tol=tol, max_iter=max_iter, n_threads=n_threads)
-    prob = prepare(X, y, sample_weight=sample_weight, fit_intercept=fit_intercept,
-                   n_threads=solver.n_threads)
-    pen = make_penalty(prob, penalty_factor=penalty_factor, exclude=exclude, rescale=True,
-                       standardize=standardize, lower_bounds=lower_bounds,
-                       upper_bounds=upper_bounds)
-    n, p = prob.X.shape
-    # glmnet computes lambda_max as if alpha were at least 1e-3 (finite for ridge)
-    lambda_max, w_at_max = alpha_max(prob, pen, max(mix, 1e-3), solver.n_threads)
+    X, Y, sw, fit_intercept = check_inputs(X, y, sample_weight, fit_intercept, single=True)
+    penalty = dict(penalty_factor=penalty_factor, exclude=exclude, rescale=True,
+                   standardize=standardize, lower_bounds=lower_bounds,
+                   upper_bounds=upper_bounds)
+    return _glmnet_batch(X, Y, sw, fit_intercept=fit_intercept, mix=mix, lambdas=lambdas,
+                         lambda_min_ratio=lambda_min_ratio, solver=solver, penalty=penalty)
+
+
+@blas_single_threaded
+def _glmnet_batch(X, Y, sw, *, fit_intercept, mix, lambdas, lambda_min_ratio, solver, penalty):
+    """glmnet_path's fit of the one target Y (n, 1), a batch of one (fastpen._multi)."""
+    n, p = X.shape
+    group = make_group(X, Y, sw=np.empty(0) if sw is None else sw,
+                       fit_intercept=fit_intercept, n_threads=solver.n_threads,
+                       penalty=penalty, products=True)
+    pen = group.pen
+    # glmnet computes lambda_max as if alpha were at least 1e-3 (finite for ridge);
+    # none without a penalised feature that varies
+    W0 = targets_unpenalized_fit(group, Y)
+    lambda_max = None
+    if not pen.active.any() or (pen.active & (pen.l1 > 0)).any():
+        lambda_max = float(targets_alpha_max(group, Y, max(mix, 1e-3), solver.n_threads,
+                                             W0=W0)[0])
     if lambda_min_ratio is not None:
         lambda_min_ratio = check_scalar(lambda_min_ratio, "lambda_min_ratio", low=0.0,
                                         high=1.0, low_inclusive=False)
@@ -91,11 +107,27 @@ def glmnet_path(X, y, *, alpha=1.0, lambdas=100, lambda_min_ratio=None, fit_inte
         lambdas = alpha_grid(lambda_max, size, ratio)   # degenerate for lambda_max = 0
     else:
         lambdas = check_alphas(lambdas, "lambdas")
-    sd_y = np.sqrt(prob.y_norm2 / n) or 1.0
-    at_max = None
+    y_c = Y[:, 0] - group.y_mean[0]
+    y_norm2 = float(np.dot(sw * y_c, y_c)) if sw is not None else float(np.dot(y_c, y_c))
+    sd_y = np.sqrt(y_norm2 / n) or 1.0
+    known = None
     if lambda_max is not None and mix > 0:
         # below alpha=1e-3 the grid's lambda_max is not where the fit becomes zero
         at_max = lambdas >= lambda_max * max(mix, 1e-3) / mix
-    return solve_path(prob, pen, solver=solver, alphas=lambdas, a_seq=n * lambdas * mix,
-                      b_seq=n * lambdas * (1.0 - mix) / sd_y, at_max=at_max,
-                      w_at_max=w_at_max)
+        known = KnownSolutions(at_max[None].astype(np.int8), W0)
+    res = run_paths(X, Y, [group], group=np.zeros(1), target=np.zeros(1),
+                    a=(n * lambdas * mix)[None], b=(n * lambdas * (1.0 - mix) / sd_y)[None],
+                    solver=solver, gram=False, known=known)
+    if (res.df < 0).any() or not np.isfinite(res.gaps).all():
+        raise ScaleError(f"non-finite coefficients: the data are too badly scaled for "
+                         f"{X.dtype} precision; rescale X and y.")
+    warn_path_unconverged(lambdas, res.gaps[0], tol_abs=res.tol_abs[0], n=n,
+                          category=solver.warning_category, n_iter=res.n_iter[0],
+                          max_iter=solver.max_iter, y_norm2=res.y_norm2[0], dtype=X.dtype)
+    y2 = res.y_norm2[0]
+    intercepts = res.intercepts[0] if fit_intercept else np.zeros(lambdas.shape[0])
+    return PathResult(alphas=np.asarray(lambdas, dtype=np.float64), coefs=res.coefs[:, 0],
+                      intercepts=intercepts.astype(X.dtype), dual_gaps=res.gaps[0] / n,
+                      n_iter=res.n_iter[0].astype(np.intp), df=res.df[0].astype(np.intp),
+                      dev_ratio=1.0 - res.r_norm2[0] / y2 if y2 > 0
+                      else np.zeros(lambdas.shape[0]))

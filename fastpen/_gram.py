@@ -212,10 +212,20 @@ def blocked_gram(prob, n_threads):
 
     def columns(start):             # the upper triangle of a block of columns
         stop = min(start + _BLOCK, p)
-        np.matmul(X[:, :stop].T, X[:, start:stop], out=Q[:stop, start:stop])
+        block = X[:, start:stop]
+        # the rectangle above the diagonal block (GEMM), and that block itself by
+        # DSYRK (NumPy's X^T X: half the multiply-adds, exactly symmetric); into
+        # temporaries: matmul's ``out`` being a strided block of Q made it several
+        # times slower than the product itself
+        if start:
+            Q[:start, start:stop] = X[:, :start].T @ block
+        Q[start:stop, start:stop] = block.T @ block
     _blocked(columns, range(0, p, _BLOCK)[::-1], n_threads)    # the largest first
-    upper = np.triu_indices(p, 1)
-    Q[upper[1], upper[0]] = Q[upper]
+    # the lower triangle mirrors the upper, a block of rows at a time (index arrays of
+    # the whole triangle cost more than the products for p in the thousands)
+    for start in range(0, p, _BLOCK):
+        stop = min(start + _BLOCK, p)
+        Q[start:stop, :start] = Q[:start, start:stop].T
     if prob.fit_intercept:
         Q -= n * np.outer(prob.x_mean, prob.x_mean)
     return Q

@@ -6,12 +6,13 @@ is never copied per fold) -- with the statistics the kernels need under it.
 A *problem* is one target fitted under one group along its own alpha
 sequence.  :func:`run_paths` hands all problems to ``fastpen._batch`` in
 chunks, between which progress is reported and Ctrl-C is honoured.
-:func:`multi_target_path` is :func:`fastpen.enet_path` for a 2-D y.
+:func:`target_paths` is :func:`fastpen.enet_path`: a 1-D y is a batch of one
+target, so a single fit and column t of a multi-target fit run the same
+kernel calls in the same order (bitwise the same results).
 
-Below this layer: :mod:`fastpen._problem` (validation, statistics, grids),
-:mod:`fastpen._gram` (Gram matrices) and, for grids holding alpha = 0,
-:mod:`fastpen._single_path`; above it :mod:`fastpen._path` and
-:mod:`fastpen._cv`.
+Below this layer: :mod:`fastpen._problem` (validation, statistics, grids) and
+:mod:`fastpen._gram` (Gram matrices); above it :mod:`fastpen._path`,
+:mod:`fastpen._glmnet` and :mod:`fastpen._cv`.
 """
 import dataclasses
 import sys
@@ -28,6 +29,7 @@ from ._batch_args import (
     BatchProblems,
     BatchResults,
     HeldOutRows,
+    KnownSolutions,
     UnpenalizedBlock,
 )
 from ._gram import (
@@ -49,13 +51,15 @@ from ._problem import (
     column_stats,
     fit_unpenalized,
     penalty_block,
+    unpenalized_block,
     warn_batch_unconverged,
+    warn_path_unconverged,
 )
-from ._single_path import single_target_path
 from ._threads import blas_limited
+from ._warnings import warn
 from ._validation import (
+    ScaleError,
     check_coef_init,
-    check_finite_fit,
     check_target_alphas,
     issparse,
     kernel_csc,
@@ -92,25 +96,51 @@ class Group:
 # of Y and the thread count.
 
 
-def make_group(X, Y, *, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None):
+def make_group(X, Y, *, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None,
+               products=False):
     """Statistics of X and the targets Y (n, k) under weights ``sw`` (summing to n, or empty).
 
     ``penalty``: keyword arguments of :func:`fastpen._penalty.make_penalty`.
     ``test_rows``, ``test_w``: the group's held-out rows and their weights in
     the held-out error (a cross-validation fold's), none by default.
+    ``products``: also compute X~^T S y_c for every target (``Group.xty``), in
+    the pass over dense X that computes the column statistics (see
+    :func:`_dense_statistics`); for sparse X they are computed when needed.
     """
-    x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
-    prob = Problem.shared_design(X, sw=sw, x_mean=x_mean, x_norm2=x_norm2,
-                                 fit_intercept=fit_intercept)
     if fit_intercept:
         y_mean = _batch.target_means(_rows_of(Y), sw, n_threads)
     else:
         y_mean = np.zeros(Y.shape[1])
+    xty = None
+    if products and not issparse(X):
+        x_mean, x_norm2, xty = _dense_statistics(X, Y, y_mean, sw, fit_intercept, n_threads)
+    else:
+        x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
+    prob = Problem.shared_design(X, sw=sw, x_mean=x_mean, x_norm2=x_norm2,
+                                 fit_intercept=fit_intercept)
     if test_rows is None:
         test_rows, test_w = np.empty(0, dtype=np.intc), _EMPTY
     return Group(prob, make_penalty(prob, **penalty), y_mean,
                  np.ascontiguousarray(test_rows, dtype=np.intc),
-                 np.ascontiguousarray(test_w, dtype=np.float64), Y=Y)
+                 np.ascontiguousarray(test_w, dtype=np.float64), Y=Y, xty=xty)
+
+
+def _dense_statistics(X, Y, y_mean, sw, fit_intercept, n_threads):
+    """(x_mean, x_norm2, GT (k, p)) of dense X: the column statistics and, row c of GT,
+    X~^T S y_c for target c, each a sum that depends on that target alone.
+
+    The first target's products come with the statistics, each column read once
+    while in cache (as a single fit's preparation needs: one pass over X); the
+    others' by the same vectorised sum (fastpen._batch.dense_target_scans), so
+    that a target's row is the same whatever the targets beside it.
+    """
+    YC = _rows_of(Y) - y_mean[:, None]          # the kernels' centred targets, bitwise
+    x_mean, x_norm2, first = column_stats(X, sw, fit_intercept, n_threads, YC[0])
+    GT = np.empty((Y.shape[1], X.shape[1]))
+    GT[0] = first
+    if Y.shape[1] > 1:
+        GT[1:] = _batch.dense_target_scans(X, YC[1:], x_mean, sw, n_threads)
+    return x_mean, x_norm2, GT
 
 
 def _rows_of(Y):
@@ -141,28 +171,42 @@ def centred_products(group, Y, n_threads):
     return GT
 
 
-def targets_gradient(group, Y, n_threads=1):
-    """GT (k, p): row c is X~^T S (y_c - y_mean_c - X~ w0_c), where w0_c fits the
-    unpenalised features alone to target c (w0 = 0 without unpenalised features)."""
+def targets_unpenalized_fit(group, Y):
+    """W0 (k, p): row c fits the unpenalised features alone to target c (within their
+    constraints), zeros elsewhere: each target's solution at and above its alpha_max."""
+    prob, pen = group.prob, group.pen
+    W0 = np.zeros((Y.shape[1], prob.x_norm2.shape[0]))
+    if pen.unpenalized.any():
+        Yc = Y - group.y_mean
+        for c in range(Y.shape[1]):     # per target: constrained fits take one rhs
+            W0[c] = fit_unpenalized(prob, pen, np.ascontiguousarray(Yc[:, c]))
+    return W0
+
+
+def targets_gradient(group, Y, n_threads=1, W0=None):
+    """GT (k, p): row c is X~^T S (y_c - y_mean_c - X~ w0_c), where w0_c = W0[c] fits
+    the unpenalised features alone to target c (:func:`targets_unpenalized_fit`,
+    computed when not given; w0 = 0 without unpenalised features)."""
     prob, pen = group.prob, group.pen
     cols = np.flatnonzero(pen.unpenalized)
     if not cols.size:
         return centred_products(group, Y, n_threads)
+    W0 = targets_unpenalized_fit(group, Y) if W0 is None else W0
     Yc = np.asfortranarray(Y - group.y_mean)
     Xu = prob.columns_centered(cols)
-    for c in range(Y.shape[1]):     # per target: constrained fits take one rhs
-        w0 = fit_unpenalized(prob, pen, Yc[:, c])[cols]
-        Yc[:, c] -= Xu @ w0
+    for c in range(Y.shape[1]):     # one product per target: rounding independent of k
+        Yc[:, c] -= Xu @ W0[c, cols]
     return target_products(prob, Yc, np.zeros(Y.shape[1]), n_threads)
 
 
-def targets_alpha_max(group, Y, l1_ratio, n_threads=1):
-    """Per target, the smallest alpha at which every penalised coefficient is zero."""
+def targets_alpha_max(group, Y, l1_ratio, n_threads=1, W0=None):
+    """Per target, the smallest alpha at which every penalised coefficient is zero
+    (``W0``: the targets' :func:`targets_unpenalized_fit`, computed when not given)."""
     pen = group.pen
     penalised = pen.active & (pen.l1 > 0)
     if not penalised.any():             # no feature of X varies: nothing to fit
         return np.zeros(Y.shape[1])
-    GT = targets_gradient(group, Y, n_threads=n_threads)
+    GT = targets_gradient(group, Y, n_threads=n_threads, W0=W0)
     g = np.stack([pen.feasible_gradient(GT[c]) for c in range(GT.shape[0])])
     with np.errstate(over="ignore", divide="ignore"):
         ratio = g[:, penalised] / pen.l1[penalised]
@@ -181,6 +225,21 @@ class PathsResult:
     test_err: np.ndarray
     tol_abs: np.ndarray         # (n_problems,)
     y_norm2: np.ndarray         # (n_problems,)
+    df: np.ndarray = None       # nonzero coefficients, -1: not finite (if stored)
+    intercepts: np.ndarray = None   # y_mean - x_mean^T w (if stored)
+
+
+def _block_of(blocks):
+    """One UnpenalizedBlock from the groups' (indices, matrix, boxed), or None when
+    empty; the indices must be the same in every group."""
+    uidx = blocks[0][0]
+    if any(not np.array_equal(b[0], uidx) for b in blocks):
+        raise ValueError("The unpenalised features must be non-constant in every fold "
+                         "(a fold left one of them constant); use fewer folds.")
+    if not uidx.size:
+        return None
+    return UnpenalizedBlock(uidx, np.ascontiguousarray(np.stack([b[1] for b in blocks])),
+                            blocks[0][2])
 
 
 def _stack(arrays, p):
@@ -194,14 +253,18 @@ def _stack(arrays, p):
 def _gram_stack(groups, precompute, n_threads):
     """(n_groups, p, p) float64 Gram matrices, the user's when given (one group)."""
     if isinstance(precompute, (str, bool, np.bool_)) or precompute is None:
+        if len(groups) == 1:
+            # one design (a fit, 1-D or 2-D): one DSYRK of X, the fastest build on
+            # any thread count (blocked_gram's blocks cost 25-38 % more on one thread)
+            return gram_matrix(groups[0].prob)[0][None]
         return np.stack([blocked_gram(g.prob, n_threads) if direct_gram(g.prob)
                          else gram_matrix(g.prob)[0] for g in groups])
     Q = check_gram(groups[0].prob, precompute)    # one group: cv_paths refuses a Gram
-    return np.ascontiguousarray(Q[None], dtype=np.float64)
+    return Q[None]                                # float32 stays float32 (check_gram)
 
 
 def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompute=None,
-              coef_init=None, store=True, verbose=False):
+              coef_init=None, store=True, verbose=False, known=None, least_squares=False):
     """Solve every problem's path; see :class:`PathsResult`.
 
     Problem t fits target ``Y[:, target[t]]`` under ``groups[group[t]]`` with
@@ -210,7 +273,11 @@ def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompu
     from each group's Gram matrix (``precompute``: how to get it).
     ``coef_init``: the starting coefficients of every problem, (p,) or (P, p).
     ``store``: keep every alpha's coefficients (cross-validation needs only the
-    held-out errors).
+    held-out errors), with their counts and intercepts.  ``known``: a
+    :class:`fastpen._batch_args.KnownSolutions` (fits only certified).
+    ``least_squares``: the grids hold alpha = 0, solved with the exact block of
+    all features.  On X, a problem starting from w = 0 starts from its group's
+    X~^T S y_c when the group has it (``Group.xty``).
     """
     n, p = X.shape
     group = np.ascontiguousarray(group, dtype=np.intc)
@@ -220,12 +287,12 @@ def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompu
     P, M = A.shape
     pens = [g.pen for g in groups]
     blocks = [penalty_block(g.prob, g.pen) for g in groups]
-    uidx = blocks[0][0]
-    if any(not np.array_equal(b[0], uidx) for b in blocks):
-        raise ValueError("The unpenalised features must be non-constant in every fold "
-                         "(a fold left one of them constant); use fewer folds.")
-    unpenalized = (UnpenalizedBlock(uidx, np.ascontiguousarray(np.stack([b[1] for b in blocks])),
-                                    blocks[0][2]) if uidx.size else None)
+    unpenalized = _block_of(blocks)
+    ls_block = None
+    if least_squares:
+        ls_block = _block_of([unpenalized_block(g.prob, np.flatnonzero(g.pen.active),
+                                                g.pen.constrained(np.flatnonzero(g.pen.active)))
+                              for g in groups]) or UnpenalizedBlock.none()
     test = any(g.test_rows.size for g in groups)
     held_out = HeldOutRows(
         np.concatenate([[0], np.cumsum([g.test_rows.size for g in groups])]).astype(np.intc),
@@ -239,7 +306,8 @@ def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompu
         gaps=np.empty((P, M)), r_norm2=np.empty((P, M)),
         n_iter=np.empty((P, M), dtype=np.intc),
         test_err=np.empty((P, M) if test else (0, 0)), tol_abs=np.empty(P),
-        y_norm2=np.empty(P))
+        y_norm2=np.empty(P), df=np.empty((P, M), dtype=np.intc) if store else None,
+        intercepts=np.empty((P, M)) if store else None)
     Q = QY = None
     kind = _SPARSE if issparse(X) else _DENSE
     if gram and test and issparse(X):
@@ -247,6 +315,9 @@ def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompu
     if gram:
         kind = _GRAM
         Q = _gram_stack(groups, precompute, solver.n_threads)
+    # the right-hand sides in Gram mode; on X, the first scan of the paths from w = 0
+    # where every group has it
+    if gram or all(Y is g.Y and g.xty is not None for g in groups):
         QY = np.empty((P, p))
         for gi, g in enumerate(groups):
             mine = np.flatnonzero(group == gi)
@@ -278,8 +349,9 @@ def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompu
             a=A, b=B, tol=np.full(P, float(solver.tol)),
             xty=QY if QY is not None else np.empty((0, p)), coef=W),
         results=BatchResults(y_norm2=out.y_norm2, gaps=out.gaps, r_norm2=out.r_norm2,
-                             n_iter=out.n_iter, test_err=out.test_err),
-        held_out=held_out, unpenalized=unpenalized,
+                             n_iter=out.n_iter, test_err=out.test_err, df=out.df,
+                             intercepts=out.intercepts),
+        held_out=held_out, unpenalized=unpenalized, known=known, least_squares=ls_block,
         bounds=BatchBounds(pens[0].lower, pens[0].upper) if pens[0].boxed else None,
         options=BatchOptions(max_iter=solver.max_iter, positive=solver.positive,
                              random=solver.random, seed=solver.seed))
@@ -339,91 +411,93 @@ class _Progress:
 
 
 @blas_single_threaded
-def multi_target_path(X, Y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight,
-                      solver, penalty, coef_init, precompute, verbose=False, block=None):
-    """:func:`fastpen.enet_path` for a 2-D y: one path per target column, in parallel.
+def target_paths(X, y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight, solver,
+                 penalty, coef_init, precompute, verbose=False, block=None):
+    """:func:`fastpen.enet_path` from checked options: one path per target, in parallel.
 
+    A 1-D ``y`` is a batch of one target, its result without a target axis.
     ``alphas`` is a grid size (each target's own automatic grid) or an explicit
-    grid.  ``block``: (start, total) when Y holds the targets start:start + k of
-    a fit of ``total`` targets (fastpen.dask), fitted as that fit would fit
-    them.  Returns a PathResult whose per-alpha arrays have a target axis
-    after the alpha axis.
+    grid.  ``block``: (start, total) when a 2-D y holds the targets
+    start:start + k of a fit of ``total`` targets (fastpen.dask), fitted as
+    that fit would fit them.  Returns a PathResult whose per-alpha arrays have a
+    target axis after the alpha axis for a 2-D y.
     """
-    X, Y, sw, fit_intercept = check_inputs(X, Y, sample_weight, fit_intercept)
+    single = np.ndim(y) < 2
+    X, Y, sw, fit_intercept = check_inputs(X, y, sample_weight, fit_intercept, single=single)
     n, p = X.shape
     k = Y.shape[1]
+    # X~^T S y_c of every target with the column statistics (dense X: the same pass)
     group = make_group(X, Y, sw=_EMPTY if sw is None else sw, fit_intercept=fit_intercept,
-                       n_threads=solver.n_threads, penalty=penalty)
+                       n_threads=solver.n_threads, penalty=penalty, products=True)
     pen = group.pen
-    shared = True
+    known = None
     if isinstance(alphas, (int, np.integer)):
         check_grid_possible(pen, l1_ratio)
-        top = targets_alpha_max(group, Y, l1_ratio, solver.n_threads)
+        # at and above its alpha_max a target's solution is known: only certified
+        W0 = targets_unpenalized_fit(group, Y)
+        top = targets_alpha_max(group, Y, l1_ratio, solver.n_threads, W0=W0)
         grid = np.stack([alpha_grid(a, alphas, eps) for a in top])
         shared = False
+        known = KnownSolutions((grid >= top[:, None]).astype(np.int8), W0)
+    elif single:
+        grid, shared = np.asarray(alphas, dtype=np.float64)[None], True
     else:
         grid, shared = check_target_alphas(alphas, k)
     if coef_init is not None:
-        coef_init = check_coef_init(coef_init, p, k)
+        coef_init = check_coef_init(coef_init, p, None if single else k)
     m = grid.shape[1]
     prob = group.prob
     start, total = _check_block(block, k)
-    if np.any(grid == 0):
-        # least squares needs the single path's exact block of all features
-        return _path_per_target(X, Y, grid=grid, shared=shared, l1_ratio=l1_ratio,
-                                fit_intercept=fit_intercept, sample_weight=sample_weight,
-                                solver=solver, penalty=penalty, coef_init=coef_init,
-                                precompute=precompute, start=start)
+    least_squares = bool(np.any(grid == 0))
+    if least_squares:
+        warn("alpha=0 fits ordinary least squares; a dedicated least-squares "
+             "solver (e.g. scipy.linalg.lstsq) is usually faster.", UserWarning)
     # problem t's coordinate orders are seeded by seed + t m + (alpha index): target
     # start + t of the whole fit
     solver = dataclasses.replace(solver, seed=(solver.seed + start * m) % 2**64)
     gram = use_gram(precompute, prob, m * total) is not None
     res = run_paths(X, Y, [group], group=np.zeros(k), target=np.arange(k),
                     a=n * grid * l1_ratio, b=n * grid * (1.0 - l1_ratio), solver=solver,
-                    gram=gram, precompute=precompute, coef_init=coef_init, verbose=verbose)
-    coefs = res.coefs                                       # (m, k, p)
-    intercepts = np.zeros((m, k), dtype=X.dtype)
-    if fit_intercept:
-        intercepts[:] = _batch.intercepts(coefs, prob.x_mean, group.y_mean,
-                                          solver.n_threads)
-    gaps = res.gaps.T
-    check_finite_fit(X.dtype, coefs, gaps, intercepts,
-                     hint="" if coef_init is None else " (or start from a smaller coef_init)")
-    warn_batch_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
+                    gram=gram, precompute=precompute, coef_init=coef_init, verbose=verbose,
+                    known=known, least_squares=least_squares)
+    intercepts = (res.intercepts.T if fit_intercept else np.zeros((m, k))).astype(X.dtype)
+    _check_finite_paths(res, grid, X.dtype, coef_init is not None)
     with np.errstate(invalid="ignore", divide="ignore"):
         y2 = res.y_norm2[:, None]
         dev_ratio = np.where(y2 > 0, 1.0 - res.r_norm2 / y2, 0.0)
-    return PathResult(alphas=grid[0].copy() if shared else grid, coefs=coefs,
-                      intercepts=intercepts, dual_gaps=gaps / n,
-                      n_iter=res.n_iter.T.astype(np.intp),
-                      df=np.count_nonzero(coefs, axis=2), dev_ratio=dev_ratio.T)
+    if single:
+        warn_path_unconverged(grid[0], res.gaps[0], tol_abs=res.tol_abs[0], n=n,
+                              category=solver.warning_category, n_iter=res.n_iter[0],
+                              max_iter=solver.max_iter, y_norm2=res.y_norm2[0],
+                              dtype=X.dtype)
+        return PathResult(alphas=grid[0].copy(), coefs=res.coefs[:, 0],
+                          intercepts=intercepts[:, 0], dual_gaps=res.gaps[0] / n,
+                          n_iter=res.n_iter[0].astype(np.intp),
+                          df=res.df[0].astype(np.intp), dev_ratio=dev_ratio[0])
+    warn_batch_unconverged(res, solver.warning_category, n, solver.max_iter, X.dtype)
+    return PathResult(alphas=grid[0].copy() if shared else grid, coefs=res.coefs,
+                      intercepts=intercepts, dual_gaps=res.gaps.T / n,
+                      n_iter=res.n_iter.T.astype(np.intp), df=res.df.T.astype(np.intp),
+                      dev_ratio=dev_ratio.T)
+
+
+def _check_finite_paths(res, grid, dtype, started):
+    """A ScaleError naming the first alpha whose fit came out non-finite (coefficients,
+    intercept or gap): the data are too badly scaled for the precision ``dtype``."""
+    bad = (res.df < 0) | ~np.isfinite(res.gaps) | ~np.isfinite(res.intercepts)
+    if bad.any():
+        t, a = np.argwhere(bad)[0]
+        hint = " (or start from a smaller coef_init)" if started else ""
+        raise ScaleError(
+            f"non-finite coefficients at alpha={grid[t, a]:.6g}: the data are too badly "
+            f"scaled for {np.dtype(dtype)} precision; rescale X and y{hint}.")
 
 
 def _check_block(block, k):
-    """(start, total) of ``block`` (see :func:`multi_target_path`); (0, k) for None."""
+    """(start, total) of ``block`` (see :func:`target_paths`); (0, k) for None."""
     if block is None:
         return 0, k
     start, total = (int(v) for v in block)
     if not (0 <= start and start + k <= total):
         raise ValueError(f"_block: targets {start}:{start + k} do not fit in {total}.")
     return start, total
-
-
-def _path_per_target(X, Y, *, grid, shared, l1_ratio, fit_intercept, sample_weight, solver,
-                     penalty, coef_init, precompute, start=0):
-    """One single-target path per column (grids with alpha = 0), stacked like the batch's.
-
-    Target c is fitted as a 1-D y would be, its random coordinate orders seeded
-    by its place ``start + c`` in the whole fit.
-    """
-    k = Y.shape[1]
-    inits = np.broadcast_to(coef_init, (k, X.shape[1])) if coef_init is not None else [None] * k
-    runs = [single_target_path(
-                X, Y[:, c], l1_ratio=l1_ratio, alphas=grid[c], eps=None,
-                fit_intercept=fit_intercept, sample_weight=sample_weight,
-                solver=dataclasses.replace(
-                    solver, seed=(solver.seed + start + c) % 2**32 if solver.random else 0),
-                penalty=penalty, coef_init=inits[c], precompute=precompute)
-            for c in range(k)]
-    fields = {f: np.stack([getattr(r, f) for r in runs], axis=1) for f in PathResult._fields[1:]}
-    return PathResult(alphas=grid[0].copy() if shared else grid, **fields)

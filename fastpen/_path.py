@@ -1,8 +1,8 @@
 """The public elastic-net paths: :func:`enet_path` and :func:`lasso_path`.
 
-They check the options once and hand the fit to the path layer: a 1-D y to
-:func:`fastpen._single_path.single_target_path`, a 2-D y (one independent
-problem per column) to :func:`fastpen._multi.multi_target_path`.  The
+They check the options once and hand the fit to the batch layer,
+:func:`fastpen._multi.target_paths`: a 2-D y is one independent problem per
+column, a 1-D y a batch of one.  The
 objective, its scaling and the problem preparation are described in
 :mod:`fastpen._problem`.
 """
@@ -10,9 +10,8 @@ import numbers
 
 import numpy as np
 
-from ._multi import multi_target_path
+from ._multi import target_paths
 from ._problem import ConvergenceWarning, PathResult, SolverOptions
-from ._single_path import single_target_path
 from ._threads import holds_threads
 from ._validation import check_alphas, check_scalar
 
@@ -142,8 +141,8 @@ default='auto'
                    sample_weight=sample_weight, solver=solver, penalty=penalty,
                    coef_init=coef_init, precompute=precompute)
     if np.ndim(y) >= 2:
-        return multi_target_path(X, y, verbose=verbose, block=_block, **options)
-    return single_target_path(X, y, **options)
+        return target_paths(X, y, verbose=verbose, block=_block, **options)
+    return target_paths(X, y, **options)        # a batch of one target
 
 
 def lasso_path(X, y, **kwargs):

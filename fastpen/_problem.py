@@ -189,13 +189,19 @@ def column_stats(X, sw, fit_intercept, n_threads, y_c=None):
     return x_mean, x_norm2, xty
 
 
-def check_inputs(X, Y, sample_weight, fit_intercept):
-    """(X, Y, sample weights or None, fit_intercept) validated for a 2-D target."""
+def check_inputs(X, Y, sample_weight, fit_intercept, *, single=False):
+    """(X, Y, sample weights or None, fit_intercept) validated; Y (n, k) float64.
+
+    ``single``: Y is one target (1-D, checked as such), returned as (n, 1).
+    """
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     X = check_array_2d(X, require_finite=False)    # checked with the column statistics
     # in Fortran order: each target's column is contiguous, and Y.T the (k, n) rows
     # the batch reads (no copy)
-    Y = np.asfortranarray(check_targets(Y, X.shape[0]))
+    if single:
+        Y = check_target(Y, X.shape[0])[:, None]
+    else:
+        Y = np.asfortranarray(check_targets(Y, X.shape[0]))
     return X, Y, check_sample_weight(sample_weight, X.shape[0]), fit_intercept
 
 

@@ -255,3 +255,70 @@ def test_path_batch_rejects_inconsistent_arrays():
                                                     np.ones((1, 1, 1)), False))]:
         with pytest.raises(ValueError, match="PathBatch"):
             _batch.PathBatch(**dict(args, **extra))
+
+
+# A 1-D y is a batch of one target: enet_path(X, y) and column t of enet_path(X, Y)
+# make the same kernel calls in the same order, with statistics (means, X~^T S y_c,
+# alpha_max, the grid) computed from each target alone, so they agree bitwise.
+SINGLE_CASES = {
+    "dense": dict(),
+    "sparse": dict(sparse=True),
+    "gram": dict(precompute=True),
+    "sparse-gram": dict(sparse=True, precompute=True),
+    "float32": dict(dtype=np.float32),
+    "float32-gram": dict(dtype=np.float32, precompute=True),
+    "weights": dict(weighted=True),
+    "weights-gram": dict(weighted=True, precompute=True),
+    "bounds": dict(kw=dict(lower_bounds=-0.3, upper_bounds=0.5)),
+    "positive-sparse": dict(sparse=True, kw=dict(positive=True)),
+    "unpenalized": dict(kw=dict(penalty_factor=np.r_[0.0, 0.0, np.ones(28)])),
+    "unpenalized-bounds": dict(kw=dict(penalty_factor=np.r_[0.0, np.ones(29)],
+                                       lower_bounds=-0.2)),
+    "excluded-standardize": dict(kw=dict(exclude=[3], standardize=True)),
+    "random-order": dict(kw=dict(selection="random", random_state=5)),
+    "no-intercept": dict(kw=dict(fit_intercept=False)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SINGLE_CASES))
+@pytest.mark.parametrize("grid", ["automatic", "explicit"])
+def test_single_target_is_a_batch_of_one(case, grid):
+    spec = SINGLE_CASES[case]
+    X, Y = _targets(k=4, dtype=spec.get("dtype", np.float64), sparse=spec.get("sparse", False))
+    sw = make_weights(X.shape[0]) if spec.get("weighted") else None
+    alphas = 7 if grid == "automatic" else [0.3, 0.1, 0.03, 0.01]
+    kw = dict(l1_ratio=0.7, alphas=alphas, eps=1e-2, tol=1e-6, sample_weight=sw,
+              precompute=spec.get("precompute", False), **spec.get("kw", {}))
+    many = fastpen.enet_path(X, Y, n_threads=2, **kw)
+    # random coordinate orders are seeded by a target's place in its fit: a 1-D y is
+    # the first target
+    for t in range(1 if "random_state" in kw else Y.shape[1]):
+        one = fastpen.enet_path(X, Y[:, t], n_threads=1, **kw)
+        for field in ("coefs", "intercepts", "dual_gaps", "n_iter", "df", "dev_ratio"):
+            np.testing.assert_array_equal(getattr(one, field), getattr(many, field)[:, t],
+                                          err_msg=f"{case} {grid} target {t} {field}")
+        np.testing.assert_array_equal(one.alphas, many.alphas[t] if many.alphas.ndim == 2
+                                      else many.alphas)
+        assert one.coefs.dtype == X.dtype and one.intercepts.dtype == X.dtype
+
+
+def test_single_target_float32_gram_and_least_squares_as_batch():
+    """A user's float32 Gram matrix stays float32 and an alpha of 0 is least squares,
+    for one target as for each of many."""
+    X, Y = _targets(n=120, p=12, k=3)
+    Xc = X - X.mean(axis=0)
+    Q32 = (Xc.T @ Xc).astype(np.float32)
+    for precompute in (Q32, False):
+        # (a float32 Gram matrix solves a rounded problem: a looser tol)
+        kw = dict(alphas=[0.1, 0.01, 0.0], precompute=precompute,
+                  tol=1e-10 if precompute is False else 1e-5)
+        with pytest.warns(UserWarning, match="alpha=0"):
+            many = fastpen.lasso_path(X, Y, **kw)
+        for t in range(Y.shape[1]):
+            with pytest.warns(UserWarning, match="alpha=0"):
+                one = fastpen.lasso_path(X, Y[:, t], **kw)
+            for field in ("coefs", "intercepts", "dual_gaps", "n_iter"):
+                np.testing.assert_array_equal(getattr(one, field), getattr(many, field)[:, t])
+            if precompute is False:     # alpha = 0: the least-squares solution
+                ls = np.linalg.lstsq(np.c_[np.ones(len(X)), X], Y[:, t], rcond=None)[0]
+                np.testing.assert_allclose(one.coefs[-1], ls[1:], rtol=1e-7, atol=1e-9)

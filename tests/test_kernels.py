@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from fastpen import _cd
+from fastpen import _batch, _cd
 from fastpen._validation import kernel_csc
 from _helpers import make_data, make_weights, optimality, rescaled_weights, scale_problem
 
@@ -481,26 +481,26 @@ def test_strong_rule_first_working_set_changes_only_the_path_taken(kind):
 def test_store_coef_writes_nonzeros_counts_and_flags_non_finite():
     w = np.array([0.0, 1.5, -2.0, 1e-50, 0.0])
     out64 = np.zeros(5)
-    assert _cd.store_coef(w, out64) == 3
+    assert _batch.store_coef(w, out64) == 3
     np.testing.assert_array_equal(out64, w)
     out32 = np.zeros(5, dtype=np.float32)
-    assert _cd.store_coef(w, out32) == 2          # 1e-50 is 0 in float32: counted on out
+    assert _batch.store_coef(w, out32) == 2          # 1e-50 is 0 in float32: counted on out
     np.testing.assert_array_equal(out32, w.astype(np.float32))
     for bad in (np.inf, -np.inf, np.nan):
-        assert _cd.store_coef(np.array([1.0, bad]), np.zeros(2)) == -1
+        assert _batch.store_coef(np.array([1.0, bad]), np.zeros(2)) == -1
     with pytest.raises(ValueError, match="length"):
-        _cd.store_coef(w, np.empty(4))
+        _batch.store_coef(w, np.empty(4))
     # every length (blocks of 8 and tails), sparse patterns, -0.0, one NaN anywhere
     rng = np.random.default_rng(0)
     for p in range(0, 41):
         w = np.where(rng.random(p) < 0.2, rng.standard_normal(p), 0.0)
         w[rng.random(p) < 0.1] = -0.0
         out = np.zeros(p)
-        assert _cd.store_coef(w, out) == np.count_nonzero(w)
+        assert _batch.store_coef(w, out) == np.count_nonzero(w)
         np.testing.assert_array_equal(out, w)
         if p:
             w[rng.integers(p)] = np.nan
-            assert _cd.store_coef(w, np.zeros(p)) == -1
+            assert _batch.store_coef(w, np.zeros(p)) == -1
 
 
 @pytest.mark.parametrize("kind", ["dense", "sparse"])

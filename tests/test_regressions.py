@@ -311,17 +311,17 @@ def test_blas_is_single_threaded_inside_the_threaded_dense_kernel(monkeypatch):
     running, a multithreaded BLAS doubled the time of a 2-thread path."""
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from fastpen import _cd
+    from fastpen import _batch
 
     seen = []
-    original = _cd.solve_dense
+    original = _batch.solve_paths      # a 1-D y is a batch of one
 
     def spy(*args, **kwargs):
         seen.append(max((p["num_threads"] for p in threadpool_info()
                          if p["user_api"] == "blas"), default=1))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(_cd, "solve_dense", spy)
+    monkeypatch.setattr(_batch, "solve_paths", spy)
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((50, 80)), rng.standard_normal(50)
     with threadpool_limits(limits=2, user_api="blas"):
