@@ -27,6 +27,8 @@ finiteness and intercept, so that nothing reads the whole result afterwards.
 """
 import numpy as np
 
+from fastpen._batch_args import BatchBounds, HeldOutRows, KnownSolutions, UnpenalizedBlock
+
 from cython cimport floating
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport calloc, free, malloc
@@ -50,6 +52,17 @@ DEF SPARSE = 2
 ctypedef fused gram_t:
     float
     double
+
+
+cdef _check_block(const int[::1] idx, const double[:, :, ::1] inv, Py_ssize_t G,
+                  Py_ssize_t p, str name):
+    """An exactly solved block: its indices in range, one square matrix per group."""
+    cdef Py_ssize_t t, nu = idx.shape[0]
+    if nu > 0 and (inv.shape[0] != G or inv.shape[1] != nu or inv.shape[2] != nu):
+        raise ValueError(f"PathBatch: inconsistent {name} block")
+    for t in range(nu):
+        if not 0 <= idx[t] < p:
+            raise ValueError(f"PathBatch: {name} index out of range")
 
 
 cdef class PathBatch:
@@ -107,42 +120,28 @@ cdef class PathBatch:
         self.df = results.df if results.df is not None else np.empty((0, 0), dtype=np.intc)
         self.icpt = (results.intercepts if results.intercepts is not None
                      else np.empty((0, 0)))
-        if known is None:
-            self.at_max = np.empty((0, 0), dtype=np.int8)
-            self.w_at_max = np.empty((0, 0))
-        else:
-            self.at_max, self.w_at_max = known.at_max, known.coef
+        # (an optional group left out is its empty form)
         self.has_ls = least_squares is not None
-        if least_squares is None:
-            self.LSIDX, self.LSINV = np.empty(0, dtype=np.intc), np.empty((0, 0, 0))
-            self.ls_boxed = False
-        else:
-            self.LSIDX, self.LSINV = least_squares.indices, least_squares.matrices
-            self.ls_boxed = least_squares.boxed
-        if held_out is None:
-            self.test_ptr = np.empty(0, dtype=np.intc)
-            self.test_rows = np.empty(0, dtype=np.intc)
-            self.test_w = np.empty(0)
-        else:
-            self.test_ptr, self.test_rows = held_out.ptr, held_out.rows
-            self.test_w = held_out.weights
-        if unpenalized is None:
-            self.UIDX, self.UINV = np.empty(0, dtype=np.intc), np.empty((0, 0, 0))
-            self.unpen_boxed = False
-        else:
-            self.UIDX, self.UINV = unpenalized.indices, unpenalized.matrices
-            self.unpen_boxed = unpenalized.boxed
-        if bounds is None:
-            self.lower, self.upper = np.empty(0), np.empty(0)
-        else:
-            self.lower, self.upper = bounds.lower, bounds.upper
+        known = known if known is not None else KnownSolutions.none()
+        least_squares = least_squares if self.has_ls else UnpenalizedBlock.none()
+        held_out = held_out if held_out is not None else HeldOutRows.none()
+        unpenalized = unpenalized if unpenalized is not None else UnpenalizedBlock.none()
+        bounds = bounds if bounds is not None else BatchBounds.none()
+        self.at_max, self.w_at_max = known.at_max, known.coef
+        self.LSIDX, self.LSINV = least_squares.indices, least_squares.matrices
+        self.ls_boxed = least_squares.boxed
+        self.test_ptr, self.test_rows = held_out.ptr, held_out.rows
+        self.test_w = held_out.weights
+        self.UIDX, self.UINV = unpenalized.indices, unpenalized.matrices
+        self.unpen_boxed = unpenalized.boxed
+        self.lower, self.upper = bounds.lower, bounds.upper
         self.max_iter, self.positive = options.max_iter, options.positive
         self.random, self.seed = options.random, options.seed
         self._check()
 
     cdef _check(self):
         cdef Py_ssize_t G = self.XM.shape[0], p = self.XM.shape[1], n = self.YT.shape[1]
-        cdef Py_ssize_t P = self.A.shape[0], m = self.A.shape[1], nu = self.UIDX.shape[0]
+        cdef Py_ssize_t P = self.A.shape[0], m = self.A.shape[1]
         cdef Py_ssize_t t
         if (self.XN2.shape[0] != G or self.PF.shape[0] != G or self.SW.shape[0] != G
                 or self.YM.shape[0] != G or self.L2F.shape[0] != G
@@ -173,12 +172,7 @@ cdef class PathBatch:
             for t in range(self.test_rows.shape[0]):
                 if not 0 <= self.test_rows[t] < n:
                     raise ValueError("PathBatch: held-out row out of range")
-        if nu > 0 and (self.UINV.shape[0] != G or self.UINV.shape[1] != nu
-                       or self.UINV.shape[2] != nu):
-            raise ValueError("PathBatch: inconsistent unpenalised block")
-        for t in range(nu):
-            if not 0 <= self.UIDX[t] < p:
-                raise ValueError("PathBatch: unpenalised index out of range")
+        _check_block(self.UIDX, self.UINV, G, p, "unpenalised")
         if self.df.shape[0] > 0 and (self.df.shape[0] != P or self.df.shape[1] != m):
             raise ValueError("PathBatch: inconsistent df array")
         if self.icpt.shape[0] > 0 and (self.icpt.shape[0] != P or self.icpt.shape[1] != m):
@@ -187,13 +181,7 @@ cdef class PathBatch:
                 self.at_max.shape[0] != P or self.at_max.shape[1] != m
                 or self.w_at_max.shape[0] != P or self.w_at_max.shape[1] != p):
             raise ValueError("PathBatch: inconsistent known solutions")
-        nu = self.LSIDX.shape[0]
-        if nu > 0 and (self.LSINV.shape[0] != G or self.LSINV.shape[1] != nu
-                       or self.LSINV.shape[2] != nu):
-            raise ValueError("PathBatch: inconsistent least-squares block")
-        for t in range(nu):
-            if not 0 <= self.LSIDX[t] < p:
-                raise ValueError("PathBatch: least-squares index out of range")
+        _check_block(self.LSIDX, self.LSINV, G, p, "least-squares")
         if self.lower.shape[0] not in (0, p) or self.upper.shape[0] != self.lower.shape[0]:
             raise ValueError("PathBatch: bounds must both have n_features entries or none")
 

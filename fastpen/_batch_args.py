@@ -170,6 +170,11 @@ class KnownSolutions(NamedTuple):
     at_max: np.ndarray
     coef: np.ndarray
 
+    @classmethod
+    def none(cls):
+        """No known solution."""
+        return cls(np.empty((0, 0), dtype=np.int8), np.empty((0, 0)))
+
 
 class BatchBounds(NamedTuple):
     """Box constraints ``lower <= w <= upper`` shared by every problem.

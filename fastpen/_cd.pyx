@@ -71,59 +71,6 @@ cdef CDParams make_params(double a, double b, double tol, int max_iter) noexcept
     return prm
 
 
-cdef CDParams _params(double a, double b, double tol, int max_iter, bint positive,
-                      bint random, unsigned long long seed, int n_threads,
-                      const double[::1] l2_factor, const double[::1] lower,
-                      const double[::1] upper) except *:
-    """make_params, the options and the penalty's optional arrays (None: not used;
-    they must outlive the call)."""
-    cdef CDParams prm = make_params(a, b, tol, max_iter)
-    if (lower is None) != (upper is None):
-        raise ValueError("lower and upper bounds go together")
-    prm.pen.positive = positive
-    prm.opt.random = random
-    prm.opt.seed = seed
-    prm.opt.n_threads = n_threads
-    if l2_factor is not None:
-        prm.pen.l2_factor = &l2_factor[0]
-    if lower is not None:
-        prm.pen.lower = &lower[0]
-        prm.pen.upper = &upper[0]
-    return prm
-
-
-cdef void _set_block(CDParams* prm, const int[::1] idx, const double[:, ::1] inv,
-                     bint boxed) except *:
-    """The unpenalised block (None: none)."""
-    prm.unpen.n = 0 if idx is None else idx.shape[0]
-    if prm.unpen.n > 0:
-        if inv is None or inv.shape[0] != prm.unpen.n or inv.shape[1] != prm.unpen.n:
-            raise ValueError("unpen_inv must be a square matrix of the block's size")
-        prm.unpen.idx = &idx[0]
-        prm.unpen.inv = &inv[0, 0]
-    prm.unpen.boxed = boxed
-
-
-cdef void _set_path(CDParams* prm, double a_prev, bint screening, bint newton,
-                    bint round_float32) noexcept:
-    """What the caller knows along a path, and the optional speed-ups."""
-    prm.state.a_prev = a_prev
-    prm.opt.no_screening = not screening
-    prm.opt.no_newton = not newton
-    prm.opt.round_float32 = round_float32
-
-
-cdef tuple _outcome(const CDResult* res, volatile int stop):
-    """(gap, r_norm2, n_iter) of a call, or the exception a signal handler left."""
-    if stop:
-        raise_pending()
-    return res.gap, res.r_norm2, res.n_iter
-
-
-# Optional keyword arguments of the solve_* wrappers: unpen_idx, unpen_inv and
-# unpen_boxed (the exactly solved unpenalised block), l2_factor, lower and upper
-# (see CDParams).
-
 cdef class GramCache:
     """A working-set Gram cache (WSGram) that lives as long as this object.
 
@@ -209,6 +156,90 @@ cdef tuple _scratch(double[::1] R, double[::1] g, Py_ssize_t n, Py_ssize_t p, bi
     return R, g
 
 
+# The keyword arguments of the solve_* wrappers, by kind of design.
+_OPTIONS = {
+    "gram": {"unpen_idx", "unpen_inv", "unpen_boxed", "l2_factor", "lower", "upper",
+             "a_prev", "newton", "round_float32"},
+}
+_OPTIONS["sparse"] = _OPTIONS["gram"] - {"round_float32"} | {
+    "R", "g", "warm", "screen", "screening", "ws"}
+_OPTIONS["dense"] = _OPTIONS["sparse"] | {"ws_gram", "cache"}
+
+
+cdef class _Call:
+    """One call of a solve_* wrapper: its CDParams, scratch arrays and result.
+
+    Built from the wrapper's positional parameters and keyword arguments
+    (``unpen_idx``, ``unpen_inv``, ``unpen_boxed``: the exactly solved
+    unpenalised block; ``l2_factor``, ``lower``, ``upper``: see CDPenalty;
+    ``a_prev``, ``newton``, ``screening``, ``ws_gram``: see CDState and
+    CDOptions; ``R``, ``g``, ``warm``, ``cache``, ``screen``, ``ws``: what a
+    caller keeps between calls).  It holds the arrays the parameters point
+    into for as long as the call runs.
+    """
+    cdef CDParams prm
+    cdef double[::1] R
+    cdef double[::1] g
+    cdef int[::1] ws
+    cdef CDResult res
+    cdef int stop
+    cdef tuple kept
+
+    def __cinit__(self, str kind, Py_ssize_t n, Py_ssize_t p, double a, double b, double tol,
+                  int max_iter, bint positive, bint random, unsigned long long seed,
+                  int n_threads, dict options):
+        cdef const int[::1] unpen_idx = options.get("unpen_idx")
+        cdef const double[:, ::1] unpen_inv = options.get("unpen_inv")
+        cdef const double[::1] l2_factor = options.get("l2_factor")
+        cdef const double[::1] lower = options.get("lower")
+        cdef const double[::1] upper = options.get("upper")
+        cdef GramCache cache = options.get("cache")
+        unknown = set(options) - _OPTIONS[kind]
+        if unknown:
+            raise TypeError(f"unexpected keyword arguments: {sorted(unknown)}")
+        if (lower is None) != (upper is None):
+            raise ValueError("lower and upper bounds go together")
+        self.kept = (unpen_idx, unpen_inv, l2_factor, lower, upper, cache)
+        self.prm = make_params(a, b, tol, max_iter)
+        self.prm.pen.positive = positive
+        self.prm.opt.random = random
+        self.prm.opt.seed = seed
+        self.prm.opt.n_threads = n_threads
+        if l2_factor is not None:
+            self.prm.pen.l2_factor = &l2_factor[0]
+        if lower is not None:
+            self.prm.pen.lower = &lower[0]
+            self.prm.pen.upper = &upper[0]
+        self.prm.unpen.n = 0 if unpen_idx is None else unpen_idx.shape[0]
+        if self.prm.unpen.n > 0:
+            if (unpen_inv is None or unpen_inv.shape[0] != self.prm.unpen.n
+                    or unpen_inv.shape[1] != self.prm.unpen.n):
+                raise ValueError("unpen_inv must be a square matrix of the block's size")
+            self.prm.unpen.idx = &unpen_idx[0]
+            self.prm.unpen.inv = &unpen_inv[0, 0]
+        self.prm.unpen.boxed = options.get("unpen_boxed", False)
+        self.prm.state.a_prev = options.get("a_prev", 0.0)
+        self.prm.opt.no_newton = not options.get("newton", True)
+        self.prm.opt.no_screening = not options.get("screening", True)
+        self.prm.opt.round_float32 = options.get("round_float32", False)
+        self.prm.opt.ws_gram = options.get("ws_gram", 0)
+        self.prm.state.gram_cache = &cache.c if cache is not None else NULL
+        self.prm.state.screen = _screen_ptr(options.get("screen"), n, p)
+        if kind == "gram":
+            self.R, self.g = np.empty(p), np.empty(p)
+        else:
+            self.R, self.g = _scratch(options.get("R"), options.get("g"), n, p,
+                                      options.get("warm", False), &self.prm)
+        self.ws = _ws_buffer(options.get("ws"), p)
+        _watch(&self.prm, <volatile int*> &self.stop)
+
+    cdef tuple outcome(self):
+        """(gap, r_norm2, n_iter), or the exception a signal handler left."""
+        if self.stop:
+            raise_pending()
+        return self.res.gap, self.res.r_norm2, self.res.n_iter
+
+
 def simd_level():
     """Vector instructions chosen at load time: 0 baseline, 2 AVX2+FMA, 3 AVX-512F."""
     return fp_simd_level()
@@ -218,105 +249,64 @@ def solve_dense(const floating[::1, :] X, const double[::1] y_c, const double[::
                 const double[::1] x_mean, const double[::1] x_norm2,
                 const double[::1] pf, double[::1] w, double a, double b, double tol,
                 int max_iter, bint positive, bint random, unsigned long long seed,
-                int n_threads, *, const int[::1] unpen_idx=None,
-                const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
-                const double[::1] l2_factor=None,
-                const double[::1] lower=None, const double[::1] upper=None,
-                double[::1] R=None, double[::1] g=None, bint warm=False, int ws_gram=0,
-                GramCache cache=None, ScreenState screen=None, bint screening=True,
-                double a_prev=0.0, int[::1] ws=None, bint newton=True):
+                int n_threads, **options):
     """Solve one dense problem in place on ``w``; return (gap, r_norm2, n_iter).
 
-    ``R`` (n,) and ``g`` (p,) may be passed to be kept between calls: with
-    ``warm=True`` they hold what the previous call on this ``w`` left there.
-    ``ws_gram``: see CDOptions.  ``cache``: a :class:`GramCache`, and
-    ``screen`` a :class:`ScreenState`, kept between calls on this problem;
-    ``screening=False`` turns gap-safe screening off, ``newton=False`` the
-    Newton steps on the support.  ``ws``: an int32 scratch array of p entries
-    to reuse between calls.
+    Keyword arguments (see :class:`_Call`): ``R`` (n,) and ``g`` (p,) may be
+    passed to be kept between calls: with ``warm=True`` they hold what the
+    previous call on this ``w`` left there.  ``ws_gram``: see CDOptions.
+    ``cache``: a :class:`GramCache`, and ``screen`` a :class:`ScreenState`,
+    kept between calls on this problem; ``screening=False`` turns gap-safe
+    screening off, ``newton=False`` the Newton steps on the support.  ``ws``:
+    an int32 scratch array of p entries to reuse between calls.
     """
-    cdef CDParams prm = _params(a, b, tol, max_iter, positive, random, seed, n_threads,
-                                l2_factor, lower, upper)
-    cdef CDResult res
-    cdef volatile int stop = 0
-    _set_block(&prm, unpen_idx, unpen_inv, unpen_boxed)
-    _set_path(&prm, a_prev, screening, newton, floating is float)
-    prm.opt.ws_gram = ws_gram
-    prm.state.gram_cache = &cache.c if cache is not None else NULL
-    prm.state.screen = _screen_ptr(screen, X.shape[0], X.shape[1])
-    R, g = _scratch(R, g, X.shape[0], X.shape[1], warm, &prm)
-    ws = _ws_buffer(ws, X.shape[1])
-    _watch(&prm, &stop)
+    cdef _Call call = _Call("dense", X.shape[0], X.shape[1], a, b, tol, max_iter, positive,
+                            random, seed, n_threads, options)
+    call.prm.opt.round_float32 = floating is float
     with nogil:
-        enet_dense(X, y_c, sw, x_mean, x_norm2, pf, &prm, w, R, g, ws, &res)
-    return _outcome(&res, stop)
+        enet_dense(X, y_c, sw, x_mean, x_norm2, pf, &call.prm, w, call.R, call.g, call.ws,
+                   &call.res)
+    return call.outcome()
 
 
 def solve_sparse(const floating[::1] data, const int[::1] indices,
                  const Py_ssize_t[::1] indptr, const double[::1] y_c, const double[::1] sw,
-                 const double[::1] x_mean, const double[::1] x_norm2,
-                 const double[::1] pf, double[::1] w, double a, double b, double tol,
-                 int max_iter, bint positive, bint random, unsigned long long seed,
-                 int n_threads, *, const int[::1] unpen_idx=None,
-                 const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
-                 const double[::1] l2_factor=None,
-                 const double[::1] lower=None, const double[::1] upper=None,
-                 double[::1] R=None, double[::1] g=None, bint warm=False,
-                 ScreenState screen=None, bint screening=True, double a_prev=0.0,
-                 int[::1] ws=None, bint newton=True):
+                 const double[::1] x_mean, const double[::1] x_norm2, const double[::1] pf,
+                 double[::1] w, double a, double b, double tol, int max_iter, bint positive,
+                 bint random, unsigned long long seed, int n_threads, **options):
     """Solve one CSC problem in place on ``w``; return (gap, r_norm2, n_iter).
 
     The columns must be canonical (each row index at most once per column, as
     after scipy's ``sum_duplicates``): the residual updates scatter through a
-    column's row indices with vector stores.  ``R``, ``g``, ``warm``,
-    ``screen``, ``screening`` and ``ws`` as in :func:`solve_dense`.
+    column's row indices with vector stores.  The keyword arguments are those of
+    :func:`solve_dense` but ``ws_gram`` and ``cache``.
     """
-    cdef int n = y_c.shape[0], p = x_norm2.shape[0]
-    cdef CDParams prm = _params(a, b, tol, max_iter, positive, random, seed, n_threads,
-                                l2_factor, lower, upper)
-    cdef CDResult res
-    cdef volatile int stop = 0
-    _set_block(&prm, unpen_idx, unpen_inv, unpen_boxed)
-    _set_path(&prm, a_prev, screening, newton, floating is float)
-    prm.state.screen = _screen_ptr(screen, n, p)
-    R, g = _scratch(R, g, n, p, warm, &prm)
-    ws = _ws_buffer(ws, p)
-    _watch(&prm, &stop)
+    cdef _Call call = _Call("sparse", y_c.shape[0], x_norm2.shape[0], a, b, tol, max_iter,
+                            positive, random, seed, n_threads, options)
+    call.prm.opt.round_float32 = floating is float
     with nogil:
-        enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &prm, w,
-                    R, g, ws, &res)
-    return _outcome(&res, stop)
+        enet_sparse(data, indices, indptr, y_c, sw, x_mean, x_norm2, pf, &call.prm, w,
+                    call.R, call.g, call.ws, &call.res)
+    return call.outcome()
 
 
 def solve_gram(const floating[:, ::1] Q, const double[::1] q, double y_norm2,
                const double[::1] x_norm2, const double[::1] pf, double[::1] w, double a,
                double b, double tol, int max_iter, bint positive, bint random,
-               unsigned long long seed, *, const int[::1] unpen_idx=None,
-               const double[:, ::1] unpen_inv=None, bint unpen_boxed=False,
-               const double[::1] l2_factor=None,
-               const double[::1] lower=None, const double[::1] upper=None,
-               double a_prev=0.0, bint newton=True, bint round_float32=False):
+               unsigned long long seed, **options):
     """Solve one problem given its Gram matrix (x_norm2 = its diagonal), in place on ``w``.
 
-    ``a_prev``: the previous alpha's L1 strength along a path (strong rule);
-    ``newton=False`` turns the Newton steps on the support off;
-    ``round_float32``: the coefficients are returned as float32 (the reported
-    gap is theirs).  The dense and sparse solvers do that for float32 X.
+    Keyword arguments: the penalty's and the unpenalised block's (see
+    :class:`_Call`), ``a_prev`` (the previous alpha's L1 strength along a path:
+    the strong rule), ``newton=False`` (no Newton steps on the support) and
+    ``round_float32`` (the coefficients are returned as float32 and the
+    reported gap is theirs; the dense and sparse solvers do that for float32 X).
     """
-    cdef int p = q.shape[0]
-    cdef CDParams prm = _params(a, b, tol, max_iter, positive, random, seed, 1,
-                                l2_factor, lower, upper)
-    cdef CDResult res
-    cdef volatile int stop = 0
-    cdef double[::1] H = np.empty(p)
-    cdef double[::1] g = np.empty(p)
-    cdef int[::1] ws = np.empty(p, dtype=np.intc)
-    _set_block(&prm, unpen_idx, unpen_inv, unpen_boxed)
-    _set_path(&prm, a_prev, True, newton, round_float32)
-    _watch(&prm, &stop)
+    cdef _Call call = _Call("gram", 0, q.shape[0], a, b, tol, max_iter, positive, random,
+                            seed, 1, options)
     with nogil:
-        enet_gram(Q, q, y_norm2, x_norm2, pf, &prm, w, H, g, ws, &res)
-    return _outcome(&res, stop)
+        enet_gram(Q, q, y_norm2, x_norm2, pf, &call.prm, w, call.R, call.g, call.ws, &call.res)
+    return call.outcome()
 
 
 # ------------------------------------------------------ one-off column scans
@@ -420,6 +410,20 @@ cdef bint _sparse_col_constant(const floating[::1] data, const int[::1] indices,
     return stored == n_pos or first == 0.0
 
 
+cdef struct DenseView:
+    # A dense X as the one-off scans below read it: its design (of its element
+    # type) and the weights, no response.
+    SqLoss f
+    DenseD d64
+    DenseF d32
+
+
+cdef void _dense_view(DenseView* v, const floating[::1, :] X, const double[::1] sw,
+                      const double[::1] x_mean) noexcept nogil:
+    _weights(&v.f, X.shape[0], sw)
+    _dense_of(X, x_mean, NULL, &v.d64, &v.d32)
+
+
 def dense_epoch(const floating[::1, :] X, const double[::1] sw, const double[::1] x_mean,
                 const double[::1] x_norm2, const double[::1] pf, double[::1] w,
                 double[::1] R, double a, double b):
@@ -431,16 +435,13 @@ def dense_epoch(const floating[::1, :] X, const double[::1] sw, const double[::1
     cdef CDParams prm = make_params(a, b, 0.0, 1)
     cdef unsigned long long rng = 1
     cdef double decrease
-    cdef SqLoss f
-    cdef DenseD d64
-    cdef DenseF d32
-    _weights(&f, X.shape[0], sw)
-    _dense_of(X, x_mean, NULL, &d64, &d32)
+    cdef DenseView v
+    _dense_view(&v, X, sw, x_mean)
     with nogil:
         if floating is double:
-            decrease = _sweep(&d64, &f, x_norm2, pf, &prm, w, &R[0], NULL, X.shape[1], &rng)
+            decrease = _sweep(&v.d64, &v.f, x_norm2, pf, &prm, w, &R[0], NULL, v.d64.p, &rng)
         else:
-            decrease = _sweep(&d32, &f, x_norm2, pf, &prm, w, &R[0], NULL, X.shape[1], &rng)
+            decrease = _sweep(&v.d32, &v.f, x_norm2, pf, &prm, w, &R[0], NULL, v.d32.p, &rng)
     return decrease
 
 
@@ -473,16 +474,13 @@ def dense_xt_r(const floating[::1, :] X, const double[::1] sw, const double[::1]
                const double[::1] r, int n_threads):
     """g_j = sum_i s_i (x_ij - mean_j) r_i for every column."""
     cdef double[::1] g = np.empty(X.shape[1])
-    cdef SqLoss f
-    cdef DenseD d64
-    cdef DenseF d32
-    _weights(&f, X.shape[0], sw)
-    _dense_of(X, x_mean, NULL, &d64, &d32)
+    cdef DenseView v
+    _dense_view(&v, X, sw, x_mean)
     with nogil:
         if floating is double:
-            dz_scan(&d64, &f, &r[0], g, NULL, X.shape[1], n_threads, True)
+            dz_scan(&v.d64, &v.f, &r[0], g, NULL, X.shape[1], n_threads, True)
         else:
-            dz_scan(&d32, &f, &r[0], g, NULL, X.shape[1], n_threads, True)
+            dz_scan(&v.d32, &v.f, &r[0], g, NULL, X.shape[1], n_threads, True)
     return np.asarray(g)
 
 
