@@ -87,6 +87,9 @@ def extension_args():
                         "-fno-sanitize-recover=undefined"]
             cflags = [f for f in cflags if f != "-O3"] + ["-O1", "-g"] + sanitize
             lflags = lflags + sanitize
+    else:
+        # _simd.h dispatches on the element type with C11 _Generic (MSVC: VS 2019 16.8+)
+        cflags = ["/std:c11"] + cflags
     return cflags, lflags
 
 

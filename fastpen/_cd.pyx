@@ -35,7 +35,7 @@ from cpython.pythread cimport PyThread_get_thread_ident
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
     _cholesky_solve, axpy_centered, block_step, box_qp, col_sq_dev, col_sq_dev_dot, col_sum,
-    dot_centered, fp_axpy_d, fp_dot_d, fp_simd_level, rand_below, sparse_axpy, sparse_dot,
+    dot_centered, fp_simd_level, rand_below, sparse_axpy, sparse_dot,
     wdot_centered,
 )
 from fastpen._datafit cimport SqAt, SqLoss, df_value, sq_radius

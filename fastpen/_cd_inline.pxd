@@ -15,98 +15,35 @@ from libc.math cimport INFINITY, fabs, sqrt
 
 
 cdef extern from "_simd.h" nogil:
+    # x is a double or float column: the C header dispatches on its type (_Generic)
+    # and on the CPU (AVX-512, AVX2+FMA or baseline, chosen at load time).
     int fp_simd_level()
-    double fp_dot_d(int n, const double* x, double xbar, const double* r)
-    double fp_dot_f(int n, const float* x, double xbar, const double* r)
-    double fp_wdot_d(int n, const double* x, double xbar, const double* s, const double* r)
-    double fp_wdot_f(int n, const float* x, double xbar, const double* s, const double* r)
-    double fp_sum_d(int n, const double* x)
-    double fp_sum_f(int n, const float* x)
-    double fp_sqdev_d(int n, const double* x, double xbar, const double* s)
-    double fp_sqdev_f(int n, const float* x, double xbar, const double* s)
-    double fp_sqdev_dot_d(int n, const double* x, double xbar, const double* s,
-                          const double* r, double* dot)
-    double fp_sqdev_dot_f(int n, const float* x, double xbar, const double* s,
-                          const double* r, double* dot)
-    void fp_axpy_d(int n, double alpha, const double* x, double xbar, double* r)
-    void fp_axpy_f(int n, double alpha, const float* x, double xbar, double* r)
-    double fp_spdot_d(int n, const double* x, const int* ind, const double* s, const double* r)
-    double fp_spdot_f(int n, const float* x, const int* ind, const double* s, const double* r)
-    void fp_spaxpy_d(int n, double alpha, const double* x, const int* ind, double* r)
-    void fp_spaxpy_f(int n, double alpha, const float* x, const int* ind, double* r)
-
-
-cdef inline double dot_centered(int n, const floating* x, double xbar,
-                                const double* r) noexcept nogil:
-    """sum_i (x_i - xbar) r_i, accumulated in double (vectorised, _simd.h)."""
-    if floating is double:
-        return fp_dot_d(n, x, xbar, r)
-    else:
-        return fp_dot_f(n, x, xbar, r)
-
-
-cdef inline double wdot_centered(int n, const floating* x, double xbar, const double* s,
-                                 const double* r) noexcept nogil:
-    """sum_i (x_i - xbar) s_i r_i, accumulated in double (vectorised, _simd.h)."""
-    if floating is double:
-        return fp_wdot_d(n, x, xbar, s, r)
-    else:
-        return fp_wdot_f(n, x, xbar, s, r)
-
-
-cdef inline double sparse_dot(int n, const floating* x, const int* ind, const double* s,
-                              const double* r) noexcept nogil:
-    """sum_k x_k s_{ind_k} r_{ind_k} over one CSC column (s NULL: unit weights)."""
-    if floating is double:
-        return fp_spdot_d(n, x, ind, s, r)
-    else:
-        return fp_spdot_f(n, x, ind, s, r)
-
-
-cdef inline void sparse_axpy(int n, double alpha, const floating* x, const int* ind,
-                             double* r) noexcept nogil:
-    """r_{ind_k} += alpha x_k over one CSC column (its row indices distinct)."""
-    if floating is double:
-        fp_spaxpy_d(n, alpha, x, ind, r)
-    else:
-        fp_spaxpy_f(n, alpha, x, ind, r)
+    double dot_centered "fp_dot"(int n, const void* x, double xbar, const double* r)
+        # sum_i (x_i - xbar) r_i, accumulated in double
+    double wdot_centered "fp_wdot"(int n, const void* x, double xbar, const double* s,
+                                   const double* r)
+        # sum_i (x_i - xbar) s_i r_i
+    double _sum "fp_sum"(int n, const void* x)
+    double col_sq_dev "fp_sqdev"(int n, const void* x, double mean, const double* s)
+        # sum_i s_i (x_i - mean)^2 (s NULL: unit weights)
+    double col_sq_dev_dot "fp_sqdev_dot"(int n, const void* x, double mean, const double* s,
+                                         const double* r, double* dot)
+        # col_sq_dev, and dot = sum_i (x_i - mean) s_i r_i, in one pass
+    void axpy_centered "fp_axpy"(int n, double alpha, const void* x, double xbar, double* r)
+        # r += alpha (x - xbar), centring first (exact for columns with a large offset)
+    double sparse_dot "fp_spdot"(int n, const void* x, const int* ind, const double* s,
+                                 const double* r)
+        # sum_k x_k s_{ind_k} r_{ind_k} over one CSC column (s NULL: unit weights)
+    void sparse_axpy "fp_spaxpy"(int n, double alpha, const void* x, const int* ind,
+                                 double* r)
+        # r_{ind_k} += alpha x_k over one CSC column (its row indices distinct)
 
 
 cdef inline double col_sum(int n, const floating* x, const double* s) noexcept nogil:
     """sum_i s_i x_i (s NULL: unit weights), accumulated in double."""
     if s != NULL:
         return dot_centered(n, x, 0.0, s)
-    if floating is double:
-        return fp_sum_d(n, x)
-    else:
-        return fp_sum_f(n, x)
-
-
-cdef inline double col_sq_dev(int n, const floating* x, double mean,
-                              const double* s) noexcept nogil:
-    """sum_i s_i (x_i - mean)^2 (s NULL: unit weights), accumulated in double."""
-    if floating is double:
-        return fp_sqdev_d(n, x, mean, s)
-    else:
-        return fp_sqdev_f(n, x, mean, s)
-
-
-cdef inline double col_sq_dev_dot(int n, const floating* x, double mean, const double* s,
-                                  const double* r, double* dot) noexcept nogil:
-    """col_sq_dev, and dot = sum_i (x_i - mean) s_i r_i, in one pass."""
-    if floating is double:
-        return fp_sqdev_dot_d(n, x, mean, s, r, dot)
-    else:
-        return fp_sqdev_dot_f(n, x, mean, s, r, dot)
-
-
-cdef inline void axpy_centered(int n, double alpha, const floating* x, double xbar,
-                               double* r) noexcept nogil:
-    """r += alpha * (x - xbar), centring first (exact for columns with a large offset)."""
-    if floating is double:
-        fp_axpy_d(n, alpha, x, xbar, r)
-    else:
-        fp_axpy_f(n, alpha, x, xbar, r)
+    return _sum(n, x)
 
 
 cdef inline double block_step(int k, int m, const double* inv, const int* idx,

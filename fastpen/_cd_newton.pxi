@@ -66,7 +66,7 @@ cdef bint _cholesky_lower(int k, double* A, const double* diag, double mu,
             return False
         for j in range(i + 1):
             v = (diag[i] + mu) if i == j else A[<size_t>j * k + i]
-            v -= fp_dot_d(j, &A[<size_t>i * k], 0.0, &A[<size_t>j * k])
+            v -= dot_centered(j, &A[<size_t>i * k], 0.0, &A[<size_t>j * k])
             if i == j:
                 if not v > 0.0:
                     return False
@@ -80,11 +80,11 @@ cdef void _cholesky_lower_solve(int k, const double* L, double* b) noexcept nogi
     """Solve L L^T x = b in place (L: the row-major lower triangle of _cholesky_lower)."""
     cdef int i
     for i in range(k):                  # L z = b
-        b[i] = (b[i] - fp_dot_d(i, &L[<size_t>i * k], 0.0, b)) / L[<size_t>i * k + i]
+        b[i] = (b[i] - dot_centered(i, &L[<size_t>i * k], 0.0, b)) / L[<size_t>i * k + i]
     for i in range(k - 1, -1, -1):      # L^T x = z, a column of L^T (row i of L) at a time
         b[i] /= L[<size_t>i * k + i]
         if i > 0:
-            fp_axpy_d(i, -b[i], &L[<size_t>i * k], 0.0, b)
+            axpy_centered(i, -b[i], &L[<size_t>i * k], 0.0, b)
 
 
 # After a step that stopped at a zero crossing, that coefficient leaves the
@@ -178,13 +178,13 @@ cdef double _newton_step(NewtonBuf* nb, const double[::1] w, const double[::1] p
         if not _cholesky_solve(nd, nb.S, nb.mu):
             return 0.0
         for l in range(nd):
-            fp_axpy_d(k, -nb.mu[l], &nb.Z[<size_t>l * k], 0.0, nb.d)
+            axpy_centered(k, -nb.mu[l], &nb.Z[<size_t>l * k], 0.0, nb.d)
         for i in range(nd):
             nb.d[nb.drop[i]] = 0.0
     for i in range(k):             # (grad is 0 at the dropped ones, and so is d)
         gd += nb.grad[i] * nb.d[i]
     for i in range(k):             # d^T (G + diag(b pf2)) d, from G itself
-        v = fp_dot_d(k, &nb.G[<size_t>i * k], 0.0, nb.d)
+        v = dot_centered(k, &nb.G[<size_t>i * k], 0.0, nb.d)
         dHd += nb.d[i] * (v + (nb.diag[i] - nb.G[<size_t>i * k + i]) * nb.d[i])
     if not gd < 0.0:               # not a descent direction (rounding): no step
         return 0.0
@@ -305,7 +305,7 @@ cdef int _newton_solve(NewtonBuf* nb, double[::1] w, const double[::1] pf,
             w[nb.feat[i]] = w_new
             moved += nb.dw[i] == 0.0
             nb.dw[i] += delta
-            fp_axpy_d(k, -delta, &nb.G[<size_t>i * k], 0.0, nb.g_S)   # g -= G delta
+            axpy_centered(k, -delta, &nb.G[<size_t>i * k], 0.0, nb.g_S)   # g -= G delta
         if hit < 0 or nb.n_drop == NEWTON_CHAIN:
             break
         # the coefficient stopped at zero leaves: Z gains the column A^-1 e_hit

@@ -42,7 +42,8 @@
 #define FP_SIMD
 #endif
 
-/* The newer routines, written once for double and float data (x). */
+/* Every routine is written once for double and float data (x): (double)x[i] is the
+   identity for double.  The column's squared deviation and dot in one pass: */
 #define FP_SQDEV_DOT(NAME, T, ATTR)                                                       \
     ATTR static double NAME(int n, const T* x, double xbar, const double* s,             \
                             const double* r, double* dot) {                              \
@@ -66,6 +67,7 @@
         return acc;                                                                       \
     }
 
+/* Sparse columns (CSC): dot and axpy through the row indices. */
 #define FP_SPARSE(TAG, T, ATTR)                                                           \
     ATTR static double fp_spdot_##TAG(int n, const T* x, const int* ind, const double* s, \
                                       const double* r) {                                 \
@@ -85,61 +87,28 @@
         for (int k = 0; k < n; k++) r[ind[k]] += alpha * (double)x[k];                   \
     }
 
-#define FP_DEFINE_KERNELS(SUFFIX, ATTR)                                                   \
-    ATTR static double fp_dot_d_##SUFFIX(int n, const double* x, double xbar,           \
-                                         const double* r) {                              \
-        double acc = 0.0;                                                                 \
-        FP_SIMD_REDUCE                                                                    \
-        for (int i = 0; i < n; i++) acc += (x[i] - xbar) * r[i];                         \
-        return acc;                                                                       \
-    }                                                                                     \
-    ATTR static double fp_dot_f_##SUFFIX(int n, const float* x, double xbar,            \
-                                         const double* r) {                              \
+/* Dense columns: dot, weighted dot, sum, squared deviation, axpy. */
+#define FP_DENSE(TAG, T, ATTR)                                                            \
+    ATTR static double fp_dot_##TAG(int n, const T* x, double xbar, const double* r) {   \
         double acc = 0.0;                                                                 \
         FP_SIMD_REDUCE                                                                    \
         for (int i = 0; i < n; i++) acc += ((double)x[i] - xbar) * r[i];                 \
         return acc;                                                                       \
     }                                                                                     \
-    ATTR static double fp_wdot_d_##SUFFIX(int n, const double* x, double xbar,          \
-                                          const double* s, const double* r) {            \
-        double acc = 0.0;                                                                 \
-        FP_SIMD_REDUCE                                                                    \
-        for (int i = 0; i < n; i++) acc += (x[i] - xbar) * s[i] * r[i];                  \
-        return acc;                                                                       \
-    }                                                                                     \
-    ATTR static double fp_wdot_f_##SUFFIX(int n, const float* x, double xbar,           \
-                                          const double* s, const double* r) {            \
+    ATTR static double fp_wdot_##TAG(int n, const T* x, double xbar, const double* s,    \
+                                     const double* r) {                                  \
         double acc = 0.0;                                                                 \
         FP_SIMD_REDUCE                                                                    \
         for (int i = 0; i < n; i++) acc += ((double)x[i] - xbar) * s[i] * r[i];          \
         return acc;                                                                       \
     }                                                                                     \
-    ATTR static double fp_sum_d_##SUFFIX(int n, const double* x) {                      \
-        double acc = 0.0;                                                                 \
-        FP_SIMD_REDUCE                                                                    \
-        for (int i = 0; i < n; i++) acc += x[i];                                         \
-        return acc;                                                                       \
-    }                                                                                     \
-    ATTR static double fp_sum_f_##SUFFIX(int n, const float* x) {                       \
+    ATTR static double fp_sum_##TAG(int n, const T* x) {                                 \
         double acc = 0.0;                                                                 \
         FP_SIMD_REDUCE                                                                    \
         for (int i = 0; i < n; i++) acc += (double)x[i];                                 \
         return acc;                                                                       \
     }                                                                                     \
-    ATTR static double fp_sqdev_d_##SUFFIX(int n, const double* x, double xbar,         \
-                                           const double* s) {                            \
-        double acc = 0.0;                                                                 \
-        if (s == 0) {                                                                     \
-            FP_SIMD_REDUCE                                                                \
-            for (int i = 0; i < n; i++) acc += (x[i] - xbar) * (x[i] - xbar);            \
-        } else {                                                                          \
-            FP_SIMD_REDUCE                                                                \
-            for (int i = 0; i < n; i++) acc += s[i] * (x[i] - xbar) * (x[i] - xbar);     \
-        }                                                                                 \
-        return acc;                                                                       \
-    }                                                                                     \
-    ATTR static double fp_sqdev_f_##SUFFIX(int n, const float* x, double xbar,          \
-                                           const double* s) {                            \
+    ATTR static double fp_sqdev_##TAG(int n, const T* x, double xbar, const double* s) { \
         double acc = 0.0;                                                                 \
         if (s == 0) {                                                                     \
             FP_SIMD_REDUCE                                                                \
@@ -152,18 +121,17 @@
         }                                                                                 \
         return acc;                                                                       \
     }                                                                                     \
-    FP_SQDEV_DOT(fp_sqdev_dot_d_##SUFFIX, double, ATTR)                                 \
-    FP_SQDEV_DOT(fp_sqdev_dot_f_##SUFFIX, float, ATTR)                                  \
-    ATTR static void fp_axpy_d_##SUFFIX(int n, double alpha, const double* x,           \
-                                        double xbar, double* r) {                        \
-        FP_SIMD                                                                           \
-        for (int i = 0; i < n; i++) r[i] += alpha * (x[i] - xbar);                       \
-    }                                                                                     \
-    ATTR static void fp_axpy_f_##SUFFIX(int n, double alpha, const float* x,            \
-                                        double xbar, double* r) {                        \
+    ATTR static void fp_axpy_##TAG(int n, double alpha, const T* x, double xbar,         \
+                                   double* r) {                                          \
         FP_SIMD                                                                           \
         for (int i = 0; i < n; i++) r[i] += alpha * ((double)x[i] - xbar);               \
-    }                                                                                     \
+    }
+
+#define FP_DEFINE_KERNELS(SUFFIX, ATTR)                                                   \
+    FP_DENSE(d_##SUFFIX, double, ATTR)                                                  \
+    FP_DENSE(f_##SUFFIX, float, ATTR)                                                   \
+    FP_SQDEV_DOT(fp_sqdev_dot_d_##SUFFIX, double, ATTR)                                 \
+    FP_SQDEV_DOT(fp_sqdev_dot_f_##SUFFIX, float, ATTR)                                  \
     FP_SPARSE(d_##SUFFIX, double, ATTR)                                                 \
     FP_SPARSE(f_##SUFFIX, float, ATTR)
 
@@ -244,57 +212,19 @@ __attribute__((constructor)) static void fp_simd_select(void) {
 #endif
 
 static inline int fp_simd_level(void) { return fp_simd.level; }
-static inline double fp_dot_d(int n, const double* x, double xbar, const double* r) {
-    return fp_simd.dot_d(n, x, xbar, r);
-}
-static inline double fp_dot_f(int n, const float* x, double xbar, const double* r) {
-    return fp_simd.dot_f(n, x, xbar, r);
-}
-static inline double fp_wdot_d(int n, const double* x, double xbar, const double* s,
-                               const double* r) {
-    return fp_simd.wdot_d(n, x, xbar, s, r);
-}
-static inline double fp_wdot_f(int n, const float* x, double xbar, const double* s,
-                               const double* r) {
-    return fp_simd.wdot_f(n, x, xbar, s, r);
-}
-static inline double fp_sum_d(int n, const double* x) { return fp_simd.sum_d(n, x); }
-static inline double fp_sum_f(int n, const float* x) { return fp_simd.sum_f(n, x); }
-static inline double fp_sqdev_d(int n, const double* x, double xbar, const double* s) {
-    return fp_simd.sqdev_d(n, x, xbar, s);
-}
-static inline double fp_sqdev_f(int n, const float* x, double xbar, const double* s) {
-    return fp_simd.sqdev_f(n, x, xbar, s);
-}
-static inline double fp_sqdev_dot_d(int n, const double* x, double xbar, const double* s,
-                                    const double* r, double* dot) {
-    return fp_simd.sqdev_dot_d(n, x, xbar, s, r, dot);
-}
-static inline double fp_sqdev_dot_f(int n, const float* x, double xbar, const double* s,
-                                    const double* r, double* dot) {
-    return fp_simd.sqdev_dot_f(n, x, xbar, s, r, dot);
-}
-static inline void fp_axpy_d(int n, double alpha, const double* x, double xbar, double* r) {
-    fp_simd.axpy_d(n, alpha, x, xbar, r);
-}
-static inline void fp_axpy_f(int n, double alpha, const float* x, double xbar, double* r) {
-    fp_simd.axpy_f(n, alpha, x, xbar, r);
-}
-static inline double fp_spdot_d(int n, const double* x, const int* ind, const double* s,
-                                const double* r) {
-    return fp_simd.spdot_d(n, x, ind, s, r);
-}
-static inline double fp_spdot_f(int n, const float* x, const int* ind, const double* s,
-                                const double* r) {
-    return fp_simd.spdot_f(n, x, ind, s, r);
-}
-static inline void fp_spaxpy_d(int n, double alpha, const double* x, const int* ind,
-                               double* r) {
-    fp_simd.spaxpy_d(n, alpha, x, ind, r);
-}
-static inline void fp_spaxpy_f(int n, double alpha, const float* x, const int* ind,
-                               double* r) {
-    fp_simd.spaxpy_f(n, alpha, x, ind, r);
-}
+
+/* The routines by the element type of x (C11 _Generic), through the table chosen at
+   load time: fp_dot(n, x, xbar, r) runs fp_simd.dot_d for double x, dot_f for float. */
+#define FP_TYPED(x, NAME)                                                                 \
+    _Generic((x), const double*: fp_simd.NAME##_d, double*: fp_simd.NAME##_d,             \
+             const float*: fp_simd.NAME##_f, float*: fp_simd.NAME##_f)
+#define fp_dot(n, x, xbar, r) FP_TYPED(x, dot)(n, x, xbar, r)
+#define fp_wdot(n, x, xbar, s, r) FP_TYPED(x, wdot)(n, x, xbar, s, r)
+#define fp_sum(n, x) FP_TYPED(x, sum)(n, x)
+#define fp_sqdev(n, x, xbar, s) FP_TYPED(x, sqdev)(n, x, xbar, s)
+#define fp_sqdev_dot(n, x, xbar, s, r, dot) FP_TYPED(x, sqdev_dot)(n, x, xbar, s, r, dot)
+#define fp_axpy(n, alpha, x, xbar, r) FP_TYPED(x, axpy)(n, alpha, x, xbar, r)
+#define fp_spdot(n, x, ind, s, r) FP_TYPED(x, spdot)(n, x, ind, s, r)
+#define fp_spaxpy(n, alpha, x, ind, r) FP_TYPED(x, spaxpy)(n, alpha, x, ind, r)
 
 #endif
