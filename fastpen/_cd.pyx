@@ -1,7 +1,8 @@
 # cython: language_level=3
 """One-problem elastic-net solvers (dense, sparse CSC, Gram) and their helpers.
 
-Algorithm, shared by the three kernels (an outer iteration):
+One driver (_cd_driver.pxi) over the designs (_cd_designs.pxi); docs/engine.md maps
+the parts.  Its outer iteration:
 
 1. scan all features: g = X~^T S r and the duality gap (O(n p), parallel over
    features when ``n_threads > 1``); stop if gap <= tol;
@@ -9,8 +10,10 @@ Algorithm, shared by the three kernels (an outer iteration):
    optimality condition at zero the most (glmnet's KKT check, capped and grown
    geometrically as in celer);
 3. coordinate sweeps over the working set only, checking the gap of that
-   subproblem every few sweeps, until it is below a tenth of the full gap (or
-   half the tolerance); between checks, once the sweeps have cost as much as
+   subproblem when the last rate predicts it reached (every 5 sweeps on Gram
+   designs), until it is below a tenth of the full gap or half the tolerance
+   (the latter at once when the working set has settled: every violator in it,
+   none new); between checks, once the sweeps have cost as much as
    one, a Newton step on the support of the nonzero coefficients (exact for
    the quadratic it is while the signs hold), which is what converges on
    strongly collinear designs.  Unpenalised features are solved exactly as a
