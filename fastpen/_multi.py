@@ -246,6 +246,8 @@ def _stack(arrays, p):
     """Rows of a (n_groups, p) array, or (n_groups, 0) when every entry is None/empty."""
     if all(a is None or a.size == 0 for a in arrays):
         return np.empty((len(arrays), 0))
+    if len(arrays) == 1:    # one group (every fit): a view, no copy of p entries
+        return np.ascontiguousarray(np.broadcast_to(arrays[0], (p,)), dtype=np.float64)[None]
     return np.ascontiguousarray(np.stack([np.broadcast_to(a, (p,)) for a in arrays]),
                                 dtype=np.float64)
 

@@ -49,8 +49,9 @@ class Penalty:
         ``positive`` as a lower bound of 0.  The one rule of the Python layer for
         what a bound allows (the kernels' is ``_box`` in _cd_penalty.pxi)."""
         p = self.l1.shape[0]
-        lo = np.full(p, -np.inf) if self.lower is None else self.lower
-        hi = np.full(p, np.inf) if self.upper is None else self.upper
+        # (read-only views of one value when there are no bounds: nothing allocated)
+        lo = np.broadcast_to(-np.inf, (p,)) if self.lower is None else self.lower
+        hi = np.broadcast_to(np.inf, (p,)) if self.upper is None else self.upper
         return (np.maximum(lo, 0.0) if self.positive else lo), hi
 
     def constrained(self, cols):
