@@ -180,7 +180,7 @@ cdef int _ws_solve(const design_t* d, const SqLoss* f, const double[::1] x_norm2
                    CDResult* result) noexcept nogil:
     """Working-set solve by sweeps over task.idx[:task.m]; returns its sweeps.
 
-    The gap of the subproblem is checked when _sweeps_needed says (or when a sweep
+    The gap of the subproblem is checked when _next_check says (or when a sweep
     changed nothing); then the design's faster solve takes over if it has become
     cheaper (rent or buy), or a Newton step on the support is bought once the
     sweeps since the last one have cost as much as it (``task.credit``).  Where
