@@ -34,9 +34,6 @@ from cython.parallel cimport prange, threadid
 from libc.stdlib cimport calloc, free, malloc
 
 from fastpen._datafit cimport sq_held_out
-
-from fastpen._cd_inline cimport col_sq_dev_dot
-
 from fastpen._cd cimport (
     CDParams, CDResult, CDScreen, WSGram, enet_dense, enet_gram, enet_sparse,
     _watch, make_params, raise_pending, screen_alloc, screen_free, ws_gram_free,
@@ -715,30 +712,6 @@ def sparse_target_products(const floating[::1] data, const int[::1] indices,
                                    rsum, out, j)
     return np.ascontiguousarray(
         np.asarray(out).transpose(0, 2, 1).reshape(T * LANES, p)[:k])
-
-
-def dense_target_scans(const floating[::1, :] X, const double[:, ::1] YC,
-                       const double[::1] x_mean, const double[::1] sw, int n_threads=1):
-    """GT (k, p) float64: GT[c, j] = sum_i (x_ij - xbar_j) s_i YC[c, i], the first scan
-    of a fit from w = 0 for each centred target YC[c] (a row), exactly as
-    :func:`fastpen._cd.dense_column_stats` computes it for one target with the
-    column statistics (the same vectorised sum, col_sq_dev_dot): a target's row
-    does not depend on the other targets, their number or the thread count.
-    """
-    cdef Py_ssize_t k = YC.shape[0], n = YC.shape[1], p = X.shape[1], j, c
-    cdef double[:, ::1] out = np.zeros((k, p))
-    cdef const double* s = &sw[0] if sw.shape[0] > 0 else NULL
-    cdef int nt = <int> max(1, min(<long long> max(n_threads, 1),
-                                   (<long long> k * n * p) // PRODUCT_WORK_PER_THREAD))
-    if X.shape[0] != n or x_mean.shape[0] != p or sw.shape[0] not in (0, n):
-        raise ValueError("dense_target_scans: inconsistent shapes")
-    if n == 0 or k == 0:
-        return np.asarray(out)
-    with nogil:
-        for j in prange(p, num_threads=nt, schedule="static", use_threads_if=nt > 1):
-            for c in range(k):
-                col_sq_dev_dot(<int> n, &X[0, j], x_mean[j], s, &YC[c, 0], &out[c, j])
-    return np.asarray(out)
 
 
 def intercepts(const floating[:, :, ::1] coefs, const double[::1] x_mean,

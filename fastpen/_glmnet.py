@@ -81,7 +81,7 @@ def _glmnet_batch(X, Y, sw, *, fit_intercept, mix, lambdas, lambda_min_ratio, so
     n, p = X.shape
     group = make_group(X, Y, sw=np.empty(0) if sw is None else sw,
                        fit_intercept=fit_intercept, n_threads=solver.n_threads,
-                       penalty=penalty, products=True)
+                       penalty=penalty)
     pen = group.pen
     # glmnet computes lambda_max as if alpha were at least 1e-3 (finite for ridge);
     # none without a penalised feature that varies

@@ -96,51 +96,30 @@ class Group:
 # of Y and the thread count.
 
 
-def make_group(X, Y, *, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None,
-               products=False):
+def make_group(X, Y, *, sw, fit_intercept, n_threads, penalty, test_rows=None, test_w=None):
     """Statistics of X and the targets Y (n, k) under weights ``sw`` (summing to n, or empty).
 
     ``penalty``: keyword arguments of :func:`fastpen._penalty.make_penalty`.
     ``test_rows``, ``test_w``: the group's held-out rows and their weights in
-    the held-out error (a cross-validation fold's), none by default.
-    ``products``: also compute X~^T S y_c for every target (``Group.xty``), in
-    the pass over dense X that computes the column statistics (see
-    :func:`_dense_statistics`); for sparse X they are computed when needed.
+    the held-out error (a cross-validation fold's), none by default.  The
+    targets' X~^T S y_c are computed when needed (:func:`centred_products`),
+    by one blocked product whose rows do not depend on the other targets: a
+    lone target's sum beside the column statistics would round differently
+    from a batch's (issue 17: a target's path must not depend on its batch),
+    and per-target sums cost three times the blocked product for 200 targets.
     """
     if fit_intercept:
         y_mean = _batch.target_means(_rows_of(Y), sw, n_threads)
     else:
         y_mean = np.zeros(Y.shape[1])
-    xty = None
-    if products and not issparse(X):
-        x_mean, x_norm2, xty = _dense_statistics(X, Y, y_mean, sw, fit_intercept, n_threads)
-    else:
-        x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
+    x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
     prob = Problem.shared_design(X, sw=sw, x_mean=x_mean, x_norm2=x_norm2,
                                  fit_intercept=fit_intercept)
     if test_rows is None:
         test_rows, test_w = np.empty(0, dtype=np.intc), _EMPTY
     return Group(prob, make_penalty(prob, **penalty), y_mean,
                  np.ascontiguousarray(test_rows, dtype=np.intc),
-                 np.ascontiguousarray(test_w, dtype=np.float64), Y=Y, xty=xty)
-
-
-def _dense_statistics(X, Y, y_mean, sw, fit_intercept, n_threads):
-    """(x_mean, x_norm2, GT (k, p)) of dense X: the column statistics and, row c of GT,
-    X~^T S y_c for target c, each a sum that depends on that target alone.
-
-    The first target's products come with the statistics, each column read once
-    while in cache (as a single fit's preparation needs: one pass over X); the
-    others' by the same vectorised sum (fastpen._batch.dense_target_scans), so
-    that a target's row is the same whatever the targets beside it.
-    """
-    YC = _rows_of(Y) - y_mean[:, None]          # the kernels' centred targets, bitwise
-    x_mean, x_norm2, first = column_stats(X, sw, fit_intercept, n_threads, YC[0])
-    GT = np.empty((Y.shape[1], X.shape[1]))
-    GT[0] = first
-    if Y.shape[1] > 1:
-        GT[1:] = _batch.dense_target_scans(X, YC[1:], x_mean, sw, n_threads)
-    return x_mean, x_norm2, GT
+                 np.ascontiguousarray(test_w, dtype=np.float64), Y=Y)
 
 
 def _rows_of(Y):
@@ -430,7 +409,7 @@ def target_paths(X, y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight, s
     k = Y.shape[1]
     # X~^T S y_c of every target with the column statistics (dense X: the same pass)
     group = make_group(X, Y, sw=_EMPTY if sw is None else sw, fit_intercept=fit_intercept,
-                       n_threads=solver.n_threads, penalty=penalty, products=True)
+                       n_threads=solver.n_threads, penalty=penalty)
     pen = group.pen
     known = None
     if isinstance(alphas, (int, np.integer)):
