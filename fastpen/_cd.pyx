@@ -37,7 +37,7 @@ from libc.string cimport memcpy, memset
 from cpython.pythread cimport PyThread_get_thread_ident
 from scipy.linalg.cython_blas cimport dgemm, dgemv, dsyrk
 from fastpen._cd_inline cimport (
-    _cholesky_solve, axpy_centered, block_step, box_qp, col_sq_dev, col_sq_dev_dot, col_sum,
+    _cholesky_solve, axpy_centered, block_step, box_qp, col_sq_dev, col_sum,
     dot_centered, fp_simd_level, rand_below, sparse_axpy, sparse_dot,
     wdot_centered,
 )
@@ -334,7 +334,8 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
     rows of positive weight gets norm2 = 0 exactly (not the rounding noise of
     its centring), which marks it as constant for the solvers.  With ``y_c``,
     also returns g = X~^T S y_c, the first scan of a fit from w = 0, computed
-    while each column is still in cache (one pass over X instead of two).
+    while each column is still in cache (one pass over X instead of two) with the
+    dot the kernels' scans use, so that it equals their scan bitwise.
     """
     cdef int j, n = X.shape[0], p = X.shape[1]
     cdef double[::1] mean = np.zeros(p)
@@ -349,10 +350,10 @@ def dense_column_stats(const floating[::1, :] X, const double[::1] sw, bint cent
         for j in prange(p, num_threads=nt, schedule="static", use_threads_if=nt > 1):
             if center:
                 mean[j] = col_sum(n, &X[0, j], s) / n
-            if with_g:      # one pass for both, the column still in cache
-                norm2[j] = col_sq_dev_dot(n, &X[0, j], mean[j], s, &y_c[0], &g[j])
-            else:
-                norm2[j] = col_sq_dev(n, &X[0, j], mean[j], s)
+            norm2[j] = col_sq_dev(n, &X[0, j], mean[j], s)
+            if with_g:      # the column still in cache; the scans' own dot, bitwise
+                g[j] = (wdot_centered(n, &X[0, j], mean[j], s, &y_c[0]) if s != NULL
+                        else dot_centered(n, &X[0, j], mean[j], &y_c[0]))
             if center and _col_constant(n, &X[0, j], s):
                 norm2[j] = 0.0
     if with_g:

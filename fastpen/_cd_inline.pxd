@@ -26,9 +26,6 @@ cdef extern from "_simd.h" nogil:
     double _sum "fp_sum"(int n, const void* x)
     double col_sq_dev "fp_sqdev"(int n, const void* x, double mean, const double* s)
         # sum_i s_i (x_i - mean)^2 (s NULL: unit weights)
-    double col_sq_dev_dot "fp_sqdev_dot"(int n, const void* x, double mean, const double* s,
-                                         const double* r, double* dot)
-        # col_sq_dev, and dot = sum_i (x_i - mean) s_i r_i, in one pass
     void axpy_centered "fp_axpy"(int n, double alpha, const void* x, double xbar, double* r)
         # r += alpha (x - xbar), centring first (exact for columns with a large offset)
     double sparse_dot "fp_spdot"(int n, const void* x, const int* ind, const double* s,

@@ -83,6 +83,9 @@ class Group:
     test_w: np.ndarray          # their weights in the held-out error
     Y: np.ndarray = None        # the targets the statistics are of
     xty: np.ndarray = None      # (k, p) X~^T S (Y - y_mean) once computed (centred_products)
+    # (1, p) for one target on dense X: the same numbers as the kernels' own first scan
+    # (their dot, bitwise), computed beside the column statistics; a warm start only
+    scan0: np.ndarray = None
 
 
 # Every statistic of a target (its mean, X~^T S y_c, hence its alpha_max and
@@ -112,14 +115,22 @@ def make_group(X, Y, *, sw, fit_intercept, n_threads, penalty, test_rows=None, t
         y_mean = _batch.target_means(_rows_of(Y), sw, n_threads)
     else:
         y_mean = np.zeros(Y.shape[1])
-    x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
+    scan0 = None
+    if Y.shape[1] == 1 and not issparse(X):
+        # the first scan of a fit from w = 0, read while each column is in cache: one
+        # pass over X for both (the kernel then skips its own scan, which it equals)
+        x_mean, x_norm2, first = column_stats(X, sw, fit_intercept, n_threads,
+                                              _rows_of(Y)[0] - y_mean[0])
+        scan0 = first[None]
+    else:
+        x_mean, x_norm2, _ = column_stats(X, sw, fit_intercept, n_threads)
     prob = Problem.shared_design(X, sw=sw, x_mean=x_mean, x_norm2=x_norm2,
                                  fit_intercept=fit_intercept)
     if test_rows is None:
         test_rows, test_w = np.empty(0, dtype=np.intc), _EMPTY
     return Group(prob, make_penalty(prob, **penalty), y_mean,
                  np.ascontiguousarray(test_rows, dtype=np.intc),
-                 np.ascontiguousarray(test_w, dtype=np.float64), Y=Y)
+                 np.ascontiguousarray(test_w, dtype=np.float64), Y=Y, scan0=scan0)
 
 
 def _rows_of(Y):
@@ -314,6 +325,9 @@ def run_paths(X, Y, groups, *, group, target, a, b, solver, gram=False, precompu
             else:
                 QY[mine] = target_products(g.prob, Y[:, cols], g.y_mean[cols],
                                            solver.n_threads)[np.searchsorted(cols, target[mine])]
+    elif all(Y is g.Y and g.scan0 is not None for g in groups):
+        QY = np.ascontiguousarray(np.stack([groups[gi].scan0[target[t]]
+                                            for t, gi in enumerate(group)]))
     batch = _batch.PathBatch(
         groups=BatchGroups(
             target_means=np.ascontiguousarray([g.y_mean for g in groups]),

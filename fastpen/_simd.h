@@ -15,11 +15,11 @@
  *   fp_wdot_{d,f}(n, x, xbar, s, r)   = sum_i (x_i - xbar) s_i r_i
  *   fp_sum_{d,f}(n, x)                = sum_i x_i
  *   fp_sqdev_{d,f}(n, x, xbar, s)     = sum_i s_i (x_i - xbar)^2  (s NULL: unit weights)
- *   fp_sqdev_dot_{d,f}(n, x, xbar, s, r, &dot) = fp_sqdev, and stores
- *                                     dot = sum_i (x_i - xbar) s_i r_i  (one pass)
  *   fp_axpy_{d,f}(n, alpha, x, xbar, r):  r_i += alpha (x_i - xbar)
  *   fp_spdot_{d,f}(n, x, ind, s, r)   = sum_k x_k s_{ind_k} r_{ind_k}  (s NULL: unit weights)
  *   fp_spaxpy_{d,f}(n, alpha, x, ind, r): r_{ind_k} += alpha x_k
+ *
+ * fp_dot(n, x, ...) and the others without the suffix choose it by the type of x.
  *
  * The sparse routines gather and scatter through one column's row indices,
  * which must be distinct (a canonical CSC column): the scatter is vectorised
@@ -34,39 +34,14 @@
 
 #if defined(_OPENMP) || defined(__clang__) || defined(__GNUC__)
 #define FP_SIMD_REDUCE _Pragma("omp simd reduction(+:acc)")
-#define FP_SIMD_REDUCE2 _Pragma("omp simd reduction(+:acc,acc2)")
 #define FP_SIMD _Pragma("omp simd")
 #else
 #define FP_SIMD_REDUCE
-#define FP_SIMD_REDUCE2
 #define FP_SIMD
 #endif
 
 /* Every routine is written once for double and float data (x): (double)x[i] is the
-   identity for double.  The column's squared deviation and dot in one pass: */
-#define FP_SQDEV_DOT(NAME, T, ATTR)                                                       \
-    ATTR static double NAME(int n, const T* x, double xbar, const double* s,             \
-                            const double* r, double* dot) {                              \
-        double acc = 0.0, acc2 = 0.0;                                                     \
-        if (s == 0) {                                                                     \
-            FP_SIMD_REDUCE2                                                               \
-            for (int i = 0; i < n; i++) {                                                 \
-                double d = (double)x[i] - xbar;                                           \
-                acc += d * d;                                                             \
-                acc2 += d * r[i];                                                         \
-            }                                                                             \
-        } else {                                                                          \
-            FP_SIMD_REDUCE2                                                               \
-            for (int i = 0; i < n; i++) {                                                 \
-                double d = (double)x[i] - xbar;                                           \
-                acc += s[i] * d * d;                                                      \
-                acc2 += d * s[i] * r[i];                                                  \
-            }                                                                             \
-        }                                                                                 \
-        *dot = acc2;                                                                      \
-        return acc;                                                                       \
-    }
-
+   identity for double. */
 /* Sparse columns (CSC): dot and axpy through the row indices. */
 #define FP_SPARSE(TAG, T, ATTR)                                                           \
     ATTR static double fp_spdot_##TAG(int n, const T* x, const int* ind, const double* s, \
@@ -130,8 +105,6 @@
 #define FP_DEFINE_KERNELS(SUFFIX, ATTR)                                                   \
     FP_DENSE(d_##SUFFIX, double, ATTR)                                                  \
     FP_DENSE(f_##SUFFIX, float, ATTR)                                                   \
-    FP_SQDEV_DOT(fp_sqdev_dot_d_##SUFFIX, double, ATTR)                                 \
-    FP_SQDEV_DOT(fp_sqdev_dot_f_##SUFFIX, float, ATTR)                                  \
     FP_SPARSE(d_##SUFFIX, double, ATTR)                                                 \
     FP_SPARSE(f_##SUFFIX, float, ATTR)
 
@@ -151,10 +124,6 @@ typedef double (*fp_sum_d_t)(int, const double*);
 typedef double (*fp_sum_f_t)(int, const float*);
 typedef double (*fp_sqdev_d_t)(int, const double*, double, const double*);
 typedef double (*fp_sqdev_f_t)(int, const float*, double, const double*);
-typedef double (*fp_sqdev_dot_d_t)(int, const double*, double, const double*, const double*,
-                                   double*);
-typedef double (*fp_sqdev_dot_f_t)(int, const float*, double, const double*, const double*,
-                                   double*);
 typedef void (*fp_axpy_d_t)(int, double, const double*, double, double*);
 typedef void (*fp_axpy_f_t)(int, double, const float*, double, double*);
 typedef double (*fp_spdot_d_t)(int, const double*, const int*, const double*, const double*);
@@ -172,8 +141,6 @@ typedef struct {
     fp_sum_f_t sum_f;
     fp_sqdev_d_t sqdev_d;
     fp_sqdev_f_t sqdev_f;
-    fp_sqdev_dot_d_t sqdev_dot_d;
-    fp_sqdev_dot_f_t sqdev_dot_f;
     fp_axpy_d_t axpy_d;
     fp_axpy_f_t axpy_f;
     fp_spdot_d_t spdot_d;
@@ -185,7 +152,7 @@ typedef struct {
 #define FP_TABLE(LEVEL, SUFFIX)                                                           \
     {LEVEL, fp_dot_d_##SUFFIX, fp_dot_f_##SUFFIX, fp_wdot_d_##SUFFIX,                     \
      fp_wdot_f_##SUFFIX, fp_sum_d_##SUFFIX, fp_sum_f_##SUFFIX, fp_sqdev_d_##SUFFIX,       \
-     fp_sqdev_f_##SUFFIX, fp_sqdev_dot_d_##SUFFIX, fp_sqdev_dot_f_##SUFFIX, fp_axpy_d_##SUFFIX, fp_axpy_f_##SUFFIX, fp_spdot_d_##SUFFIX,    \
+     fp_sqdev_f_##SUFFIX, fp_axpy_d_##SUFFIX, fp_axpy_f_##SUFFIX, fp_spdot_d_##SUFFIX,    \
      fp_spdot_f_##SUFFIX, fp_spaxpy_d_##SUFFIX, fp_spaxpy_f_##SUFFIX}
 
 static fp_simd_table fp_simd = FP_TABLE(0, base);
@@ -222,7 +189,6 @@ static inline int fp_simd_level(void) { return fp_simd.level; }
 #define fp_wdot(n, x, xbar, s, r) FP_TYPED(x, wdot)(n, x, xbar, s, r)
 #define fp_sum(n, x) FP_TYPED(x, sum)(n, x)
 #define fp_sqdev(n, x, xbar, s) FP_TYPED(x, sqdev)(n, x, xbar, s)
-#define fp_sqdev_dot(n, x, xbar, s, r, dot) FP_TYPED(x, sqdev_dot)(n, x, xbar, s, r, dot)
 #define fp_axpy(n, alpha, x, xbar, r) FP_TYPED(x, axpy)(n, alpha, x, xbar, r)
 #define fp_spdot(n, x, ind, s, r) FP_TYPED(x, spdot)(n, x, ind, s, r)
 #define fp_spaxpy(n, alpha, x, ind, r) FP_TYPED(x, spaxpy)(n, alpha, x, ind, r)
