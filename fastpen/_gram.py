@@ -13,7 +13,7 @@ from ._threads import blas_limited
 from ._validation import issparse
 
 __all__ = ["blas_single_threaded", "blocked_gram", "blocked_xt", "check_gram", "dense_gram",
-           "direct_gram", "gram_matrix", "gram_pays", "resolve_gram", "use_gram"]
+           "direct_gram", "gram_matrix", "gram_pays", "use_gram"]
 
 # precompute="auto": a path on X reads X about _PASSES_PER_ALPHA times per alpha
 # (scans for the gap and working sets, then sweeps); the Gram matrix costs
@@ -79,23 +79,6 @@ def gram_matrix(prob):
     Q = ((Xs.T @ Xs).toarray() - np.outer(prob.x_mean, m) - np.outer(m, prob.x_mean)
          + prob.n_samples * np.outer(prob.x_mean, prob.x_mean))
     return np.ascontiguousarray(Q, dtype=np.float64), None
-
-
-def resolve_gram(precompute, prob, n_threads, n_alphas=1):
-    """Return (Q, q, diag) for Gram mode, or None to work on X.
-
-    Q = X~^T S X~ (float64 when computed; a user's float32 Q stays float32),
-    q = X~^T S y_c and diag its diagonal, zero for constant columns.
-    """
-    q = None
-    if use_gram(precompute, prob, n_alphas) is None:
-        return None
-    if isinstance(precompute, (str, bool, np.bool_)) or precompute is None:
-        Q, q = gram_matrix(prob)
-    else:
-        Q = check_gram(prob, precompute)
-    diag = np.where(prob.x_norm2 > 0, np.maximum(np.diagonal(Q), 0.0), 0.0)
-    return Q, prob.xt_r(prob.y_c, n_threads) if q is None else q, diag
 
 
 def use_gram(precompute, prob, n_fits):

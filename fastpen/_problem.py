@@ -38,7 +38,7 @@ from ._validation import (
 )
 
 __all__ = ["ConvergenceWarning", "PathResult", "Problem", "SolverOptions", "alpha_grid",
-           "alpha_max", "check_alpha_max", "check_grid_possible", "check_inputs",
+           "check_alpha_max", "check_grid_possible", "check_inputs",
            "column_stats", "fit_unpenalized", "penalty_block", "precision_message",
            "prepare", "unpenalized_block", "warn_batch_unconverged",
            "warn_path_unconverged"]
@@ -268,36 +268,12 @@ def fit_unpenalized(prob, pen, y_c=None):
     return w0
 
 
-def alpha_max(prob, pen, l1_ratio, n_threads):
-    """Smallest alpha at which every penalised coefficient is zero, and the fit there.
-
-    The unpenalised features are fitted first; alpha_max is then
-    max_j g_j / (n l1_ratio pf_j) over the penalised features, with g = X~^T S r
-    counted only in the directions the constraints allow.  0 when no feature of
-    X varies; None when none of those is penalised (or l1_ratio is 0).
-    """
-    penalised = pen.active & (pen.l1 > 0)
-    w0 = fit_unpenalized(prob, pen)
-    if not pen.active.any():        # no feature of X varies: nothing to fit, as in
-        return 0.0, w0              # scikit-learn (a degenerate grid)
-    if not penalised.any() or l1_ratio == 0:
-        return None, w0
-    r = prob.y_c
-    nz = np.flatnonzero(w0)
-    if nz.size:
-        r = r - prob.columns_centered(nz) @ w0[nz]
-    g = pen.feasible_gradient(prob.xt_r(r, n_threads))[penalised]
-    with np.errstate(over="ignore", divide="ignore"):
-        top = float(np.max(g / pen.l1[penalised]) / (prob.n_samples * l1_ratio))
-    return check_alpha_max(top), w0
-
-
 def check_grid_possible(pen, l1_ratio):
     """Raise when an automatic grid has no finite alpha_max for the penalty ``pen``.
 
     That is without an L1 penalty on any feature that varies.  When no feature
     varies (constant or zero columns, one sample) alpha_max is 0 and the grid
-    degenerate (see :func:`alpha_max`).
+    degenerate (see fastpen._multi.targets_alpha_max).
     """
     if l1_ratio == 0:
         raise ValueError("An automatic alpha grid needs l1_ratio > 0 (alpha_max is "
