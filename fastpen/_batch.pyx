@@ -243,9 +243,10 @@ def store_coef(const double[::1] w, floating[::1] out):
     return nnz
 
 
-cdef double _intercept(const double* w, const double* x_mean, double y_mean,
+cdef double _intercept(const floating* w, const double* x_mean, double y_mean,
                        Py_ssize_t p) noexcept nogil:
-    """y_mean - sum_j w_j x_mean_j over the nonzero w_j in order (as :func:`intercepts`)."""
+    """y_mean - sum_j w_j x_mean_j over the nonzero w_j in order: a sum that depends on
+    this coefficient vector alone (not, as a matrix product's, on its batch)."""
     cdef Py_ssize_t j
     cdef double acc = 0.0
     for j in range(p):
@@ -719,19 +720,15 @@ def intercepts(const floating[:, :, ::1] coefs, const double[::1] x_mean,
     """(m, k) float64: y_mean[c] - sum_j coefs[a, c, j] x_mean[j], each a sum over j in
     order (skipping zero coefficients), so a target's intercepts do not depend on
     the other targets or their number, as a matrix-vector product's would."""
-    cdef Py_ssize_t m = coefs.shape[0], k = coefs.shape[1], p = coefs.shape[2], row, j
+    cdef Py_ssize_t m = coefs.shape[0], k = coefs.shape[1], p = coefs.shape[2], row
     cdef double[:, ::1] out = np.empty((m, k))
-    cdef double acc, w
     cdef int nt = <int> max(1, min(<long long> max(n_threads, 1),
                                    (<long long> m * k * p) // PRODUCT_WORK_PER_THREAD))
     if x_mean.shape[0] != p or y_mean.shape[0] != k:
         raise ValueError("intercepts: inconsistent shapes")
     with nogil:
         for row in prange(m * k, num_threads=nt, schedule="static", use_threads_if=nt > 1):
-            acc = 0.0
-            for j in range(p):
-                w = coefs[row // k, row % k, j]
-                if w != 0:
-                    acc = acc + w * x_mean[j]
-            out[row // k, row % k] = y_mean[row % k] - acc
+            out[row // k, row % k] = (_intercept(&coefs[row // k, row % k, 0], &x_mean[0],
+                                                 y_mean[row % k], p)
+                                      if p > 0 else y_mean[row % k])
     return np.asarray(out)

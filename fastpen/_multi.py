@@ -421,7 +421,7 @@ def target_paths(X, y, *, l1_ratio, alphas, eps, fit_intercept, sample_weight, s
     X, Y, sw, fit_intercept = check_inputs(X, y, sample_weight, fit_intercept, single=single)
     n, p = X.shape
     k = Y.shape[1]
-    # X~^T S y_c of every target with the column statistics (dense X: the same pass)
+    # the column statistics (a lone target on dense X: its first scan in the same pass)
     group = make_group(X, Y, sw=_EMPTY if sw is None else sw, fit_intercept=fit_intercept,
                        n_threads=solver.n_threads, penalty=penalty)
     pen = group.pen
