@@ -497,12 +497,12 @@ cdef void _select_top(double* score, int* item, int m, int top) noexcept nogil:
             while score[j] < pivot:
                 j -= 1
             if i <= j:
-                ts, score[i], score[j] = score[i], score[j], ts
-                score[i], score[j] = score[j], score[i]
+                ts = score[i]
+                score[i] = score[j]
+                score[j] = ts
                 ti = item[i]
                 item[i] = item[j]
                 item[j] = ti
-                ts = score[i]
                 i += 1
                 j -= 1
         if top - 1 <= j:
@@ -549,6 +549,112 @@ cdef int _working_set(const Lg* lg, const double[::1] W, const double[::1] G, in
         for j in range(m):
             gidx[l * m + j] = l * lg.p + ws[j]
     return m
+
+
+cdef double _shift_cost(const double* v, int k, double c, double a_j, double b_j) noexcept nogil:
+    cdef int l
+    cdef double total = 0.0
+    for l in range(k):
+        total += a_j * fabs(v[l] - c) + 0.5 * b_j * (v[l] - c) * (v[l] - c)
+    return total
+
+
+cdef double _best_shift(const Lg* lg, const double[::1] W, int j, double* v) noexcept nogil:
+    """The c minimising feature j's penalty sum_l h(w_lj - c) over the classes, within
+    the shifts its box allows: the softmax does not change when every class's
+    coefficient moves by the same c, so the multinomial optimum has the smallest
+    penalty among them (glmnet's elastic-net centring).  0 when 0 is as good."""
+    cdef int l, m, k = lg.k
+    cdef double a_j = lg.a * lg.pf[j], b_j = lg.b * (lg.l2f[j] if lg.l2f != NULL else lg.pf[j])
+    cdef double lo = -INFINITY, hi = INFINITY, total = 0.0, c, best_c = 0.0, best, cost
+    cdef double vmin = INFINITY, vmax = -INFINITY
+    if a_j == 0.0 and b_j == 0.0:
+        return 0.0
+    for l in range(k):
+        v[l] = W[l * lg.p + j]
+        total += v[l]
+        vmin = min(vmin, v[l])
+        vmax = max(vmax, v[l])
+        if lg.lower != NULL:
+            lo = max(lo, v[l] - lg.upper[l * lg.p + j])
+            hi = min(hi, v[l] - lg.lower[l * lg.p + j])
+        if lg.positive:
+            hi = min(hi, v[l])
+    if vmin == vmax == 0.0 or lo > hi:
+        return 0.0
+    best = _shift_cost(v, k, min(max(0.0, lo), hi), a_j, b_j)
+    best_c = min(max(0.0, lo), hi)
+    # the minimiser is a breakpoint (some w_lj) or, between two, the stationary point
+    # of that piece: c = (b sum w + a (#above - #below)) / (b k)
+    for l in range(k + 1):
+        if l < k:
+            c = v[l]
+        elif b_j > 0.0:
+            c = total / k
+        else:
+            continue
+        for m in range(2):
+            if m == 1:
+                if b_j == 0.0:
+                    break
+                c = (b_j * total + a_j * (_count_above(v, k, c) - _count_below(v, k, c))) / (
+                    b_j * k)
+            c = min(max(c, lo), hi)
+            cost = _shift_cost(v, k, c, a_j, b_j)
+            if cost < best * (1.0 - 1e-15):
+                best, best_c = cost, c
+    return best_c
+
+
+cdef inline double _count_above(const double* v, int k, double c) noexcept nogil:
+    cdef int l
+    cdef double count = 0.0
+    for l in range(k):
+        count += v[l] > c
+    return count
+
+
+cdef inline double _count_below(const double* v, int k, double c) noexcept nogil:
+    cdef int l
+    cdef double count = 0.0
+    for l in range(k):
+        count += v[l] < c
+    return count
+
+
+cdef void _center(int kind, const floating[::1, :] X, const floating[::1] data,
+                  const int[::1] indices, const Py_ssize_t[::1] indptr, const Lg* lg,
+                  double[::1] W, double[:, ::1] N, const int* ws, int m,
+                  double* buf) noexcept nogil:
+    """Shift each working-set feature's coefficients over the classes by their best
+    common c (_best_shift): the loss is unchanged, the penalty decreases.  eta
+    follows (the same vector subtracted from every class: prob is unchanged)."""
+    cdef int t, j, i, l, n = lg.n
+    cdef Py_ssize_t k0, k1
+    cdef double c
+    cdef double* d = &N[3 * lg.k, 0]
+    cdef bint moved = False
+    for i in range(n):
+        d[i] = 0.0
+    for t in range(m):
+        j = ws[t]
+        c = _best_shift(lg, W, j, buf)
+        if c == 0.0:
+            continue
+        moved = True
+        for l in range(lg.k):
+            W[l * lg.p + j] -= c
+        if kind == DENSE:
+            axpy_centered(n, c, &X[0, j], 0.0, d)
+        else:
+            k0 = indptr[j]
+            k1 = indptr[j + 1]
+            if k1 > k0:
+                sparse_axpy(<int> (k1 - k0), c, &data[k0], &indices[k0], d)
+    if moved:
+        for l in range(lg.k):
+            for i in range(n):
+                N[l, i] -= d[i]
 
 
 cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
@@ -651,6 +757,8 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
                     moved = True
             if not moved:
                 break
+            if k > 1:
+                _center(kind, X, data, indices, indptr, lg, W, N, ows, m, &score[0])
             if lg.intercept and _intercepts(lg, b0, &N[0, 0], &N[k, 0]):
                 v = _loss(lg, &N[0, 0])
             if k == 1:
