@@ -300,7 +300,11 @@ def logistic_alpha_max(X, labels, grp, *, l1_ratio, fit_intercept, positive, n_t
     solution has every penalised coefficient at 0 -- max_j |x~_j^T theta0| / (n
     l1_ratio pf_j) over the directions the box allows, theta0 = S (y - prob) at the
     fit of the intercept and the unpenalised features alone (with none: the
-    intercept-only fit, prob the weighted class shares)."""
+    intercept-only fit, prob the weighted class shares).
+
+    Returns (alpha_max (T,), that fit's coefficients (T, n_blocks * p) and
+    intercepts (T, n_blocks)): the solution at alpha_max, where a path starts.
+    """
     prob, pen = grp.prob, grp.pen
     n, p = X.shape
     T = labels.rows.shape[0]
@@ -328,7 +332,7 @@ def logistic_alpha_max(X, labels, grp, *, l1_ratio, fit_intercept, positive, n_t
             if np.any(penalised):
                 top = max(top, float(np.max(g[penalised] / pen.l1[penalised])))
         tops[t] = top / (n * l1_ratio)
-    return check_alpha_max(tops)
+    return check_alpha_max(tops), coef, icpt0
 
 
 def _linear_predictor(prob, W, b0):
@@ -461,7 +465,7 @@ standardize
                 "An automatic alpha grid needs a penalty on at least one non-constant "
                 "feature of X (penalty_factor is 0 on all of them, or they are excluded); "
                 "pass an explicit array of alphas.")
-        top = logistic_alpha_max(X, labels, grp, l1_ratio=max(l1_ratio, _RIDGE_GRID_L1_RATIO),
+        top, start, start_icpt = logistic_alpha_max(X, labels, grp, l1_ratio=max(l1_ratio, _RIDGE_GRID_L1_RATIO),
                                  fit_intercept=fit_intercept, positive=positive,
                                  n_threads=n_threads, max_iter=max_iter)
         tiny = np.finfo(np.float64).resolution
@@ -472,6 +476,8 @@ standardize
     coef0 = np.zeros((T, k * p))
     if coef_init is not None:
         coef0[:] = _check_logistic_coef_init(coef_init, labels, p)
+    elif automatic:     # the solution at alpha_max: the first fit is only certified
+        coef0, icpt0 = start, start_icpt
     a = n * grid * l1_ratio
     b = n * grid * (1.0 - l1_ratio)
     run = run_logistic(X, labels, [grp], group=np.zeros(T, dtype=np.intc),
@@ -480,7 +486,8 @@ standardize
                        fit_intercept=fit_intercept, max_iter=max_iter, n_threads=n_threads,
                        positive=positive,
                        null_loss=null_loss if automatic and not labels.multi_target else None)
-    return _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter)
+    return _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter,
+                        X.dtype)
 
 
 def _check_logistic_coef_init(coef_init, labels, p):
@@ -499,7 +506,7 @@ def _check_logistic_coef_init(coef_init, labels, p):
     return check_coef_init(coef_init, p)[None, :]
 
 
-def _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter):
+def _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter, dtype):
     """The public result from the kernels' arrays (see :class:`LogisticPathResult`)."""
     k, T = labels.n_blocks, labels.rows.shape[0]
     M = grid.shape[1] if T == 1 else grid.shape[1]
@@ -511,8 +518,11 @@ def _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter):
     n_iter = run.n_iter[:, :done]
     coefs = run.coefs[:done]
     intercepts = run.intercepts[:done]
-    _warn_unconverged(gaps, tol * null_loss, grid, n_iter, max_iter, loss, null_loss, n)
+    _warn_unconverged(gaps, tol * null_loss, grid, n_iter, max_iter, loss, null_loss, n,
+                      dtype)
     dev_ratio = 1.0 - loss / null_loss[:, None]
+    if not automatic:
+        _warn_separable(dev_ratio, grid)
     if labels.multi_target:
         alphas = grid[0] if not automatic else grid
         df = (coefs != 0).sum(axis=2).T
@@ -531,7 +541,26 @@ def _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter):
                               labels.classes)
 
 
-def _warn_unconverged(gaps, tol_abs, grid, n_iter, max_iter, loss, null_loss, n):
+# glmnet's early stop; past it the data are (nearly) separable
+_DEV_SEPARABLE = 0.999
+
+
+def _warn_separable(dev_ratio, grid):
+    """Warn when a fit explains more than 99.9 % of the null deviance: the classes are
+    (nearly) separable and the coefficients grow without bound as alpha decreases
+    (an automatic grid stops there instead, as glmnet's)."""
+    over = dev_ratio > _DEV_SEPARABLE
+    if not over.any():
+        return
+    t, m = np.argwhere(over)[0]
+    warn(f"The fit at alpha={grid[t % grid.shape[0], m]:.4g} explains "
+         f"{100 * dev_ratio[t, m]:.2f} % of the null deviance: the classes are (nearly) "
+         "separable, so the coefficients grow without bound as alpha decreases and the "
+         "smaller alphas' coefficients are large and uncertain (an automatic grid stops "
+         "there, as glmnet's does).", ConvergenceWarning)
+
+
+def _warn_unconverged(gaps, tol_abs, grid, n_iter, max_iter, loss, null_loss, n, dtype):
     """One warning for the fits above tolerance, saying why when it can."""
     failed = gaps > tol_abs[:, None]
     if not failed.any():
@@ -542,7 +571,12 @@ def _warn_unconverged(gaps, tol_abs, grid, n_iter, max_iter, loss, null_loss, n)
     dev = 1.0 - loss[t, m] / null_loss[t]
     cause = ("Increase max_iter, scale the features, or increase the regularisation."
              if n_iter[t, m] >= max_iter else
-             "The Newton steps stopped making progress.")
+             "The Newton steps stopped making progress at the rounding level of float64: "
+             "a larger tol can be certified.")
+    if dtype == np.float32 and n_iter[t, m] < max_iter:
+        cause = ("It is the gap of the float32 coefficients returned (the float64 iterate "
+                 "met tol; rounding the coefficients to float32 moves the gap that much); "
+                 "fit float64 data for a smaller gap.")
     if dev > 0.99:
         cause = (f"The model explains {100 * dev:.2f} % of the deviance: the classes are "
                  "(nearly) separable, and the coefficients grow without bound as alpha "

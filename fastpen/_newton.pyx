@@ -799,6 +799,19 @@ cdef void _start(int kind, const floating[::1, :] X, const floating[::1] data,
     _probabilities(lg, &N[0, 0], &N[lg.k, 0])
 
 
+cdef bint _round_to_float(double[::1] w) noexcept nogil:
+    """Round w to float32 values in place; whether any changed."""
+    cdef Py_ssize_t j
+    cdef double v
+    cdef bint changed = False
+    for j in range(w.shape[0]):
+        v = <double> (<float> w[j])
+        if v != w[j]:
+            w[j] = v
+            changed = True
+    return changed
+
+
 # glmnet's early stop of a path: the fraction of deviance explained passes DEV_MAX
 # (the data are (nearly) separable: the coefficients grow without bound), or it
 # changes by less than DEV_CHANGE (relative) from one alpha to the next, after
@@ -843,7 +856,7 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
     cdef Py_ssize_t P = a.shape[0], G_ = x_mean.shape[0], t, j
     cdef int k = n_blocks, kp = n_blocks * p, nt = max(1, min(n_threads, <int> P))
     cdef int inner_nt = max(1, n_threads) if P == 1 else 1
-    cdef int tid, gi, ci, mi, l, sweeps, nnz
+    cdef int tid, gi, ci, mi, l, sweeps, nnz, rounded_sweeps
     cdef double gap, value, dev, prev_dev
     cdef bint has_null = null_loss.shape[0] > 0, weighted = sample_weight.shape[1] > 0
     cdef bint has_l2 = l2_factor.shape[1] > 0, boxed = lower.shape[0] > 0
@@ -933,6 +946,17 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
                                coef[t], &intercept[t, 0], NB[tid], GB[tid], XMH[tid],
                                XN2H[tid], GIN[tid], WN[tid], WS[tid], l1_factor[gi],
                                IBS[tid], SCORE[tid], mi > 0, &sweeps, &value)
+                    if floating is float and _round_to_float(coef[t]):
+                        # float32 coefficients are returned: report their gap (a full
+                        # scan at the rounded point, no iteration)
+                        _start(kind, X, data, indices, indptr, &lgs[tid], coef[t],
+                               &intercept[t, 0], NB[tid])
+                        lgs[tid].max_iter = 0
+                        gap = _fit(kind, X, data, indices, indptr, &lgs[tid], &params[tid],
+                                   coef[t], &intercept[t, 0], NB[tid], GB[tid], XMH[tid],
+                                   XN2H[tid], GIN[tid], WN[tid], WS[tid], l1_factor[gi],
+                                   IBS[tid], SCORE[tid], False, &rounded_sweeps, &value)
+                        lgs[tid].max_iter = max_iter
                     gaps[t, mi] = gap
                     loss[t, mi] = value
                     n_iter[t, mi] = sweeps
