@@ -577,7 +577,7 @@ def _warn_unconverged(gaps, tol_abs, grid, n_iter, max_iter, loss, null_loss, n,
         cause = ("It is the gap of the float32 coefficients returned (the float64 iterate "
                  "met tol; rounding the coefficients to float32 moves the gap that much); "
                  "fit float64 data for a smaller gap.")
-    if dev > 0.99:
+    if dev > _DEV_SEPARABLE:
         cause = (f"The model explains {100 * dev:.2f} % of the deviance: the classes are "
                  "(nearly) separable, and the coefficients grow without bound as alpha "
                  "decreases; use a larger alpha (or l1_ratio < 1).")

@@ -69,10 +69,13 @@ cdef double INNER_FINAL = 0.25
 # iterations in a row has reached the rounding level of its precision: it stops.
 cdef int STALL_STEPS = 3
 cdef double STALL_DECREASE = 0.999
-# The smallest outer working set (celer's and skglm's first size).
-cdef int WS_MIN = 10
+# The smallest outer working set (celer's and skglm's is 10; 30 saves a few full
+# scans on a cold fit of a wide problem and costs little elsewhere).
+cdef int WS_MIN = 30
 # A scan gets one thread per this many multiply-adds (as the driver's scans).
 cdef long long SCAN_WORK_PER_THREAD = 1 << 17
+# an exponential and a logarithm cost about this many multiply-adds
+cdef long long TRANSCENDENTAL_COST = 20
 cdef double ARMIJO = 1e-4
 cdef int MAX_HALVINGS = 40
 # Intercepts: 1-D Newton steps, each at most this long (the logistic curve is
@@ -175,10 +178,13 @@ cdef double _loss_along(const Lg* lg, const double* eta, int cls, const double* 
 cdef double _binomial_along(const Lg* lg, const double* eta, const double* eta_new,
                            double t, double* prob) noexcept nogil:
     """Binomial F at eta + t (eta_new - eta), and the probabilities there (one
-    exponential and one log1p a row)."""
-    cdef int i
+    exponential and one log1p a row: on a tall problem these rows cost as much as
+    a scan, so they are threaded as the scans are)."""
+    cdef int i, nt = lg.n_threads
     cdef double total = 0.0, e, x
-    for i in range(lg.n):
+    if nt > 1 and <long long> lg.n * TRANSCENDENTAL_COST < SCAN_WORK_PER_THREAD * nt:
+        nt = max(1, <int> (<long long> lg.n * TRANSCENDENTAL_COST // SCAN_WORK_PER_THREAD))
+    for i in prange(lg.n, num_threads=nt, schedule="static", use_threads_if=nt > 1):
         e = eta[i] + t * (eta_new[i] - eta[i])
         x = exp(-fabs(e))
         total += _weight(lg, i) * (max(e, 0.0) + log1p(x) - lg.y[i] * e)
@@ -901,7 +907,8 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
     cdef double[:, ::1] WN = np.empty((nt, max(p, 1)))
     cdef int[:, ::1] WS = np.empty((nt, max(p, 1)), dtype=np.intc)
     cdef int[:, :, ::1] IBS = np.empty((nt, 3, max(kp, 1)), dtype=np.intc)
-    cdef double[:, ::1] SCORE = np.empty((nt, max(p, 1)))
+    # (violation scores of the p features; also the k values of _best_shift)
+    cdef double[:, ::1] SCORE = np.empty((nt, max(p, k, 1)))
     cdef CDParams* params = <CDParams*> malloc(nt * sizeof(CDParams))
     cdef Lg* lgs = <Lg*> malloc(nt * sizeof(Lg))
     if params == NULL or lgs == NULL:
