@@ -56,6 +56,9 @@ def _validate_classification(estimator, X, y):
         raise ValueError(f"Unknown label type: {kind!r}. y must hold class labels "
                          "(binary or multiclass) or a 2-D 0/1 indicator matrix "
                          "(multi-label).")
+    if kind != "multilabel-indicator" and np.unique(y).size < 2:
+        raise ValueError(f"y holds one class ({np.unique(y)[0]!r}): logistic regression "
+                         "needs samples of at least 2 classes.")
     return check_array_2d(X), y, "multilabel" if kind == "multilabel-indicator" else kind
 
 
