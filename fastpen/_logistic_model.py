@@ -25,8 +25,6 @@ from ._validation import (
 
 __all__ = ["LogisticRegression", "LogisticRegressionCV"]
 
-_IGNORED = ("dual", "intercept_scaling", "random_state", "solver", "verbose", "n_jobs")
-
 
 # ------------------------------------------------------------------ validation
 
@@ -69,7 +67,7 @@ def _check_family(family):
     return family
 
 
-def _effective_weights(estimator, labels, y, sample_weight, class_weight):
+def _effective_weights(labels, y, sample_weight, class_weight):
     """(effective fit weights or None, the sample weights alone or None): scikit-learn's
     ``sample_weight * class_weight[y]``, 'balanced' from the weighted class counts."""
     from sklearn.utils.class_weight import compute_class_weight
@@ -309,7 +307,7 @@ standardize
         check_bool(self.warm_start, "warm_start")
         X, y, kind = _validate_classification(self, X, y)
         labels = _labels(y, kind, self.family)
-        fit_weight, _ = _effective_weights(self, labels, y, sample_weight, self.class_weight)
+        fit_weight, _ = _effective_weights(labels, y, sample_weight, self.class_weight)
         total = X.shape[0] if fit_weight is None else float(fit_weight.sum())
         alpha = 0.0 if np.isinf(C) else 1.0 / (C * total)
         fit = fit_logistic(X, labels, fit_weight, alpha, l1_ratio,
@@ -445,8 +443,8 @@ use_legacy_attributes
         check_bool(self.refit, "refit")
         X, y, kind = _validate_classification(self, X, y)
         labels = _labels(y, kind, self.family)
-        fit_weight, score_weight = _effective_weights(self, labels, y, sample_weight,
-                                                      self.class_weight)
+        fit_weight, score_weight = _effective_weights(labels, y, sample_weight,
+                                                self.class_weight)
         n_threads = effective_n_threads(self.n_threads)
         cv = check_cv(self.cv, y, classifier=kind != "multilabel")
         folds = list(cv.split(X, y, **params))
