@@ -314,8 +314,9 @@ def test_bad_targets():
 
 # ------------------------------------------------------- sklearn checks
 
-# fastpen._newton's sparse multinomial path corrupts memory (a crash of the process,
-# reported to the lead): the checks that fit a 4-class sparse problem are skipped.
+# fastpen._newton corrupts the heap when a multinomial model has more classes than
+# features (its _center writes k values into the length-p SCORE row; reported to
+# the lead): these checks fit 4 classes on 3 features and would crash the process.
 _CRASHING = {"check_estimator_sparse_array", "check_estimator_sparse_matrix"}
 
 
@@ -323,5 +324,5 @@ _CRASHING = {"check_estimator_sparse_array", "check_estimator_sparse_matrix"}
                           fastpen.LogisticRegressionCV(Cs=4, cv=3)])
 def test_sklearn_compatible(estimator, check):
     if getattr(check, "func", check).__name__ in _CRASHING:
-        pytest.skip("sparse multinomial kernel crash (fastpen._newton)")
+        pytest.skip("fastpen._newton: heap overflow when n_classes > n_features")
     check(estimator)
