@@ -44,6 +44,8 @@ _LAZY = {
     "ElasticNetCV": "linear_model",
     "Ridge": "linear_model",
     "RidgeCV": "linear_model",
+    "LogisticRegression": "linear_model",
+    "LogisticRegressionCV": "linear_model",
     "Model": "_model",
     "load_model": "_model",
 }
@@ -55,6 +57,8 @@ __all__ = [
     "GridEdgeWarning",
     "Lasso",
     "LassoCV",
+    "LogisticRegression",
+    "LogisticRegressionCV",
     "Model",
     "PathResult",
     "Ridge",

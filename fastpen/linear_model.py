@@ -1,20 +1,22 @@
-"""scikit-learn compatible estimators: thin wrappers around :func:`fastpen.enet_path`.
+"""scikit-learn compatible estimators: thin wrappers around :func:`fastpen.enet_path`
+(and, re-exported from :mod:`fastpen._logistic_model`, the logistic classifiers).
 
-This is the only module of fastpen that imports scikit-learn.
+With :mod:`fastpen._logistic_model`, the only modules of fastpen that import
+scikit-learn at module level.
 """
-import functools
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin, BaseEstimator
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._estimator_base import fitting as _fitting, store_params as _store_params
+from ._logistic_model import LogisticRegression, LogisticRegressionCV
 from ._path import enet_path
-from ._threads import thread_lease
 from ._validation import as_array, check_bool, check_scalar, check_sparse_structure
 
-__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge", "RidgeCV"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "LogisticRegression",
+           "LogisticRegressionCV", "Ridge", "RidgeCV"]
 
 
 def _check_alpha(alpha, n_targets):
@@ -41,25 +43,6 @@ def _ridge_targets(X, y, sample_weight):
     return Y, sample_weight
 
 
-def _fitting(fit):
-    """Wrap an estimator's ``fit``: it holds its threads for its whole run
-    (:mod:`fastpen._threads`), and an exception, Ctrl-C included, leaves the
-    estimator as it was before the call (its attributes, not copies of them:
-    nothing fastpen fits writes into a previous ``coef_``)."""
-    @functools.wraps(fit)
-    def wrapper(self, *args, **kwargs):
-        before = dict(self.__dict__)
-        try:
-            with thread_lease(self.n_threads):
-                return fit(self, *args, **kwargs)
-        except BaseException:
-            for name in set(self.__dict__) - set(before):
-                del self.__dict__[name]
-            self.__dict__.update(before)
-            raise
-    return wrapper
-
-
 def _validate_xy(estimator, X, y):
     """scikit-learn's checks of X and y (and its n_features_in_, feature names),
     after fastpen's own of what they would hand to compiled code unchecked or
@@ -72,13 +55,6 @@ def _validate_xy(estimator, X, y):
         y = as_array(y, "y")
     return validate_data(estimator, X, y, accept_sparse=True,
                          dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
-
-
-def _store_params(estimator, params):
-    """Keep every constructor argument as an attribute, unchanged (scikit-learn's rule)."""
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
 
 
 class _LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
