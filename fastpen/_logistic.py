@@ -465,9 +465,10 @@ standardize
                 "An automatic alpha grid needs a penalty on at least one non-constant "
                 "feature of X (penalty_factor is 0 on all of them, or they are excluded); "
                 "pass an explicit array of alphas.")
-        top, start, start_icpt = logistic_alpha_max(X, labels, grp, l1_ratio=max(l1_ratio, _RIDGE_GRID_L1_RATIO),
-                                 fit_intercept=fit_intercept, positive=positive,
-                                 n_threads=n_threads, max_iter=max_iter)
+        top, start, start_icpt = logistic_alpha_max(
+            X, labels, grp, l1_ratio=max(l1_ratio, _RIDGE_GRID_L1_RATIO),
+            fit_intercept=fit_intercept, positive=positive, n_threads=n_threads,
+            max_iter=max_iter)
         tiny = np.finfo(np.float64).resolution
         grid = np.stack([np.geomspace(t, t * eps, num=n_alphas) if t > tiny
                          else np.full(n_alphas, tiny) for t in top])

@@ -357,7 +357,7 @@ def _alpha_grids(X, labels, fit_weight, l1_ratios, alphas, eps, *, fit_intercept
     for j, r in enumerate(l1_ratios):
         top = logistic_alpha_max(X, labels, grp, l1_ratio=max(r, _RIDGE_GRID_L1_RATIO),
                                  fit_intercept=fit_intercept, positive=positive,
-                                 n_threads=n_threads, max_iter=max_iter)
+                                 n_threads=n_threads, max_iter=max_iter)[0]
         for t in range(T):
             grids[j, t] = (np.geomspace(top[t], top[t] * eps, num=m) if top[t] > tiny
                            else np.full(m, tiny))
