@@ -241,10 +241,9 @@ def run_logistic(X, labels, groups, *, group, target, a, b, tol_abs, coef0, icpt
     p = X.shape[1]
     dtype = X.dtype
     pen0 = groups[0].pen
-    stack = lambda name: np.ascontiguousarray(np.stack([getattr(g, name) for g in groups]))  # noqa: E731
-    sw = np.stack([g.prob.sw for g in groups]) if groups[0].prob.sw.size else np.empty(
-        (len(groups), 0))
-    l2 = stack("l2") if groups[0].l2 is not None else np.empty((len(groups), 0))
+    none = np.empty((len(groups), 0))
+    sw = _stacked([g.prob.sw for g in groups]) if groups[0].prob.sw.size else none
+    l2 = _stacked([g.l2 for g in groups]) if groups[0].l2 is not None else none
     lower = upper = _EMPTY
     lo, hi = pen0.lower, pen0.upper
     if lo is not None:
@@ -271,9 +270,10 @@ def run_logistic(X, labels, groups, *, group, target, a, b, tol_abs, coef0, icpt
     with blas_limited(P > 1):
         _newton.solve_logistic_paths(
             X_kind, dense, data, indices, indptr,
-            labels=labels.rows, n_blocks=k, sample_weight=np.ascontiguousarray(sw),
-            x_mean=stack_means(groups), lip=stack("lip"), l1_factor=stack("l1"),
-            l2_factor=np.ascontiguousarray(l2), lower=lower, upper=upper,
+            labels=labels.rows, n_blocks=k, sample_weight=sw,
+            x_mean=_stacked([g.prob.x_mean for g in groups]),
+            lip=_stacked([g.lip for g in groups]), l1_factor=_stacked([g.l1 for g in groups]),
+            l2_factor=l2, lower=lower, upper=upper,
             positive=positive, fit_intercept=fit_intercept,
             group=np.ascontiguousarray(group, dtype=np.intc),
             target=np.ascontiguousarray(target, dtype=np.intc),
@@ -287,8 +287,9 @@ def run_logistic(X, labels, groups, *, group, target, a, b, tol_abs, coef0, icpt
     return LogisticRun(coefs, intercepts, gaps, loss, n_iter, df, n_done, coef, icpt)
 
 
-def stack_means(groups):
-    return np.ascontiguousarray(np.stack([g.prob.x_mean for g in groups]))
+def _stacked(rows):
+    """The groups' arrays as the rows of one C-contiguous float64 matrix."""
+    return np.ascontiguousarray(np.stack(rows), dtype=np.float64)
 
 
 # ----------------------------------------------------------------- alpha_max
