@@ -521,12 +521,12 @@ cdef void _select_top(double* score, int* item, int m, int top) noexcept nogil:
 
 cdef int _working_set(const Lg* lg, const double[::1] W, const double[::1] G, int* ws,
                       int* cand, double* score, int* gidx, int size,
-                      double[::1] xmh, double[::1] xn2h) noexcept nogil:
+                      double[::1] xmh, double[::1] xn2h, bint* complete) noexcept nogil:
     """The outer working set in ws: every feature nonzero in some block or
     unpenalised, and the ``size`` minus their number worst violators (at least
     one more when there is one); gidx[:k m] its coefficients' indices.  Zeroes
     the column statistics outside it (the driver then leaves those features at
-    0).  Returns its size m."""
+    0).  Returns its size m; ``complete``: no violator was left out."""
     cdef int j, l, m = 0, nc = 0, take
     cdef bint keep
     for j in range(lg.p):
@@ -546,6 +546,7 @@ cdef int _working_set(const Lg* lg, const double[::1] W, const double[::1] G, in
                 cand[nc] = j
                 nc += 1
     take = min(nc, max(size - m, 1))
+    complete[0] = take == nc
     if take < nc:
         _select_top(score, cand, nc, take)
     for j in range(take):
@@ -681,7 +682,8 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
     (the nonzero features and the worst violators, at least twice the nonzero
     count) on which proximal Newton steps run until the working set's own gap is
     small against the full one (or at tol), each step reading only the working
-    set's columns.  IB's rows: the working set, candidates, coefficient indices.
+    set's columns.  IB's rows: the working set, candidates, coefficient indices,
+    working-set stamps.
     """
     cdef int outer, it, l, r, k = lg.k, p = lg.p, used = 0, stall = 0, m, nnz, size = 0
     cdef int newton = 0, ws_stall
@@ -689,7 +691,10 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
     cdef int* gidx = &IB[2, 0]
     cdef double gap = INFINITY, gap_ws, ws_best, theta_sum, kappa, v = 0.0, inner_tol
     cdef double best = INFINITY, target
-    cdef bint moved
+    cdef bint moved, complete, settled
+    cdef int* stamp = &IB[3, 0]     # outer iteration + 1 of a feature's last working set
+    for r in range(p):
+        stamp[r] = 0
     if current:
         v = value[0]
     for outer in range(MAX_NEWTON + 1):
@@ -716,13 +721,25 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
         for r in range(k * p):
             nnz += W[r] != 0.0
         size = max(max(2 * nnz, WS_MIN), 2 * size if stall > 0 else size)
-        m = _working_set(lg, W, G, ows, &IB[1, 0], &score[0], gidx, size, xmh, xn2h)
+        m = _working_set(lg, W, G, ows, &IB[1, 0], &score[0], gidx, size, xmh, xn2h,
+                         &complete)
         # the working set's problem is solved to a gap that follows the full one
-        # superlinearly (see INNER_RATIO), down to half the tol
+        # superlinearly (see INNER_RATIO), down to half the tol -- and to that at
+        # once when it has settled (every violator in it, no feature new since the
+        # last one): the full gap will then most likely be the working set's, and a
+        # full scan in between would only say so
         target = INNER_RATIO * gap
         if v > 0.0:
             target = min(target, gap * gap / v)
         target = max(target, 0.5 * lg.tol)
+        # settled: every violator is in it and it is no larger than the last
+        settled = complete and outer > 0
+        for r in range(m):
+            settled = settled and stamp[ows[r]] == outer
+        for r in range(m):
+            stamp[ows[r]] = outer + 1
+        if settled:
+            target = 0.5 * lg.tol
         ws_best = INFINITY
         ws_stall = 0
         for it in range(MAX_NEWTON):
@@ -906,7 +923,7 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
     cdef double[:, ::1] GIN = np.empty((nt, max(p, 1)))
     cdef double[:, ::1] WN = np.empty((nt, max(p, 1)))
     cdef int[:, ::1] WS = np.empty((nt, max(p, 1)), dtype=np.intc)
-    cdef int[:, :, ::1] IBS = np.empty((nt, 3, max(kp, 1)), dtype=np.intc)
+    cdef int[:, :, ::1] IBS = np.empty((nt, 4, max(kp, 1)), dtype=np.intc)
     # (violation scores of the p features; also the k values of _best_shift)
     cdef double[:, ::1] SCORE = np.empty((nt, max(p, k, 1)))
     cdef CDParams* params = <CDParams*> malloc(nt * sizeof(CDParams))
