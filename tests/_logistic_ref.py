@@ -231,11 +231,15 @@ def solve_free(prob, W, b, max_iter=200):
             W2[:, free] += D[off:].T
         return W2, b2
 
-    f = loss(prob, W, b)
-    for _ in range(max_iter):
+    def gradient(W, b):
         P = probabilities(prob, W, b)
-        G = Zb.T @ (prob.s[:, None] * (P - prob.Y))          # (m, K)
-        if np.max(np.abs(G)) < 1e-15:
+        return P, Zb.T @ (prob.s[:, None] * (P - prob.Y))          # (m, K)
+
+    f = loss(prob, W, b)
+    P, G = gradient(W, b)
+    for _ in range(max_iter):
+        gmax = np.max(np.abs(G))
+        if gmax < 1e-15:
             break
         if prob.binary:
             H = Zb.T @ ((prob.s * P[:, 0] * (1 - P[:, 0]))[:, None] * Zb)
@@ -249,24 +253,21 @@ def solve_free(prob, W, b, max_iter=200):
                     H[:, k, :, l] = SZ.T @ (w_kl[:, None] * Zb)
             H = H.reshape(m * K, m * K)
         step = -np.linalg.lstsq(H, G.reshape(-1), rcond=1e-13)[0]
+        # backtracking; near the optimum the decrease is below the rounding of the
+        # loss, so a step within rounding of the loss counts as no increase
         t = 1.0
-        while True:
+        while t >= 1e-10:
             W2, b2 = unpack(W, b, t * step)
             f2 = loss(prob, W2, b2)
-            if f2 <= f + 1e-16 * abs(f) or t < 1e-10:
+            if f2 <= f + 1e-14 * max(1.0, abs(f)):
                 break
             t *= 0.5
         if t < 1e-10:
             break
-        W, b = W2, b2
-        if f - f2 <= 1e-17 * abs(f) and t == 1.0:
-            f = f2
-            # one more Newton step from the rounding floor changes nothing measurable
-            P = probabilities(prob, W, b)
-            G = Zb.T @ (prob.s[:, None] * (P - prob.Y))
-            if np.max(np.abs(G)) < 1e-12:
-                break
-        f = f2
+        P2, G2 = gradient(W2, b2)
+        if f2 >= f - 1e-14 * max(1.0, abs(f)) and np.max(np.abs(G2)) >= gmax:
+            break                                   # stalled at the rounding floor
+        W, b, f, P, G = W2, b2, f2, P2, G2
     if not prob.binary and prob.fit_intercept:
         b = b - b.mean()
     return W, b

@@ -74,6 +74,7 @@ def problem(X, y, alpha, **kw):
 
 def grid(X, y, l1_ratio, n_alphas=6, ratio=0.02, **kw):
     """An explicit decreasing grid from the L1 alpha_max (over l1_ratio, at least 0.1)."""
+    kw = {k: v for k, v in problem_kwargs(kw).items() if k != "l1_ratio"}
     amax = R.alpha_max(problem(X, y, 1.0, l1_ratio=1.0, **kw))
     return amax / max(l1_ratio, 0.1) * np.geomspace(1.0, ratio, n_alphas)
 
@@ -333,7 +334,7 @@ def test_dev_ratio_and_df():
                                                  rel=1e-8, abs=1e-10)
         assert res.df[k] == np.count_nonzero(coef)
     assert res.dev_ratio[0] == pytest.approx(0.0, abs=1e-10)
-    assert np.all(np.diff(res.dev_ratio) >= -1e-9)
+    assert np.all(np.diff(res.dev_ratio) >= -1e-7)       # exact paths: nondecreasing
 
 
 # ===================================================== against sklearn
@@ -354,10 +355,13 @@ def compare_with_sklearn(X, y, alpha, *, l1_ratio, fit_intercept=True, sample_we
         sk_icpt = sk_icpt - sk_icpt.mean()
     if prob.binary:
         sk_icpt = sk_icpt[0] if fit_intercept else 0.0
-    # the objective values agree to the gaps of both answers
-    p_fp = R.objective(prob, coef, icpt)
-    p_sk = R.objective(prob, model.coef_, model.intercept_ if fit_intercept else None)
-    assert abs(p_fp - p_sk) <= 1e-9 * R.null_loss(prob), (p_fp, p_sk)
+    # the objective values agree within the sum of both answers' independent gaps
+    sk_point = (model.coef_, model.intercept_ if fit_intercept else None)
+    cert_fp = R.certificate(prob, coef, icpt)
+    cert_sk = R.certificate(prob, *sk_point)
+    assert cert_fp.gap <= 1e-10 * R.null_loss(prob) * GAP_SLACK + GAP_FLOOR, cert_fp.gap
+    assert abs(cert_fp.primal - cert_sk.primal) <= cert_fp.gap + cert_sk.gap + GAP_FLOOR, (
+        cert_fp.primal, cert_sk.primal, cert_fp.gap, cert_sk.gap)
     # the same probabilities
     W, b = R._as_rows(prob, coef, icpt)
     P = R.probabilities(prob, W, b)
@@ -468,11 +472,12 @@ def test_sparse_equals_dense(family, fmt):
 def test_float32(family):
     X, y = FAMILIES[family](seed=16)
     alphas = grid(X, y, 1.0, n_alphas=5)
-    tol = 1e-5
+    tol = 1e-6
     res32 = fit(X.astype(np.float32), y, alphas=alphas, tol=tol)
-    res64 = fit(X, y, alphas=alphas, tol=tol)
+    res64 = fit(X, y, alphas=alphas, tol=1e-10)
     assert res32.coefs.dtype == np.float32
-    np.testing.assert_allclose(res32.coefs, res64.coefs, atol=2e-3)
+    # a gap of tol * null ~ 7e-7 allows coefficient errors of ~sqrt(2 gap / curvature)
+    np.testing.assert_allclose(res32.coefs, res64.coefs, atol=1e-2)
     # certified in float64 on the float32-rounded data, with float32's rounding room
     X32 = X.astype(np.float32).astype(np.float64)
     for k, alpha in enumerate(res32.alphas):
@@ -481,15 +486,20 @@ def test_float32(family):
         assert_certified(prob, coef, icpt, tol=tol, gap_floor=1e-6)
 
 
-def test_memory_order_and_threads():
-    X, y = multinomial_data(seed=17)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_memory_order_and_threads(family):
+    """Same answers for X in C or Fortran order and 1 or 2 threads.  Not compared bitwise
+    (no such guarantee is documented for logistic_path): at tol 1e-12 two certified answers
+    differ by ~1e-6 at most, whatever the order of the floating-point sums."""
+    X, y = FAMILIES[family](seed=17)
     alphas = grid(X, y, 0.5, n_alphas=5)
-    ref = fit(np.asfortranarray(X), y, alphas=alphas, l1_ratio=0.5, n_threads=1)
-    c_order = fit(np.ascontiguousarray(X), y, alphas=alphas, l1_ratio=0.5, n_threads=1)
-    two = fit(np.asfortranarray(X), y, alphas=alphas, l1_ratio=0.5, n_threads=2)
+    kw = dict(alphas=alphas, l1_ratio=0.5, tol=1e-12)
+    ref = fit(np.asfortranarray(X), y, n_threads=1, **kw)
+    c_order = fit(np.ascontiguousarray(X), y, n_threads=1, **kw)
+    two = fit(np.asfortranarray(X), y, n_threads=2, **kw)
     for other in (c_order, two):
-        np.testing.assert_allclose(other.coefs, ref.coefs, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(other.intercepts, ref.intercepts, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(other.coefs, ref.coefs, atol=1e-6)
+        np.testing.assert_allclose(other.intercepts, ref.intercepts, atol=1e-6)
 
 
 def multilabel_data(seed=18, n=80, p=7, k=3):
@@ -592,7 +602,7 @@ def test_standardize_is_fitting_standardized_columns(family, fit_intercept):
     X = X * np.array([1e-2, 0.5, 1.0, 3.0, 10.0, 100.0]) + np.array([0, 1, -2, 0, 5, 0])
     sw = weights(X.shape[0], seed=23)
     kw = dict(l1_ratio=0.5, sample_weight=sw, fit_intercept=fit_intercept)
-    alphas = grid(X, y, 0.5, n_alphas=5, standardize=True, **kw)
+    alphas = grid(X, y, n_alphas=5, standardize=True, **kw)
     res = fit(X, y, alphas=alphas, standardize=True, **kw)
     assert_path_certified(X, y, res, standardize=True, **kw)
     # the same model fitted on columns scaled by glmnet's sd (centred only with an
