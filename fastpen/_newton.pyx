@@ -662,11 +662,14 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
                  const CDParams* base, double[::1] W, double* b0, double[:, ::1] N,
                  double[::1] G, double[::1] xmh, double[::1] xn2h, double[::1] gin,
                  double[::1] wn, int[::1] ws, const double[::1] pf_row,
-                 int[:, ::1] IB, double[::1] score, int* sweeps,
+                 int[:, ::1] IB, double[::1] score, bint current, int* sweeps,
                  double* value) noexcept nogil:
     """Minimise the logistic objective at one alpha from the current point (W, b0
     and the state rows of N consistent with them); returns the duality gap, with
-    the sweeps spent and F at the returned point.
+    the sweeps spent and F at the returned point.  On return G, theta0 (N's rows)
+    and F (``value``) are those of the returned point, every feature's G included:
+    ``current`` says so of the starting point (the previous alpha's return), whose
+    first full scan is then skipped.
 
     Outer iterations: the full gap (a scan of every feature), then a working set
     (the nonzero features and the worst violators, at least twice the nonzero
@@ -681,12 +684,14 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
     cdef double gap = INFINITY, gap_ws, ws_best, theta_sum, kappa, v = 0.0, inner_tol
     cdef double best = INFINITY, target
     cdef bint moved
+    if current:
+        v = value[0]
     for outer in range(MAX_NEWTON + 1):
-        if outer == 0:      # (later: the working-set loop leaves them current)
+        if outer == 0 and not current:  # (later: the working-set loop leaves them current)
             if lg.intercept:
                 _intercepts(lg, b0, &N[0, 0], &N[k, 0])
             v = _loss(lg, &N[0, 0])
-        for l in range(k):
+        for l in range(k if outer > 0 or not current else 0):
             theta_sum = _theta(lg, &N[k, 0], &N[2 * k, 0], l)
             _scan(kind, X, data, indices, indptr, lg, NULL, p, &N[2 * k + l, 0], theta_sum,
                   &G[l * p], NULL, NULL, NULL, lg.n_threads)
@@ -917,6 +922,8 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
                 _start(kind, X, data, indices, indptr, &lgs[tid], coef[t], &intercept[t, 0],
                        NB[tid])
                 prev_dev = 0.0
+                value = 0.0     # (assigned here: private to the thread, as sweeps)
+                sweeps = 0
                 for mi in range(M):
                     if stop_flag:
                         break
@@ -925,7 +932,7 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
                     gap = _fit(kind, X, data, indices, indptr, &lgs[tid], &params[tid],
                                coef[t], &intercept[t, 0], NB[tid], GB[tid], XMH[tid],
                                XN2H[tid], GIN[tid], WN[tid], WS[tid], l1_factor[gi],
-                               IBS[tid], SCORE[tid], &sweeps, &value)
+                               IBS[tid], SCORE[tid], mi > 0, &sweeps, &value)
                     gaps[t, mi] = gap
                     loss[t, mi] = value
                     n_iter[t, mi] = sweeps
