@@ -100,7 +100,8 @@ def sklearn_fit(X, y, alpha, *, l1_ratio=1.0, fit_intercept=True, sample_weight=
 
     ssum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     model = LogisticRegression(C=1.0 / (alpha * ssum), l1_ratio=l1_ratio, solver=solver,
-                               tol=1e-10, max_iter=100000, fit_intercept=fit_intercept)
+                               tol=1e-10, max_iter=100000, fit_intercept=fit_intercept,
+                               random_state=0)     # saga and liblinear shuffle
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # saga's ConvergenceWarning near 1e-10
         model.fit(X, y, sample_weight=sample_weight)
@@ -210,8 +211,9 @@ def test_reference_gap_vanishes_at_sklearn_optimum(family, l1_ratio, fit_interce
                         sample_weight=sw)
     prob = problem(X, y, alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                    sample_weight=sw)
+    # saga's tol bounds the change of the coefficients, not the gap: 1e-8 leaves it room
     cert = assert_certified(prob, model.coef_, model.intercept_ if fit_intercept else None,
-                            tol=1e-9)
+                            tol=1e-8)
     assert cert.gap >= -1e-14
     # the same probabilities as scikit-learn's own predict_proba
     W, b = R._as_rows(prob, model.coef_, model.intercept_ if fit_intercept else None)
@@ -250,7 +252,7 @@ def test_reference_other_sklearn_solvers(solver, l1_ratio, fit_intercept):
     model = sklearn_fit(X, y, alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                         solver=solver)
     prob = problem(X, y, alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept)
-    assert_certified(prob, model.coef_, model.intercept_ if fit_intercept else None, tol=1e-9)
+    assert_certified(prob, model.coef_, model.intercept_ if fit_intercept else None, tol=1e-8)
 
 
 GENERAL_OPTIONS = {
