@@ -301,6 +301,10 @@ def predict(model_path, data_path, output, na, drop=None):
     from ._model import load_model
 
     model = load_model(model_path)
+    if model.model == "logistic":
+        from ._cli_logistic import predict as predict_classes
+
+        return predict_classes(model, data_path, output, na, drop)
     predictions, used, y = model.predict_file(data_path, na=na, drop=drop or ())
     # NA (R's and pandas' missing value) keeps one line per data row: an empty line
     # would be skipped by most CSV readers and misalign the rows
