@@ -158,9 +158,10 @@ def fit_path(data, args):
                            labels=labels)
 
 
-def fit(data, args, *, n_folds):
+def fit(data, args, *, n_folds, path=None):
     """The model at ``args.alpha``, or at the alpha of least held-out deviance over
-    ``n_folds`` folds (with its curve)."""
+    ``n_folds`` folds (with its curve); ``path``: the whole-data path of
+    :func:`fit_path`, when the caller has it already."""
     from ._logistic import logistic_path
 
     labels = encode_labels(data, args.family)
@@ -179,8 +180,9 @@ def fit(data, args, *, n_folds):
     folds = make_folds(n, n_folds, seed=args.seed, in_order=args.folds_in_order,
                        source=data.source, default=args.cv is None)
     start = time.perf_counter()
-    path = fit_path(data, args)
-    notes.extend(path.notes)
+    if path is None:
+        path = fit_path(data, args)
+        notes.extend(path.notes)
     deviance = _held_out_deviance(data, labels, path, folds, args, notes)   # (m, F)
     from ._cv import fold_mean_se, select_alpha
 
@@ -393,13 +395,13 @@ def print_path(data, path, mark):
           f"({', '.join(map(repr, path.classes))}), {data.X.shape[1]} features, {m} alphas "
           f"from {path.alphas[0]:.4g} to {path.alphas[-1]:.4g}, fitted in "
           f"{path.time_s:.3f} s\n")
-    from ._cli_report import _changes
+    from ._cli_report import feature_changes
 
     print(f"{'alpha':>12} {'nonzero':>8} {'%dev':>7}  changes")
     used = np.any(_blocks(path.coefs, path.family) != 0, axis=1).astype(float)   # (m, p)
     previous = np.zeros(used.shape[1])
     for i in range(m):
-        change = _changes(data.feature_names, previous, used[i])
+        change = feature_changes(data.feature_names, previous, used[i])
         print(f"{path.alphas[i]:12.5g} {path.n_nonzero[i]:8d} "
               f"{100 * path.dev_ratio[i]:7.2f}  {change}".rstrip())
         previous = used[i]
@@ -437,10 +439,10 @@ def print_curve(fitted):
 def plot_path(image, data, path, args, mark, mark_label):
     """The coefficient paths against ln(alpha): one panel, or one per class."""
     from . import plotting
-    from ._cli_report import _pyplot_agg, _save, _short_source
+    from ._cli_report import pyplot_agg, save_figure, short_source
     from ._model import column_statistics
 
-    plt = _pyplot_agg()
+    plt = pyplot_agg()
     blocks = _blocks(np.asarray(path.coefs, dtype=np.float64), path.family)
     k = blocks.shape[1]
     fig, axes = plt.subplots(k, 1, figsize=(7.5, 4.8 if k == 1 else 3.2 * k), squeeze=False)
@@ -450,34 +452,34 @@ def plot_path(image, data, path, args, mark, mark_label):
         if k == 1:
             title = (f"{_model_name(path)} path: {data.target_name} = "
                      f"{path.classes[1]!r} ~ {data.X.shape[1]} features "
-                     f"({_short_source(data)})")
+                     f"({short_source(data)})")
         else:
             title = f"class {path.classes[c]!r}" + (
-                f" -- {_model_name(path)} path ({_short_source(data)})" if c == 0 else "")
+                f" -- {_model_name(path)} path ({short_source(data)})" if c == 0 else "")
         plotting.plot_path((path.alphas, blocks[:, c, :]), alpha=mark, alpha_label=mark_label,
                            feature_names=names, label=args.label, coef_scale=scale,
                            title=title, ax=axes[c, 0])
     if k > 1:
         fig.tight_layout()
-    _save(fig, image)
+    save_figure(fig, image)
 
 
 def plot_cv(image, data, fitted):
     from . import plotting
-    from ._cli_report import _pyplot_agg, _save, _short_source
+    from ._cli_report import pyplot_agg, save_figure, short_source
 
-    plt = _pyplot_agg()
+    plt = pyplot_agg()
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     curve = fitted.curve
     title = (f"{_model_name(fitted)}, {curve.how} CV: {data.target_name} ~ "
-             f"{data.X.shape[1]} features ({_short_source(data)})")
+             f"{data.X.shape[1]} features ({short_source(data)})")
     plotting.plot_cv_curve(curve.alphas, curve.mean, curve.se,
                            alpha_min=float(curve.alphas[curve.best]),
                            alpha_1se=float(curve.alphas[curve.one_se]),
                            n_nonzero=curve.n_nonzero,
                            ylabel=f"{fitted.family} deviance ({curve.how} CV)", title=title,
                            ax=ax)
-    _save(fig, image)
+    save_figure(fig, image)
 
 
 # -- predict ---------------------------------------------------------------------------

@@ -650,17 +650,25 @@ def _cv(args):
 def _predict(args):
     from . import _cli_report as report
 
-    report.predict(args.model, args.data, args.output, args.na, args.drop)
+    from ._model import load_model
+
+    model = load_model(args.model)
+    if model.model == "logistic":
+        from ._cli_logistic import predict
+
+        predict(model, args.data, args.output, args.na, args.drop)
+    else:
+        report.predict(args.model, args.data, args.output, args.na, args.drop, model=model)
     return 0
 
 
 # -- logistic: fit, path, cv (fastpen._cli_logistic) -------------------------------------
 
 
-def _logistic_fit(data, args, n_folds):
+def _logistic_fit(data, args, n_folds, path=None):
     from ._cli_logistic import fit
 
-    fitted = fit(data, args, n_folds=n_folds)
+    fitted = fit(data, args, n_folds=n_folds, path=path)
     if fitted.folds is not None:
         _note(f"folds: {fitted.folds.description}")
     for text in fitted.notes:
@@ -695,7 +703,7 @@ def _path_logistic(args):
     mark, mark_label = args.alpha, None
     if args.cv is not None:
         fitted = _logistic_fit(data, argparse.Namespace(**{**vars(args), "alpha": None}),
-                               args.cv)
+                               args.cv, path=path)
         mark, mark_label = fitted.alpha, f"alpha_min = {fitted.alpha:.4g} ({args.cv}-fold CV)"
     if args.plot:
         logistic.plot_path(args.plot, data, path, args, mark, mark_label)
