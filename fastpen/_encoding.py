@@ -605,6 +605,13 @@ def label_texts(cells, scan):
             for code, v in zip(codes, cells.tolist())]
 
 
+def number_labels(values):
+    """Class labels as text from a float array (an svmlight file's first field):
+    :func:`label_texts` of its cells."""
+    values = np.asarray(values, dtype=np.float64)
+    return label_texts(values, _scan(values))
+
+
 def _sorted_levels(texts):
     """Distinct levels, numerically when all read as numbers, else by code point."""
     levels = set(texts)

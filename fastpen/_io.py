@@ -554,10 +554,9 @@ def load_dataset(path=None, target=None, *, features=None, drop=None, categorica
                                 "to svmlight files")
             data = _svmlight_dataset(payload, source, target, features, drop)
             if target_labels:
-                from ._encoding import label_texts
+                from ._encoding import number_labels
 
-                y = np.array(label_texts(data.y, (np.zeros(data.y.size), data.y, None)),
-                             dtype=object)
+                y = np.array(number_labels(data.y), dtype=object)
                 data = data._replace(y=y)
             return data
         if kind == "npy":
@@ -721,9 +720,9 @@ def load_table_for(encoding, path, *, na="error", drop=(), target_labels=False):
                                        width=encoding.width)
         X, rows, y = encoding._transform_sparse(X, labels)
         if target_labels:
-            from ._encoding import label_texts
+            from ._encoding import number_labels
 
-            y = np.array(label_texts(y, (np.zeros(y.size), y, None)), dtype=object)
+            y = np.array(number_labels(y), dtype=object)
         return X, rows, y
     if kind == "svmlight":
         raise DataError(f"{source}: an svmlight file, but the model was fitted on "

@@ -257,3 +257,23 @@ def test_single_class_and_subprocess_exit_status(tmp_path):
                           "logistic"], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 1
     assert "single class" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_svmlight_labels(capsys, tmp_path):
+    """An svmlight file's first field holds the labels (-1 / 1 here), read as text."""
+    X, y = _binary(n=60, seed=6)
+    path = tmp_path / "d.svm"
+    with open(path, "w") as f:
+        for row, label in zip(X, y):
+            f.write(("1" if label == "spam" else "-1") + " "
+                    + " ".join(f"{j + 1}:{float(v)!r}" for j, v in enumerate(row)) + "\n")
+    model = tmp_path / "svm.json"
+    code, out, err = main(capsys, "fit", path, "--model", "logistic", "--alpha", "0.02",
+                          "--json", "--save", model)
+    assert code == 0, err
+    s = json.loads(out)
+    assert s["classes"] == ["-1", "1"] and s["positive_class"] == "1"
+    ref = fastpen.logistic_path(X, y, alphas=[0.02], tol=1e-10, max_iter=100000)
+    np.testing.assert_allclose(list(s["coefficients"].values()), ref.coefs[0], atol=1e-5)
+    code, out, err = main(capsys, "predict", model, path)
+    assert code == 0 and out.splitlines()[0] == "predicted,P(1)" and "accuracy" in err
