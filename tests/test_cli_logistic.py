@@ -277,3 +277,20 @@ def test_svmlight_labels(capsys, tmp_path):
     np.testing.assert_allclose(list(s["coefficients"].values()), ref.coefs[0], atol=1e-5)
     code, out, err = main(capsys, "predict", model, path)
     assert code == 0 and out.splitlines()[0] == "predicted,P(1)" and "accuracy" in err
+
+
+def test_logistic_command_loads_neither_scikit_learn_nor_matplotlib(tmp_path):
+    X, y = _binary(n=60, seed=7)
+    path = tmp_path / "d.csv"
+    _write(path, X, y)
+    model = tmp_path / "m.json"
+    code = (f"import sys\nfrom fastpen.cli import main\n"
+            f"assert main(['cv', {str(path)!r}, '--model', 'logistic', '--seed', '1', "
+            f"'--save', {str(model)!r}]) == 0\n"
+            f"assert main(['predict', {str(model)!r}, {str(path)!r}]) == 0\n"
+            "print([k for k in ('sklearn', 'matplotlib') if k in sys.modules])\n")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("[]")
