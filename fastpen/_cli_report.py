@@ -18,7 +18,7 @@ def _model_name(model, l1_ratio):
     return f"elastic net (l1_ratio={l1_ratio:g})" if model == "enet" else MODEL_NAMES[model]
 
 
-def _short_source(data):
+def short_source(data):
     """The file's base name for titles (the bundled data's description as it is)."""
     source = str(data.source)
     return os.path.basename(source) if os.path.exists(source) else source
@@ -178,7 +178,7 @@ def dev_ratio(X, y, coefs, intercepts):
     return 1.0 - rss / tss if tss > 0 else np.zeros(len(intercepts))
 
 
-def _changes(names, before, after):
+def feature_changes(names, before, after):
     """'+name' for the features entering between two fits, '-name' for those leaving."""
     entered = np.flatnonzero((before == 0) & (after != 0))
     left = np.flatnonzero((before != 0) & (after == 0))
@@ -195,8 +195,8 @@ def print_path(data, path, args, mark):
     print(f"{'alpha':>12} {'nonzero':>8} {'%dev':>7}  changes")
     previous = np.zeros(path.coefs.shape[1])
     for i in range(m):
-        change = "" if args.model == "ridge" else _changes(data.feature_names, previous,
-                                                           path.coefs[i])
+        change = "" if args.model == "ridge" else feature_changes(
+            data.feature_names, previous, path.coefs[i])
         print(f"{path.alphas[i]:12.5g} {path.n_nonzero[i]:8d} "
               f"{100 * path.dev_ratio[i]:7.2f}  {change}".rstrip())
         previous = path.coefs[i]
@@ -236,7 +236,7 @@ def print_curve(fitted):
 # -- plots -----------------------------------------------------------------------------
 
 
-def _pyplot_agg():
+def pyplot_agg():
     try:
         import matplotlib
     except ImportError:
@@ -248,7 +248,7 @@ def _pyplot_agg():
     return plt
 
 
-def _save(fig, path):
+def save_figure(fig, path):
     import matplotlib.pyplot as plt
 
     try:
@@ -263,44 +263,44 @@ def plot_path(image, data, path, args, mark, mark_label):
     from . import plotting
     from ._model import column_statistics
 
-    plt = _pyplot_agg()
+    plt = pyplot_agg()
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     scale = column_statistics(data.X)[1] if args.standardized_coefs else None
     title = (f"{_model_name(args.model, path.l1_ratio)} path: {data.target_name} ~ "
-             f"{_plural(data.X.shape[1], 'feature')} ({_short_source(data)})")
+             f"{_plural(data.X.shape[1], 'feature')} ({short_source(data)})")
     plotting.plot_path((path.alphas, path.coefs), alpha=mark, alpha_label=mark_label,
                        feature_names=list(map(str, data.feature_names)), label=args.label,
                        coef_scale=scale, title=title, ax=ax)
-    _save(fig, image)
+    save_figure(fig, image)
 
 
 def plot_cv(image, data, fitted, args):
     from . import plotting
 
-    plt = _pyplot_agg()
+    plt = pyplot_agg()
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     curve = fitted.curve
     title = (f"{_model_name(fitted.model, fitted.l1_ratio)}, {curve.how} CV: "
              f"{data.target_name} ~ {_plural(data.X.shape[1], 'feature')} "
-             f"({_short_source(data)})")
+             f"({short_source(data)})")
     plotting.plot_cv_curve(curve.alphas, curve.mean, curve.se,
                            alpha_min=float(curve.alphas[curve.best]),
                            alpha_1se=float(curve.alphas[curve.one_se]),
                            n_nonzero=None if fitted.model == "ridge" else curve.n_nonzero,
                            ylabel=f"mean squared error ({curve.how} CV)", title=title, ax=ax)
-    _save(fig, image)
+    save_figure(fig, image)
 
 
 # -- predict ---------------------------------------------------------------------------
 
 
-def predict(model_path, data_path, output, na, drop=None):
+def predict(model_path, data_path, output, na, drop=None, model=None):
     """``fastpen predict``: one prediction per data row, as CSV (NA where a row was
     left out for a missing cell); the held-out error on stderr when the data holds the
     target column."""
     from ._model import load_model
 
-    model = load_model(model_path)
+    model = load_model(model_path) if model is None else model
     predictions, used, y = model.predict_file(data_path, na=na, drop=drop or ())
     # NA (R's and pandas' missing value) keeps one line per data row: an empty line
     # would be skipped by most CSV readers and misalign the rows

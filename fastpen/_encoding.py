@@ -40,7 +40,8 @@ part), so every level is treated alike whatever order the levels come in.
 Levels are those seen in the rows kept, sorted numerically when every level
 reads as a number (``2`` before ``10``), else as text (by code point).
 
-The target must be numeric (regression).  ``na="error"`` reports the first
+The target must be numeric (regression), unless it holds a classifier's labels
+(``target_labels``: any text).  ``na="error"`` reports the first
 missing cell of a used column (or of the target) and how many rows have one;
 ``na="drop"`` drops those rows and counts them.
 """
@@ -430,7 +431,7 @@ class Encoding:
 
     # -- new data --------------------------------------------------------------------
 
-    def transform(self, table, *, na="error", drop=()):
+    def transform(self, table, *, na="error", drop=(), target_labels=False):
         """(X, rows, y) for new data read by :func:`fastpen._io.load_table_for`.
 
         Parameters
@@ -450,7 +451,9 @@ class Encoding:
         rows : ndarray of bool, shape (n_rows,)
             The rows encoded (all of them unless ``na='drop'``).
         y : ndarray of shape (n_rows,) or None
-            The target column when the data has it (NaN for a missing cell).
+            The target column when the data has it (NaN for a missing cell); with
+            ``target_labels`` (a classifier's data) its cells as text, an object
+            array (None for a missing cell), any text allowed.
         """
         check_na(na)
         if self.layout == "svmlight":
@@ -482,8 +485,12 @@ class Encoding:
         y = None
         if self.target in table.names:
             t = table.index(self.target)
-            codes, y, _ = _scan(table.columns[t])
-            _target_problems(table, t, codes, problems)
+            scan = _scan(table.columns[t])
+            if target_labels:
+                y = np.array(label_texts(table.columns[t], scan), dtype=object)
+            else:
+                codes, y, _ = scan
+                _target_problems(table, t, codes, problems)
         _raise_first(problems)
         if missing.any() and na == "error":
             _raise_missing(table, positions, scans, missing)
@@ -587,6 +594,24 @@ def _raise_missing(table, positions, scans, missing):
                     "one; --na drop drops those rows)")
 
 
+def label_texts(cells, scan):
+    """A label column's cells as text (None where missing): numbers from a numeric
+    array written without a trailing ``.0`` (``1.0`` is the label ``1``)."""
+    codes, values, texts = scan
+    if texts is not None:
+        return texts
+    return [None if code == _MISSING else
+            (str(int(v)) if float(v).is_integer() and abs(v) < 2 ** 53 else repr(float(v)))
+            for code, v in zip(codes, cells.tolist())]
+
+
+def number_labels(values):
+    """Class labels as text from a float array (an svmlight file's first field):
+    :func:`label_texts` of its cells."""
+    values = np.asarray(values, dtype=np.float64)
+    return label_texts(values, _scan(values))
+
+
 def _sorted_levels(texts):
     """Distinct levels, numerically when all read as numbers, else by code point."""
     levels = set(texts)
@@ -619,7 +644,7 @@ def _encode(columns, positions, scans, rows):
 # -- the encoding of a training table --------------------------------------------------
 
 
-def fit_encoding(table, t, used, listed, mode, na, max_levels, layout):
+def fit_encoding(table, t, used, listed, mode, na, max_levels, layout, target_labels=False):
     """How a training table's used columns are encoded, and the data so encoded.
 
     Parameters
@@ -641,6 +666,9 @@ def fit_encoding(table, t, used, listed, mode, na, max_levels, layout):
         The most levels a categorical column may have.
     layout : {'table', 'array'}
         The layout of the :class:`Encoding`.
+    target_labels : bool, default=False
+        The target holds class labels (a classifier's): any text, returned as
+        an object array of str (:func:`label_texts`); else it must be numeric.
 
     Returns
     -------
@@ -694,7 +722,8 @@ def fit_encoding(table, t, used, listed, mode, na, max_levels, layout):
             hint = (f"column {names[j]!r} is not among --categorical, so it must be "
                     "numeric")
         _numeric_problems(table, j, codes, problems, hint)
-    _target_problems(table, t, scans[t][0], problems)
+    if not target_labels:
+        _target_problems(table, t, scans[t][0], problems)
     _raise_first(problems)
 
     checked = used + [t]
@@ -742,5 +771,9 @@ def fit_encoding(table, t, used, listed, mode, na, max_levels, layout):
     except ValueError as exc:
         raise DataError(f"{source}: {exc}") from None
     X = _encode(encoding.columns, used, scans, rows)
-    y = scans[t][1][rows]
+    if target_labels:
+        texts = label_texts(table.columns[t], scans[t])
+        y = np.array([texts[i] for i in np.flatnonzero(rows)], dtype=object)
+    else:
+        y = scans[t][1][rows]
     return encoding, X, y, missing, missing_by_column

@@ -487,7 +487,7 @@ def _select(names, t, features, drop, source):
 
 
 def load_dataset(path=None, target=None, *, features=None, drop=None, categorical="auto",
-                 na="error", max_levels=MAX_LEVELS):
+                 na="error", max_levels=MAX_LEVELS, target_labels=False):
     """The data set in ``path`` (None: the bundled diabetes data), ready to fit.
 
     Parameters
@@ -511,6 +511,9 @@ def load_dataset(path=None, target=None, *, features=None, drop=None, categorica
         dropped.
     max_levels : int
         The most levels a categorical column may have.
+    target_labels : bool, default=False
+        The target holds class labels (any text; ``y`` an object array of str)
+        rather than numbers.
 
     Returns
     -------
@@ -549,7 +552,13 @@ def load_dataset(path=None, target=None, *, features=None, drop=None, categorica
             if listed:
                 raise DataError(f"{source}: categorical columns apply to text files, not "
                                 "to svmlight files")
-            return _svmlight_dataset(payload, source, target, features, drop)
+            data = _svmlight_dataset(payload, source, target, features, drop)
+            if target_labels:
+                from ._encoding import number_labels
+
+                y = np.array(number_labels(data.y), dtype=object)
+                data = data._replace(y=y)
+            return data
         if kind == "npy":
             table = _load_npy_table(payload, source)
         elif kind == "npz":
@@ -563,7 +572,7 @@ def load_dataset(path=None, target=None, *, features=None, drop=None, categorica
             table = _parse_text(payload, source, tab=_extension(source) == ".tsv")
         layout = "array" if table.positional else "table"
     return _table_dataset(table, target, features, drop, mode, listed, na, max_levels,
-                          layout)
+                          layout, target_labels)
 
 
 def _categorical_mode(categorical):
@@ -590,7 +599,8 @@ def _diabetes_table():
     return table
 
 
-def _table_dataset(table, target, features, drop, mode, listed, na, max_levels, layout):
+def _table_dataset(table, target, features, drop, mode, listed, na, max_levels, layout,
+                   target_labels=False):
     """The Dataset of a table: the target and feature columns chosen here, their
     encoding decided by :func:`fastpen._encoding.fit_encoding`."""
     source = table.source
@@ -608,8 +618,9 @@ def _table_dataset(table, target, features, drop, mode, listed, na, max_levels, 
                 raise DataError(f"{source}: --categorical names {names[j]!r}, which is "
                                 "not among the features used")
     encoding, X, y, missing, missing_by_column = fit_encoding(
-        table, t, used, listed_positions, mode, na, max_levels, layout)
-    return Dataset(X, np.ascontiguousarray(y), encoding.feature_names, names[t], source,
+        table, t, used, listed_positions, mode, na, max_levels, layout, target_labels)
+    y = y if target_labels else np.ascontiguousarray(y)
+    return Dataset(X, y, encoding.feature_names, names[t], source,
                    encoding, table.n_rows, int(missing.sum()), missing_by_column)
 
 
@@ -665,7 +676,7 @@ def _resolve_svm(items, names, source, what):
 # -- new data for a fitted model -------------------------------------------------------
 
 
-def load_table_for(encoding, path, *, na="error", drop=()):
+def load_table_for(encoding, path, *, na="error", drop=(), target_labels=False):
     """New data in ``path`` encoded as the model's training data was.
 
     Parameters
@@ -677,6 +688,9 @@ def load_table_for(encoding, path, *, na="error", drop=()):
         (its place kept by ``rows``).
     drop : sequence of str, default=()
         Columns of the file that training did not see, to leave out (see
+        :meth:`Encoding.transform`).
+    target_labels : bool, default=False
+        The target column holds class labels: ``y`` is their text (see
         :meth:`Encoding.transform`).
 
     Returns
@@ -704,7 +718,12 @@ def load_table_for(encoding, path, *, na="error", drop=()):
             raise DataError(f"{source}: an svmlight file has no named columns to drop")
         X, labels, _ = _parse_svmlight(payload, source, first=encoding.first_index,
                                        width=encoding.width)
-        return encoding._transform_sparse(X, labels)
+        X, rows, y = encoding._transform_sparse(X, labels)
+        if target_labels:
+            from ._encoding import number_labels
+
+            y = np.array(number_labels(y), dtype=object)
+        return X, rows, y
     if kind == "svmlight":
         raise DataError(f"{source}: an svmlight file, but the model was fitted on "
                         "named columns")
@@ -714,5 +733,5 @@ def load_table_for(encoding, path, *, na="error", drop=()):
         table = _load_npz_table(payload, source)
     else:
         table = _parse_text(payload, source, tab=_extension(source) == ".tsv")
-    return encoding.transform(table, na=na, drop=drop)
+    return encoding.transform(table, na=na, drop=drop, target_labels=target_labels)
 

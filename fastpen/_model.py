@@ -19,6 +19,12 @@ defect is a :class:`~fastpen._io.DataError` naming the file.
 
 A prediction is ``X @ coef + intercept`` in float64, computed by one function
 (:func:`linear_predictor`) for every caller, the command line included.
+
+A logistic model (``model="logistic"``, schema version 2) also holds its
+``classes`` (the labels, as text): a binomial model one coefficient vector and
+intercept (the second class the positive one), a multinomial model one per class
+(``coef`` of shape (n_classes, n_features)); its predictions are class
+probabilities (:meth:`Model.predict_proba_encoded`).
 """
 import json
 import math
@@ -32,8 +38,8 @@ from ._io import DataError, mapping_table, load_table_for
 from ._validation import issparse
 
 SCHEMA = "fastpen.model"
-SCHEMA_VERSION = 1
-MODEL_KINDS = ("lasso", "enet", "ridge")
+SCHEMA_VERSION = 2             # the newest this fastpen reads (2: logistic models)
+MODEL_KINDS = ("lasso", "enet", "ridge", "logistic")
 
 
 def linear_predictor(X, coef, intercept):
@@ -72,14 +78,16 @@ class Model:
     Parameters
     ----------
     coef : array-like of shape (n_features,)
+        (n_classes, n_features) for a multinomial logistic model.
     intercept : float
+        (n_classes,) for a multinomial logistic model.
     feature_names : sequence of str
         The names of the encoded features (the columns of X).
     target_name : str
     encoding : Encoding, optional
         How a data file becomes X.  Default: every feature a numeric column of
         its own name (:meth:`Encoding.numeric`).
-    model : {'lasso', 'enet', 'ridge'}
+    model : {'lasso', 'enet', 'ridge', 'logistic'}
     alpha, l1_ratio : float, optional
     options : dict, optional
         The options of the fit (JSON-safe values: standardize, tol, cv, seed...).
@@ -91,6 +99,9 @@ class Model:
         Default: this fastpen's.
     extra : dict, optional
         Anything else JSON-safe to keep with the model.
+    classes : sequence of str, optional
+        A logistic model's class labels (required for one; two for a binomial
+        model, whose second is the positive class).
     """
 
     SCHEMA = SCHEMA
@@ -99,10 +110,17 @@ class Model:
     def __init__(self, *, coef, intercept, feature_names, target_name, encoding=None,
                  model="lasso", alpha=None, l1_ratio=None, options=None,
                  column_mean=None, column_sd=None, source=None, fastpen_version=None,
-                 extra=None, created=None):
-        self.coef = _vector(coef, "coef")
-        p = self.coef.shape[0]
-        self.intercept = _finite_float(intercept, "intercept")
+                 extra=None, created=None, classes=None):
+        self.classes = None
+        if model == "logistic":
+            self.coef, self.intercept, self.classes = _logistic_parameters(coef, intercept,
+                                                                            classes)
+        else:
+            if classes is not None:
+                raise ValueError("classes apply to logistic models only")
+            self.coef = _vector(coef, "coef")
+            self.intercept = _finite_float(intercept, "intercept")
+        p = self.coef.shape[-1]
         self.feature_names = tuple(str(n) for n in feature_names)
         if len(self.feature_names) != p:
             raise ValueError(f"feature_names has {len(self.feature_names)} names for "
@@ -139,7 +157,7 @@ class Model:
         _json_safe(self.extra, "extra")
 
     def __repr__(self):
-        return (f"Model({self.model}, alpha={self.alpha!r}, {len(self.coef)} features, "
+        return (f"Model({self.model}, alpha={self.alpha!r}, {self.coef.shape[-1]} features, "
                 f"{int(np.count_nonzero(self.coef))} nonzero, target {self.target_name!r})")
 
     @classmethod
@@ -237,28 +255,64 @@ class Model:
         return self.predict_encoded(data)
 
     def predict_encoded(self, X):
-        """``X @ coef + intercept`` for an X already encoded, shape (n, n_features)."""
+        """``X @ coef + intercept`` for an X already encoded, shape (n, n_features); a
+        logistic model's class probabilities (:meth:`predict_proba_encoded`)."""
+        X = self._check_encoded(X)
+        if self.model == "logistic":
+            return self._probabilities(X)
+        return linear_predictor(X, self.coef, self.intercept)
+
+    def predict_proba_encoded(self, X):
+        """A logistic model's class probabilities, shape (n, n_classes), columns in the
+        order of ``classes``: the logistic function of ``X @ coef + intercept`` (the
+        positive class's) for a binomial model, the softmax of the classes' linear
+        predictors for a multinomial one."""
+        if self.model != "logistic":
+            raise ValueError(f"a {self.model} model predicts values, not probabilities")
+        return self._probabilities(self._check_encoded(X))
+
+    def _check_encoded(self, X):
         if not issparse(X):
             X = np.asarray(X)
             if X.dtype.kind not in "biuf":
                 raise TypeError(f"X must be numeric, got dtype {X.dtype}")
-        if X.ndim != 2 or X.shape[1] != len(self.coef):
-            raise ValueError(f"X must have shape (n, {len(self.coef)}) (the model's "
+        p = self.coef.shape[-1]
+        if X.ndim != 2 or X.shape[1] != p:
+            raise ValueError(f"X must have shape (n, {p}) (the model's "
                              f"features: {', '.join(self.feature_names[:10])}"
-                             f"{', ...' if len(self.coef) > 10 else ''}), got {X.shape}")
+                             f"{', ...' if p > 10 else ''}), got {X.shape}")
         if not issparse(X) and not np.isfinite(X).all():
             raise ValueError("X holds NaN or infinite values")
-        return linear_predictor(X, self.coef, self.intercept)
+        return X
+
+    def _probabilities(self, X):
+        if self.coef.ndim == 1:
+            eta = linear_predictor(X, self.coef, float(self.intercept))
+            # 1 / (1 + exp(-eta)) without overflow
+            positive = 0.5 * (1.0 + np.tanh(0.5 * eta))
+            return np.column_stack([1.0 - positive, positive])
+        eta = np.column_stack([linear_predictor(X, c, float(b))
+                               for c, b in zip(self.coef, self.intercept)])
+        eta -= eta.max(axis=1, keepdims=True)
+        e = np.exp(eta)
+        return e / e.sum(axis=1, keepdims=True)
 
     def predict_file(self, path, *, na="error", drop=()):
         """(predictions, rows, y) for a data file: predictions of shape (n_rows,),
         NaN for the rows not predicted (``rows`` False: a missing cell under
         ``na='drop'``); ``y`` the file's target column, or None.  ``drop``: as in
-        :meth:`predict`."""
-        X, rows, y = load_table_for(self.encoding, path, na=na, drop=drop)
+        :meth:`predict`.  A logistic model: probabilities (n_rows, n_classes), and
+        ``y`` the labels as text (None where missing)."""
+        X, rows, y = load_table_for(self.encoding, path, na=na, drop=drop,
+                                    target_labels=self.model == "logistic")
         return self._spread(X, rows), rows, y
 
     def _spread(self, X, rows):
+        if self.model == "logistic":
+            predictions = np.full((rows.shape[0], len(self.classes)), np.nan)
+            if X.shape[0]:
+                predictions[rows] = self._probabilities(X)
+            return predictions
         predictions = np.full(rows.shape[0], np.nan)
         if X.shape[0]:
             predictions[rows] = linear_predictor(X, self.coef, self.intercept)
@@ -268,9 +322,11 @@ class Model:
 
     def to_dict(self):
         """Everything the file holds, JSON-safe (arrays as lists of floats)."""
-        return {
+        logistic = self.model == "logistic"
+        d = {
             "schema": SCHEMA,
-            "schema_version": SCHEMA_VERSION,
+            # a regression model stays readable by a fastpen that reads version 1
+            "schema_version": 2 if logistic else 1,
             "fastpen_version": self.fastpen_version,
             "created": self.created,
             "model": self.model,
@@ -279,7 +335,8 @@ class Model:
             "options": self.options,
             "target_name": self.target_name,
             "feature_names": list(self.feature_names),
-            "intercept": self.intercept,
+            "intercept": (self.intercept.tolist() if isinstance(self.intercept, np.ndarray)
+                          else self.intercept),
             "coef": self.coef.tolist(),
             "column_mean": None if self.column_mean is None else self.column_mean.tolist(),
             "column_sd": None if self.column_sd is None else self.column_sd.tolist(),
@@ -287,6 +344,9 @@ class Model:
             "source": self.source,
             "extra": self.extra,
         }
+        if logistic:
+            d["classes"] = list(self.classes)
+        return d
 
     def save(self, path):
         """Write the model to ``path``: ``.json`` or ``.npz`` (by its extension)."""
@@ -364,7 +424,8 @@ def load_model(path):
                      column_mean=d.get("column_mean"), column_sd=d.get("column_sd"),
                      source=d.get("source"),
                      fastpen_version=_string(d["fastpen_version"], "fastpen_version"),
-                     extra=_object(d.get("extra"), "extra"), created=d.get("created"))
+                     extra=_object(d.get("extra"), "extra"), created=d.get("created"),
+                     classes=d.get("classes"))
     except (ValueError, TypeError) as exc:
         raise DataError(f"{path}: a damaged model file ({exc})") from None
 
@@ -415,6 +476,28 @@ def _vector(value, what, length=None):
     if not np.isfinite(a).all():
         raise ValueError(f"{what} holds NaN or infinite values")
     return a
+
+
+def _logistic_parameters(coef, intercept, classes):
+    """(coef, intercept, classes) of a logistic model, checked: (p,), float and two
+    classes (binomial), or (k, p), (k,) and k classes (multinomial)."""
+    try:
+        coef = np.array(coef, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("coef must be an array of numbers") from None
+    if coef.ndim not in (1, 2) or not np.isfinite(coef).all():
+        raise ValueError(f"a logistic model's coef must be a finite (n_features,) or "
+                         f"(n_classes, n_features) array, got shape {coef.shape}")
+    if not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes):
+        raise ValueError("a logistic model needs classes: a list of labels (strings)")
+    classes = tuple(classes)
+    k = 2 if coef.ndim == 1 else coef.shape[0]
+    if len(classes) != k or len(set(classes)) != k:
+        raise ValueError(f"a logistic model with coef of shape {coef.shape} needs {k} "
+                         f"distinct classes, got {len(classes)}")
+    if coef.ndim == 1:
+        return coef, _finite_float(intercept, "intercept"), classes
+    return coef, _vector(intercept, "intercept", k), classes
 
 
 def _finite_float(value, what):

@@ -3,7 +3,8 @@
 Without a subcommand it runs the main demonstration job: a Lasso path on the
 bundled diabetes data, printed as a table.  Subcommands:
 
-- ``fastpen fit [DATA]``: one model (lasso, enet or ridge) at a given alpha or
+- ``fastpen fit [DATA]``: one model (lasso, enet, ridge, or a penalised logistic
+  regression of a label column with ``--model logistic``) at a given alpha or
   chosen by cross-validation; prints the nonzero coefficients;
 - ``fastpen path [DATA] --plot path.png``: the regularization path;
 - ``fastpen cv [DATA] --plot cv.png``: the cross-validation curve;
@@ -13,7 +14,8 @@ bundled diabetes data, printed as a table.  Subcommands:
 DATA is a CSV/TSV file with a header, a ``.npy``/``.npz`` file or an
 svmlight/libsvm file, ``-`` for standard input (see :mod:`fastpen._io`);
 without it, the bundled diabetes data.  The fits are in :mod:`fastpen._cli_fit`,
-the tables, plots and files in :mod:`fastpen._cli_report`.
+the tables, plots and files in :mod:`fastpen._cli_report`; ``--model logistic``
+in :mod:`fastpen._cli_logistic`.
 
 Exit status: 0 success, 1 a data error (a one-line message naming the file,
 line and column), 2 a usage error (matplotlib missing for ``--plot``
@@ -125,7 +127,8 @@ TOLERANCE_HELP = ("lasso / enet: stop each fit when its duality gap is at most T
                   "the variance of the target (scikit-learn's meaning of tol; default "
                   "1e-7, tighter than scikit-learn's 1e-4, at which warm-started fits near "
                   "the end of a path can stop where they start and leave steps in the path "
-                  "and the CV curve)")
+                  "and the CV curve); logistic: when the duality gap is at most TOL times "
+                  "the loss of the intercept-only model (default 1e-6)")
 MAX_ITER_HELP = ("lasso / enet: at most this many coordinate-descent sweeps per alpha "
                  "(default 1000); raise it when a fit warns that it did not converge")
 THREADS_HELP = "threads (default: all that OpenMP allows; -1 all cores, -2 all but one)"
@@ -190,11 +193,21 @@ def _parser():
 
     model = argparse.ArgumentParser(add_help=False)
     group = model.add_argument_group("model")
-    group.add_argument("--model", choices=("lasso", "enet", "ridge"), default="lasso",
-                       help="lasso (L1 penalty, the default), enet (elastic net: L1 + L2) or "
-                            "ridge (L2)")
+    group.add_argument("--model", choices=("lasso", "enet", "ridge", "logistic"),
+                       default="lasso",
+                       help="lasso (L1 penalty, the default), enet (elastic net: L1 + L2), "
+                            "ridge (L2), or logistic: penalised logistic regression of a "
+                            "label column (any labels, text included; two classes binomial, "
+                            "more multinomial; glmnet's objective, mean log-loss + alpha * "
+                            "penalty; CV scores the held-out deviance)")
     group.add_argument("--l1-ratio", type=_l1_ratio, default=None, metavar="RATIO",
-                       help="enet's L1 share of the penalty, in (0, 1] (default 0.5)")
+                       help="enet's L1 share of the penalty, in (0, 1] (default 0.5); "
+                            "logistic's, in [0, 1] (default 1)")
+    group.add_argument("--family", choices=("auto", "binomial", "multinomial"),
+                       default=None,
+                       help="logistic only: 'auto' (default: binomial for two classes, "
+                            "else multinomial), 'binomial' (two classes required) or "
+                            "'multinomial' (the softmax, two classes included)")
     group.add_argument("--standardize", action="store_true",
                        help="penalise as if every feature had unit variance (glmnet's "
                             "standardize=TRUE); coefficients are still reported in the "
@@ -377,6 +390,10 @@ def _check_options(args):
     from ._cli_fit import UsageError
 
     model = args.model if args.command in ("fit", "path", "cv") else None
+    if model is not None:
+        from ._cli_logistic import check_options
+
+        check_options(args)
     if model == "ridge":
         if args.eps is not None:
             raise UsageError("--eps sets the lasso / enet grid; ridge's grid comes from the "
@@ -386,7 +403,7 @@ def _check_options(args):
             raise UsageError(" and ".join("--" + g.replace("_", "-") for g in given)
                              + " apply to lasso and enet; ridge is solved directly.")
     if model is not None:
-        args.tol = 1e-7 if args.tol is None else args.tol
+        args.tol = (1e-6 if model == "logistic" else 1e-7) if args.tol is None else args.tol
         args.max_iter = 1000 if args.max_iter is None else args.max_iter
         _check_fold_options(args)
     _check_files(args)
@@ -525,7 +542,8 @@ def _load(args):
     from ._io import load_dataset
 
     data = load_dataset(args.data, args.target, features=args.features, drop=args.drop,
-                        categorical=args.categorical, na=args.na)
+                        categorical=args.categorical, na=args.na,
+                        target_labels=getattr(args, "model", None) == "logistic")
     if data.n_rows_dropped:
         counts = ", ".join(f"{name} {count}" for name, count in
                            sorted(data.missing_by_column.items(), key=lambda kv: -kv[1])
@@ -559,6 +577,8 @@ def _fit_with_cv(data, args, n_folds, curve_nonzeros=False):
 def _fit(args):
     from . import _cli_report as report
 
+    if args.model == "logistic":
+        return _fit_logistic(args)
     data = _load(args)
     n_folds = args.cv if args.cv is not None else (
         None if args.alpha is not None or args.model == "ridge" else 5)
@@ -578,6 +598,8 @@ def _fit(args):
 def _path(args):
     from . import _cli_report as report
 
+    if args.model == "logistic":
+        return _path_logistic(args)
     data = _load(args)
     path = report.fit_path(data, args)
     mark, mark_label = args.alpha, None
@@ -599,6 +621,8 @@ def _path(args):
 def _cv(args):
     from . import _cli_report as report
 
+    if args.model == "logistic":
+        return _cv_logistic(args)
     data = _load(args)
     n_folds = args.cv if args.cv is not None else (None if args.model == "ridge" else 5)
     fitted = _fit_with_cv(data, argparse.Namespace(**{**vars(args), "alpha": None}),
@@ -626,7 +650,95 @@ def _cv(args):
 def _predict(args):
     from . import _cli_report as report
 
-    report.predict(args.model, args.data, args.output, args.na, args.drop)
+    from ._model import load_model
+
+    model = load_model(args.model)
+    if model.model == "logistic":
+        from ._cli_logistic import predict
+
+        predict(model, args.data, args.output, args.na, args.drop)
+    else:
+        report.predict(args.model, args.data, args.output, args.na, args.drop, model=model)
+    return 0
+
+
+# -- logistic: fit, path, cv (fastpen._cli_logistic) -------------------------------------
+
+
+def _logistic_fit(data, args, n_folds, path=None):
+    from ._cli_logistic import fit
+
+    fitted = fit(data, args, n_folds=n_folds, path=path)
+    if fitted.folds is not None:
+        _note(f"folds: {fitted.folds.description}")
+    for text in fitted.notes:
+        _note(text)
+    return fitted
+
+
+def _fit_logistic(args):
+    from . import _cli_logistic as logistic
+
+    data = _load(args)
+    fitted = _logistic_fit(data, args, None if args.alpha is not None else (args.cv or 5))
+    summary = logistic.summary(data, fitted)
+    if args.save:
+        logistic.save_model(args.save, data, fitted, args)
+    if args.output:
+        logistic.write_coefficients(args.output, summary)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        logistic.print_fit(summary)
+    return 0
+
+
+def _path_logistic(args):
+    from . import _cli_logistic as logistic
+
+    data = _load(args)
+    path = logistic.fit_path(data, args)
+    for text in path.notes:
+        _note(text)
+    mark, mark_label = args.alpha, None
+    if args.cv is not None:
+        fitted = _logistic_fit(data, argparse.Namespace(**{**vars(args), "alpha": None}),
+                               args.cv, path=path)
+        mark, mark_label = fitted.alpha, f"alpha_min = {fitted.alpha:.4g} ({args.cv}-fold CV)"
+    if args.plot:
+        logistic.plot_path(args.plot, data, path, args, mark, mark_label)
+    if args.json:
+        print(json.dumps(logistic.path_json(data, path, args, mark), indent=1))
+        return 0
+    logistic.print_path(data, path, mark)
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def _cv_logistic(args):
+    from . import _cli_logistic as logistic
+
+    data = _load(args)
+    fitted = _logistic_fit(data, argparse.Namespace(**{**vars(args), "alpha": None}),
+                           args.cv or 5)
+    summary = logistic.summary(data, fitted)
+    if args.save:
+        logistic.save_model(args.save, data, fitted, args)
+    if args.plot:
+        logistic.plot_cv(args.plot, data, fitted)
+    if args.json:
+        curve = fitted.curve
+        summary.update(alphas=curve.alphas.tolist(), cv_mean=curve.mean.tolist(),
+                       cv_se=curve.se.tolist(), cv_n_nonzero=curve.n_nonzero.tolist(),
+                       plot=args.plot)
+        print(json.dumps(summary, indent=1))
+        return 0
+    logistic.print_fit(summary)
+    print()
+    logistic.print_curve(fitted)
+    if args.plot:
+        print(f"\nplot written to {args.plot}")
     return 0
 
 

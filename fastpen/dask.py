@@ -4,8 +4,9 @@ Needs the optional extra: ``pip install fastpen[dask]`` (dask and distributed).
 
 The targets (columns of Y) are independent problems sharing X.  Each block of
 targets is fitted on a worker by the same OpenMP batch kernel as a local fit
-(:func:`fastpen.enet_path` with a 2-D y), on the worker's threads; so every
-target's result is the one a local fit gives it.
+(:func:`fastpen.enet_path` with a 2-D y, or :func:`fastpen.logistic_path` with a
+2-D 0/1 y for many binary targets), on the worker's threads; so every target's
+result is the one a local fit gives it.
 
 Data movement, which is what limits the scale:
 
@@ -37,7 +38,7 @@ from . import _threads
 from ._problem import PathResult
 from ._validation import check_target_count
 
-__all__ = ["enet_path", "lasso_path", "cv_enet", "ElasticNetCV", "LassoCV"]
+__all__ = ["enet_path", "lasso_path", "logistic_path", "cv_enet", "ElasticNetCV", "LassoCV"]
 
 
 def _import_distributed():
@@ -316,29 +317,34 @@ def lasso_path(X, Y, **kwargs):
     return enet_path(X, Y, l1_ratio=1.0, **kwargs)
 
 
-def _concatenate(parts, shared_alphas):
-    """One PathResult from the blocks' (in target order)."""
+def _concatenate(parts, shared_alphas, result=PathResult):
+    """One ``result`` (PathResult or LogisticPathResult) from the blocks' (in target
+    order)."""
     fields = {}
-    for name in PathResult._fields:
+    for name in result._fields:
         arrays = [p[name] for p in parts]
         if name == "alphas":
             fields[name] = arrays[0] if shared_alphas else np.concatenate(arrays, axis=0)
+        elif name == "classes":
+            fields[name] = arrays[0]
         else:
             fields[name] = np.concatenate(arrays, axis=1)
-    return PathResult(**fields)
+    return result(**fields)
 
 
-def _lazy(futures, x_shape, x_dtype, m, shared_grid):
+def _lazy(futures, x_shape, x_dtype, m, shared_grid, logistic=False):
     import dask.array as da
     from dask import delayed
 
     p = x_shape[1]
     dtype = np.float32 if x_dtype == np.float32 else np.float64
+    # the dtypes the local fits return: logistic intercepts are float64 whatever X's
+    # type, its sweep counts C ints
     per_field = {
         "coefs": lambda kb: ((m, kb, p), dtype),
-        "intercepts": lambda kb: ((m, kb), dtype),
+        "intercepts": lambda kb: ((m, kb), np.float64 if logistic else dtype),
         "dual_gaps": lambda kb: ((m, kb), np.float64),
-        "n_iter": lambda kb: ((m, kb), np.intp),
+        "n_iter": lambda kb: ((m, kb), np.intc if logistic else np.intp),
         "df": lambda kb: ((m, kb), np.intp),
         "dev_ratio": lambda kb: ((m, kb), np.float64),
     }
@@ -355,11 +361,111 @@ def _lazy(futures, x_shape, x_dtype, m, shared_grid):
         fields["alphas"] = da.concatenate(
             [da.from_delayed(delayed(_field)(fut, "alphas"), shape=(stop - start, m),
                              dtype=np.float64) for start, stop, fut in futures], axis=0)
+    if logistic:
+        from ._logistic import LogisticPathResult
+
+        return LogisticPathResult(classes=np.array([0, 1]), **fields)
     return PathResult(**fields)
 
 
 def _field(result, name):
     return result[name]
+
+
+# ------------------------------------------------------------------ logistic
+
+
+def _logistic_block(X, Y, alphas, coef_init, n_threads, kwargs, span):
+    """The local logistic fit of one block of binary targets (columns ``span`` =
+    (first, last + 1) of the whole Y): each target's path depends on that target
+    alone, as in the local fit of all of them."""
+    from ._logistic import logistic_path as local_logistic_path
+
+    with _task_threads(n_threads) as count:
+        try:
+            out = local_logistic_path(X, np.asarray(Y), alphas=alphas, coef_init=coef_init,
+                                      n_threads=count, **kwargs)._asdict()
+        except ValueError as exc:
+            # the local messages count the block's columns: say which block it was
+            raise ValueError(f"columns {span[0]} to {span[1] - 1} of Y: {exc}") from None
+    # the nonzero counts in the layout of every other field, (n_alphas, block)
+    out["df"] = (out["coefs"] != 0).sum(axis=2)
+    return out
+
+
+def logistic_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=True,
+                  **kwargs):
+    """Penalised logistic regression paths of many binary targets (the 0/1 columns of
+    Y), fitted block by block on a Dask cluster.
+
+    Each block is one local :func:`fastpen.logistic_path` call with a 2-D y on a
+    worker; a target's path depends on that target alone, so the result is that
+    of one local call on the whole Y.
+
+    Parameters
+    ----------
+    X : ndarray, sparse matrix, Dask array or distributed.Future
+        (n_samples, n_features), sent once to every worker (as in :func:`enet_path`).
+    Y : ndarray or Dask array of shape (n_samples, n_targets)
+        0/1 (or boolean) entries, one binary target per column; a Dask array's
+        column chunks are the blocks.
+    client, block_size, n_threads, compute
+        As in :func:`enet_path`.
+    **kwargs
+        Everything else :func:`fastpen.logistic_path` takes (l1_ratio, alphas: a
+        count or one grid for all targets, eps, fit_intercept, sample_weight, tol,
+        max_iter, penalty_factor, exclude, bounds, standardize, coef_init:
+        (n_features,) or (n_targets, n_features)).  ``family`` may only be
+        'auto' or 'binomial': the columns are binary targets.
+
+    Returns
+    -------
+    LogisticPathResult
+        As :func:`fastpen.logistic_path` with a 2-D y: coefs (n_alphas, n_targets,
+        n_features), intercepts, dual_gaps, n_iter, df, dev_ratio (n_alphas,
+        n_targets); alphas (n_alphas,) for a given grid, (n_targets, n_alphas)
+        for the automatic per-target grids; classes ``[0, 1]``.
+    """
+    from ._validation import check_alphas, is_grid_size
+
+    family = kwargs.pop("family", "auto")
+    if family not in ("auto", "binomial"):
+        raise ValueError(f"fastpen.dask.logistic_path fits binary targets (the columns of "
+                         f"Y): family must be 'auto' or 'binomial', got {family!r}.")
+    client = _client(client)
+    X, x_shape, x_dtype = _x_info(client, X)
+    n_workers = len(client.nthreads())
+    blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
+    if shape[0] != x_shape[0]:
+        raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
+    check_target_count(shape)
+    alphas = kwargs.pop("alphas", 100)
+    shared = not is_grid_size(alphas)
+    if shared:
+        alphas = check_alphas(alphas)
+    m = alphas.shape[0] if shared else int(alphas)
+    coef_init = kwargs.pop("coef_init", None)
+    per_target_init = coef_init is not None and np.ndim(coef_init) == 2
+    if per_target_init and np.shape(coef_init)[0] != shape[1]:
+        raise ValueError(f"coef_init must have shape ({shape[1]}, {x_shape[1]}) (a row per "
+                         f"target) or ({x_shape[1]},), got {np.shape(coef_init)}.")
+    y_blocks = _submit_blocks(client, blocks)
+
+    def run(X_future, submit):
+        futures = [(start, stop, submit(
+            _logistic_block, X_future, block, alphas,
+            np.asarray(coef_init)[start:stop] if per_target_init else coef_init,
+            n_threads, kwargs, (start, stop)))
+            for start, stop, block in y_blocks]
+        if not compute:
+            return _lazy(futures, x_shape, x_dtype, m, alphas if shared else None,
+                         logistic=True)
+        from ._logistic import LogisticPathResult
+
+        return _concatenate(client.gather([f for _, _, f in futures]), shared,
+                            LogisticPathResult)
+
+    return _with_x(client, X, run)
 
 
 # ------------------------------------------------------------------ CV

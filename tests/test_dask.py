@@ -19,7 +19,7 @@ pytestmark = pytest.mark.no_autocheck     # the checker runs in this process onl
 
 # the tasks that fit (their keys start with the function's name)
 FITTING = tuple(f.__name__ for f in (fd._path_block, fd._grid_block, fd._cv_block,
-                                     fd._choose_block, fd._refit_block))
+                                     fd._choose_block, fd._refit_block, fd._logistic_block))
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +136,69 @@ def test_a_y_without_columns_is_refused_naming_y(client):
                 lambda y: fd.ElasticNetCV(cv=3).fit(X, y)):
         with pytest.raises(ValueError, match=r"y has no target column \(shape \(200, 0\)\)"):
             fit(empty)
+
+
+def _binary_targets(n=150, p=20, k=9, seed=3, sparse=False):
+    X, Y = _data(n=n, p=p, k=k, seed=seed, sparse=sparse)
+    return X, (Y > np.median(Y, axis=0)).astype(np.int8)
+
+
+def _same_logistic(a, b, exact=True):
+    """Every field bitwise (``exact``): a target's logistic path depends on that target
+    alone.  The nonzero counts are compared in the (n_alphas, n_targets) layout of the
+    other fields."""
+    for field in b._fields:
+        value = getattr(a, field)
+        value = value.compute() if hasattr(value, "compute") else value
+        expected = (b.coefs != 0).sum(axis=2) if field == "df" else getattr(b, field)
+        if exact or field in ("df", "n_iter", "classes"):
+            np.testing.assert_array_equal(value, expected, err_msg=field)
+        else:
+            np.testing.assert_allclose(value, expected, rtol=1e-10, atol=1e-13,
+                                       err_msg=field)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_logistic_paths_equal_the_local_batch_fit(client, sparse):
+    X, Y = _binary_targets(sparse=sparse)
+    local = fastpen.logistic_path(X, Y, l1_ratio=0.8, alphas=10)
+    assert local.alphas.shape == (9, 10)                  # a grid per target
+    for block_size in (1, 4):
+        _same_logistic(fd.logistic_path(X, Y, l1_ratio=0.8, alphas=10,
+                                        block_size=block_size), local)
+    _same_logistic(fd.logistic_path(X, da.from_array(Y, chunks=(50, 4)), l1_ratio=0.8,
+                                    alphas=10), local)
+    # one grid for all, weights, per-target starting points, the lazy result
+    grid = [0.1, 0.03, 0.01]
+    sw = np.random.default_rng(4).uniform(0.5, 2, X.shape[0])
+    init = np.random.default_rng(5).normal(scale=0.01, size=(Y.shape[1], X.shape[1]))
+    kw = dict(l1_ratio=0.5, alphas=grid, sample_weight=sw, coef_init=init, standardize=True)
+    local = fastpen.logistic_path(X, Y, **kw)
+    lazy = fd.logistic_path(X, Y, block_size=2, compute=False, **kw)
+    assert isinstance(lazy.coefs, da.Array)
+    # not bitwise with weights: the intercept-only fit's weighted class shares are one
+    # BLAS product over the block's targets (fastpen._logistic.null_fit), whose last
+    # bits depend on the block's size
+    _same_logistic(lazy, local, exact=False)
+    # the paths are those of each target fitted alone
+    alone = fastpen.logistic_path(X, Y[:, 3], l1_ratio=0.5, alphas=grid, sample_weight=sw,
+                                  coef_init=init[3], standardize=True)
+    np.testing.assert_allclose(local.coefs[:, 3], alone.coefs, rtol=1e-7, atol=1e-9)
+
+
+def test_logistic_errors_name_the_argument_and_the_block(client):
+    X, Y = _binary_targets(k=5)
+    with pytest.raises(ValueError, match="family"):
+        fd.logistic_path(X, Y, family="multinomial")
+    with pytest.raises(ValueError, match="coef_init"):
+        fd.logistic_path(X, Y, coef_init=np.zeros((4, X.shape[1])))
+    bad = Y.copy()
+    bad[:, 3] = 1
+    with pytest.raises(ValueError, match="columns 2 to 3 of Y: column 1 of y has a single "
+                                         "class"):
+        fd.logistic_path(X, bad, block_size=2)
+    with pytest.raises(ValueError, match="Y has 149 samples"):
+        fd.logistic_path(X, Y[1:])
 
 
 def test_predict_checks_the_feature_count(client):

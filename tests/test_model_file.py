@@ -230,8 +230,8 @@ def _model_dict(tmp_path, penguins):
 
 @pytest.mark.parametrize("edit, message", [
     (lambda d: {**d, "schema": "other"}, "not a fastpen model file"),
-    (lambda d: {**d, "schema_version": 2, "fastpen_version": "9.1"},
-     "written by fastpen 9.1, schema 2; this fastpen reads 1"),
+    (lambda d: {**d, "schema_version": 3, "fastpen_version": "9.1"},
+     "written by fastpen 9.1, schema 3; this fastpen reads 2"),
     (lambda d: {**d, "schema_version": "1"}, "schema_version must be a positive integer"),
     (lambda d: {k: v for k, v in d.items() if k != "coef"}, "without coef"),
     (lambda d: {**d, "coef": d["coef"][:-1]}, "feature_names has 11 names for 10"),
