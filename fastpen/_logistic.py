@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _cd, _newton
+from . import _batch, _cd, _newton
 from ._penalty import make_penalty
 from ._problem import ConvergenceWarning, Problem, check_alpha_max, column_stats
 from ._threads import blas_limited, effective_n_threads, holds_threads
@@ -168,15 +168,17 @@ def null_fit(rows, sw, n_blocks, fit_intercept):
     T, n = rows.shape
     s = sw if sw.size else np.ones(n)
     if n_blocks == 1:
-        share = (rows @ s) / n                                  # weighted share of class 1
-        share = share[:, None]
+        # weighted share of class 1, row by row in a fixed order (not one matrix
+        # product, whose rounding would depend on the other rows: a target's fit
+        # must not depend on its batch)
+        share = _batch.target_means(rows, sw)[:, None]
         if not fit_intercept:
             return np.full(T, n * np.log(2.0)), np.zeros((T, 1))
         q = np.clip(share, _PROB_CLIP, 1 - _PROB_CLIP)
         loss = -n * (share * np.log(q) + (1 - share) * np.log1p(-q))[:, 0]
         return loss, np.log(q) - np.log1p(-q)
-    counts = np.stack([(rows == c).astype(np.float64) @ s for c in range(n_blocks)],
-                      axis=1) / n
+    counts = np.stack([_batch.target_means((rows == c).astype(np.float64), sw)
+                       for c in range(n_blocks)], axis=1)
     if not fit_intercept:
         return np.full(T, n * np.log(n_blocks)), np.zeros((T, n_blocks))
     q = np.clip(counts, _PROB_CLIP, None)
@@ -527,7 +529,7 @@ def _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter, d
         _warn_separable(dev_ratio, grid)
     if labels.multi_target:
         alphas = grid[0] if not automatic else grid
-        df = (coefs != 0).sum(axis=2).T
+        df = (coefs != 0).sum(axis=2)
         return LogisticPathResult(alphas, coefs, intercepts[:, :, 0], (gaps / n).T,
                                   n_iter.T, df, dev_ratio.T, labels.classes)
     alphas = grid[0]
