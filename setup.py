@@ -95,7 +95,7 @@ def extension_args():
 
 def extensions():
     cflags, lflags = extension_args()
-    names = ["_cd", "_batch", "_openmp", "_sparse"]
+    names = ["_cd", "_batch", "_newton", "_openmp", "_sparse"]
     return [
         Extension(
             f"fastpen.{name}",

@@ -26,7 +26,7 @@ layer: each outer step hands the driver the quadratic model of F at the
 current point (weights s_i F''_i, working response eta - F'_i / F''_i), as a
 squared loss.
 """
-from libc.math cimport sqrt
+from libc.math cimport log, sqrt
 
 
 cdef struct SqLoss:
@@ -43,24 +43,70 @@ cdef struct SqAt:
     double r_dot_y      # r^T S y_c
 
 
+cdef struct LgAt:
+    # The logistic losses at a point eta (fastpen/_newton.pyx), as the gap reads them:
+    # binomial (k == 1): F = sum_i s_i [log(1 + e^eta_i) - y_i eta_i], y in {0, 1},
+    # prob_i = sigmoid(eta_i); multinomial (k > 1): F = sum_i s_i [lse(eta_i.) -
+    # eta_{i, y_i}], y_i the class index, prob (k blocks of n) the softmax.
+    # theta0 = -grad F = S (Y - prob).
+    const double* y     # n labels
+    const double* s     # n weights, or NULL for unit weights
+    const double* prob  # k * n probabilities, class-major
+    double value        # F at the point (computed with prob)
+    int n
+    int k
+
+
 # The datafits at a point, as the duality gap reads them (_enet.pxd's enet_gap is
 # compiled for each): a new datafit adds its struct here and its branch to
 # df_value and df_dual.
 ctypedef fused datafit_at:
     SqAt
+    LgAt
+
+
+cdef inline double xlogx(double u) noexcept nogil:
+    """u log u, with 0 log 0 = 0 (u lies in [0, 1] up to rounding)."""
+    return u * log(u) if u > 0.0 else 0.0
+
+
+cdef inline double lg_dual(const LgAt* at, double c) noexcept nogil:
+    """-F*(-c theta0) of the logistic losses: with theta0 = S (Y - prob),
+    -F*(-theta) = -sum_i s_i sum_classes q log q at q = Y - theta_i / s_i, here
+    q = (1 - c) Y + c prob, a probability vector for 0 <= c <= 1 (binomial: the
+    two classes' q and 1 - q)."""
+    cdef int i, l
+    cdef double total = 0.0, row, u, yi
+    for i in range(at.n):
+        yi = at.y[i]
+        if at.k == 1:
+            u = (1.0 - c) * yi + c * at.prob[i]
+            row = xlogx(u) + xlogx(1.0 - u)
+        else:
+            row = 0.0
+            for l in range(at.k):
+                u = c * at.prob[<Py_ssize_t> l * at.n + i] + ((1.0 - c) if yi == l else 0.0)
+                row += xlogx(u)
+        total += (at.s[i] if at.s != NULL else 1.0) * row
+    return -total
 
 
 cdef inline double df_value(const datafit_at* at) noexcept nogil:
     """F at the point (squared loss: 1/2 r^T S r)."""
     if datafit_at is SqAt:
         return 0.5 * at.r_norm2
+    else:
+        return at.value
 
 
 cdef inline double df_dual(const datafit_at* at, double c) noexcept nogil:
     """The datafit's part of the dual objective at theta = c theta0, -F*(-theta)
-    (squared loss: theta0 = S r, and theta^T y_c - 1/2 theta^T S^-1 theta)."""
+    (squared loss: theta0 = S r, and theta^T y_c - 1/2 theta^T S^-1 theta;
+    logistic losses: lg_dual)."""
     if datafit_at is SqAt:
         return c * at.r_dot_y - 0.5 * c * c * at.r_norm2
+    else:
+        return lg_dual(at, c)
 
 
 cdef inline double sq_radius(double gap) noexcept nogil:
