@@ -18,11 +18,11 @@ the whole grid (what its LassoCV does), Gram build included; python-glmnet
     python benchmarks/compare.py --threads all                # all cores, every solver
     python benchmarks/compare.py --problems dense-wide --modes path
     python benchmarks/compare.py --problems dense-tall --single-ratio 100   # alpha_max/100
+    python benchmarks/compare.py --loss logistic --problems breast-cancer --modes single,path
 """
 import argparse
 import os
 import sys
-import time
 
 if __name__ == "__main__":
     _threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
@@ -34,14 +34,12 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gap import relative_gap  # noqa: E402
+import ladder  # noqa: E402
+from ladder import TOL_LADDER  # noqa: E402, F401 (used by cv.py)
 
 import fastpen  # noqa: E402
 from fastpen.datasets import make_correlated_regression, make_sparse_regression  # noqa: E402
 
-# 1-2-5 steps: a solver is not made to over-solve by a factor up to 10 past the target.
-# Down to 2e-16: glmnet's thresh (a coefficient-change criterion) needs 1e-13 to 1e-14
-# to bring the duality gap to 1e-6 on these problems.
-TOL_LADDER = [m * 10.0 ** -k for k in range(3, 16) for m in (1.0, 0.5, 0.2)]
 PROBLEMS = ("dense-wide", "dense-tall", "sparse", "leukemia")
 
 
@@ -156,37 +154,22 @@ def worst_gap(X, y, coefs, alphas):
 
 def time_at_target(fit, X, y, alphas, target, repeat, budget, start_tol=None,
                    score=worst_gap):
-    """(median seconds, tol used, worst rel gap) of the first tol reaching the target.
-
-    A solver whose single run exceeds ``budget`` seconds is not timed further.
-    ``start_tol`` skips the ladder's steps above it (a shortcut for slow solvers
-    whose step is known from an earlier run; the step above it must be
-    checked not to reach the target there).  ``score(X, y, coefs, alphas)``
-    gives the worst relative gap of an answer.
-    """
-    best = np.inf
-    for tol in TOL_LADDER:
-        if start_tol is not None and tol > start_tol * (1 + 1e-9):
-            continue
-        start = time.perf_counter()
-        coefs = fit(X, y, alphas, tol)
-        elapsed = time.perf_counter() - start
-        rel = score(X, y, coefs, alphas)
-        best = min(best, rel)
-        if rel <= target:
-            times = [elapsed]
-            for _ in range(repeat - 1):
-                start = time.perf_counter()
-                fit(X, y, alphas, tol)
-                times.append(time.perf_counter() - start)
-            return float(np.median(times)), tol, rel
-        if elapsed > budget:
-            break
-    return None, None, best
+    """ladder.time_at_target, scored by the squared loss's gap unless told otherwise."""
+    return ladder.time_at_target(fit, X, y, alphas, target, repeat, budget, start_tol,
+                                 score=score)
 
 
 def main(argv=None):
+    loss_parser = argparse.ArgumentParser(add_help=False)
+    loss_parser.add_argument("--loss", default="squared", choices=["squared", "logistic"])
+    loss_args, rest = loss_parser.parse_known_args(argv)
+    if loss_args.loss == "logistic":  # its own problems, peers and scorers
+        import compare_logistic
+        return compare_logistic.main(rest)
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loss", default="squared", choices=["squared", "logistic"],
+                        help="logistic: see compare_logistic.py (--loss logistic --help)")
     parser.add_argument("--threads", default="1", choices=["1", "all"])
     parser.add_argument("--problems", default="dense-wide,sparse",
                         help=f"comma-separated, from {','.join(PROBLEMS)}")
