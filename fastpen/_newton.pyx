@@ -64,6 +64,10 @@ cdef int MAX_NEWTON = 100
 # superlinearly for the Newton steps to converge superlinearly -- and the last
 # step then lands below tol.
 cdef double INNER_RATIO = 0.1
+# A working set's problem is solved to WS_RATIO times the full gap (or gap^2 / F):
+# looser than a model (celer's 0.3), as the early working sets are too small for an
+# accurate solution of theirs to be worth its Newton steps.
+cdef double WS_RATIO = 0.3
 cdef double INNER_FINAL = 0.25
 # A fit whose gap has made no new low (by STALL_DECREASE) in STALL_STEPS
 # iterations in a row has reached the rounding level of its precision: it stops.
@@ -897,11 +901,11 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
         m = _working_set(lg, W, G, ows, &IB[1, 0], &score[0], gidx, size, xmh, xn2h,
                          &complete)
         # the working set's problem is solved to a gap that follows the full one
-        # superlinearly (see INNER_RATIO), down to half the tol -- and to that at
+        # superlinearly (see WS_RATIO), down to half the tol -- and to that at
         # once when it has settled (every violator in it, no feature new since the
         # last one): the full gap will then most likely be the working set's, and a
         # full scan in between would only say so
-        target = INNER_RATIO * gap
+        target = WS_RATIO * gap
         if v > 0.0:
             target = min(target, gap * gap / v)
         target = max(target, 0.5 * lg.tol)
