@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _batch, _cd, _newton
+from . import _batch, _newton
 from ._penalty import make_penalty
 from ._problem import ConvergenceWarning, Problem, check_alpha_max, column_stats
 from ._threads import blas_limited, effective_n_threads, holds_threads
@@ -513,10 +513,9 @@ def _check_logistic_coef_init(coef_init, labels, p):
 def _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter, dtype):
     """The public result from the kernels' arrays (see :class:`LogisticPathResult`)."""
     k, T = labels.n_blocks, labels.rows.shape[0]
-    M = grid.shape[1] if T == 1 else grid.shape[1]
-    done = int(run.n_done.min()) if T == 1 else M
-    if T == 1 and run.n_done[0] < M:
-        grid = grid[:, :done]
+    # (a single path may stop early, glmnet's rule; a batch runs every alpha)
+    done = int(run.n_done[0]) if T == 1 else grid.shape[1]
+    grid = grid[:, :done]
     gaps = run.gaps[:, :done]
     loss = run.loss[:, :done]
     n_iter = run.n_iter[:, :done]
