@@ -842,6 +842,24 @@ cdef void _extrapolate(const Lg* lg, double[::1] W, double* b0, double[:, ::1] N
     value[0] = f_ext
 
 
+cdef inline bint _done(const Lg* lg, double gap, double target, int newton,
+                       int used) noexcept nogil:
+    """Whether a gap reached its target, or the fit its budget (or an interruption)."""
+    return (gap <= target or newton >= MAX_NEWTON or used >= lg.max_iter
+            or (lg.stop != NULL and lg.stop[0] != 0))
+
+
+cdef inline bint _no_new_low(double gap, double* best, int* stall) noexcept nogil:
+    """Count the checks in a row that made no new low of the gap (by STALL_DECREASE);
+    whether they reached STALL_STEPS."""
+    if gap < STALL_DECREASE * best[0]:
+        best[0] = gap
+        stall[0] = 0
+        return False
+    stall[0] += 1
+    return stall[0] >= STALL_STEPS
+
+
 cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
                  const int[::1] indices, const Py_ssize_t[::1] indptr, const Lg* lg,
                  const CDParams* base, double[::1] W, double* b0, double[:, ::1] N,
@@ -884,16 +902,8 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
             _scan(kind, X, data, indices, indptr, lg, NULL, p, &N[2 * k + l, 0], theta_sum,
                   &G[l * p], NULL, NULL, NULL, lg.n_threads)
         gap = _gap(lg, NULL, 0, &W[0], &G[0], &N[k, 0], v)
-        if (gap <= lg.tol or newton >= MAX_NEWTON or used >= lg.max_iter
-                or (lg.stop != NULL and lg.stop[0])):
+        if _done(lg, gap, lg.tol, newton, used) or _no_new_low(gap, &best, &stall):
             break
-        if gap < STALL_DECREASE * best:
-            best = gap
-            stall = 0
-        else:
-            stall += 1
-            if stall >= STALL_STEPS:
-                break
         nnz = 0
         for r in range(k * p):
             nnz += W[r] != 0.0
@@ -936,19 +946,13 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
                     _scan(kind, X, data, indices, indptr, lg, ows, m, &N[2 * k + l, 0],
                           theta_sum, &G[l * p], NULL, NULL, NULL, lg.n_threads)
             gap_ws = _gap(lg, gidx, k * m, &W[0], &G[0], &N[k, 0], v)
-            if (gap_ws <= target or newton >= MAX_NEWTON or used >= lg.max_iter
-                    or (lg.stop != NULL and lg.stop[0])):
+            if _done(lg, gap_ws, target, newton, used):
                 break
-            if gap_ws < STALL_DECREASE * ws_best:
-                ws_best = gap_ws
-                ws_stall = 0
-            else:
-                ws_stall += 1
-                if ws_stall >= STALL_STEPS:
-                    if polish >= MAX_POLISH:
-                        break
-                    ws_stall = 0        # coordinate steps on the true objective instead
-                    polish += 1
+            if _no_new_low(gap_ws, &ws_best, &ws_stall):
+                if polish >= MAX_POLISH:
+                    break
+                ws_stall = 0        # coordinate steps on the true objective instead
+                polish += 1
             if polish > 0:
                 _polish(kind, X, data, indices, indptr, lg, &W[0], &N[0, 0], &N[k, 0],
                         ows, m)
