@@ -521,8 +521,8 @@ def _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter, d
     n_iter = run.n_iter[:, :done]
     coefs = run.coefs[:done]
     intercepts = run.intercepts[:done]
-    _warn_unconverged(gaps, tol * null_loss, grid, n_iter, max_iter, loss, null_loss, n,
-                      dtype)
+    warn_logistic_unconverged(gaps, tol * null_loss, n_iter, max_iter, n, alphas=grid,
+                              loss=loss, null_loss=null_loss, dtype=dtype)
     dev_ratio = 1.0 - loss / null_loss[:, None]
     if not automatic:
         _warn_separable(dev_ratio, grid)
@@ -563,15 +563,20 @@ def _warn_separable(dev_ratio, grid):
          "there, as glmnet's does).", ConvergenceWarning)
 
 
-def _warn_unconverged(gaps, tol_abs, grid, n_iter, max_iter, loss, null_loss, n, dtype):
-    """One warning for the fits above tolerance, saying why when it can."""
-    failed = gaps > tol_abs[:, None]
+def warn_logistic_unconverged(gaps, tol_abs, n_iter, max_iter, n, *, alphas=None, loss=None,
+                              null_loss=None, dtype=np.float64, category=ConvergenceWarning):
+    """One warning for the fits above tolerance (rows: problems, columns: alphas;
+    per-sum gaps and tolerances), quoting the worst's gap and tolerance on the
+    objective's scale and saying why when it can: max_iter, float32 rounding,
+    float64's rounding level, or (nearly) separable classes (from ``loss`` and
+    ``null_loss``)."""
+    with np.errstate(invalid="ignore"):
+        failed = ~(gaps <= tol_abs[:, None])
     if not failed.any():
         return
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(failed, gaps / tol_abs[:, None], 0.0)
+        ratio = np.where(failed, np.nan_to_num(gaps / tol_abs[:, None], nan=np.inf), 0.0)
     t, m = np.unravel_index(np.argmax(ratio), ratio.shape)
-    dev = 1.0 - loss[t, m] / null_loss[t]
     cause = ("Increase max_iter, scale the features, or increase the regularisation."
              if n_iter[t, m] >= max_iter else
              "The Newton steps stopped making progress at the rounding level of float64: "
@@ -580,11 +585,11 @@ def _warn_unconverged(gaps, tol_abs, grid, n_iter, max_iter, loss, null_loss, n,
         cause = ("It is the gap of the float32 coefficients returned (the float64 iterate "
                  "met tol; rounding the coefficients to float32 moves the gap that much); "
                  "fit float64 data for a smaller gap.")
-    if dev > _DEV_SEPARABLE:
-        cause = (f"The model explains {100 * dev:.2f} % of the deviance: the classes are "
-                 "(nearly) separable, and the coefficients grow without bound as alpha "
-                 "decreases; use a larger alpha (or l1_ratio < 1).")
-    warn(f"Logistic fit did not converge for {int(failed.sum())} of {failed.size} fits "
-         f"(worst at alpha={grid[t % grid.shape[0], m]:.4g}): duality gap "
-         f"{gaps[t, m] / n:.3e} > tolerance {tol_abs[t] / n:.3e}. {cause}",
-         ConvergenceWarning)
+    if loss is not None and 1.0 - loss[t, m] / null_loss[t] > _DEV_SEPARABLE:
+        cause = (f"The model explains {100 * (1 - loss[t, m] / null_loss[t]):.2f} % of the "
+                 "deviance: the classes are (nearly) separable, and the coefficients grow "
+                 "without bound as alpha decreases; use a larger alpha (or l1_ratio < 1).")
+    where = "" if alphas is None else f", at alpha={alphas[t % alphas.shape[0], m]:.4g}"
+    warn(f"Logistic fit did not converge for {int(failed.sum())} of {failed.size} fits: "
+         f"the worst has a duality gap of {gaps[t, m] / n:.3e} > tolerance "
+         f"{tol_abs[t] / n:.3e}{where}. {cause}", category)

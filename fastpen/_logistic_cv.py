@@ -28,7 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._cv import check_folds, check_l1_ratios, fold_mean_se, select_alpha
-from ._logistic import logistic_alpha_max, make_logistic_group, null_fit, run_logistic
+from ._logistic import (
+    logistic_alpha_max,
+    make_logistic_group,
+    null_fit,
+    run_logistic,
+    warn_logistic_unconverged,
+)
 from ._problem import ConvergenceWarning
 from ._validation import check_scalar
 from ._warnings import warn
@@ -117,7 +123,9 @@ def fit_logistic(X, labels, fit_weight, alphas, l1_ratios, *, fit_intercept=True
                        b=n * alphas * (1.0 - l1), tol_abs=tol * null_loss, coef0=coef0,
                        icpt0=icpt0, fit_intercept=fit_intercept, max_iter=max_iter,
                        n_threads=n_threads, positive=positive)
-    warn_unconverged(run.gaps, tol * null_loss, run.n_iter, max_iter, n, warning_category)
+    warn_logistic_unconverged(run.gaps, tol * null_loss, run.n_iter, max_iter, n,
+                              alphas=alphas, loss=run.loss, null_loss=null_loss,
+                              dtype=X.dtype, category=warning_category)
     coefs = run.coefs[0].reshape(T, k, p)
     intercepts = centred_intercepts(run.intercepts[0], fit_intercept)
     return LogisticFit(coefs, intercepts.astype(X.dtype), run.gaps[:, 0] / n,
@@ -133,23 +141,6 @@ def centred_intercepts(intercepts, fit_intercept):
     if intercepts.shape[-1] > 1:
         intercepts = intercepts - intercepts.mean(axis=-1, keepdims=True)
     return intercepts
-
-
-def warn_unconverged(gaps, tol_abs, n_iter, max_iter, n, category):
-    """One warning for the fits (rows: problems, columns: alphas) above tolerance."""
-    with np.errstate(invalid="ignore"):
-        failed = ~(gaps <= tol_abs[:, None])
-    if not failed.any():
-        return
-    at_limit = bool(np.any(n_iter[failed] >= max_iter))
-    cause = ("max_iter was reached: increase it, scale the features, or increase the "
-             "regularisation" if at_limit else
-             "the Newton steps stopped making progress: the classes may be (nearly) "
-             "separable at a tiny penalty, where the coefficients grow without bound; "
-             "increase the regularisation")
-    worst = np.nanmax(np.where(failed, gaps, np.nan)) / n
-    warn(f"Logistic fit did not converge for {int(failed.sum())} of {failed.size} fits "
-         f"(largest duality gap {worst:.3e}): {cause}.", category)
 
 
 # ------------------------------------------------------------------ cross-validation
@@ -314,7 +305,9 @@ def cross_validate_logistic(X, labels, folds, *, l1_ratios, Cs=None, alphas=None
                        coef0=np.zeros((fi.size, k * p)), icpt0=icpt0,
                        fit_intercept=fit_intercept, max_iter=max_iter, n_threads=n_threads,
                        positive=positive)
-    warn_unconverged(run.gaps, tol * null_loss, run.n_iter, max_iter, n, warning_category)
+    warn_logistic_unconverged(run.gaps, tol * null_loss, run.n_iter, max_iter, n, alphas=A,
+                              loss=run.loss, null_loss=null_loss, dtype=X.dtype,
+                              category=warning_category)
     intercepts = run.intercepts if fit_intercept else np.zeros_like(run.intercepts)
     scores = held_out_scores(X, labels, run.coefs, intercepts, fi, ti, tests, scoring)
     scores = scores.reshape(L, F, T, m).transpose(0, 3, 1, 2)           # (L, m, F, T)

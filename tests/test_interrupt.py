@@ -81,6 +81,10 @@ CHILD = """
             tol=1e-30, max_iter=50),
         "ElasticNet (warm start)": warm_estimator,
         "LassoCV": fitted_cv,
+        "logistic path": lambda: fastpen.logistic_path(X, (y > 0).astype(int), alphas=LONG,
+                                                       **FOREVER),
+        "logistic batch": lambda: fastpen.logistic_path(
+            X, np.c_[y > 0, y < 0, y > 1].astype(int), alphas=LONG, **FOREVER),
     }
     for name, make in CASES.items():
         est, target = make() if name in ("ElasticNet (warm start)", "LassoCV") else (None, None)
@@ -106,7 +110,7 @@ def test_ctrl_c_returns_within_a_second_and_leaves_the_estimator_as_it_was():
             err.seek(0)
             return err.read()[-3000:]
 
-        assert len(latencies) == 7, (latencies, stderr())
+        assert len(latencies) == 9, (latencies, stderr())
         for name, (seconds, answer) in latencies.items():
             assert answer is not None and answer.startswith("interrupted"), (
                 name, answer, stderr())
@@ -175,6 +179,11 @@ FITS = {
                                                  tol=1e-14).fit(X, y + X[:, :50].sum(1)),
     "glmnet_path": lambda X, y: fastpen.glmnet_path(X, y, lambdas=[1e-4], max_iter=2,
                                                     tol=1e-12),
+    "logistic_path": lambda X, y: fastpen.logistic_path(X, (y > np.median(y)).astype(int),
+                                                        alphas=[1e-4], max_iter=2,
+                                                        tol=1e-12),
+    "LogisticRegression": lambda X, y: fastpen.LogisticRegression(
+        C=1e3, l1_ratio=1.0, max_iter=2, tol=1e-12).fit(X, y > np.median(y)),
 }
 
 
