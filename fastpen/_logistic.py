@@ -403,7 +403,7 @@ def logistic_path(X, y, *, l1_ratio=1.0, alphas=100, eps=None, fit_intercept=Tru
         exact: the intercepts are solved exactly before it is computed.
     max_iter : int, default=1000
         Maximum number of coordinate sweeps per alpha, all Newton steps
-        together.
+        together (per class for a multinomial model).
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     penalty_factor, exclude, rescale_penalty_factor, lower_bounds, upper_bounds, \
@@ -426,8 +426,10 @@ standardize
     LogisticPathResult
         ``(alphas, coefs, intercepts, dual_gaps, n_iter, df, dev_ratio, classes)``.
         A multinomial model has a class axis after the alpha axis (its
-        intercepts are centred to sum to 0 over the classes, as glmnet's; with
-        an L2 part its coefficients sum to 0 over the classes at the optimum).
+        intercepts are centred to sum to 0 over the classes, as glmnet's; at the
+        optimum each feature's coefficients are the least penalised of their
+        common shifts over the classes, which with a pure L2 penalty,
+        ``l1_ratio=0``, makes them sum to 0 over the classes).
         With an automatic grid and a 1-D y, the path stops early by glmnet's
         rule: when the fraction of deviance explained passes 0.999 (the data
         are, or nearly are, separable) or changes by less than 1e-5 (relative)
@@ -521,7 +523,7 @@ def _path_result(run, labels, grid, null_loss, automatic, n, p, tol, max_iter, d
     n_iter = run.n_iter[:, :done]
     coefs = run.coefs[:done]
     intercepts = run.intercepts[:done]
-    warn_logistic_unconverged(gaps, tol * null_loss, n_iter, max_iter, n, alphas=grid,
+    warn_logistic_unconverged(gaps, tol * null_loss, n_iter, max_iter * k, n, alphas=grid,
                               loss=loss, null_loss=null_loss, dtype=dtype)
     dev_ratio = 1.0 - loss / null_loss[:, None]
     if not automatic:

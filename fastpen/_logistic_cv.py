@@ -123,7 +123,7 @@ def fit_logistic(X, labels, fit_weight, alphas, l1_ratios, *, fit_intercept=True
                        b=n * alphas * (1.0 - l1), tol_abs=tol * null_loss, coef0=coef0,
                        icpt0=icpt0, fit_intercept=fit_intercept, max_iter=max_iter,
                        n_threads=n_threads, positive=positive)
-    warn_logistic_unconverged(run.gaps, tol * null_loss, run.n_iter, max_iter, n,
+    warn_logistic_unconverged(run.gaps, tol * null_loss, run.n_iter, max_iter * k, n,
                               alphas=alphas, loss=run.loss, null_loss=null_loss,
                               dtype=X.dtype, category=warning_category)
     coefs = run.coefs[0].reshape(T, k, p)
@@ -305,21 +305,49 @@ def cross_validate_logistic(X, labels, folds, *, l1_ratios, Cs=None, alphas=None
                        coef0=np.zeros((fi.size, k * p)), icpt0=icpt0,
                        fit_intercept=fit_intercept, max_iter=max_iter, n_threads=n_threads,
                        positive=positive)
-    warn_logistic_unconverged(run.gaps, tol * null_loss, run.n_iter, max_iter, n, alphas=A,
+    warn_logistic_unconverged(run.gaps, tol * null_loss, run.n_iter, max_iter * k, n, alphas=A,
                               loss=run.loss, null_loss=null_loss, dtype=X.dtype,
                               category=warning_category)
     intercepts = run.intercepts if fit_intercept else np.zeros_like(run.intercepts)
     scores = held_out_scores(X, labels, run.coefs, intercepts, fi, ti, tests, scoring)
     scores = scores.reshape(L, F, T, m).transpose(0, 3, 1, 2)           # (L, m, F, T)
 
-    errors = np.where(np.isnan(scores), np.inf, -scores)
-    mean_err, se = fold_mean_se(errors)
+    errors = -scores
+    mean_err, se = _defined_fold_mean_se(errors, scoring)
     lj, aj, one = select_alpha(errors, per_target=True, mean_se=(mean_err, se))
     return LogisticCVResult(
         l1_ratios=l1_ratios, alphas=whole, Cs=C_grid, fold_alphas=per_fold, scores=scores,
         mean=-mean_err, se=se, l1_index=lj, alpha_index=aj, alpha_1se_index=one,
         fold_coefs=run.coefs.reshape(m, L, F, T, k, p),
         fold_intercepts=centred_intercepts(intercepts, fit_intercept).reshape(m, L, F, T, k))
+
+
+def _defined_fold_mean_se(errors, scoring):
+    """Mean over the folds (axis 2) of ``errors`` (L, m, F, T) and its standard error,
+    over the folds where the score is defined: AUC is not on a fold whose held-out
+    rows hold one class (NaN).  The folds are added in order (as fold_mean_se does).
+    Raises a ValueError naming the target when no fold defines it."""
+    L, m, F, T = errors.shape
+    defined = ~np.isnan(errors)
+    count = defined.sum(axis=2)
+    undefined = np.flatnonzero((count == 0).any(axis=(0, 1)))
+    if undefined.size:
+        raise ValueError(
+            f"scoring={scoring!r} is undefined on every held-out fold of target "
+            f"{undefined[0]} (each fold holds a single class of it); use fewer folds or "
+            "another scoring.")
+    if defined.all():
+        return fold_mean_se(errors)
+    filled = np.where(defined, errors, 0.0)
+    total = np.zeros((L, m, T))
+    for f in range(F):
+        total += filled[:, :, f]
+    mean = total / count
+    squares = np.zeros((L, m, T))
+    for f in range(F):
+        squares += np.where(defined[:, :, f], (errors[:, :, f] - mean) ** 2, 0.0)
+    var = np.where(count > 1, squares / np.maximum(count - 1, 1), 0.0)
+    return mean, np.sqrt(var / count)
 
 
 def _alpha_grids(X, labels, fit_weight, l1_ratios, alphas, eps, *, fit_intercept, n_threads,

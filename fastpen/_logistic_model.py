@@ -264,8 +264,10 @@ standardize
     coef_ : ndarray of shape (1, n_features), (n_classes, n_features) or
         (n_targets, n_features)
     intercept_ : ndarray of shape (1,), (n_classes,) or (n_targets,)
-        A multinomial model's sum to 0 over the classes (glmnet's); with an L2
-        part its coefficients do too at the optimum (scikit-learn's).
+        A multinomial model's sum to 0 over the classes (glmnet's); with a pure
+        L2 penalty (``l1_ratio=0``) its coefficients do too at the optimum
+        (scikit-learn's); with an L1 part each feature's are the least penalised
+        of their common shifts over the classes.
     n_iter_ : ndarray of shape (1,) or (n_targets,)
         Coordinate sweeps.
     dual_gap_ : ndarray of shape (1,) or (n_targets,)

@@ -1082,8 +1082,9 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
     its last solution; ``tol`` (P,) absolute gap tolerances.  Per alpha:
     ``coefs`` (M, P, n_blocks * p), zeros, receives the nonzero coefficients,
     ``intercepts`` (M, P, n_blocks), ``gaps``/``loss``/``n_iter``/``df`` (P, M)
-    the gap, F, the sweeps and the nonzero count.  With ``null_loss`` (P,) a path
-    stops early by glmnet's rule (see DEV_MAX); ``n_done`` (P,) the alphas run.
+    the gap, F, the sweeps (at most ``max_iter`` per block) and the nonzero count. With
+    ``null_loss`` (P,) a path stops early by glmnet's rule (see DEV_MAX); ``n_done``
+    (P,) the alphas run.
     """
     cdef Py_ssize_t n = labels.shape[1], p = x_mean.shape[1], M = a.shape[1]
     cdef Py_ssize_t P = a.shape[0], G_ = x_mean.shape[0], t, j
@@ -1120,7 +1121,10 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
             raise ValueError("solve_logistic_paths: group or target out of range")
     if P == 0:
         return
-    cdef CDParams base = make_params(0.0, 0.0, 0.0, max_iter)
+    # the sweeps of an alpha: max_iter per coefficient block (class), all its Newton
+    # steps together
+    cdef int budget = <int> min(<long long> max_iter * k, 2147483647)
+    cdef CDParams base = make_params(0.0, 0.0, 0.0, budget)
     base.pen.positive = positive
     base.opt.n_threads = inner_nt
     cdef volatile int stop_flag = 0
@@ -1166,7 +1170,7 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
                 lgs[tid].positive = positive
                 lgs[tid].intercept = fit_intercept
                 lgs[tid].tol = tol[t]
-                lgs[tid].max_iter = max_iter
+                lgs[tid].max_iter = budget
                 lgs[tid].n_threads = inner_nt
                 lgs[tid].stop = &stop_flag
                 lgs[tid].unpen = &IBS[tid, 4, 0]
@@ -1201,7 +1205,8 @@ def solve_logistic_paths(int kind, const floating[::1, :] X, const floating[::1]
                                    XN2H[tid], GIN[tid], WN[tid], WS[tid], l1_factor[gi],
                                    IBS[tid], SCORE[tid], WPB[tid], BPB[tid], False,
                                    &rounded_sweeps, &value)
-                        lgs[tid].max_iter = max_iter
+                        rounded_sweeps = 0      # (assigned: private to the thread)
+                        lgs[tid].max_iter = budget
                     gaps[t, mi] = gap
                     loss[t, mi] = value
                     n_iter[t, mi] = sweeps

@@ -334,3 +334,19 @@ def test_more_classes_than_features():
     assert np.all(np.isfinite(path.coefs))
     # the ridge optimum has its coefficients summing to 0 over the classes
     np.testing.assert_allclose(path.coefs[0].sum(axis=0), 0.0, atol=1e-8)
+
+
+def test_cv_auc_with_a_single_class_in_some_held_out_folds():
+    """Regression: AUC is undefined on a fold whose held-out rows hold one class of a
+    target; the CV averaged the folds where it is defined instead of crashing."""
+    from sklearn.model_selection import KFold
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((60, 5))
+    Y = (rng.standard_normal((60, 3)) > 0).astype(int)
+    Y[:, 1] = 0
+    Y[:3, 1] = 1            # target 1: its positives all in the first fold
+    cv = fastpen.LogisticRegressionCV(cv=KFold(5), Cs=5, scoring="roc_auc").fit(X, Y)
+    assert np.all(np.isfinite(cv.score_mean_[..., 0]))
+    assert np.all(np.isfinite(cv.score_mean_[..., 2]))
+    assert cv.coef_.shape == (3, 5)
