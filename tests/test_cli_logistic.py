@@ -140,6 +140,57 @@ def test_cv_curve_is_held_out_deviance(capsys, two_csv, tmp_path):
     assert "held-out deviance" in out
 
 
+def test_multinomial_standardized_cv_equals_per_fold_fits(capsys, tmp_path):
+    """Multinomial, elastic net, --standardize: the curve (all the folds' paths fitted in
+    one call, each fold a weighting of the rows) equals per-fold logistic_path fits on
+    the training rows alone, whose standard deviations are the training rows' own."""
+    X, y = _three(seed=1)
+    X = X * np.array([1.0, 5.0, 0.2, 1.0, 3.0])     # unequal scales: standardize matters
+    path = tmp_path / "m.csv"
+    _write(path, X, y, label_name="species")
+    code, out, err = main(capsys, "cv", path, "--model", "logistic", "--seed", "3", "--cv",
+                          "4", "--standardize", "--l1-ratio", "0.5", "--n-alphas", "25",
+                          "--json")
+    assert code == 0, err
+    s = json.loads(out)
+    mean, se, alphas = (np.array(s[k]) for k in ("cv_mean", "cv_se", "alphas"))
+    folds = make_folds(len(y), 4, seed=3)
+    per_fold = []
+    for train, test in folds.pairs:
+        fit = fastpen.logistic_path(X[train], y[train], alphas=alphas, l1_ratio=0.5,
+                                    standardize=True, tol=1e-6)
+        eta = np.einsum("np,mkp->nmk", X[test], fit.coefs) + fit.intercepts[None]
+        truth = np.searchsorted(CLASSES3, y[test])
+        log_p = (np.take_along_axis(eta, truth[:, None, None], axis=2)[:, :, 0]
+                 - np.log(np.exp(eta).sum(axis=2)))
+        per_fold.append(-2 * log_p.mean(axis=0))
+    per_fold = np.array(per_fold)                                            # (F, m)
+    np.testing.assert_allclose(mean, per_fold.mean(axis=0), rtol=1e-7)
+    np.testing.assert_allclose(se, per_fold.std(axis=0, ddof=1) / 2, rtol=1e-6)
+    assert s["alpha"] == alphas[int(np.argmin(mean))]
+
+
+def test_held_out_deviance_floors_probabilities():
+    """A confident mistake costs -2 log(1e-15) at most, not its margin: a separable fold
+    must not let one held-out row dominate the curve."""
+    from fastpen._cli_logistic import _PROB_FLOOR, _deviance
+
+    X_test = np.array([[1.0], [-1.0], [2.0]])
+    y = np.array([1, 0, 0])                          # the third row is a mistake
+    W = np.array([[[0.5]], [[100.0]]])               # (m, kb, p): mild, then confident
+    b = np.zeros((2, 1))
+    got = _deviance(X_test, y, W, b, "binomial")
+    mild = np.log1p(np.exp(-0.5 * np.array([1.0, 1.0, -2.0])))     # -log P(label)
+    assert got[0] == pytest.approx(2 * mild.mean(), rel=1e-12)
+    # rows 1, 2: -log P = log(1 + e^-100) ~ 0; row 3: 200, floored at -log(1e-15)
+    assert got[1] == pytest.approx(-2 * np.log(_PROB_FLOOR) / 3, rel=1e-12)
+    # multinomial rows: the same floor on the softmax probability of the label
+    W3 = np.array([[[0.0], [0.0], [0.0]], [[0.0], [-100.0], [100.0]]])      # (2, 3, 1)
+    got3 = _deviance(X_test, y, W3, np.zeros((2, 3)), "multinomial")
+    assert got3[0] == pytest.approx(2 * np.log(3.0), rel=1e-12)
+    assert got3[1] == pytest.approx(-2 * np.log(_PROB_FLOOR), rel=1e-12)   # every row
+
+
 def test_path_and_plots(capsys, three_csv, two_csv, tmp_path):
     path, X, y = three_csv
     image = tmp_path / "path.png"
