@@ -419,11 +419,13 @@ cdef void _scan(int kind, const floating[::1, :] X, const floating[::1] data,
 
 
 cdef double _penalty(const Lg* lg, const double* w, int off, const double* w2,
-                     double t) noexcept nogil:
-    """The penalty of block ``off:off + p`` at w + t (w2 - w) (w2 NULL: at w)."""
-    cdef int j
+                     double t, const int* ws, int m) noexcept nogil:
+    """The penalty of the features ws[:m] of block ``off:off + p`` (the others are 0)
+    at w + t (w2 - w) (w2 NULL: at w; w2 holds the block's p entries)."""
+    cdef int u, j
     cdef double v, f2, total = 0.0
-    for j in range(off, off + lg.p):
+    for u in range(m):
+        j = off + ws[u]
         if lg.lip[j] == 0.0:
             continue
         v = w[j] if w2 == NULL else w[j] + t * (w2[j - off] - w[j])
@@ -462,7 +464,7 @@ cdef int _newton_step(int kind, const floating[::1, :] X, const floating[::1] da
     those of the current point (the binomial gap scan reads them in the same
     pass); 0: computed here.
     """
-    cdef int i, j, k = lg.k, n = lg.n, p = lg.p, off = cls * p, halvings
+    cdef int i, j, u, k = lg.k, n = lg.n, p = lg.p, off = cls * p, halvings
     cdef double* eta = &N[cls, 0]
     cdef double* prob = &N[k + cls, 0]
     cdef double* theta = &N[2 * k + cls, 0]
@@ -489,14 +491,18 @@ cdef int _newton_step(int kind, const floating[::1, :] X, const floating[::1] da
         for i in range(n):
             zbar += h[i] * zc[i]
         zbar /= n
-        for j in range(p):
+        for u in range(ws_m):
+            j = ws_idx[u]
             cw += xmh[j] * W[off + j]
     # the driver's state at the current w (warm): the residual y_c - X~_h w and
     # X~_h^T H r = kappa (X^T theta0 - xmh sum theta0)
     for i in range(n):
         R[i] = (kappa * theta[i] / h[i] if h[i] > 0.0 else 0.0) + b0[cls] + cw - zbar
         zc[i] -= zbar
-    for j in range(p):
+    # (only the working set's: the driver leaves the others, of zero norm, at 0 --
+    # and wn is 0 there, _working_set saw to it)
+    for u in range(ws_m):
+        j = ws_idx[u]
         gin[j] = kappa * (G[off + j] + (lg.xm[j] - xmh[j]) * theta_sum)
         wn[j] = W[off + j]
     prm = base[0]
@@ -519,8 +525,8 @@ cdef int _newton_step(int kind, const floating[::1, :] X, const floating[::1] da
     b_new = b0[cls]
     if lg.intercept:
         b_new = zbar
-        for j in range(p):
-            b_new -= xmh[j] * wn[j]
+        for u in range(ws_m):
+            b_new -= xmh[ws_idx[u]] * wn[ws_idx[u]]
     # eta of the model's minimiser: X~_h w' + zbar = (z - zbar) - r + zbar
     d0 = 0.0
     for i in range(n):
@@ -529,9 +535,9 @@ cdef int _newton_step(int kind, const floating[::1, :] X, const floating[::1] da
     # backtracking on F + penalty; the penalty is convex, so its change along the
     # segment is at most t (P(w') - P(w)) (Tseng and Yun's sufficient decrease)
     f0 = value[0]
-    p0 = _penalty(lg, &W[0], off, NULL, 0.0)
-    d0 += _penalty(lg, &W[0], off, &wn[0], 1.0) - p0
-    if _same(&W[off], &wn[0], p) and b_new == b0[cls]:
+    p0 = _penalty(lg, &W[0], off, NULL, 0.0, ws_idx, ws_m)
+    d0 += _penalty(lg, &W[0], off, &wn[0], 1.0, ws_idx, ws_m) - p0
+    if _same(&W[off], &wn[0], ws_idx, ws_m) and b_new == b0[cls]:
         return -1               # the model's minimiser is the current point
     # (at the rounding level d0 may come out >= 0: a step that does not increase
     # the objective beyond rounding is still taken, the stall test of _fit ends it)
@@ -542,13 +548,14 @@ cdef int _newton_step(int kind, const floating[::1, :] X, const floating[::1] da
             f_t = _binomial_along(lg, eta, eta_new, t, &N[4 * k + 3, 0])
         else:
             f_t = _loss_along(lg, &N[0, 0], cls, eta_new, t)
-        p_t = _penalty(lg, &W[0], off, &wn[0], t)
+        p_t = _penalty(lg, &W[0], off, &wn[0], t, ws_idx, ws_m)
         if f_t + p_t <= f0 + p0 + ARMIJO * t * min(d0, 0.0) + slack:
             break
         t *= 0.5
     else:
         return -1
-    for j in range(p):
+    for u in range(ws_m):
+        j = ws_idx[u]
         W[off + j] += t * (wn[j] - W[off + j])
     b0[cls] += t * (b_new - b0[cls])
     for i in range(n):
@@ -562,10 +569,11 @@ cdef int _newton_step(int kind, const floating[::1, :] X, const floating[::1] da
     return res.n_iter
 
 
-cdef bint _same(const double* u, const double* v, int m) noexcept nogil:
-    cdef int j
-    for j in range(m):
-        if u[j] != v[j]:
+cdef bint _same(const double* u, const double* v, const int* ws, int m) noexcept nogil:
+    """Whether u and v agree on the entries ws[:m]."""
+    cdef int t
+    for t in range(m):
+        if u[ws[t]] != v[ws[t]]:
             return False
     return True
 
@@ -639,17 +647,20 @@ cdef void _select_top(double* score, int* item, int m, int top) noexcept nogil:
 
 cdef int _working_set(const Lg* lg, const double[::1] W, const double[::1] G, int* ws,
                       int* cand, double* score, int* gidx, int size,
-                      double[::1] xmh, double[::1] xn2h, bint* complete) noexcept nogil:
+                      double[::1] xmh, double[::1] xn2h, double[::1] wn,
+                      bint* complete) noexcept nogil:
     """The outer working set in ws: every feature nonzero in some block or
     unpenalised, and the ``size`` minus their number worst violators (at least
     one more when there is one); gidx[:k m] its coefficients' indices.  Zeroes
-    the column statistics outside it (the driver then leaves those features at
-    0).  Returns its size m; ``complete``: no violator was left out."""
+    the column statistics (the driver then leaves a feature outside it at 0) and
+    the driver's coefficients (wn), which _newton_step fills on it alone.
+    Returns its size m; ``complete``: no violator was left out."""
     cdef int j, l, m = 0, nc = 0, take
     cdef bint keep
     for j in range(lg.p):
         xmh[j] = 0.0
         xn2h[j] = 0.0
+        wn[j] = 0.0
         if lg.lip[j] == 0.0:
             continue
         keep = lg.pf[j] == 0.0 or lg.a == 0.0
@@ -908,7 +919,7 @@ cdef double _fit(int kind, const floating[::1, :] X, const floating[::1] data,
         for r in range(k * p):
             nnz += W[r] != 0.0
         size = max(max(2 * nnz, WS_MIN), 2 * size if stall > 0 else size)
-        m = _working_set(lg, W, G, ows, &IB[1, 0], &score[0], gidx, size, xmh, xn2h,
+        m = _working_set(lg, W, G, ows, &IB[1, 0], &score[0], gidx, size, xmh, xn2h, wn,
                          &complete)
         # the working set's problem is solved to a gap that follows the full one
         # superlinearly (see WS_RATIO), down to half the tol -- and to that at
