@@ -527,7 +527,7 @@ def predict(model, data_path, output, na, drop):
     import math
     import sys
 
-    from ._cli_report import csv_field
+    from ._cli_report import csv_field, write_predictions
 
     proba, used, y = model.predict_file(data_path, na=na, drop=drop or ())
     classes = list(model.classes)
@@ -540,18 +540,7 @@ def predict(model, data_path, output, na, drop):
             continue
         lines.append(",".join([csv_field(classes[int(np.argmax(row))])]
                               + [repr(float(row[c])) for c in shown]))
-    text = "\n".join(lines) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            with open(output, "w") as f:
-                f.write(text)
-        except OSError as exc:
-            raise DataError(f"{output}: {exc.strerror or exc}") from None
-    if not used.all():
-        print(f"fastpen: {int((~used).sum())} of {used.size} rows have a missing value: "
-              "their prediction is NA", file=sys.stderr)
+    write_predictions(lines, used, output)
     if y is not None:
         position = {c: i for i, c in enumerate(classes)}
         known = np.array([used[i] and y[i] is not None and str(y[i]) in position

@@ -294,17 +294,10 @@ def plot_cv(image, data, fitted, args):
 # -- predict ---------------------------------------------------------------------------
 
 
-def predict(model_path, data_path, output, na, drop=None, model=None):
-    """``fastpen predict``: one prediction per data row, as CSV (NA where a row was
-    left out for a missing cell); the held-out error on stderr when the data holds the
-    target column."""
-    from ._model import load_model
-
-    model = load_model(model_path) if model is None else model
-    predictions, used, y = model.predict_file(data_path, na=na, drop=drop or ())
-    # NA (R's and pandas' missing value) keeps one line per data row: an empty line
-    # would be skipped by most CSV readers and misalign the rows
-    lines = ["prediction"] + ["NA" if math.isnan(v) else repr(float(v)) for v in predictions]
+def write_predictions(lines, used, output):
+    """Write the CSV ``lines`` of a prediction to ``output`` (stdout if None), and say on
+    stderr how many rows were left out (NA) for a missing cell (``used``: the rows
+    predicted)."""
     text = "\n".join(lines) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -317,6 +310,20 @@ def predict(model_path, data_path, output, na, drop=None, model=None):
     if not used.all():
         print(f"fastpen: {int((~used).sum())} of {used.size} rows have a missing value: "
               "their prediction is NA", file=sys.stderr)
+
+
+def predict(model_path, data_path, output, na, drop=None, model=None):
+    """``fastpen predict``: one prediction per data row, as CSV (NA where a row was
+    left out for a missing cell); the held-out error on stderr when the data holds the
+    target column."""
+    from ._model import load_model
+
+    model = load_model(model_path) if model is None else model
+    predictions, used, y = model.predict_file(data_path, na=na, drop=drop or ())
+    # NA (R's and pandas' missing value) keeps one line per data row: an empty line
+    # would be skipped by most CSV readers and misalign the rows
+    lines = ["prediction"] + ["NA" if math.isnan(v) else repr(float(v)) for v in predictions]
+    write_predictions(lines, used, output)
     scored = used & ~np.isnan(y) if y is not None else None
     if scored is not None and scored.any():
         error = predictions[scored] - y[scored]

@@ -256,6 +256,20 @@ cdef bint _intercepts(const Lg* lg, double* b0, double* eta, double* prob) noexc
     return moved
 
 
+cdef inline void _add_column(int kind, const floating[::1, :] X, const floating[::1] data,
+                             const int[::1] indices, const Py_ssize_t[::1] indptr, int n,
+                             int j, double alpha, double* v) noexcept nogil:
+    """v += alpha x_j (X's column j, dense or CSC)."""
+    cdef Py_ssize_t k0, k1
+    if kind == DENSE:
+        axpy_centered(n, alpha, &X[0, j], 0.0, v)
+    else:
+        k0 = indptr[j]
+        k1 = indptr[j + 1]
+        if k1 > k0:
+            sparse_axpy(<int> (k1 - k0), alpha, &data[k0], &indices[k0], v)
+
+
 cdef double _feature_step(int kind, const floating[::1, :] X, const floating[::1] data,
                           const int[::1] indices, const Py_ssize_t[::1] indptr,
                           const Lg* lg, int j, int cls, double* W, double* eta,
@@ -308,11 +322,7 @@ cdef double _feature_step(int kind, const floating[::1, :] X, const floating[::1
     if step == 0.0:
         return 0.0
     W[c] = w_new
-    if kind == DENSE:
-        axpy_centered(n, step, &X[0, j], 0.0, eta_l)
-    elif indptr[j + 1] > indptr[j]:
-        sparse_axpy(<int> (indptr[j + 1] - indptr[j]), step, &data[indptr[j]],
-                    &indices[indptr[j]], eta_l)
+    _add_column(kind, X, data, indices, indptr, n, j, step, eta_l)
     _probabilities(lg, eta, prob)
     return (g * step - 0.5 * hess * step * step - a_j * (fabs(w_new) - fabs(w_old))
             - 0.5 * b_j * (w_new * w_new - w_old * w_old))
@@ -766,7 +776,6 @@ cdef void _center(int kind, const floating[::1, :] X, const floating[::1] data,
     common c (_best_shift): the loss is unchanged, the penalty decreases.  eta
     follows (the same vector subtracted from every class: prob is unchanged)."""
     cdef int t, j, i, l, n = lg.n
-    cdef Py_ssize_t k0, k1
     cdef double c
     cdef double* d = &N[3 * lg.k, 0]
     cdef bint moved = False
@@ -780,13 +789,7 @@ cdef void _center(int kind, const floating[::1, :] X, const floating[::1] data,
         moved = True
         for l in range(lg.k):
             W[l * lg.p + j] -= c
-        if kind == DENSE:
-            axpy_centered(n, c, &X[0, j], 0.0, d)
-        else:
-            k0 = indptr[j]
-            k1 = indptr[j + 1]
-            if k1 > k0:
-                sparse_axpy(<int> (k1 - k0), c, &data[k0], &indices[k0], d)
+        _add_column(kind, X, data, indices, indptr, n, j, c, d)
     if moved:
         for l in range(lg.k):
             for i in range(n):
@@ -1022,7 +1025,6 @@ cdef void _start(int kind, const floating[::1, :] X, const floating[::1] data,
                  const double[::1] W, const double* b0, double[:, ::1] N) noexcept nogil:
     """The state rows of N at (W, b0): eta = X w + b0 per block, and prob."""
     cdef int i, j, l, n = lg.n, p = lg.p
-    cdef Py_ssize_t k0, k1
     cdef double* eta
     cdef double wj
     for l in range(lg.k):
@@ -1033,13 +1035,7 @@ cdef void _start(int kind, const floating[::1, :] X, const floating[::1] data,
             wj = W[l * p + j]
             if wj == 0.0 or lg.lip[j] == 0.0:
                 continue
-            if kind == DENSE:
-                axpy_centered(n, wj, &X[0, j], 0.0, eta)
-            else:
-                k0 = indptr[j]
-                k1 = indptr[j + 1]
-                if k1 > k0:
-                    sparse_axpy(<int> (k1 - k0), wj, &data[k0], &indices[k0], eta)
+            _add_column(kind, X, data, indices, indptr, n, j, wj, eta)
     _probabilities(lg, &N[0, 0], &N[lg.k, 0])
 
 

@@ -583,7 +583,12 @@ def _fit(args):
     n_folds = args.cv if args.cv is not None else (
         None if args.alpha is not None or args.model == "ridge" else 5)
     fitted = _fit_with_cv(data, args, n_folds)
-    summary = report.fit_summary(data, fitted)
+    return _report_fit(args, data, fitted, report.fit_summary(data, fitted), report)
+
+
+def _report_fit(args, data, fitted, summary, report):
+    """Save the model, write the coefficients and print the fit as the options say;
+    ``report``: the module of the model's kind (_cli_report, _cli_logistic)."""
     if args.save:
         report.save_model(args.save, data, fitted, args)
     if args.output:
@@ -681,16 +686,7 @@ def _fit_logistic(args):
 
     data = _load(args)
     fitted = _logistic_fit(data, args, None if args.alpha is not None else (args.cv or 5))
-    summary = logistic.summary(data, fitted)
-    if args.save:
-        logistic.save_model(args.save, data, fitted, args)
-    if args.output:
-        logistic.write_coefficients(args.output, summary)
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        logistic.print_fit(summary)
-    return 0
+    return _report_fit(args, data, fitted, logistic.summary(data, fitted), logistic)
 
 
 def _path_logistic(args):
