@@ -458,16 +458,10 @@ def path_json(data, path, args, mark):
 
 
 def print_curve(fitted):
-    curve = fitted.curve
-    print(f"{curve.how} cross-validation curve (mean held-out deviance and its standard "
-          "error):")
-    print(f"{'alpha':>12} {'deviance':>12} {'SE':>10} {'nonzero':>8}")
-    for i, alpha in enumerate(curve.alphas):
-        mark = "  <- alpha_min" if i == curve.best else ""
-        if i == curve.one_se:
-            mark += "  <- alpha_1se" if not mark else ", alpha_1se"
-        print(f"{alpha:12.5g} {curve.mean[i]:12.6g} {curve.se[i]:10.4g} "
-              f"{curve.n_nonzero[i]:8d}{mark}")
+    """The CV curve of held-out deviance as a table (the regressions' table)."""
+    from ._cli_report import print_curve as print_error_curve
+
+    print_error_curve(fitted, error="deviance", column="deviance")
 
 
 def plot_path(image, data, path, args, mark, mark_label):

@@ -219,12 +219,13 @@ def path_json(data, path, args, mark):
 # -- cv --------------------------------------------------------------------------------
 
 
-def print_curve(fitted):
-    """The CV curve as a table, the chosen and the 1-SE alphas marked."""
+def print_curve(fitted, error="squared error", column="mean error"):
+    """The CV curve as a table, the chosen and the 1-SE alphas marked (``error``: what
+    the held-out error is, ``column``: its column's heading)."""
     curve = fitted.curve
-    print(f"{curve.how} cross-validation curve (mean held-out squared error and its "
-          "standard error):")
-    print(f"{'alpha':>12} {'mean error':>12} {'SE':>10} {'nonzero':>8}")
+    print(f"{curve.how} cross-validation curve (mean held-out {error} and its standard "
+          "error):")
+    print(f"{'alpha':>12} {column:>12} {'SE':>10} {'nonzero':>8}")
     for i, alpha in enumerate(curve.alphas):
         mark = "  <- alpha_min" if i == curve.best else ""
         if i == curve.one_se:

@@ -632,11 +632,17 @@ def _cv(args):
     n_folds = args.cv if args.cv is not None else (None if args.model == "ridge" else 5)
     fitted = _fit_with_cv(data, argparse.Namespace(**{**vars(args), "alpha": None}),
                           n_folds, curve_nonzeros=True)
-    summary = report.fit_summary(data, fitted)
+    return _report_cv(args, data, fitted, report.fit_summary(data, fitted), report,
+                      lambda: report.plot_cv(args.plot, data, fitted, args))
+
+
+def _report_cv(args, data, fitted, summary, report, plot):
+    """Save the model, draw the CV plot (``plot()``) and print the fit and its CV curve
+    as the options say; ``report``: the module of the model's kind."""
     if args.save:
         report.save_model(args.save, data, fitted, args)
     if args.plot:
-        report.plot_cv(args.plot, data, fitted, args)
+        plot()
     if args.json:
         curve = fitted.curve
         summary.update(alphas=curve.alphas.tolist(), cv_mean=curve.mean.tolist(),
@@ -718,24 +724,8 @@ def _cv_logistic(args):
     data = _load(args)
     fitted = _logistic_fit(data, argparse.Namespace(**{**vars(args), "alpha": None}),
                            args.cv or 5)
-    summary = logistic.summary(data, fitted)
-    if args.save:
-        logistic.save_model(args.save, data, fitted, args)
-    if args.plot:
-        logistic.plot_cv(args.plot, data, fitted)
-    if args.json:
-        curve = fitted.curve
-        summary.update(alphas=curve.alphas.tolist(), cv_mean=curve.mean.tolist(),
-                       cv_se=curve.se.tolist(), cv_n_nonzero=curve.n_nonzero.tolist(),
-                       plot=args.plot)
-        print(json.dumps(summary, indent=1))
-        return 0
-    logistic.print_fit(summary)
-    print()
-    logistic.print_curve(fitted)
-    if args.plot:
-        print(f"\nplot written to {args.plot}")
-    return 0
+    return _report_cv(args, data, fitted, logistic.summary(data, fitted), logistic,
+                      lambda: logistic.plot_cv(args.plot, data, fitted))
 
 
 # -- bench -----------------------------------------------------------------------------

@@ -134,6 +134,19 @@ def _shape_dtype(X):
     return X.shape, X.dtype
 
 
+def _plan_blocks(client, X, Y, block_size):
+    """(client, X on the workers, X's shape and dtype, Y's column blocks, Y's shape),
+    the shapes checked against each other."""
+    client = _client(client)
+    X, x_shape, x_dtype = _x_info(client, X)
+    blocks, shape = _target_blocks(Y, _check_block_size(block_size),
+                                   len(client.nthreads()))
+    if shape[0] != x_shape[0]:
+        raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
+    check_target_count(shape)
+    return client, X, x_shape, x_dtype, blocks, shape
+
+
 def _x_info(client, X):
     """(X in memory or its future, shape, dtype): a Dask array is computed; a future
     (``client.scatter(X, broadcast=True)``: many fits, one transfer) is kept."""
@@ -288,13 +301,7 @@ def enet_path(X, Y, *, client=None, block_size=None, n_threads=None, compute=Tru
         dev_ratio (n_alphas, n_targets); alphas (n_alphas,) for a given grid,
         (n_targets, n_alphas) for automatic per-target grids.
     """
-    client = _client(client)
-    X, x_shape, x_dtype = _x_info(client, X)
-    n_workers = len(client.nthreads())
-    blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
-    if shape[0] != x_shape[0]:
-        raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
-    check_target_count(shape)
+    client, X, x_shape, x_dtype, blocks, shape = _plan_blocks(client, X, Y, block_size)
     kwargs, grid_of, shared, m = _alpha_plan(kwargs, shape[1])
     y_blocks = _submit_blocks(client, blocks)
 
@@ -432,13 +439,7 @@ def logistic_path(X, Y, *, client=None, block_size=None, n_threads=None, compute
     if family not in ("auto", "binomial"):
         raise ValueError(f"fastpen.dask.logistic_path fits binary targets (the columns of "
                          f"Y): family must be 'auto' or 'binomial', got {family!r}.")
-    client = _client(client)
-    X, x_shape, x_dtype = _x_info(client, X)
-    n_workers = len(client.nthreads())
-    blocks, shape = _target_blocks(Y, _check_block_size(block_size), n_workers)
-    if shape[0] != x_shape[0]:
-        raise ValueError(f"Y has {shape[0]} samples but X has {x_shape[0]}.")
-    check_target_count(shape)
+    client, X, x_shape, x_dtype, blocks, shape = _plan_blocks(client, X, Y, block_size)
     alphas = kwargs.pop("alphas", 100)
     shared = not is_grid_size(alphas)
     if shared:
