@@ -18,8 +18,6 @@ from importlib import import_module as _import_module
 # runs this file first, so no path reaches the runtime before this line.
 _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-__version__ = "0.1.0"
-
 # public name -> the submodule defining it (imported on first access)
 _LAZY = {
     "ConvergenceWarning": "_problem",
@@ -87,6 +85,12 @@ def __getattr__(name):
     holds now (a patch of the submodule, as the test suite makes, is seen here
     and undone with it); an access after the first costs a dictionary lookup.
     """
+    if name == "__version__":
+        # One source for the version: the installed distribution's metadata, which
+        # pyproject.toml's [project] version wrote (read on first access: the
+        # metadata machinery costs an import that ``import fastpen`` need not pay).
+        globals()["__version__"] = version = _installed_version()
+        return version
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'fastpen' has no attribute {name!r}")
@@ -94,4 +98,15 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})
+
+
+def _installed_version():
+    """The version in the installed distribution's metadata ("0+unknown" for a source
+    tree on ``sys.path`` that was never installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fastpen")
+    except PackageNotFoundError:
+        return "0+unknown"

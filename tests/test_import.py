@@ -146,6 +146,18 @@ def test_public_api():
     assert fastpen.ConvergenceWarning.__module__.startswith("fastpen")
 
 
+def test_version_has_one_source_the_installed_metadata():
+    """``fastpen.__version__`` is what pyproject.toml's [project] version wrote into the
+    installed distribution's metadata (no second copy in the code)."""
+    from importlib.metadata import version
+
+    assert fastpen.__version__ == version("fastpen")
+    assert "__version__" in dir(fastpen)
+    source = os.path.join(os.path.dirname(fastpen.__file__), "__init__.py")
+    with open(source, encoding="utf-8") as f:
+        assert fastpen.__version__ not in f.read()
+
+
 def test_show_config(capsys):
     fastpen.show_config()
     text = capsys.readouterr().out
