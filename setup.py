@@ -7,8 +7,15 @@ Other switches: ``FASTPEN_NATIVE=1`` adds ``-march=native``;
 ``FASTPEN_DEBUG=1`` turns bounds and initialisation checks back on;
 ``FASTPEN_SANITIZE=1`` builds with AddressSanitizer and UndefinedBehaviorSanitizer
 (``tools/check_memory.sh`` runs the kernel tests so).
+
+Release builds (neither switch) carry no debug information: Python's own
+CFLAGS ask for ``-g``, which made the ``_cd`` extension 3.7 MB, mostly DWARF.
+No build targets the build machine's CPU unless ``FASTPEN_NATIVE`` says so: a
+wheel runs on any CPU of its architecture, and the kernels pick AVX2 or
+AVX-512 at run time (``fastpen/_simd.h``).
 """
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -49,6 +56,11 @@ def probe_openmp():
     """Return (compile_args, link_args) that build and run an OpenMP program, or None."""
     compiler = new_compiler()
     customize_compiler(compiler)
+    # The extensions link through LDSHARED, which carries LDFLAGS; the probe links
+    # through the bare compiler driver, which does not.  Pass LDFLAGS here too, so a
+    # runtime found through them (macOS wheels: -L and -rpath to a pinned libomp)
+    # passes the probe as it will pass the extensions' link.
+    ldflags = [] if compiler.compiler_type == "msvc" else shlex.split(os.environ.get("LDFLAGS", ""))
     for cflags, lflags in _openmp_flag_candidates(compiler.compiler_type):
         with tempfile.TemporaryDirectory() as tmp:
             src = os.path.join(tmp, "probe.c")
@@ -57,7 +69,7 @@ def probe_openmp():
             exe = os.path.join(tmp, "probe")
             try:
                 objs = compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
-                compiler.link_executable(objs, exe, extra_postargs=lflags)
+                compiler.link_executable(objs, exe, extra_postargs=lflags + ldflags)
                 out = subprocess.run([exe], capture_output=True, text=True, timeout=60)
             except Exception:  # noqa: BLE001 - any failure means "no OpenMP"
                 continue
@@ -87,6 +99,11 @@ def extension_args():
                         "-fno-sanitize-recover=undefined"]
             cflags = [f for f in cflags if f != "-O3"] + ["-O1", "-g"] + sanitize
             lflags = lflags + sanitize
+        elif not _flag("FASTPEN_DEBUG"):
+            # -g0 after Python's -g wins; -S asks the linker (GNU ld and Apple's ld64
+            # alike) to drop any debug sections left in the objects it links.
+            cflags = cflags + ["-g0"]
+            lflags = lflags + ["-Wl,-S"]
     else:
         # _simd.h dispatches on the element type with C11 _Generic (MSVC: VS 2019 16.8+)
         cflags = ["/std:c11"] + cflags
@@ -96,6 +113,9 @@ def extension_args():
 def extensions():
     cflags, lflags = extension_args()
     names = ["_cd", "_batch", "_newton", "_openmp", "_sparse"]
+    # _openmp finds the runtime's file with dladdr, in libdl before glibc 2.34
+    # (manylinux_2_28 is glibc 2.28); a stub library on newer systems.
+    libraries = {"_openmp": ["dl"]} if sys.platform.startswith("linux") else {}
     return [
         Extension(
             f"fastpen.{name}",
@@ -104,6 +124,7 @@ def extensions():
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=cflags,
             extra_link_args=lflags,
+            libraries=libraries.get(name, []),
         )
         for name in names
     ]

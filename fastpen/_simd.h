@@ -32,7 +32,13 @@
 #ifndef FASTPEN_SIMD_H
 #define FASTPEN_SIMD_H
 
-#if defined(_OPENMP) || defined(__clang__) || defined(__GNUC__)
+/* MSVC's /openmp is OpenMP 2.0, where "omp simd" is error C3001 (it needs
+   /openmp:experimental): no hint there.  Its auto-vectoriser may still take the
+   plain loops; floating-point reductions stay in source order under /fp:precise. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define FP_SIMD_REDUCE
+#define FP_SIMD
+#elif defined(_OPENMP) || defined(__clang__) || defined(__GNUC__)
 #define FP_SIMD_REDUCE _Pragma("omp simd reduction(+:acc)")
 #define FP_SIMD _Pragma("omp simd")
 #else

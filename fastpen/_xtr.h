@@ -31,7 +31,10 @@
 
 #define FP_XTR_LANES 8
 
-#if defined(_OPENMP) || defined(__clang__) || defined(__GNUC__)
+/* MSVC's /openmp (OpenMP 2.0) rejects "omp simd" (error C3001): see _simd.h */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define FP_XTR_SIMD
+#elif defined(_OPENMP) || defined(__clang__) || defined(__GNUC__)
 #define FP_XTR_SIMD _Pragma("omp simd")
 #else
 #define FP_XTR_SIMD
