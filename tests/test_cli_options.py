@@ -17,7 +17,8 @@ from fastpen._cli_fit import make_folds
 from fastpen.datasets import load_diabetes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PENGUINS = os.path.join(ROOT, "fastpen", "datasets", "data", "penguins.csv")
+# the installed package's copy (the tests also run against an installed wheel)
+PENGUINS = os.path.join(os.path.dirname(fastpen.__file__), "datasets", "data", "penguins.csv")
 
 
 def run(*args, cwd=None, stdin=None):

@@ -21,8 +21,10 @@ PENGUINS = "fastpen/datasets/data/penguins.csv"
 def penguins_path():
     import os
 
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                        PENGUINS)
+    import fastpen
+
+    # the imported package's copy (the tests also run against an installed wheel)
+    return os.path.join(os.path.dirname(os.path.dirname(fastpen.__file__)), PENGUINS)
 
 
 def _penguin_rows(path):

@@ -7,11 +7,14 @@ dependency).  A name another module uses is public in its own module (no
 leading underscore); the module itself may stay private (``fastpen._path``).
 """
 import ast
+import importlib.util
 import pathlib
 
 import pytest
 
-PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "fastpen"
+# the package that ``import fastpen`` finds (a checkout or an installed wheel, whose
+# .py and .pyx sources are the same), located without importing it
+PACKAGE = pathlib.Path(importlib.util.find_spec("fastpen").submodule_search_locations[0]).resolve()
 
 
 def _module_name(path):

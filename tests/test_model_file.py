@@ -16,7 +16,8 @@ from fastpen._io import DataError, load_dataset
 from fastpen._model import Model, column_statistics, linear_predictor, load_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PENGUINS = os.path.join(ROOT, "fastpen", "datasets", "data", "penguins.csv")
+# the installed package's copy (the tests also run against an installed wheel)
+PENGUINS = os.path.join(os.path.dirname(fastpen.__file__), "datasets", "data", "penguins.csv")
 
 
 @pytest.fixture(scope="module")

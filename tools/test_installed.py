@@ -1,0 +1,101 @@
+"""Run the test suite against the *installed* fastpen (a wheel), not the source tree.
+
+Usage::
+
+    python tools/test_installed.py            # the quick subset (about a minute)
+    python tools/test_installed.py --full     # every test file
+    python tools/test_installed.py -- -x -k logistic    # extra pytest arguments
+    python tools/test_installed.py --require-bundled-openmp   # a repaired wheel
+
+The tests are copied into a temporary folder and run from there, with no
+``PYTHONPATH``: the child processes that many tests start put the tests' parent
+folder first on their path, which in a checkout would be the source tree (and its
+in-place build, if any).  Before pytest starts, this script checks that
+``import fastpen`` resolves to a ``site-packages`` folder outside the checkout and
+prints where, with ``fastpen.show_config()`` (the OpenMP runtime it loaded).
+The wheel's CI (``cibuildwheel``'s test command) and ``.ci/run`` both call it.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.path.dirname(HERE)
+
+# Quick subset: the kernels, the path and batch drivers, both datafits, the
+# estimators, threads and OpenMP runtimes, the Cython-level API built against the
+# installed .pxd files, the command line and bundled data, import weight.
+QUICK = [
+    "test_import.py", "test_kernels.py", "test_path.py", "test_batch.py",
+    "test_threads.py", "test_openmp_runtimes.py", "test_capi.py", "test_simd.py",
+    "test_estimators.py", "test_logistic_path.py", "test_cli.py", "test_model_file.py",
+    "test_sparse_products.py",
+]
+
+LOCATE = """
+import os, sys, sysconfig
+import fastpen
+where = os.path.realpath(os.path.dirname(fastpen.__file__))
+project = os.path.realpath(sys.argv[1])
+site = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("purelib", "platlib")}
+print(f"fastpen {fastpen.__version__} imported from {where}")
+if where.startswith(project + os.sep):
+    sys.exit(f"fastpen was imported from the source tree ({where}), not an installed wheel")
+if os.path.dirname(where) not in site:
+    sys.exit(f"fastpen is not in this interpreter's site-packages {sorted(site)}")
+fastpen.show_config()
+if sys.argv[2] == "bundled":
+    # a repaired wheel carries its OpenMP runtime (auditwheel: fastpen.libs/, delocate:
+    # fastpen/.dylibs/, delvewheel: fastpen.libs/); the kernels must call that copy
+    from fastpen._openmp import openmp_library
+    runtime = openmp_library()
+    if runtime is None:
+        sys.exit("fastpen's kernels call no OpenMP runtime")
+    runtime = os.path.realpath(runtime)
+    if not any(runtime.startswith(folder + os.sep) for folder in site):
+        sys.exit(f"the OpenMP runtime fastpen calls, {runtime}, is not inside the wheel")
+    print(f"bundled OpenMP runtime: {runtime}")
+"""
+
+
+def clean_env():
+    """This environment without PYTHONPATH (which could put a checkout first)."""
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--full", action="store_true", help="run every test file")
+    parser.add_argument("--require-bundled-openmp", action="store_true",
+                        help="fail unless the OpenMP runtime fastpen calls came with it")
+    parser.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
+    args = parser.parse_args(argv)
+
+    env = clean_env()
+    with tempfile.TemporaryDirectory(prefix="fastpen-installed-") as tmp:
+        bundled = "bundled" if args.require_bundled_openmp else "any"
+        located = subprocess.run([sys.executable, "-c", LOCATE, PROJECT, bundled],
+                                 cwd=tmp, env=env)
+        if located.returncode != 0:
+            return located.returncode
+        tests = os.path.join(tmp, "tests")
+        shutil.copytree(os.path.join(PROJECT, "tests"), tests,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        # the README's command-line examples are a test (tests/test_cli_options.py)
+        shutil.copy(os.path.join(PROJECT, "README.md"), tmp)
+        files = ["tests"] if args.full else [os.path.join("tests", f) for f in QUICK]
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                   "--import-mode=importlib", "--rootdir", tmp, "-q", *files,
+                   *args.pytest_args]
+        print(" ".join(command), flush=True)
+        return subprocess.run(command, cwd=tmp, env=env).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
