@@ -1,14 +1,23 @@
-"""Check what a release's files hold: ``python tools/check_dist.py DIST_DIR``.
+"""Check what a release's files hold: ``python tools/check_dist.py PATH...``.
+
+Each PATH is an sdist, a wheel, or a folder of them (searched recursively).
 
 - the sdist carries every Cython and C source the extensions are built from (the
   ``.pyx``, ``.pxd``, ``.pxi`` and ``.h`` files of ``fastpen/``), the tests, the
   licence, and no generated file (``.c``, ``.so``, ``.pyd``, ``.o``);
 - each wheel carries one compiled module per extension of ``setup.py``, the
   ``.pxd`` files and headers that ``cimport fastpen._cd`` needs, the bundled data
-  and the licence; a repaired Linux wheel (``manylinux``/``musllinux`` tag) also
-  carries its OpenMP runtime in ``fastpen.libs/``.
+  and the licence; a repaired wheel also carries the OpenMP runtime its extensions
+  link, where its platform's repair tool puts it (a wheel that lacks it imports on
+  the build machine, where the runtime is installed, and fails on a user's):
 
-Prints each file's size; exits 1 naming what is missing or extra.
+    manylinux/musllinux  auditwheel  fastpen.libs/libgomp-<hash>.so.1.0.0
+    macosx               delocate    fastpen/.dylibs/libomp.dylib
+    win                  delvewheel  fastpen.libs/vcomp140-<hash>.dll
+
+A wheel tagged ``linux_*`` is an unrepaired one (no runtime inside, not for upload).
+Prints each file's size and each wheel's native files; exits 1 naming what is
+missing or extra.
 """
 import glob
 import os
@@ -20,6 +29,13 @@ import zipfile
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXTENSIONS = ("_cd", "_batch", "_newton", "_openmp", "_sparse")
 GENERATED = re.compile(r"\.(c|cpp|so|pyd|o|dylib)$")
+NATIVE = re.compile(r"\.(so(\.\d+)*|dylib|dll|pyd)$", re.I)
+# (platform tag in the wheel's name, where its repair tool puts the OpenMP runtime)
+RUNTIMES = [
+    (re.compile(r"-(many|musl)linux_"), re.compile(r"fastpen\.libs/libgomp[-.][^/]*\.so(\.\d+)*")),
+    (re.compile(r"-macosx_"), re.compile(r"fastpen/\.dylibs/libomp\.dylib")),
+    (re.compile(r"-win_"), re.compile(r"fastpen\.libs/vcomp140(-[0-9a-f]+)?\.dll", re.I)),
+]
 
 
 def source_files():
@@ -43,7 +59,10 @@ def check_sdist(path):
 
 def check_wheel(path):
     with zipfile.ZipFile(path) as whl:
-        members = whl.namelist()
+        sizes = {info.filename: info.file_size for info in whl.infolist()}
+    members = list(sizes)
+    for name in sorted(m for m in members if NATIVE.search(m)):
+        print(f"           {sizes[name] / 1e6:7.2f} MB  {name}")
     problems = []
     for name in EXTENSIONS:
         if not any(re.fullmatch(rf"fastpen/{name}\..*(so|pyd)", m) for m in members):
@@ -54,23 +73,30 @@ def check_wheel(path):
     if not any(m.endswith("/licenses/LICENSE") for m in members):
         problems.append("no LICENSE in the wheel's metadata")
     problems += [f"generated C in the wheel: {m}" for m in members if m.endswith((".c", ".o"))]
-    if re.search(r"-(manylinux|musllinux)_", os.path.basename(path)):
-        runtimes = [m for m in members if re.fullmatch(r"fastpen\.libs/lib(g?omp)[^/]*", m)]
-        if not runtimes:
-            problems.append("a repaired Linux wheel without its OpenMP runtime in fastpen.libs/")
+    for tag, runtime in RUNTIMES:
+        if tag.search(os.path.basename(path)) and not any(runtime.fullmatch(m) for m in members):
+            problems.append(f"no OpenMP runtime at {runtime.pattern}")
     return problems
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1 or not os.path.isdir(argv[0]):
-        print("usage: python tools/check_dist.py DIST_DIR", file=sys.stderr)
-        return 2
-    files = sorted(glob.glob(os.path.join(argv[0], "**", "fastpen-*"), recursive=True))
+    files = []
+    for arg in argv:
+        if os.path.isdir(arg):
+            files += sorted(glob.glob(os.path.join(arg, "**", "fastpen-*"), recursive=True))
+        elif os.path.isfile(arg):
+            files.append(arg)
+        else:
+            print(f"check_dist: no such file or folder: {arg}", file=sys.stderr)
+            return 2
     sdists = [f for f in files if f.endswith(".tar.gz")]
     wheels = [f for f in files if f.endswith(".whl")]
-    problems = [] if sdists else [f"no sdist in {argv[0]}"]
-    problems += [] if wheels else [f"no wheel in {argv[0]}"]
+    if not argv or not sdists + wheels:
+        print("usage: python tools/check_dist.py PATH...  (sdists, wheels, folders of them)",
+              file=sys.stderr)
+        return 2
+    problems = []
     for path in sdists + wheels:
         print(f"{os.path.getsize(path) / 1e6:7.2f} MB  {path}")
         found = check_sdist(path) if path.endswith(".tar.gz") else check_wheel(path)
