@@ -7,9 +7,10 @@ Each PATH is an sdist, a wheel, or a folder of them (searched recursively).
   licence, and no generated file (``.c``, ``.so``, ``.pyd``, ``.o``);
 - each wheel carries one compiled module per extension of ``setup.py``, the
   ``.pxd`` files and headers that ``cimport fastpen._cd`` needs, the bundled data
-  and the licence; a repaired wheel also carries the OpenMP runtime its extensions
-  link, where its platform's repair tool puts it (a wheel that lacks it imports on
-  the build machine, where the runtime is installed, and fails on a user's):
+  and the licence, and its ELF extensions no debug information; a repaired wheel
+  also carries the OpenMP runtime its extensions link, where its platform's repair
+  tool puts it (a wheel that lacks it imports on the build machine, where the
+  runtime is installed, and fails on a user's):
 
     manylinux/musllinux  auditwheel  fastpen.libs/libgomp-<hash>.so.1.0.0
     macosx               delocate    fastpen/.dylibs/libomp.dylib
@@ -73,6 +74,13 @@ def check_wheel(path):
     if not any(m.endswith("/licenses/LICENSE") for m in members):
         problems.append("no LICENSE in the wheel's metadata")
     problems += [f"generated C in the wheel: {m}" for m in members if m.endswith((".c", ".o"))]
+    with zipfile.ZipFile(path) as whl:
+        for name in members:
+            # ELF extensions of a release build carry no DWARF (setup.py: -g0, -Wl,-S);
+            # the section-name table of one that does holds ".debug_info"
+            if re.fullmatch(r"fastpen/_\w+\..*\.so", name):
+                if b".debug_info\x00" in whl.read(name):
+                    problems.append(f"debug information left in {name}")
     for tag, runtime in RUNTIMES:
         if tag.search(os.path.basename(path)) and not any(runtime.fullmatch(m) for m in members):
             problems.append(f"no OpenMP runtime at {runtime.pattern}")
