@@ -24,6 +24,7 @@ import textwrap
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools._distutils.ccompiler import new_compiler
 from setuptools._distutils.sysconfig import customize_compiler
 
@@ -111,7 +112,8 @@ def extension_args():
 
 
 def extensions():
-    cflags, lflags = extension_args()
+    """The extensions, from their .pyx sources, without compiler flags (build_ext sets
+    them once it runs)."""
     names = ["_cd", "_batch", "_newton", "_openmp", "_sparse"]
     # _openmp finds the runtime's file with dladdr, in libdl before glibc 2.34
     # (manylinux_2_28 is glibc 2.28); a stub library on newer systems.
@@ -122,23 +124,38 @@ def extensions():
             [f"fastpen/{name}.pyx"],
             include_dirs=[np.get_include(), "fastpen"],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            extra_compile_args=cflags,
-            extra_link_args=lflags,
             libraries=libraries.get(name, []),
         )
         for name in names
     ]
 
 
-debug = _flag("FASTPEN_DEBUG")
-directives = {
-    "language_level": 3,
-    "boundscheck": debug,
-    "wraparound": False,
-    "cdivision": True,
-    "initializedcheck": debug,
-    "nonecheck": False,
-}
+def cython_directives():
+    debug = _flag("FASTPEN_DEBUG")
+    return {
+        "language_level": 3,
+        "boundscheck": debug,
+        "wraparound": False,
+        "cdivision": True,
+        "initializedcheck": debug,
+        "nonecheck": False,
+    }
 
-# force: the generated C must follow the directives of this build (debug or not).
-setup(ext_modules=cythonize(extensions(), compiler_directives=directives, force=True))
+
+class build_ext_cythonized(build_ext):
+    """Probe OpenMP and cythonize when the extensions are built, not each time setup.py
+    runs: a build frontend runs it for metadata, requirements and the sdist too (four
+    times for ``python -m build``), and an sdist holds the .pyx sources, not C."""
+
+    def finalize_options(self):
+        cflags, lflags = extension_args()
+        for ext in self.distribution.ext_modules:
+            ext.extra_compile_args = list(cflags)
+            ext.extra_link_args = list(lflags)
+        # force: the generated C must follow the directives of this build (debug or not)
+        self.distribution.ext_modules = cythonize(
+            self.distribution.ext_modules, compiler_directives=cython_directives(), force=True)
+        super().finalize_options()
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": build_ext_cythonized})

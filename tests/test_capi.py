@@ -23,7 +23,10 @@ import numpy, fastpen
 from setuptools import Extension, setup
 from Cython.Build import cythonize
 
-flags = ["-fopenmp"] if fastpen.openmp_enabled() and sys.platform != "win32" else []
+# OpenMP where the compiler brings its runtime (GCC, or clang with libomp, on Linux);
+# elsewhere the example's prange runs serially: Apple clang has no OpenMP of its own
+# (fastpen's macOS wheel carries libomp but not omp.h) and MSVC needs /openmp
+flags = ["-fopenmp"] if fastpen.openmp_enabled() and sys.platform.startswith("linux") else []
 ext = Extension("cimport_example", ["cimport_example.pyx"],
                 include_dirs=[numpy.get_include(), os.path.dirname(fastpen.__file__)],
                 extra_compile_args=flags, extra_link_args=flags)
