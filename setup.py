@@ -145,17 +145,22 @@ def cython_directives():
 class build_ext_cythonized(build_ext):
     """Probe OpenMP and cythonize when the extensions are built, not each time setup.py
     runs: a build frontend runs it for metadata, requirements and the sdist too (four
-    times for ``python -m build``), and an sdist holds the .pyx sources, not C."""
+    times for ``python -m build``), and an sdist holds the .pyx sources, not C.  In
+    ``run``, not ``finalize_options``: egg_info finalizes build_ext to list sources."""
 
-    def finalize_options(self):
+    def run(self):
         cflags, lflags = extension_args()
-        for ext in self.distribution.ext_modules:
+        # force: the generated C must follow the directives of this build (debug or not)
+        generated = cythonize(self.extensions, compiler_directives=cython_directives(),
+                              force=True)
+        c_sources = {ext.name: ext.sources for ext in generated}
+        # the extensions finalize_options prepared (setuptools keeps its own
+        # bookkeeping on them), now with their C sources and this build's flags
+        for ext in self.extensions:
+            ext.sources = c_sources[ext.name]
             ext.extra_compile_args = list(cflags)
             ext.extra_link_args = list(lflags)
-        # force: the generated C must follow the directives of this build (debug or not)
-        self.distribution.ext_modules = cythonize(
-            self.distribution.ext_modules, compiler_directives=cython_directives(), force=True)
-        super().finalize_options()
+        super().run()
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": build_ext_cythonized})
