@@ -690,7 +690,7 @@ class ElasticNetCV:
         return self
 
     def predict(self, X):
-        """X @ coef_.T + intercept_, shape (n_samples, n_targets) (X NumPy, sparse or
+        """``X @ coef_.T + intercept_``, shape (n_samples, n_targets) (X NumPy, sparse or
         a Dask array, computed).
 
         Raises scikit-learn's ``NotFittedError`` before ``fit`` and a ``ValueError``

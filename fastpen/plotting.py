@@ -194,7 +194,7 @@ def _label_lines(ax, x_end, ends, names, chosen, colors):
 
     The names are stacked in display units within the axes' height, so they touch
     neither one another nor the tick labels below and above the axes; those that do
-    not fit (a short axes, many labels) are dropped, smallest |coef| first.
+    not fit (a short axes, many labels) are dropped, smallest ``|coef|`` first.
     Returns the annotations, in the order of ``chosen``.
     """
     from matplotlib.transforms import offset_copy
@@ -274,7 +274,7 @@ def plot_path(path, *, alpha=None, alpha_label=None, feature_names=None, label=8
     matplotlib Axes
         ``ax.lines``: one line per feature (in feature order), the zero line,
         then the marker if ``alpha`` is given; ``ax.texts``: the feature names,
-        largest |coef| first.
+        largest ``|coef|`` first.
     """
     alphas, coefs = _path_arrays(path)
     n_features = coefs.shape[1]
