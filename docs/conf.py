@@ -24,6 +24,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "myst_parser",
     "sphinx_copybutton",
+    "matplotlib.sphinxext.plot_directive",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -41,6 +42,37 @@ autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+
+# Private keyword arguments (a leading underscore: internal plumbing between fastpen's
+# own modules) are left out of the signatures the reference shows.
+def _hide_private_parameters(app, what, name, obj, options, signature, return_annotation):
+    if not signature:
+        return None
+    import inspect
+
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return None
+    public = [p for p in sig.parameters.values()
+              if not p.name.startswith("_") and p.name != "self"]
+    if len(public) == len([p for p in sig.parameters.values() if p.name != "self"]):
+        return None
+    text = str(sig.replace(parameters=public, return_annotation=inspect.Signature.empty))
+    return text, return_annotation
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", _hide_private_parameters)
+
+
+# -- Figures drawn by code in the pages (.. plot::) ---------------------------------
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 110)]
+plot_rcparams = {"figure.figsize": (6.4, 3.6), "font.size": 10}
+plot_pre_code = "import numpy as np\nimport matplotlib.pyplot as plt\nimport fastpen\n"
 
 # -- Markdown pages (docs/engine.md, reliability.md, wheels.md) --------------------
 myst_enable_extensions = ["dollarmath"]
