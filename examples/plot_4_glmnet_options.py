@@ -31,9 +31,9 @@ j_bmi, j_bp, j_sex = names.index("bmi"), names.index("bp"), names.index("sex")
 
 def table(columns):
     """Print one row per feature, one column per fit."""
-    print("feature " + "".join(f"{c:>16}" for c in columns))
+    print("feature " + "".join(f"{c:>11}" for c in columns))
     for i, name in enumerate(names):
-        print(f"{name:<8}" + "".join(f"{col[i]:16.2f}" for col in columns.values()))
+        print(f"{name:<8}" + "".join(f"{col[i]:11.2f}" for col in columns.values()))
 
 
 # %%
@@ -88,8 +88,9 @@ plot_path(box, feature_names=names, label=5,
 ax_b.axhline(10, color="k", linestyle=":", linewidth=0.8)
 ax_b.axhline(-10, color="k", linestyle=":", linewidth=0.8)
 plt.show()
-print("smallest alpha: non-negative fit  ", np.round(nonneg.coefs[-1], 1))
-print("smallest alpha: box [-10, 10] fit ", np.round(box.coefs[-1], 1))
+print("coefficients at the smallest alpha")
+print("lower 0:     ", np.round(nonneg.coefs[-1], 1))
+print("box -10, 10:", np.round(box.coefs[-1], 1))
 
 # %%
 # ``standardize``: the penalty and the units of the features
@@ -105,12 +106,12 @@ alpha = 2.0
 raw = fastpen.Lasso(alpha=alpha).fit(X, y).coef_
 std = fastpen.Lasso(alpha=alpha, standardize=True).fit(X, y).coef_
 by_hand = fastpen.Lasso(alpha=alpha).fit(Xs, y).coef_ / sd
-print("standardize=False/True: coefficients in original units (coef), and coef * sd(x_j),\n"
-      "the effect of a one-sd change of the feature")
-table({"sd(x_j)": sd, "coef, False": raw, "coef, True": std,
-       "coef*sd, False": raw * sd, "coef*sd, True": std * sd})
-print(f"\nstandardize=True against a fit on Xs rescaled by hand: "
-      f"max |difference| = {np.max(np.abs(std - by_hand)):.1e}")
+print("F/T: standardize=False/True; coef in original units;\n"
+      "coef*sd: the effect of a one-sd change of the feature")
+table({"sd(x_j)": sd, "coef F": raw, "coef T": std,
+       "coef*sd F": raw * sd, "coef*sd T": std * sd})
+print("\nstandardize=True against a fit on Xs rescaled by hand:")
+print(f"max |difference| = {np.max(np.abs(std - by_hand)):.1e}")
 
 # %%
 # Without standardization, s5 (sd 0.52), the strongest predictor per standard
@@ -130,7 +131,8 @@ print(f"\nstandardize=True against a fit on Xs rescaled by hand: "
 excl = fastpen.Lasso(alpha=1.0, exclude=[j_sex]).fit(Xs, y).coef_
 keep = [j for j in range(10) if j != j_sex]
 dropped = fastpen.Lasso(alpha=1.0).fit(Xs[:, keep], y).coef_
-print(f"coefficient of sex: {excl[j_sex]}; against a fit without the column: "
+print(f"coefficient of sex: {excl[j_sex]}")
+print(f"against a fit without the column: "
       f"max |difference| = {np.max(np.abs(excl[keep] - dropped)):.1e}")
 
 # %%
@@ -162,6 +164,6 @@ for k, lam in enumerate(lambdas):
     r = lam * a_glmnet / a                                  # fastpen's l1_ratio
     f = fastpen.enet_path(X, y, l1_ratio=r, alphas=[a], standardize=True,
                           penalty_factor=pf, rescale_penalty_factor=True, tol=1e-12)
-    print(f"lambda = {lam:3.1f} -> alpha = {a:.4f}, l1_ratio = {r:.4f}: "
-          f"max |coef difference| = {np.max(np.abs(g.coefs[k] - f.coefs[0])):.1e}, "
-          f"{int(g.df[k])} nonzero")
+    diff = np.max(np.abs(g.coefs[k] - f.coefs[0]))
+    print(f"lambda {lam:3.1f}: alpha {a:.4f}, l1_ratio {r:.4f}, "
+          f"{int(g.df[k])} nonzero, max |diff| {diff:.0e}")
