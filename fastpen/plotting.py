@@ -135,6 +135,10 @@ def _fit_in_figure(ax, renderer):
     """
     from matplotlib.transforms import Bbox
 
+    if ax.figure.get_layout_engine() is not None:
+        # constrained or tight layout places the axes at each draw, decorations
+        # included: a position set here would fight it
+        return False
     # ax and its twins (the top axis of counts), which share its position
     here = ax.get_position().bounds
     twins = [other for other in ax.figure.axes if other.get_position().bounds == here]

@@ -354,3 +354,21 @@ def test_long_names_push_the_axes_right_to_stay_in_the_figure():
     top = [a for a in fig.axes if a is not ax][0]
     assert top.get_position().bounds == ax.get_position().bounds
     _assert_labels_readable(ax, [_shorten(name) for name in names], coefs[-1], label=8)
+
+
+def test_a_constrained_layout_figure_places_both_panels_inside_it():
+    """Under constrained (or tight) layout the layout engine places the axes: the path
+    plot must not move them itself (it did, and the two panels overlapped, labels off
+    the figure)."""
+    X, y, names = load_diabetes()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    plot_path(fastpen.lasso_path(X, y, alphas=30), ax=left, feature_names=names,
+              title="path")
+    plot_cv(fastpen.LassoCV(cv=3, alphas=20).fit(X, y), ax=right)
+    renderer = _drawn(left)
+    boxes = {ax: ax.get_tightbbox(renderer) for ax in fig.axes}
+    for ax, box in boxes.items():
+        assert box.x0 >= -1 and box.x1 <= fig.bbox.width + 1, (ax, box)
+        assert box.y0 >= -1 and box.y1 <= fig.bbox.height + 1, (ax, box)
+    assert left.get_tightbbox(renderer).x1 <= right.get_tightbbox(renderer).x0 + 1
+    assert left.get_position().width > 0.2 and left.get_xlabel() == X_LABEL
