@@ -111,18 +111,20 @@ print(f"fastpen's reported gaps against the independent ones: "
 
 # %%
 # The figure: gaps against alpha, on log scales, with the threshold ``tol``
-# sets. A point below the dashed line is certified.
+# sets. A point below the dashed line is certified. A gap of exactly 0 (at
+# alpha_max, where every coefficient is 0) is drawn at 1e-15.
+floor = 1e-15
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-ax0.loglog(path.alphas, path.dual_gaps, "o-", ms=3, label="fastpen")
+ax0.loglog(path.alphas, np.maximum(path.dual_gaps, floor), "o-", ms=3, label="fastpen")
 ax0.set_title("diabetes, 10 features")
-ax1.loglog(alphas, gap_fp, "o-", ms=3, label="fastpen")
-ax1.loglog(alphas, gap_sk, "s-", ms=3, color="C1", label="scikit-learn")
+ax1.loglog(alphas, np.maximum(gap_fp, floor), "o-", ms=3, label="fastpen")
+ax1.loglog(alphas, np.maximum(gap_sk, floor), "s-", ms=3, color="C1", label="scikit-learn")
 ax1.set_title(f"degree-3 polynomial features ({P.shape[1]} columns)")
 for ax in (ax0, ax1):
     ax.axhline(threshold, ls="--", color="k", label=r"tol $\cdot\,\|y_c\|^2/n$")
     ax.invert_xaxis()
     ax.set_xlabel("alpha (decreasing along the path)")
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower left")
 ax0.set_ylabel("duality gap (float64)")
 fig.suptitle(f"Duality gap along the Lasso path, tol = {tol:g}")
 fig.tight_layout()
