@@ -1,6 +1,6 @@
-"""fastpen's C-level API from another Cython extension (README, "C-level API").
+"""fastpen's C-level API from another Cython extension (docs/user_guide/capi.rst).
 
-tests/data/cimport_example.pyx -- the README's example -- is compiled against
+tests/data/cimport_example.pyx -- the example of docs/user_guide/capi.rst -- is compiled against
 the installed fastpen (its .pxd files and _simd.h ship with the package), then
 run: its prange over problems must give, to the bit, what one solve_gram call
 per problem gives, and the API version it was compiled against must be the

@@ -367,17 +367,25 @@ def test_features_and_drop(capsys):
     assert got["n_features"] == 8 and not {"sex", "age"} & set(got["coefficients"])
 
 
-# -- the README's examples, verbatim ------------------------------------------------------
+# -- the documented examples, verbatim (docs/user_guide/cli.rst) ---------------------------
+
+CLI_PAGE = os.path.join("docs", "user_guide", "cli.rst")
 
 
 def _readme_commands():
-    """The lines of the README's command-line example block."""
-    with open(os.path.join(ROOT, "README.md")) as f:
-        text = f.read()
-    start = text.index("<!-- cli-examples -->")
-    block = text[text.index("```", start) + 3:]
-    block = block[block.index("\n") + 1: block.index("```")]
-    return [line.split("  #")[0].strip() for line in block.splitlines()
+    """The lines of the command-line example block of the CLI page (the code block after
+    the ``.. cli-examples`` comment), comments and blank lines left out."""
+    with open(os.path.join(ROOT, CLI_PAGE)) as f:
+        lines = f.read().splitlines()
+    start = lines.index(".. cli-examples")
+    directive = next(i for i in range(start + 1, len(lines)) if lines[i].strip())
+    assert lines[directive].strip() == ".. code-block:: bash", lines[directive]
+    block = []
+    for line in lines[directive + 1:]:
+        if line.strip() and not line.startswith(" "):
+            break                                  # the block ends at the next unindented line
+        block.append(line)
+    return [line.split("  #")[0].strip() for line in block
             if line.strip() and not line.lstrip().startswith("#")]
 
 

@@ -87,8 +87,10 @@ def main(argv=None):
         tests = os.path.join(tmp, "tests")
         shutil.copytree(os.path.join(PROJECT, "tests"), tests,
                         ignore=shutil.ignore_patterns("__pycache__"))
-        # the README's command-line examples are a test (tests/test_cli_options.py)
-        shutil.copy(os.path.join(PROJECT, "README.md"), tmp)
+        # the documented command-line examples are a test (tests/test_cli_options.py)
+        page = os.path.join("docs", "user_guide", "cli.rst")
+        os.makedirs(os.path.dirname(os.path.join(tmp, page)))
+        shutil.copy(os.path.join(PROJECT, page), os.path.join(tmp, page))
         files = ["tests"] if args.full else [os.path.join("tests", f) for f in QUICK]
         command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
                    "--import-mode=importlib", "--rootdir", tmp, "-q", *files,
