@@ -82,11 +82,10 @@ def probe_openmp():
 def extension_args():
     openmp = probe_openmp()
     if openmp is None:
-        message = ("fastpen: the C compiler cannot build OpenMP programs; building the "
-                   "extensions single-threaded.")
+        message = "fastpen: the C compiler cannot build OpenMP programs"
         if _flag("FASTPEN_REQUIRE_OPENMP"):
-            raise RuntimeError(message + " (FASTPEN_REQUIRE_OPENMP is set)")
-        print("WARNING: " + message, file=sys.stderr)
+            raise RuntimeError(message + ", and FASTPEN_REQUIRE_OPENMP is set: not building.")
+        print(f"WARNING: {message}; building the extensions single-threaded.", file=sys.stderr)
         cflags, lflags = [], []
     else:
         cflags, lflags = openmp

@@ -89,9 +89,23 @@ def as_array(values, name):
         raise ValueError(f"{name} cannot be read as an array: {exc}") from None
 
 
+def aligned(arr):
+    """``arr``, or a copy of it (same layout) when its data are not aligned for its
+    dtype (a float64 array at an address not a multiple of 8).
+
+    Unpickled arrays can be so: distributed deserialises a scattered X and the
+    tasks' blocks of Y in place, at whatever offset they have in the message
+    frame.  NumPy hands no unaligned array to BLAS: it copies it through its
+    ufunc buffers, so X^T X is no longer seen as one array times its transpose
+    (DSYRK) but runs as a DGEMM of two copies, whose sums are ordered
+    differently; the fit then differs from the aligned one in the last bits.
+    """
+    return arr if arr.flags.aligned else np.require(arr, requirements="A")
+
+
 def as_numeric(values, name):
-    """``values`` as a numeric array (object arrays converted to float64), or a
-    TypeError naming ``name`` (strings, booleans, complex numbers)."""
+    """``values`` as an aligned numeric array (object arrays converted to float64),
+    or a TypeError naming ``name`` (strings, booleans, complex numbers)."""
     arr = as_array(values, name)
     if arr.dtype == object:
         try:
@@ -99,7 +113,7 @@ def as_numeric(values, name):
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{name} cannot be converted to floats: {exc}") from None
     _reject_non_numeric(arr.dtype, name)
-    return arr
+    return aligned(arr)
 
 
 def check_array_2d(X, name="X", require_finite=True):
@@ -115,7 +129,8 @@ def check_array_2d(X, name="X", require_finite=True):
         C-ordered dense input is copied once into Fortran order; CSR/COO/
         other sparse formats are converted to CSC on a copy, with duplicate
         entries summed on a copy, and int32 index arrays while nnz < 2**31
-        (int64 beyond; :func:`kernel_csc` gives the kernels' view).
+        (int64 beyond; :func:`kernel_csc` gives the kernels' view).  Data not aligned for
+        their dtype are copied to aligned memory (:func:`aligned`).
     """
     if issparse(X):
         return _check_sparse(X, name)
@@ -160,7 +175,7 @@ def _check_sparse(X, name):
     index = np.intc if csc.nnz <= _INT32_MAX else np.int64
     csc.indices = np.ascontiguousarray(csc.indices, dtype=index)
     csc.indptr = np.ascontiguousarray(csc.indptr, dtype=index)
-    csc.data = np.ascontiguousarray(csc.data)
+    csc.data = aligned(np.ascontiguousarray(csc.data))
     check_finite(csc.data, name)
     return csc
 

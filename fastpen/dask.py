@@ -12,11 +12,13 @@ Data movement, which is what limits the scale:
 
 - X is scattered once, to every worker (``client.scatter(X, broadcast=True)``);
   every task refers to that copy, so X crosses the network once per worker,
-  not once per task.  Scattered data, unlike a task's result, cannot be
-  recomputed, and the scheduler's active memory manager keeps fewer copies
-  of data no task is waiting for (down to one); so if the last worker
-  holding X dies, X is scattered again from here and the fit rerun (a
-  future given as X cannot be: its loss raises).
+  not once per task.  (A worker may deserialise it at an address that is not
+  a multiple of 8; each task then fits an aligned copy, as the local fit
+  would, so that its numbers are the local ones.)  Scattered data, unlike a
+  task's result, cannot be recomputed, and the scheduler's active memory
+  manager keeps fewer copies of data no task is waiting for (down to one);
+  so if the last worker holding X dies, X is scattered again from here and
+  the fit rerun (a future given as X cannot be: its loss raises).
 - Y stays where it is: a Dask array chunked along targets (rows in one chunk);
   each task reads one chunk.
 - A task sends back its block's results only: paths (n_alphas x block x p)

@@ -1,8 +1,10 @@
 """Several OpenMP runtimes and BLAS pools in one process.
 
-A wheel of fastpen carries its own libgomp (``fastpen.libs/``), as scikit-learn's
-wheels carry theirs and NumPy's carry OpenBLAS: a process importing all three holds
-two OpenMP thread pools and a BLAS pool.  These tests run fits from each library in
+A Linux or Windows wheel of fastpen carries its own OpenMP runtime (``fastpen.libs/``),
+as scikit-learn's wheels carry theirs and NumPy's carry OpenBLAS: a process importing
+all three holds two OpenMP thread pools and a BLAS pool.  (A macOS wheel shares
+scikit-learn's libomp instead: two copies of libomp abort a process; and NumPy there
+may use Accelerate, which threadpoolctl does not control.)  These tests run fits from each library in
 a child process and check that threadpoolctl sees every pool, including the one
 fastpen's kernels call, that its limits reach each of them, and that a fork after
 all three have run threads leaves both processes working.
@@ -72,7 +74,11 @@ openmp = pools("openmp")
 assert own is not None
 # the runtime fastpen's kernels resolved is one of the pools threadpoolctl controls
 assert any(os.path.samefile(p["filepath"], own) for p in openmp), (own, openmp)
-assert pools("blas"), threadpool_info()
+if os.path.basename(os.path.dirname(os.path.realpath(own))) == "fastpen.libs":
+    # a repaired wheel's own runtime: scikit-learn's (its wheel's, or any other) is
+    # a second, separate pool, and both are under threadpoolctl's control
+    distinct = {os.path.realpath(p["filepath"]) for p in openmp}
+    assert len(distinct) >= 2, openmp
 before = {p["filepath"]: p["num_threads"] for p in threadpool_info()}
 
 with threadpool_limits(limits=1):
@@ -88,11 +94,15 @@ with threadpool_limits(limits=1, user_api="openmp"):
 assert {p["filepath"]: p["num_threads"] for p in threadpool_info()} == before
 assert_same(fits(2), reference)
 print("pools", len(openmp), len(pools("blas")))
+if not pools("blas"):
+    print("no BLAS pool that threadpoolctl controls (Accelerate?)")
 """)
-    assert out.strip().splitlines()[-1].startswith("pools")
+    assert any(line.startswith("pools ") for line in out.splitlines()), out
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin",
+                    reason="no fork, or (macOS) fork without exec is unsafe for system "
+                           "frameworks; multiprocessing spawns there")
 def test_all_three_run_threads_fork_and_run_again_in_both_processes():
     out = _run("""
 reference = fits(2)

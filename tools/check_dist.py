@@ -7,14 +7,15 @@ Each PATH is an sdist, a wheel, or a folder of them (searched recursively).
   licence, and no generated file (``.c``, ``.so``, ``.pyd``, ``.o``);
 - each wheel carries one compiled module per extension of ``setup.py``, the
   ``.pxd`` files and headers that ``cimport fastpen._cd`` needs, the bundled data
-  and the licence, and its ELF extensions no debug information; a repaired wheel
-  also carries the OpenMP runtime its extensions link, where its platform's repair
-  tool puts it (a wheel that lacks it imports on the build machine, where the
-  runtime is installed, and fails on a user's):
+  and the licence, and its ELF extensions no debug information; a repaired Linux or
+  Windows wheel also carries the OpenMP runtime its extensions link, where the repair
+  tool puts it (a wheel that lacks it imports on the build machine, where the runtime
+  is installed, and fails on a user's); a macOS wheel must carry none (it loads
+  scikit-learn's libomp: two copies of libomp abort a process):
 
     manylinux/musllinux  auditwheel  fastpen.libs/libgomp-<hash>.so.1.0.0
-    macosx               delocate    fastpen/.dylibs/libomp.dylib
     win                  delvewheel  fastpen.libs/vcomp140-<hash>.dll
+    macosx               delocate --exclude libomp: no libomp in the wheel
 
 A wheel tagged ``linux_*`` is an unrepaired one (no runtime inside, not for upload).
 Prints each file's size and each wheel's native files; exits 1 naming what is
@@ -34,9 +35,9 @@ NATIVE = re.compile(r"\.(so(\.\d+)*|dylib|dll|pyd)$", re.I)
 # (platform tag in the wheel's name, where its repair tool puts the OpenMP runtime)
 RUNTIMES = [
     (re.compile(r"-(many|musl)linux_"), re.compile(r"fastpen\.libs/libgomp[-.][^/]*\.so(\.\d+)*")),
-    (re.compile(r"-macosx_"), re.compile(r"fastpen/\.dylibs/libomp\.dylib")),
     (re.compile(r"-win_"), re.compile(r"fastpen\.libs/vcomp140(-[0-9a-f]+)?\.dll", re.I)),
 ]
+LIBOMP = re.compile(r".*/libomp[^/]*\.dylib")
 
 
 def source_files():
@@ -84,6 +85,9 @@ def check_wheel(path):
     for tag, runtime in RUNTIMES:
         if tag.search(os.path.basename(path)) and not any(runtime.fullmatch(m) for m in members):
             problems.append(f"no OpenMP runtime at {runtime.pattern}")
+    if "-macosx_" in os.path.basename(path):
+        problems += [f"a second libomp in a macOS wheel: {m}" for m in members
+                     if LIBOMP.fullmatch(m)]
     return problems
 
 

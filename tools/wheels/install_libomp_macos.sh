@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Install LLVM's OpenMP runtime (libomp) for building fastpen's macOS wheels.
 #
-# Apple clang compiles OpenMP (-Xpreprocessor -fopenmp) but ships no runtime, and
-# delocate copies the runtime into every wheel, so the copy must load on the oldest
-# macOS the wheel is tagged for.  Homebrew's libomp is built for the runner's own
-# macOS (13+) and would raise that floor; conda-forge's llvm-openmp 11.1.0 builds
-# need macOS 10.9 (osx-64) and 11.0 (osx-arm64), below both of fastpen's targets
-# (10.15 and 12.0, set in pyproject.toml).  scikit-learn's wheels vendor the same
-# builds.  The builds are pinned by version and build string, and conda (or mamba,
+# Apple clang compiles OpenMP (-Xpreprocessor -fopenmp) but ships no runtime.  The
+# wheels are compiled and linked against this one and load scikit-learn's copy at
+# run time (pyproject.toml's [tool.cibuildwheel.macos] says why), so its install name
+# must be @rpath/libomp.dylib and it must not need a newer macOS than the wheel's
+# target.  Homebrew's libomp is built for the runner's own macOS (13+); conda-forge's
+# llvm-openmp 11.1.0 builds need macOS 10.9 (osx-64) and 11.0 (osx-arm64), below both
+# of fastpen's targets (10.15 and 12.0, set in pyproject.toml).  The builds are pinned by version and build string, and conda (or mamba,
 # micromamba) checks each downloaded package against the checksums in the channel's
 # repodata before unpacking it.  After installing, the script checks the library's
 # architecture and its minimum macOS against MACOSX_DEPLOYMENT_TARGET, so that a
@@ -103,5 +103,9 @@ version_le "$minos" "$target" \
 
 # Provenance for the build log: what was installed and the checksums conda verified.
 echo "libomp: $lib ($arch, minimum macOS $minos <= target $target)"
-echo "install name: $(otool -D "$lib" | tail -n 1)"
+install_name=$(otool -D "$lib" | tail -n 1)
+echo "install name: $install_name"
+# the extensions record this name; @rpath lets them find scikit-learn's copy at run time
+[[ $install_name == "@rpath/libomp.dylib" ]] \
+    || die "$lib's install name is $install_name, not @rpath/libomp.dylib"
 grep -E '"(url|md5|sha256|version|build|subdir)"' "$meta" | sed 's/^ */  /'
