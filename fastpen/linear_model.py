@@ -92,17 +92,17 @@ class _LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
 
 class ElasticNet(_LinearModel):
-    r"""Linear regression with combined L1 and L2 penalties (scikit-learn's objective).
+    """Linear regression with combined L1 and L2 penalties (scikit-learn's objective).
 
     Minimises
 
     .. math::
 
-        \frac{1}{2n} \sum_{i=1}^n s_i (y_i - x_i^\top w - b_0)^2
-        + \alpha \sum_j \mathrm{pf}_j \Big(\rho\,|w_j|
-        + \frac{1 - \rho}{2} w_j^2\Big)
+        \\frac{1}{2n} \\sum_{i=1}^n s_i (y_i - x_i^\\top w - b_0)^2
+        + \\alpha \\sum_j \\mathrm{pf}_j \\Big(\\rho\\,|w_j|
+        + \\frac{1 - \\rho}{2} w_j^2\\Big)
 
-    (:math:`\rho` = ``l1_ratio``) by coordinate descent in fastpen's OpenMP
+    (:math:`\\rho` = ``l1_ratio``) by coordinate descent in fastpen's OpenMP
     kernels.  Parameters and attributes follow
     :class:`sklearn.linear_model.ElasticNet`; a 2-D ``y`` fits one independent
     problem per column.
