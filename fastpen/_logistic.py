@@ -373,7 +373,8 @@ def logistic_path(X, y, *, l1_ratio=1.0, alphas=100, eps=None, fit_intercept=Tru
         \\frac{1}{\\sum_i s_i} \\sum_{i=1}^n s_i\\, l(y_i, x_i^\\top w + b)
         + \\alpha \\sum_j \\mathrm{pf}_j \\Big(\\rho\\,|w_j|
         + \\frac{1 - \\rho}{2} w_j^2\\Big)
-        \\quad \\text{subject to } \\ell \\le w \\le u,
+
+        \\text{subject to } \\ell \\le w \\le u,
 
     with l the binomial or multinomial log-loss, :math:`\\rho` = ``l1_ratio``,
     warm-starting each fit from the previous one.  scikit-learn's

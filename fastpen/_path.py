@@ -35,7 +35,8 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
         \\frac{1}{2n} \\sum_{i=1}^n s_i (y_i - x_i^\\top w - b_0)^2
         + \\alpha \\sum_j \\mathrm{pf}_j \\Big(\\rho\\,|w_j|
         + \\frac{1 - \\rho}{2} w_j^2\\Big)
-        \\quad \\text{subject to } \\ell \\le w \\le u,
+
+        \\text{subject to } \\ell \\le w \\le u,
 
     with :math:`\\rho` = ``l1_ratio``, s the sample weights (rescaled to sum to
     n), pf the penalty factors and :math:`\\ell, u` the bounds, warm-starting
