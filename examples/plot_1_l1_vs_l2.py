@@ -57,14 +57,15 @@ plt.show()
 #
 # .. math::
 #
-#    w_{\text{lasso}} = S(z, \lambda) = \operatorname{sign}(z)\,\max(|z| - \lambda, 0),
+#    w_{\text{lasso}} = S(z, \lambda)
+#    = \operatorname{sign}(z)\,\max(|z| - \lambda, 0),
 #    \qquad
 #    w_{\text{ridge}} = \frac{z}{1 + \lambda},
 #
 # for the penalties :math:`\lambda |w|` and :math:`\frac{\lambda}{2} w^2`
-# added to :math:`\frac{1}{2}(w - z)^2`. Soft-thresholding subtracts a constant
-# and maps a whole interval :math:`[-\lambda, \lambda]` to zero; ridge divides by a
-# constant and maps only :math:`z = 0` to zero.
+# added to :math:`\frac{1}{2}(w - z)^2`. Soft-thresholding subtracts a
+# constant and maps a whole interval :math:`[-\lambda, \lambda]` to zero;
+# ridge divides by a constant and maps only :math:`z = 0` to zero.
 z = np.linspace(-3, 3, 601)
 lam = 1.0
 soft = np.sign(z) * np.maximum(np.abs(z) - lam, 0)
@@ -73,7 +74,8 @@ fig, ax = plt.subplots(figsize=(6, 4.4), layout="constrained")
 ax.plot(z, z, color="0.6", linestyle=":", label="no penalty: $w = z$")
 ax.plot(z, soft, linewidth=2, label=r"lasso: $S(z, \lambda)$")
 ax.plot(z, z / (1 + lam), linewidth=2, label=r"ridge: $z / (1 + \lambda)$")
-ax.axvspan(-lam, lam, color="C0", alpha=0.08, label=r"$|z| \leq \lambda$: lasso gives 0")
+ax.axvspan(-lam, lam, color="C0", alpha=0.08,
+           label=r"$|z| \leq \lambda$: lasso gives 0")
 ax.set_xlabel("unpenalised coefficient $z$")
 ax.set_ylabel("penalised coefficient $w$")
 ax.set_title(rf"One coordinate, $\lambda = {lam:g}$")
@@ -83,10 +85,10 @@ plt.show()
 # %%
 # How many features at the same quality of fit?
 # ---------------------------------------------
-# Take the lasso fit on the path whose training :math:`R^2` first reaches 99 %
-# of the least-squares :math:`R^2`, and the ridge alpha that fits the data as
-# well (the largest ridge alpha with at least that :math:`R^2`, on a fine grid).
-# Count the coefficients each keeps.
+# Take the lasso fit on the path whose training :math:`R^2` first reaches
+# 99 % of the least-squares :math:`R^2`, and the ridge alpha that fits the
+# data as well (the largest ridge alpha with at least that :math:`R^2`, on a
+# fine grid). Count the coefficients each keeps.
 def r2(coef, intercept):
     resid = y - X @ coef - intercept
     return 1 - resid @ resid / ((y - y.mean()) @ (y - y.mean()))

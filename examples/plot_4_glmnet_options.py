@@ -33,7 +33,8 @@ def table(columns):
     """Print one row per feature, one column per fit."""
     print("feature " + "".join(f"{c:>11}" for c in columns))
     for i, name in enumerate(names):
-        print(f"{name:<8}" + "".join(f"{col[i]:11.2f}" for col in columns.values()))
+        print(f"{name:<8}"
+              + "".join(f"{col[i]:11.2f}" for col in columns.values()))
 
 
 # %%
@@ -49,11 +50,10 @@ pf_free_bmi = np.ones(10)
 pf_free_bmi[j_bmi] = 0.0
 pf_double_bp = np.ones(10)
 pf_double_bp[j_bp] = 2.0
-fits = {
-    "all factors 1": fastpen.Lasso(alpha=alpha).fit(Xs, y).coef_,
-    "bmi: 0": fastpen.Lasso(alpha=alpha, penalty_factor=pf_free_bmi).fit(Xs, y).coef_,
-    "bp: 2": fastpen.Lasso(alpha=alpha, penalty_factor=pf_double_bp).fit(Xs, y).coef_,
-}
+factors = {"all factors 1": None, "bmi: 0": pf_free_bmi,
+           "bp: 2": pf_double_bp}
+fits = {label: fastpen.Lasso(alpha=alpha, penalty_factor=pf).fit(Xs, y).coef_
+        for label, pf in factors.items()}
 print(f"lasso on standardized features, alpha = {alpha}")
 table(fits)
 
@@ -65,7 +65,8 @@ table(fits)
 path = fastpen.lasso_path(Xs, y, penalty_factor=pf_free_bmi)
 fig, ax = plt.subplots(figsize=(7, 4.2))
 fig.subplots_adjust(left=0.1, right=0.9, bottom=0.13, top=0.84)
-plot_path(path, feature_names=names, label=5, title="Lasso path, bmi unpenalised", ax=ax)
+plot_path(path, feature_names=names, label=5,
+          title="Lasso path, bmi unpenalised", ax=ax)
 plt.show()
 
 # %%
@@ -82,7 +83,8 @@ nonneg = fastpen.lasso_path(Xs, y, lower_bounds=0.0)
 box = fastpen.lasso_path(Xs, y, lower_bounds=-10.0, upper_bounds=10.0)
 fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 4.2))
 fig.subplots_adjust(left=0.06, right=0.94, bottom=0.13, top=0.84, wspace=0.3)
-plot_path(nonneg, feature_names=names, label=5, title="lower_bounds=0", ax=ax_a)
+plot_path(nonneg, feature_names=names, label=5, title="lower_bounds=0",
+          ax=ax_a)
 plot_path(box, feature_names=names, label=5,
           title="lower_bounds=-10, upper_bounds=10", ax=ax_b)
 ax_b.axhline(10, color="k", linestyle=":", linewidth=0.8)
@@ -147,23 +149,27 @@ print(f"against a fit without the column: "
 #
 #    \text{alpha} \cdot \text{l1\_ratio} = \lambda\,\alpha_{\text{glmnet}},
 #    \qquad
-#    \text{alpha} \cdot (1 - \text{l1\_ratio}) = \lambda\,(1 - \alpha_{\text{glmnet}})/\mathrm{sd}(y).
+#    \text{alpha} \cdot (1 - \text{l1\_ratio})
+#    = \lambda\,(1 - \alpha_{\text{glmnet}})/\mathrm{sd}(y).
 #
-# For the lasso (:math:`\alpha_{\text{glmnet}} = 1`) glmnet's :math:`\lambda` is
-# fastpen's alpha. Below, an elastic net with glmnet's :math:`\alpha = 0.5`,
-# bmi unpenalised and bp penalised twice, fitted both ways:
+# For the lasso (:math:`\alpha_{\text{glmnet}} = 1`) glmnet's
+# :math:`\lambda` is fastpen's alpha. Below, an elastic net with glmnet's
+# :math:`\alpha = 0.5`, bmi unpenalised and bp penalised twice, fitted both
+# ways:
 lambdas = np.array([5.0, 1.0, 0.2])
 a_glmnet = 0.5
 pf = np.ones(10)
 pf[j_bmi], pf[j_bp] = 0.0, 2.0
-g = fastpen.glmnet_path(X, y, alpha=a_glmnet, lambdas=lambdas, penalty_factor=pf, tol=1e-12)
+g = fastpen.glmnet_path(X, y, alpha=a_glmnet, lambdas=lambdas,
+                        penalty_factor=pf, tol=1e-12)
 
 sd_y = y.std()
 for k, lam in enumerate(lambdas):
-    a = lam * (a_glmnet + (1 - a_glmnet) / sd_y)           # fastpen's alpha
-    r = lam * a_glmnet / a                                  # fastpen's l1_ratio
+    a = lam * (a_glmnet + (1 - a_glmnet) / sd_y)  # fastpen's alpha
+    r = lam * a_glmnet / a                         # fastpen's l1_ratio
     f = fastpen.enet_path(X, y, l1_ratio=r, alphas=[a], standardize=True,
-                          penalty_factor=pf, rescale_penalty_factor=True, tol=1e-12)
+                          penalty_factor=pf, rescale_penalty_factor=True,
+                          tol=1e-12)
     diff = np.max(np.abs(g.coefs[k] - f.coefs[0]))
     print(f"lambda {lam:3.1f}: alpha {a:.4f}, l1_ratio {r:.4f}, "
           f"{int(g.df[k])} nonzero, max |diff| {diff:.0e}")

@@ -11,17 +11,18 @@ spread over OpenMP threads. The usual alternative is a Python loop of
 one-target fits, which redoes that shared work and pays Python's overhead
 every time.
 
-Here: 1000 targets on a 500 x 200 design, a Lasso per target (:func:`fastpen.lasso_path`
-with a 2-D ``y``) against a loop of scikit-learn :class:`~sklearn.linear_model.Lasso`,
-and a ridge per target (:func:`fastpen.ridge_path`) against a loop of
+Here: 1000 targets on a 500 x 200 design, a Lasso per target
+(:func:`fastpen.lasso_path` with a 2-D ``y``) against a loop of scikit-learn
+:class:`~sklearn.linear_model.Lasso`, and a ridge per target
+(:func:`fastpen.ridge_path`) against a loop of
 :class:`~sklearn.linear_model.Ridge`.
 """
 
 # %%
 # Data: 1000 targets sharing one design
 # -------------------------------------
-# X has AR(1) correlated columns (``corr(x_j, x_k) = 0.5^|j - k|``); each target
-# depends on its own 10 features, plus noise.
+# X has AR(1) correlated columns (``corr(x_j, x_k) = 0.5^|j - k|``); each
+# target depends on its own 10 features, plus noise.
 import time
 
 import matplotlib.pyplot as plt
@@ -33,7 +34,8 @@ import fastpen
 from fastpen.datasets import make_correlated_regression
 
 n_samples, n_features, n_targets = 500, 200, 1000
-X, _, _ = make_correlated_regression(n_samples, n_features, rho=0.5, random_state=0)
+X, _, _ = make_correlated_regression(n_samples, n_features, rho=0.5,
+                                     random_state=0)
 rng = np.random.default_rng(0)
 W = np.zeros((n_features, n_targets))
 for k in range(n_targets):
@@ -74,12 +76,12 @@ tol = 1e-6
 # its own; the result's ``coefs`` has shape (n_alphas, n_targets, n_features).
 with threadpool_limits(limits=1):
     t_fp_lasso, path = median_time(
-        lambda: fastpen.lasso_path(X, Y, alphas=alpha[:, None], tol=tol, n_threads=1)
+        lambda: fastpen.lasso_path(X, Y, alphas=alpha[:, None], tol=tol,
+                                   n_threads=1)
     )
     t_sk_lasso, coef_sk = median_time(
-        lambda: np.array(
-            [Lasso(alpha=alpha[k], tol=tol).fit(X, Y[:, k]).coef_ for k in range(n_targets)]
-        )
+        lambda: np.array([Lasso(alpha=alpha[k], tol=tol).fit(X, Y[:, k]).coef_
+                          for k in range(n_targets)])
     )
 coef_fp = path.coefs[0]  # (n_targets, n_features)
 print(f"Lasso, {n_targets} targets: fastpen one call {t_fp_lasso:.3f} s, "
@@ -100,13 +102,13 @@ with threadpool_limits(limits=1):
         lambda: fastpen.ridge_path(X, Y, alphas=[ridge_alpha], n_threads=1)
     )
     t_sk_ridge, ridge_sk = median_time(
-        lambda: np.array(
-            [Ridge(alpha=ridge_alpha).fit(X, Y[:, k]).coef_ for k in range(n_targets)]
-        )
+        lambda: np.array([Ridge(alpha=ridge_alpha).fit(X, Y[:, k]).coef_
+                          for k in range(n_targets)])
     )
 print(f"Ridge, {n_targets} targets: fastpen one call {t_fp_ridge:.3f} s, "
       f"scikit-learn loop {t_sk_ridge:.3f} s ({t_sk_ridge / t_fp_ridge:.0f}x)")
-print(f"  max |coef difference| = {np.abs(rpath.coefs[0] - ridge_sk).max():.1e}")
+diff = np.abs(rpath.coefs[0] - ridge_sk).max()
+print(f"  max |coef difference| = {diff:.1e}")
 
 # %%
 # The loop is not scikit-learn's best for ridge: its ``Ridge`` also takes a
@@ -122,22 +124,28 @@ with threadpool_limits(limits=1):
         lambda: fastpen.ridge_path(X, Y, alphas=ridge_alphas, n_threads=1)
     )
     t_sk_20, ridge_sk20 = median_time(
-        lambda: np.array([Ridge(alpha=a).fit(X, Y).coef_ for a in ridge_alphas])
+        lambda: np.array([Ridge(alpha=a).fit(X, Y).coef_
+                          for a in ridge_alphas])
     )
 print(f"Ridge, one alpha, scikit-learn with 2-D y: {t_sk_2d:.3f} s")
 print(f"Ridge, 20 alphas: fastpen.ridge_path {t_fp_20:.3f} s, "
       f"scikit-learn Ridge with 2-D y per alpha {t_sk_20:.3f} s; "
-      f"max |coef difference| = {np.abs(rpath20.coefs - ridge_sk20).max():.1e}")
+      f"max |coef difference| = "
+      f"{np.abs(rpath20.coefs - ridge_sk20).max():.1e}")
 
 # %%
 # The times side by side
 # ----------------------
 # A log scale: the bars span two orders of magnitude.
-labels = ["Lasso: fastpen, one call", "Lasso: scikit-learn, loop over targets",
-          "Ridge: fastpen, one call", "Ridge: scikit-learn, loop over targets",
+labels = ["Lasso: fastpen, one call",
+          "Lasso: scikit-learn, loop over targets",
+          "Ridge: fastpen, one call",
+          "Ridge: scikit-learn, loop over targets",
           "Ridge: scikit-learn, 2-D y",
-          "Ridge, 20 alphas: fastpen, one call", "Ridge, 20 alphas: scikit-learn, 2-D y"]
-times = [t_fp_lasso, t_sk_lasso, t_fp_ridge, t_sk_ridge, t_sk_2d, t_fp_20, t_sk_20]
+          "Ridge, 20 alphas: fastpen, one call",
+          "Ridge, 20 alphas: scikit-learn, 2-D y"]
+times = [t_fp_lasso, t_sk_lasso, t_fp_ridge, t_sk_ridge, t_sk_2d, t_fp_20,
+         t_sk_20]
 colors = ["C0", "C1", "C0", "C1", "C1", "C0", "C1"]
 fig, ax = plt.subplots(figsize=(8, 4))
 bars = ax.barh(labels, times, color=colors)

@@ -7,8 +7,10 @@ log-loss plus the elastic-net penalty,
 
 .. math::
 
-    \frac{1}{n}\sum_{i=1}^n \log\bigl(1 + e^{-\tilde y_i (x_i^\top w + b)}\bigr)
-    + \alpha \Bigl(r \lVert w\rVert_1 + \frac{1 - r}{2}\lVert w\rVert_2^2\Bigr),
+    \frac{1}{n}\sum_{i=1}^n
+    \log\bigl(1 + e^{-\tilde y_i (x_i^\top w + b)}\bigr)
+    + \alpha \Bigl(r \lVert w\rVert_1
+    + \frac{1 - r}{2}\lVert w\rVert_2^2\Bigr),
     \qquad \tilde y_i \in \{-1, 1\},
 
 where ``r`` is ``l1_ratio``. scikit-learn's ``LogisticRegression(C=C)`` fits
@@ -41,21 +43,26 @@ import fastpen.datasets
 
 data = load_breast_cancer()
 X_train, X_test, y_train, y_test = train_test_split(
-    data.data, data.target, test_size=0.25, stratify=data.target, random_state=0
+    data.data, data.target, test_size=0.25, stratify=data.target,
+    random_state=0
 )
 scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 print(f"{X_train.shape[0]} training and {X_test.shape[0]} test tumours, "
-      f"{X_train.shape[1]} features; classes {' and '.join(data.target_names)}")
+      f"{X_train.shape[1]} features; "
+      f"classes {' and '.join(data.target_names)}")
 
 # %%
 # The path
 # --------
-# 50 alphas from alpha_max (every coefficient zero) down to ``eps * alpha_max``.
-# The result's ``df`` counts the nonzero coefficients at each alpha and
-# ``dev_ratio`` the fraction of the null deviance explained (glmnet's ``%dev``).
-path = fastpen.logistic_path(X_train, y_train, l1_ratio=1.0, alphas=50, eps=1e-3)
-print(f"{len(path.alphas)} alphas, nonzero coefficients from {path.df[0]} to {path.df[-1]}, "
+# 50 alphas from alpha_max (every coefficient zero) down to
+# ``eps * alpha_max``. The result's ``df`` counts the nonzero coefficients at
+# each alpha and ``dev_ratio`` the fraction of the null deviance explained
+# (glmnet's ``%dev``).
+path = fastpen.logistic_path(X_train, y_train, l1_ratio=1.0, alphas=50,
+                             eps=1e-3)
+print(f"{len(path.alphas)} alphas, "
+      f"nonzero coefficients from {path.df[0]} to {path.df[-1]}, "
       f"deviance explained up to {path.dev_ratio[-1]:.3f}")
 
 # %%
@@ -70,7 +77,8 @@ cv = fastpen.LogisticRegressionCV(
     alphas=50, eps=1e-3, l1_ratios=1.0, cv=5, scoring="neg_log_loss"
 ).fit(X_train, y_train)
 n_nonzero = np.count_nonzero(cv.coef_)
-print(f"alpha_min = {cv.alpha_min_:.4g}, alpha_1se = {cv.alpha_1se_:.4g} (C = {cv.C_:.3g})")
+print(f"alpha_min = {cv.alpha_min_:.4g}, alpha_1se = {cv.alpha_1se_:.4g} "
+      f"(C = {cv.C_:.3g})")
 print(f"{n_nonzero} of {X_train.shape[1]} coefficients nonzero; "
       f"held-out accuracy {cv.score(X_test, y_test):.3f}")
 chosen = np.flatnonzero(cv.coef_[0])
@@ -108,7 +116,8 @@ plt.show()
 # measurements, standardised; rows with missing values dropped.
 csv = Path(fastpen.datasets.__file__).parent / "data" / "penguins.csv"
 penguins = pd.read_csv(csv).dropna()
-measures = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+measures = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm",
+            "body_mass_g"]
 Xp = StandardScaler().fit_transform(penguins[measures].to_numpy())
 yp = penguins["species"].to_numpy()
 clf = fastpen.LogisticRegressionCV(alphas=30, l1_ratios=1.0, cv=5).fit(Xp, yp)

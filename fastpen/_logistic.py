@@ -367,11 +367,19 @@ def logistic_path(X, y, *, l1_ratio=1.0, alphas=100, eps=None, fit_intercept=Tru
     """Penalised logistic regression path by proximal Newton and coordinate descent.
 
     Minimises, for each alpha, glmnet's objective
-    ``1/(sum s) sum_i s_i l(y_i, x_i^T w + b) + alpha * sum_j pf_j (l1_ratio
-    |w_j| + (1 - l1_ratio)/2 w_j^2)`` subject to ``lower <= w <= upper``, l the
-    binomial or multinomial log-loss, warm-starting each fit from the previous
-    one.  scikit-learn's ``LogisticRegression(C=C, l1_ratio=r)`` fits the same
-    model at ``alpha = 1 / (C sum s)``.
+
+    .. math::
+
+        \\frac{1}{\\sum_i s_i} \\sum_{i=1}^n s_i\\, l(y_i, x_i^\\top w + b)
+        + \\alpha \\sum_j \\mathrm{pf}_j \\Big(\\rho\\,|w_j|
+        + \\frac{1 - \\rho}{2} w_j^2\\Big)
+
+        \\text{subject to } \\ell \\le w \\le u,
+
+    with l the binomial or multinomial log-loss, :math:`\\rho` = ``l1_ratio``,
+    warm-starting each fit from the previous one.  scikit-learn's
+    ``LogisticRegression(C=C, l1_ratio=r)`` fits the same model at
+    :math:`\\alpha = 1 / (C \\sum_i s_i)`.
 
     Parameters
     ----------

@@ -29,9 +29,18 @@ def enet_path(X, y, *, l1_ratio=0.5, alphas=100, eps=1e-3, n_alphas=None,
     """Elastic-net regularisation path by coordinate descent.
 
     Minimises, for each alpha,
-    ``1/(2n) ||y - Xw - b0||^2_s + alpha * sum_j pf_j (l1_ratio |w_j|
-    + (1 - l1_ratio)/2 w_j^2)`` subject to ``lower <= w <= upper``,
-    warm-starting each fit from the previous one.
+
+    .. math::
+
+        \\frac{1}{2n} \\sum_{i=1}^n s_i (y_i - x_i^\\top w - b_0)^2
+        + \\alpha \\sum_j \\mathrm{pf}_j \\Big(\\rho\\,|w_j|
+        + \\frac{1 - \\rho}{2} w_j^2\\Big)
+
+        \\text{subject to } \\ell \\le w \\le u,
+
+    with :math:`\\rho` = ``l1_ratio``, s the sample weights (rescaled to sum to
+    n), pf the penalty factors and :math:`\\ell, u` the bounds, warm-starting
+    each fit from the previous one.
 
     Parameters
     ----------

@@ -341,10 +341,16 @@ def _lsqr(design, Yt, alpha, tol=None, max_iter=None):
 
 @holds_threads
 def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, n_threads=None):
-    """Ridge solutions for every alpha from one decomposition.
+    r"""Ridge solutions for every alpha from one decomposition.
 
-    Minimises ``sum_i s_i (y_i - x_i^T w - b)^2 + alpha ||w||^2`` (scikit-learn's
-    ``Ridge`` scaling) for each alpha and each target column.
+    Minimises
+
+    .. math::
+
+        \sum_{i=1}^n s_i (y_i - x_i^\top w - b)^2 + \alpha \|w\|_2^2
+
+    (scikit-learn's ``Ridge`` scaling, s the raw sample weights) for each alpha
+    and each target column.
 
     Parameters
     ----------

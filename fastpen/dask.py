@@ -533,19 +533,25 @@ def cv_enet(X, Y, *, client=None, cv=5, l1_ratio=0.5, alphas=100, eps=1e-3,
 
     Parameters
     ----------
-    cv : int or a scikit-learn splitter or an iterable of (train, test), default=5
-    Other parameters as :class:`fastpen.ElasticNetCV` and :func:`enet_path` (above).
+    X, Y, client, block_size, n_threads
+        As in :func:`fastpen.dask.enet_path`.
+    cv : int, scikit-learn splitter or iterable of (train, test), default=5
+        The folds, shared by every target.
+    l1_ratio, alphas, eps, fit_intercept, sample_weight, tol, max_iter, positive, \
+penalty_factor, precompute
+        As in :class:`fastpen.ElasticNetCV` (``l1_ratio`` a float or a list).
 
     Returns
     -------
-    dict of NumPy arrays, targets in Y's order: ``coef`` (k, p), ``intercept`` (k,),
-    ``alpha`` (k,), ``alpha_1se`` (k,), ``l1_ratio`` (k,), ``mse_path`` (L, m, F, k),
-    ``alphas`` (L, k, m), ``dual_gap`` (k,), ``n_iter`` (k,), ``l1_index`` and
-    ``alpha_index`` (k,) (the choices' places in ``l1_ratio`` and the grids),
-    ``at_smallest`` and ``at_largest`` (k,) bool: the targets whose alpha is at that
-    end of its grid with the CV error still falling there, for which one
-    :class:`fastpen.GridEdgeWarning` is issued (as :func:`fastpen._cv.grid_edges`;
-    never the largest alpha of an automatic grid, alpha_max).
+    dict of NumPy arrays
+        Targets in Y's order: ``coef`` (k, p), ``intercept`` (k,), ``alpha`` (k,),
+        ``alpha_1se`` (k,), ``l1_ratio`` (k,), ``mse_path`` (L, m, F, k), ``alphas``
+        (L, k, m), ``dual_gap`` (k,), ``n_iter`` (k,), ``l1_index`` and
+        ``alpha_index`` (k,) (the choices' places in ``l1_ratio`` and the grids),
+        ``at_smallest`` and ``at_largest`` (k,) bool: the targets whose alpha is at
+        that end of its grid with the CV error still falling there, for which one
+        :class:`fastpen.GridEdgeWarning` is issued (never the largest alpha of an
+        automatic grid, alpha_max).
     """
     from sklearn.model_selection import check_cv
 

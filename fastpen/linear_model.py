@@ -94,8 +94,15 @@ class _LinearModel(MultiOutputMixin, RegressorMixin, BaseEstimator):
 class ElasticNet(_LinearModel):
     """Linear regression with combined L1 and L2 penalties (scikit-learn's objective).
 
-    Minimises ``1/(2n) ||y - Xw - b0||^2_s + alpha * sum_j pf_j (l1_ratio |w_j|
-    + (1 - l1_ratio)/2 w_j^2)`` by coordinate descent in fastpen's OpenMP
+    Minimises
+
+    .. math::
+
+        \\frac{1}{2n} \\sum_{i=1}^n s_i (y_i - x_i^\\top w - b_0)^2
+        + \\alpha \\sum_j \\mathrm{pf}_j \\Big(\\rho\\,|w_j|
+        + \\frac{1 - \\rho}{2} w_j^2\\Big)
+
+    (:math:`\\rho` = ``l1_ratio``) by coordinate descent in fastpen's OpenMP
     kernels.  Parameters and attributes follow
     :class:`sklearn.linear_model.ElasticNet`; a 2-D ``y`` fits one independent
     problem per column.
@@ -234,9 +241,16 @@ default='auto'
 
 
 class Lasso(ElasticNet):
-    """Linear regression with an L1 penalty: :class:`ElasticNet` with ``l1_ratio=1``.
+    r"""Linear regression with an L1 penalty: :class:`ElasticNet` with ``l1_ratio=1``.
 
-    Minimises ``1/(2n) ||y - Xw - b0||^2_s + alpha * sum_j pf_j |w_j|``.  See
+    Minimises
+
+    .. math::
+
+        \frac{1}{2n} \sum_{i=1}^n s_i (y_i - x_i^\top w - b_0)^2
+        + \alpha \sum_j \mathrm{pf}_j |w_j|.
+
+    See
     :class:`ElasticNet` for the parameters and attributes.
     """
 
@@ -422,10 +436,10 @@ class LassoCV(ElasticNetCV):
 
 
 class Ridge(_LinearModel):
-    """Linear least squares with an L2 penalty (scikit-learn's Ridge).
+    r"""Linear least squares with an L2 penalty (scikit-learn's Ridge).
 
-    Minimises ``sum_i s_i (y_i - x_i^T w - b)^2 + alpha ||w||^2`` with the raw
-    sample weights s.  One decomposition serves every target: a Cholesky
+    Minimises :math:`\sum_i s_i (y_i - x_i^\top w - b)^2 + \alpha \|w\|_2^2`
+    with the raw sample weights s.  One decomposition serves every target: a Cholesky
     factorisation for one alpha, an eigendecomposition of X~^T X~ (n >= p)
     or X~ X~^T (p > n) when the targets have their own alphas, conjugate
     gradients on all targets at once (or LSQR, ``solver='lsqr'``) for a sparse X
