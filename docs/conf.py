@@ -99,7 +99,8 @@ sphinx_gallery_conf = {
 # -- HTML ---------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"fastpen {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["fastpen.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
