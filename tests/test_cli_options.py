@@ -373,8 +373,9 @@ CLI_PAGE = os.path.join("docs", "user_guide", "cli.rst")
 
 
 def _readme_commands():
-    """The lines of the command-line example block of the CLI page (the code block after
-    the ``.. cli-examples`` comment), comments and blank lines left out."""
+    """The commands of the command-line example block of the CLI page (the code block
+    after the ``.. cli-examples`` comment): lines ending in a backslash joined to the
+    next, as the shell joins them; comments and blank lines left out."""
     with open(os.path.join(ROOT, CLI_PAGE)) as f:
         lines = f.read().splitlines()
     start = lines.index(".. cli-examples")
@@ -385,8 +386,17 @@ def _readme_commands():
         if line.strip() and not line.startswith(" "):
             break                                  # the block ends at the next unindented line
         block.append(line)
-    return [line.split("  #")[0].strip() for line in block
-            if line.strip() and not line.lstrip().startswith("#")]
+    commands, pending = [], ""
+    for line in block:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1].strip() + " "
+            continue
+        commands.append((pending + line.split("  #")[0].strip()).strip())
+        pending = ""
+    assert not pending, f"a continued line ends the block: {pending!r}"
+    return commands
 
 
 def test_readme_cli_examples_run_verbatim(tmp_path):
