@@ -404,11 +404,13 @@ class GeneralProblem:
     pf: np.ndarray
 
 
-def general_problem(X, y, *, sample_weight=None, fit_intercept=True, positive=False,
-                    penalty_factor=None, exclude=None, rescale_penalty_factor=False,
-                    standardize=False, lower_bounds=None, upper_bounds=None):
-    sc = scale_problem(X, y, sample_weight, fit_intercept)
-    p = sc.Xt.shape[1]
+def penalty_weights_and_box(X, *, sample_weight, fit_intercept, positive, penalty_factor,
+                            exclude, rescale_penalty_factor, standardize, lower_bounds,
+                            upper_bounds):
+    """(p1, p2, lo, up, excluded, pf) of the reference problems: the L1 and L2 weights
+    per feature (the penalty factors, times the column's scale and its square under
+    ``standardize``), the box, excluded features held at 0."""
+    p = X.shape[1]
     pf, excluded = resolve_penalty_factor(p, penalty_factor, exclude,
                                           rescale_penalty_factor)
     pf0 = np.where(excluded, 0.0, pf)
@@ -420,6 +422,18 @@ def general_problem(X, y, *, sample_weight=None, fit_intercept=True, positive=Fa
     lo, up = resolve_bounds(p, lower_bounds, upper_bounds, positive)
     lo[excluded] = 0.0
     up[excluded] = 0.0
+    return p1, p2, lo, up, excluded, pf
+
+
+def general_problem(X, y, *, sample_weight=None, fit_intercept=True, positive=False,
+                    penalty_factor=None, exclude=None, rescale_penalty_factor=False,
+                    standardize=False, lower_bounds=None, upper_bounds=None):
+    sc = scale_problem(X, y, sample_weight, fit_intercept)
+    p1, p2, lo, up, excluded, pf = penalty_weights_and_box(
+        X, sample_weight=sample_weight, fit_intercept=fit_intercept, positive=positive,
+        penalty_factor=penalty_factor, exclude=exclude,
+        rescale_penalty_factor=rescale_penalty_factor, standardize=standardize,
+        lower_bounds=lower_bounds, upper_bounds=upper_bounds)
     return GeneralProblem(sc, p1, p2, lo, up, excluded, pf)
 
 

@@ -52,7 +52,7 @@ import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit, log_expit, logsumexp, softmax, xlogy
 
-from _helpers import as_dense64, column_scales, resolve_bounds, resolve_penalty_factor
+from _helpers import as_dense64, penalty_weights_and_box
 
 
 # ----------------------------------------------------------------- problem
@@ -114,20 +114,15 @@ def logistic_problem(X, y, *, alpha, l1_ratio=1.0, sample_weight=None, fit_inter
                      upper_bounds=None, family="auto"):
     """The problem solved by ``logistic_path`` at one alpha, for a 1-D label vector."""
     X = as_dense64(X)
-    n, p = X.shape
+    n = X.shape[0]
     _, Y, binary = encode(y, family)
     s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
     s = s / s.sum()
-    pf, excluded = resolve_penalty_factor(p, penalty_factor, exclude, rescale_penalty_factor)
-    pf0 = np.where(excluded, 0.0, pf)
-    if standardize:
-        sig = column_scales(X, sample_weight, fit_intercept)
-        p1, p2 = pf0 * sig, pf0 * sig * sig
-    else:
-        p1, p2 = pf0.copy(), pf0.copy()
-    lo, up = resolve_bounds(p, lower_bounds, upper_bounds, positive)
-    lo[excluded] = 0.0
-    up[excluded] = 0.0
+    p1, p2, lo, up, _, _ = penalty_weights_and_box(
+        X, sample_weight=sample_weight, fit_intercept=fit_intercept, positive=positive,
+        penalty_factor=penalty_factor, exclude=exclude,
+        rescale_penalty_factor=rescale_penalty_factor, standardize=standardize,
+        lower_bounds=lower_bounds, upper_bounds=upper_bounds)
     prob = LogisticProblem(X, Y, s, binary, fit_intercept, 0.0, float(l1_ratio),
                            None, None, lo, up, p1, p2)
     return prob.with_alpha(alpha)
