@@ -464,6 +464,14 @@ def _note(text):
     print(f"fastpen: {text}", file=sys.stderr)
 
 
+def _note_fit(fitted):
+    """The notes a fit leaves on stderr: how its folds were drawn, then its own notes."""
+    if fitted.folds is not None:
+        _note(f"folds: {fitted.folds.description}")
+    for text in fitted.notes:
+        _note(text)
+
+
 # -- the main job ---------------------------------------------------------------------
 
 
@@ -564,10 +572,7 @@ def _fit_with_cv(data, args, n_folds, curve_nonzeros=False):
     finally:
         if bar is not None:
             bar.close()
-    if fitted.folds is not None:
-        _note(f"folds: {fitted.folds.description}")
-    for text in fitted.notes:
-        _note(text)
+    _note_fit(fitted)
     return fitted
 
 
@@ -680,10 +685,7 @@ def _logistic_fit(data, args, n_folds, path=None):
     from ._cli_logistic import fit
 
     fitted = fit(data, args, n_folds=n_folds, path=path)
-    if fitted.folds is not None:
-        _note(f"folds: {fitted.folds.description}")
-    for text in fitted.notes:
-        _note(text)
+    _note_fit(fitted)
     return fitted
 
 
