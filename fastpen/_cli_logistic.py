@@ -342,15 +342,11 @@ def print_fit(s):
               "error of the least deviance)")
     print(f"{s['n_nonzero']} of {s['n_features']} features used, fitted in "
           f"{s['time_s']:.3f} s\n")
+    from ._cli_report import print_coefficient_table, print_zero_coefficients
+
     coefs = s["coefficients"]
     if s["family"] == "binomial":
-        names = [n for n, v in coefs.items() if v != 0]
-        width = min(40, max([len("(intercept)")] + [len(n) for n in names]))
-        print(f"{'feature':<{width}}  {'coefficient':>14}")
-        print(f"{'(intercept)':<{width}}  {s['intercept']:>14.6g}")
-        for name in sorted(names, key=lambda n: -abs(coefs[n])):
-            print(f"{name:<{width}}  {coefs[name]:>14.6g}")
-        zeros = [n for n, v in coefs.items() if v == 0]
+        zeros = print_coefficient_table(s["intercept"], coefs)
     else:
         classes = s["classes"]
         features = list(next(iter(coefs.values())))
@@ -364,11 +360,7 @@ def print_fit(s):
             print(f"{name:<{width}}  " + " ".join(f"{coefs[c][name]:>12.5g}"
                                                   for c in classes))
         zeros = [n for n in features if n not in used]
-    if zeros:
-        shown = ", ".join(zeros[:20]) + (f", ... ({len(zeros) - 20} more)"
-                                         if len(zeros) > 20 else "")
-        print(f"\ncoefficient 0{' in every class' if s['family'] != 'binomial' else ''}: "
-              f"{shown}")
+    print_zero_coefficients(zeros, "" if s["family"] == "binomial" else " in every class")
 
 
 def write_coefficients(path, s):

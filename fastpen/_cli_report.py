@@ -73,18 +73,27 @@ def print_fit(s):
               "error of the smallest CV error)")
     print(f"{_plural(s['n_nonzero'], 'nonzero coefficient')} of {s['n_features']}, "
           f"fitted in {s['time_s']:.3f} s\n")
-    coefs = s["coefficients"]
+    print_zero_coefficients(print_coefficient_table(s["intercept"], s["coefficients"]))
+
+
+def print_coefficient_table(intercept, coefs):
+    """The intercept and the nonzero coefficients ({feature: value}), largest first, in
+    one column; returns the features whose coefficient is 0."""
     names = [name for name, value in coefs.items() if value != 0]
     width = min(40, max([len("(intercept)")] + [len(n) for n in names]))
     print(f"{'feature':<{width}}  {'coefficient':>14}")
-    print(f"{'(intercept)':<{width}}  {s['intercept']:>14.6g}")
+    print(f"{'(intercept)':<{width}}  {intercept:>14.6g}")
     for name in sorted(names, key=lambda n: -abs(coefs[n])):
         print(f"{name:<{width}}  {coefs[name]:>14.6g}")
-    zeros = [name for name, value in coefs.items() if value == 0]
+    return [name for name, value in coefs.items() if value == 0]
+
+
+def print_zero_coefficients(zeros, where=""):
+    """The line naming the features at 0 (the first 20), if any."""
     if zeros:
         shown = ", ".join(zeros[:20]) + (f", ... ({len(zeros) - 20} more)"
                                          if len(zeros) > 20 else "")
-        print(f"\ncoefficient 0: {shown}")
+        print(f"\ncoefficient 0{where}: {shown}")
 
 
 def write_coefficients(path, summary):
