@@ -612,17 +612,25 @@ def _path(args):
         return _path_logistic(args)
     data = _load(args)
     path = report.fit_path(data, args)
+    return _report_path(args, data, path, report,
+                        fit_cv=lambda cv_args: _fit_with_cv(data, cv_args, args.cv),
+                        print_path=lambda mark: report.print_path(data, path, args, mark))
+
+
+def _report_path(args, data, path, module, fit_cv, print_path):
+    """The path command's output, for regressions (``module`` fastpen._cli_report) and
+    classifiers (fastpen._cli_logistic): with --cv the cross-validated alpha marked (else
+    --alpha), the plot, then the JSON or the table."""
     mark, mark_label = args.alpha, None
     if args.cv is not None:
-        fitted = _fit_with_cv(data, argparse.Namespace(**{**vars(args), "alpha": None}),
-                              args.cv)
+        fitted = fit_cv(argparse.Namespace(**{**vars(args), "alpha": None}))
         mark, mark_label = fitted.alpha, f"alpha_min = {fitted.alpha:.4g} ({args.cv}-fold CV)"
     if args.plot:
-        report.plot_path(args.plot, data, path, args, mark, mark_label)
+        module.plot_path(args.plot, data, path, args, mark, mark_label)
     if args.json:
-        print(json.dumps(report.path_json(data, path, args, mark), indent=1))
+        print(json.dumps(module.path_json(data, path, args, mark), indent=1))
         return 0
-    report.print_path(data, path, args, mark)
+    print_path(mark)
     if args.plot:
         print(f"plot written to {args.plot}")
     return 0
@@ -704,20 +712,10 @@ def _path_logistic(args):
     path = logistic.fit_path(data, args)
     for text in path.notes:
         _note(text)
-    mark, mark_label = args.alpha, None
-    if args.cv is not None:
-        fitted = _logistic_fit(data, argparse.Namespace(**{**vars(args), "alpha": None}),
-                               args.cv, path=path)
-        mark, mark_label = fitted.alpha, f"alpha_min = {fitted.alpha:.4g} ({args.cv}-fold CV)"
-    if args.plot:
-        logistic.plot_path(args.plot, data, path, args, mark, mark_label)
-    if args.json:
-        print(json.dumps(logistic.path_json(data, path, args, mark), indent=1))
-        return 0
-    logistic.print_path(data, path, mark)
-    if args.plot:
-        print(f"plot written to {args.plot}")
-    return 0
+    return _report_path(
+        args, data, path, logistic,
+        fit_cv=lambda cv_args: _logistic_fit(data, cv_args, args.cv, path=path),
+        print_path=lambda mark: logistic.print_path(data, path, mark))
 
 
 def _cv_logistic(args):
